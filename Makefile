@@ -1,0 +1,132 @@
+# vigia — one build system: GNU make + pkg-config.
+#
+#   make            release build: build/vigia
+#   make demo       build, then ingest the bundled samples and print what was found
+#   make check      build with ASan+UBSan, run every test, print "N passed, N failed"
+#   make bench      benchmarks against the real alternatives (docs/benchmarks.md)
+#   make fuzz       run every libFuzzer target for FUZZ_SECONDS each (needs clang)
+#
+# BUILD=dir puts all outputs under another folder (helpers building in parallel).
+
+BUILD    ?= build
+CC       ?= cc
+PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral -Wvla -Werror
+CSTD     := -std=c17 -D_GNU_SOURCE
+LOCALEDIR ?= $(abspath $(BUILD))/locale
+DATADIR_DEF := -DVIGIA_LOCALEDIR='"$(LOCALEDIR)"'
+INCS     := -Isrc -I$(BUILD)/gen
+CFLAGS_COMMON := $(CSTD) $(WARN) $(INCS) $(PKG_CFLAGS) $(DATADIR_DEF) -g
+CFLAGS_REL := $(CFLAGS_COMMON) -O2
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CFLAGS_SAN := $(CFLAGS_COMMON) -O1 $(SAN)
+
+LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
+CLI_MAIN := src/cli/main.c
+GEN_SRC  := $(BUILD)/gen/parsers_gen.c $(BUILD)/gen/catalogue_gen.c
+HDRS     := $(wildcard src/*/*.h) $(wildcard src/*/*.def) $(BUILD)/gen/version.h
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+
+REL_OBJ  := $(patsubst %.c,$(BUILD)/rel/%.o,$(LIB_SRC) $(GEN_SRC))
+SAN_OBJ  := $(patsubst %.c,$(BUILD)/san/%.o,$(LIB_SRC) $(GEN_SRC))
+
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+.PHONY: all build-all demo run-demo check run-check bench run-bench fuzz deps clean lint locale
+# The public targets first install what is missing (scripts/deps.sh is idempotent and quick
+# when everything is there), then build in a sub-make that sees the installed pkg-config files.
+all:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory build-all
+build-all: $(BUILD)/vigia locale
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/gen/version.h: VERSION
+	@mkdir -p $(dir $@)
+	@printf '#define VIGIA_VERSION "%s"\n' "$(VERSION)" > $@
+
+$(BUILD)/gen/parsers_gen.c: scripts/gen-registry.sh $(wildcard src/ingest/parse_*.c)
+	@mkdir -p $(dir $@)
+	sh scripts/gen-registry.sh src/ingest > $@
+
+$(BUILD)/gen/catalogue_gen.c: scripts/gen-blobs.sh $(wildcard data/feeds/*.json) $(wildcard data/shadowserver/*.json)
+	@mkdir -p $(dir $@)
+	sh scripts/gen-blobs.sh $@ $(sort $(wildcard data/feeds/*.json)) $(sort $(wildcard data/shadowserver/*.json))
+
+$(BUILD)/rel/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_REL) -c $< -o $@
+
+$(BUILD)/san/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_SAN) -c $< -o $@
+
+$(BUILD)/libvigia.a: $(REL_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/libvigia-san.a: $(SAN_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/vigia: $(CLI_MAIN) $(BUILD)/libvigia.a $(HDRS)
+	$(CC) $(CFLAGS_REL) $< $(BUILD)/libvigia.a $(PKG_LIBS) -o $@
+
+$(BUILD)/san/vigia: $(CLI_MAIN) $(BUILD)/libvigia-san.a $(HDRS)
+	$(CC) $(CFLAGS_SAN) $< $(BUILD)/libvigia-san.a $(PKG_LIBS) -o $@
+
+$(BUILD)/san/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libvigia-san.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_SAN) -Itests/unit $< $(BUILD)/libvigia-san.a $(PKG_LIBS) -o $@
+
+# Fuzz targets: under make check they are linked with a replay driver (gcc, ASan+UBSan) and
+# run over tests/fuzz/corpus; under make fuzz they are linked with libFuzzer (clang).
+$(BUILD)/san/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libvigia-san.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_SAN) $< tests/fuzz/replay.c $(BUILD)/libvigia-san.a $(PKG_LIBS) -o $@
+
+# ---- translations -------------------------------------------------------------------------
+PO := $(wildcard po/*.po)
+MO := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/vigia.mo,$(PO))
+locale: $(MO)
+$(BUILD)/locale/%/LC_MESSAGES/vigia.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# ---- tests --------------------------------------------------------------------------------
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/san/fuzz/%,$(FUZZ_SRC))
+
+check:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory run-check
+run-check: $(BUILD)/san/vigia $(UNIT_BIN) $(FUZZ_BIN) locale
+	@VIGIA=$(BUILD)/san/vigia BUILD=$(BUILD) sh tests/run.sh
+
+demo:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory run-demo
+run-demo: $(BUILD)/vigia locale
+	@sh scripts/demo.sh $(BUILD)/vigia
+
+bench:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory run-bench
+run-bench: $(BUILD)/vigia
+	@sh bench/run.sh $(BUILD)/vigia
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@sh scripts/deps.sh
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run-libfuzzer.sh
+
+lint:
+	@sh scripts/check-banned.sh
+
+clean:
+	rm -rf $(BUILD)

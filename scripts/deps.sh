@@ -1,0 +1,36 @@
+#!/bin/sh
+# Install what vigia needs to build, test and run, from Debian's packages.
+# Idempotent: when everything is installed it only checks and returns (about 50 ms).
+# Needs root (or sudo) only when something is missing.
+set -eu
+
+PKGS="build-essential pkg-config gettext locales python3 clang llvm
+libjansson-dev zlib1g-dev libzip-dev libxml2-dev libidn2-dev libsodium-dev libpcre2-dev"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing" >&2
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+
+# The Spanish translation is tested with LANG=es_ES.UTF-8: make sure the locale exists.
+if ! locale -a 2>/dev/null | grep -qi '^es_ES\.utf-\?8$'; then
+	echo "deps: generating locale es_ES.UTF-8" >&2
+	if [ -f /etc/locale.gen ]; then
+		$SUDO sed -i 's/^# *\(es_ES.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+		grep -q '^es_ES.UTF-8 UTF-8' /etc/locale.gen || echo 'es_ES.UTF-8 UTF-8' | $SUDO tee -a /etc/locale.gen >/dev/null
+		$SUDO locale-gen >/dev/null
+	else
+		$SUDO localedef -i es_ES -f UTF-8 es_ES.UTF-8
+	fi
+fi

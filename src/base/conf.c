@@ -1,0 +1,242 @@
+/*
+ * conf.c — the settings table and the INI-style configuration file.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/conf.h"
+#include "base/i18n.h"
+
+const struct conf_setting conf_settings[] = {
+	{ "ingest.max_document", CONF_SIZE, "256M", NULL,
+	  N_("largest whole-document input (JSON array, XML) accepted") },
+	{ "ingest.max_line", CONF_SIZE, "1M", NULL,
+	  N_("longest line accepted; longer ones are rejected") },
+	{ "ingest.progress", CONF_ENUM, "auto", "auto|always|never",
+	  N_("progress bar on stderr (auto: when stderr is a terminal and the input is large)") },
+	{ "ingest.rejects", CONF_STRING, "", NULL,
+	  N_("file that receives rejected records (default: vigia-rejects.jsonl next to the store)") },
+	{ "log.format", CONF_ENUM, "text", "text|json", N_("log format on stderr") },
+	{ "log.level", CONF_ENUM, "info", "debug|info|warning|error", N_("lowest level logged") },
+	{ "store.path", CONF_STRING, "vigia.db", NULL, N_("the store (SQLite database file)") },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+#define NSETTINGS (sizeof(conf_settings) / sizeof(conf_settings[0]) - 1)
+static char *values[NSETTINGS];
+
+static int find(const char *name)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (!strcmp(conf_settings[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+void conf_init(void)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		free(values[i]);
+		values[i] = strdup(conf_settings[i].dflt);
+	}
+}
+
+void conf_fini(void)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		free(values[i]);
+		values[i] = NULL;
+	}
+}
+
+int conf_parse_size(const char *s, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || errno || v < 0)
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case 0: break;
+	case 'K': v <<= 10; end++; break;
+	case 'M': v <<= 20; end++; break;
+	case 'G': v <<= 30; end++; break;
+	default: return -1;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int conf_set(const char *name, const char *value, struct verr *err)
+{
+	int i = find(name);
+	const struct conf_setting *s;
+	long long v;
+	char *end;
+
+	if (i < 0)
+		return verr_set(err, V_ERR_USAGE, name, _("unknown setting"));
+	s = &conf_settings[i];
+	switch (s->type) {
+	case CONF_INT:
+		errno = 0;
+		v = strtoll(value, &end, 10);
+		if (end == value || *end || errno)
+			return verr_set(err, V_ERR_USAGE, name, _("'%s' is not an integer"), value);
+		break;
+	case CONF_SIZE:
+		if (conf_parse_size(value, &v) != 0)
+			return verr_set(err, V_ERR_USAGE, name, _("'%s' is not a size (e.g. 1048576, 64K, 1M)"), value);
+		break;
+	case CONF_BOOL:
+		if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "yes") &&
+		    strcmp(value, "no") && strcmp(value, "1") && strcmp(value, "0"))
+			return verr_set(err, V_ERR_USAGE, name, _("'%s' is not a boolean (true/false)"), value);
+		break;
+	case CONF_ENUM: {
+		const char *c = s->choices;
+		size_t n = strlen(value);
+		int ok = 0;
+		while (c && *c) {
+			const char *bar = strchr(c, '|');
+			size_t l = bar ? (size_t)(bar - c) : strlen(c);
+			if (l == n && !strncmp(c, value, n))
+				ok = 1;
+			c = bar ? bar + 1 : NULL;
+		}
+		if (!ok)
+			return verr_set(err, V_ERR_USAGE, name, _("'%s' is not one of %s"), value, s->choices);
+		break;
+	}
+	case CONF_STRING:
+		break;
+	}
+	char *copy = strdup(value);
+	if (!copy)
+		return V_ERR_NOMEM;
+	free(values[i]);
+	values[i] = copy;
+	return V_OK;
+}
+
+const char *conf_get(const char *name)
+{
+	int i = find(name);
+	return i < 0 ? NULL : values[i];
+}
+
+long long conf_get_int(const char *name)
+{
+	const char *v = conf_get(name);
+	long long x = 0;
+
+	if (!v)
+		return 0;
+	if (conf_parse_size(v, &x) == 0)
+		return x;
+	return strtoll(v, NULL, 10);
+}
+
+int conf_get_bool(const char *name)
+{
+	const char *v = conf_get(name);
+	return v && (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"));
+}
+
+static char *strip(char *s)
+{
+	char *e;
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+int conf_load(const char *path, struct verr *err)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096], section[128] = "", name[256];
+	long lineno = 0;
+	int rc = V_OK;
+
+	if (err) {
+		err->file = path;
+		err->line = 0;
+	}
+	if (!f)
+		return verr_set(err, V_ERR_IO, NULL, "%s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *s, *eq;
+		lineno++;
+		if (err)
+			err->line = lineno;
+		if (!strchr(line, '\n') && !feof(f)) {
+			rc = verr_set(err, V_ERR_USAGE, NULL, _("line too long"));
+			break;
+		}
+		s = strip(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+			if (!end || end[1]) {
+				rc = verr_set(err, V_ERR_USAGE, NULL, _("malformed section header"));
+				break;
+			}
+			*end = 0;
+			snprintf(section, sizeof(section), "%s", strip(s + 1));
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq) {
+			rc = verr_set(err, V_ERR_USAGE, NULL, _("expected 'key = value'"));
+			break;
+		}
+		*eq = 0;
+		char *key = strip(s), *val = strip(eq + 1);
+		size_t vl = strlen(val);
+		if (vl >= 2 && ((val[0] == '"' && val[vl - 1] == '"') || (val[0] == '\'' && val[vl - 1] == '\''))) {
+			val[vl - 1] = 0;
+			val++;
+		}
+		if (section[0])
+			snprintf(name, sizeof(name), "%s.%s", section, key);
+		else
+			snprintf(name, sizeof(name), "%s", key);
+		if ((rc = conf_set(name, val, err)) != V_OK)
+			break;
+	}
+	fclose(f);
+	return rc;
+}
+
+const char *conf_default_path(void)
+{
+	static char home[1024];
+	const char *e = getenv("VIGIA_CONFIG"), *h;
+
+	if (e && *e)
+		return e;
+	if (access("/etc/vigia/vigia.conf", R_OK) == 0)
+		return "/etc/vigia/vigia.conf";
+	h = getenv("XDG_CONFIG_HOME");
+	if (h && *h)
+		snprintf(home, sizeof(home), "%s/vigia/vigia.conf", h);
+	else if ((h = getenv("HOME")) && *h)
+		snprintf(home, sizeof(home), "%s/.config/vigia/vigia.conf", h);
+	else
+		return NULL;
+	return access(home, R_OK) == 0 ? home : NULL;
+}

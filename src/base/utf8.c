@@ -1,0 +1,56 @@
+/*
+ * utf8.c — strict UTF-8 validation (RFC 3629): no overlongs, no surrogates, nothing past
+ * U+10FFFF.  ASCII runs are skipped eight bytes at a time.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "base/utf8.h"
+
+int utf8_valid(const char *s, size_t n, size_t *bad)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		if (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			if (!(w & 0x8080808080808080ULL)) {
+				i += 8;
+				continue;
+			}
+		}
+		unsigned char c = p[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t need;
+		uint32_t cp, min;
+		if (c >= 0xC2 && c <= 0xDF) {
+			need = 1; cp = c & 0x1F; min = 0x80;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			need = 2; cp = c & 0x0F; min = 0x800;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			need = 3; cp = c & 0x07; min = 0x10000;
+		} else {
+			goto fail;
+		}
+		if (need >= n - i)
+			goto fail;
+		for (size_t k = 1; k <= need; k++) {
+			if (i + k >= n || (p[i + k] & 0xC0) != 0x80)
+				goto fail;
+			cp = (cp << 6) | (p[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			goto fail;
+		i += need + 1;
+	}
+	return 1;
+fail:
+	if (bad)
+		*bad = i;
+	return 0;
+}

@@ -1,0 +1,550 @@
+/*
+ * event.c — the canonical event: storage, set/get, JSON in and out.
+ *
+ * Values live in one byte buffer per event; a fixed slot array maps schema fields to them.
+ * event_clear() keeps the storage, so steady-state ingestion allocates nothing per field.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "base/i18n.h"
+#include "base/utf8.h"
+#include "event/event.h"
+
+const struct field_def schema_fields[F__COUNT] = {
+#define FIELD(id, name, type, desc) [id] = { name, type, desc },
+#include "event/schema.def"
+#undef FIELD
+};
+
+const char *ftype_name(enum ftype t)
+{
+	static const char *names[] = {
+		[FT_STRING] = "String", [FT_LOWER] = "LowercaseString", [FT_UPPER] = "UppercaseString",
+		[FT_BOOL] = "Boolean", [FT_INT] = "Integer", [FT_FLOAT] = "Float",
+		[FT_ACCURACY] = "Accuracy", [FT_ASN] = "ASN", [FT_CLASS_TYPE] = "ClassificationType",
+		[FT_CLASS_TAXONOMY] = "ClassificationTaxonomy", [FT_DATETIME] = "DateTime",
+		[FT_FQDN] = "FQDN", [FT_IP] = "IPAddress", [FT_NETWORK] = "IPNetwork",
+		[FT_JSON] = "JSON", [FT_JSONDICT] = "JSONDict", [FT_REGISTRY] = "Registry",
+		[FT_TLP] = "TLP", [FT_URL] = "URL", [FT_BASE64] = "Base64",
+	};
+	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
+}
+
+int schema_lookup(const char *name, size_t len)
+{
+	size_t lo = 0, hi = F__COUNT;
+
+	if (len > 6 && !memcmp(name, "extra.", 6))
+		return F_EXTRA_KEY;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strncmp(schema_fields[mid].name, name, len);
+		if (c == 0 && schema_fields[mid].name[len] != 0)
+			c = 1;
+		if (c == 0)
+			return (int)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+struct event *event_new(void)
+{
+	struct event *ev = malloc(sizeof(*ev));
+
+	if (!ev)
+		return NULL;
+	buf_init(&ev->data, 64u << 20);
+	ev->n = 0;
+	memset(ev->slot, 0xff, sizeof(ev->slot));
+	return ev;
+}
+
+void event_free(struct event *ev)
+{
+	if (!ev)
+		return;
+	buf_fini(&ev->data);
+	free(ev);
+}
+
+void event_clear(struct event *ev)
+{
+	for (size_t i = 0; i < ev->n; i++)
+		if (ev->v[i].field < F__COUNT)
+			ev->slot[ev->v[i].field] = -1;
+	ev->n = 0;
+	buf_reset(&ev->data);
+}
+
+static struct event_value *find_extra(const struct event *ev, const char *name, size_t len)
+{
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct event_value *v = &ev->v[i];
+		if (v->field == F_EXTRA_KEY && !v->dead && v->key_len == len &&
+		    !memcmp(ev->data.data + v->key_off, name, len))
+			return (struct event_value *)v;
+	}
+	return NULL;
+}
+
+/* Store a value (already sanitised text at data[off..off+len)). */
+static int store(struct event *ev, int field, const char *key, size_t klen, size_t off,
+		 size_t len, enum vkind kind, unsigned flags)
+{
+	struct event_value *v;
+	size_t key_off = 0;
+
+	if (field == F_EXTRA_KEY) {
+		v = find_extra(ev, key, klen);
+		if (v && !(flags & EV_OVERWRITE)) {
+			ev->data.len = off;
+			return V_ERR_EXISTS;
+		}
+		if (v)
+			v->dead = 1;
+		key_off = ev->data.len;
+		if (buf_append(&ev->data, key, klen) != V_OK)
+			return V_ERR_LIMIT;
+	} else if (ev->slot[field] >= 0) {
+		if (!(flags & EV_OVERWRITE)) {
+			ev->data.len = off;
+			return V_ERR_EXISTS;
+		}
+		ev->v[ev->slot[field]].dead = 1;
+	}
+	if (ev->n >= EVENT_MAX_VALUES) {
+		ev->data.len = off;
+		return V_ERR_LIMIT;
+	}
+	v = &ev->v[ev->n];
+	v->field = (uint16_t)field;
+	v->kind = (uint8_t)kind;
+	v->dead = 0;
+	v->off = (uint32_t)off;
+	v->len = (uint32_t)len;
+	v->key_off = (uint32_t)key_off;
+	v->key_len = (uint32_t)klen;
+	if (field != F_EXTRA_KEY)
+		ev->slot[field] = (int16_t)ev->n;
+	ev->n++;
+	return V_OK;
+}
+
+static int check_utf8(const char *val, size_t len, const char *key, struct verr *err)
+{
+	size_t bad;
+	if (!utf8_valid(val, len, &bad))
+		return verr_set(err, V_ERR_INVALID, key, _("invalid UTF-8 at byte %zu"), bad);
+	if (memchr(val, 0, len))
+		return verr_set(err, V_ERR_INVALID, key, _("NUL byte in value"));
+	return V_OK;
+}
+
+int event_set(struct event *ev, const char *key, const char *val, size_t len, unsigned flags,
+	      struct verr *err)
+{
+	size_t klen = strlen(key), off;
+	int field = schema_lookup(key, klen), rc;
+	enum vkind kind = VK_STR;
+
+	if (field < 0)
+		return verr_set(err, V_ERR_NOTFOUND, key, _("unknown field"));
+	if (field == F_EXTRA) {
+		json_error_t je;
+		json_t *j = json_loadb(val, len, 0, &je);
+		if (!j || !json_is_object(j)) {
+			json_decref(j);
+			return verr_set(err, V_ERR_INVALID, key, _("extra must be a JSON object"));
+		}
+		rc = event_set_json(ev, key, j, flags, err);
+		json_decref(j);
+		return rc;
+	}
+	if ((rc = check_utf8(val, len, key, err)) != V_OK)
+		return rc;
+	if (field != F_EXTRA_KEY && ev->slot[field] >= 0 && !(flags & EV_OVERWRITE))
+		return verr_set(err, V_ERR_EXISTS, key, _("field already set"));
+	off = ev->data.len;
+	if (field == F_EXTRA_KEY) {
+		/* extra values are kept as given: a JSON string */
+		const char *s = val;
+		size_t n = len;
+		while (n && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
+			s++;
+			n--;
+		}
+		while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+			n--;
+		if (n == 0)
+			return V_SKIP;
+		if ((rc = buf_append(&ev->data, s, n)) != V_OK)
+			return verr_set(err, rc, key, _("event too large"));
+		rc = store(ev, field, key + 6, klen - 6, off, n, VK_STR, flags);
+		if (rc == V_ERR_EXISTS)
+			return verr_set(err, rc, key, _("field already set"));
+		return rc;
+	}
+	if (flags & EV_NOSANITIZE) {
+		rc = buf_append(&ev->data, val, len);
+		kind = VK_STR;
+		switch (schema_fields[field].type) {
+		case FT_INT: case FT_ASN: kind = VK_INT; break;
+		case FT_FLOAT: case FT_ACCURACY: kind = VK_FLOAT; break;
+		case FT_BOOL: kind = VK_BOOL; break;
+		default: break;
+		}
+	} else {
+		rc = value_sanitize(schema_fields[field].type, val, len, &ev->data, &kind, err);
+	}
+	if (rc != V_OK) {
+		ev->data.len = off;
+		if (ev->data.data)
+			ev->data.data[off] = 0;
+		if (err && rc == V_ERR_INVALID) {
+			snprintf(err->field, sizeof(err->field), "%s", key);
+		}
+		return rc;
+	}
+	return store(ev, field, NULL, 0, off, ev->data.len - off, kind, flags);
+}
+
+static int set_literal(struct event *ev, const char *key, const char *lit, size_t n,
+		       enum vkind kind, enum ftype need, unsigned flags, struct verr *err)
+{
+	size_t klen = strlen(key), off = ev->data.len;
+	int field = schema_lookup(key, klen);
+
+	if (field < 0)
+		return verr_set(err, V_ERR_NOTFOUND, key, _("unknown field"));
+	if (field != F_EXTRA_KEY) {
+		enum ftype t = schema_fields[field].type;
+		if (t != need && !(need == FT_INT && t == FT_ASN) &&
+		    !(need == FT_FLOAT && t == FT_ACCURACY))
+			return event_set(ev, key, lit, n, flags, err); /* sanitise as text */
+		if (ev->slot[field] >= 0 && !(flags & EV_OVERWRITE))
+			return verr_set(err, V_ERR_EXISTS, key, _("field already set"));
+	}
+	if (buf_append(&ev->data, lit, n) != V_OK)
+		return verr_set(err, V_ERR_LIMIT, key, _("event too large"));
+	int rc = store(ev, field, field == F_EXTRA_KEY ? key + 6 : NULL,
+		       field == F_EXTRA_KEY ? klen - 6 : 0, off, n, kind, flags);
+	if (rc == V_ERR_EXISTS)
+		return verr_set(err, rc, key, _("field already set"));
+	return rc;
+}
+
+int event_set_int(struct event *ev, const char *key, long long v, unsigned flags, struct verr *err)
+{
+	char num[32];
+	int n = snprintf(num, sizeof(num), "%lld", v);
+	int field = schema_lookup(key, strlen(key));
+
+	if (field >= 0 && field < F__COUNT && schema_fields[field].type == FT_ASN &&
+	    (v < 1 || v > 4294967295LL))
+		return verr_set(err, V_ERR_INVALID, key, _("not an AS number (1 to 4294967295)"));
+	if (field >= 0 && field < F__COUNT && (schema_fields[field].type == FT_FLOAT ||
+					       schema_fields[field].type == FT_ACCURACY))
+		return event_set_float(ev, key, (double)v, flags, err);
+	return set_literal(ev, key, num, (size_t)n, VK_INT, FT_INT, flags, err);
+}
+
+int event_set_float(struct event *ev, const char *key, double v, unsigned flags, struct verr *err)
+{
+	char num[48];
+	size_t n;
+
+	if (v != v || v - v != 0)
+		return verr_set(err, V_ERR_INVALID, key, _("not a finite number"));
+	n = value_format_float(v, num);
+	return set_literal(ev, key, num, n, VK_FLOAT, FT_FLOAT, flags, err);
+}
+
+int event_set_bool(struct event *ev, const char *key, int v, unsigned flags, struct verr *err)
+{
+	return set_literal(ev, key, v ? "true" : "false", v ? 4 : 5, VK_BOOL, FT_BOOL, flags, err);
+}
+
+int event_set_extra_raw(struct event *ev, const char *name, size_t name_len, const char *json,
+			size_t json_len, unsigned flags)
+{
+	size_t off = ev->data.len;
+	enum vkind kind = VK_JSON;
+
+	if (json_len && json[0] == '"')
+		kind = VK_JSON;
+	if (buf_append(&ev->data, json, json_len) != V_OK)
+		return V_ERR_LIMIT;
+	return store(ev, F_EXTRA_KEY, name, name_len, off, json_len, kind, flags);
+}
+
+int event_set_json(struct event *ev, const char *key, const json_t *v, unsigned flags,
+		   struct verr *err)
+{
+	size_t klen = strlen(key);
+	int field = schema_lookup(key, klen);
+
+	if (field < 0)
+		return verr_set(err, V_ERR_NOTFOUND, key, _("unknown field"));
+	if (json_is_null(v))
+		return V_SKIP;
+	if (field == F_EXTRA) {
+		const char *k;
+		json_t *sub;
+		char name[256];
+		int rc = V_OK;
+		if (!json_is_object(v))
+			return verr_set(err, V_ERR_INVALID, key, _("extra must be a JSON object"));
+		json_object_foreach((json_t *)v, k, sub) {
+			if (snprintf(name, sizeof(name), "extra.%s", k) >= (int)sizeof(name))
+				return verr_set(err, V_ERR_INVALID, key, _("extra key too long"));
+			int r = event_set_json(ev, name, sub, flags, err);
+			if (r != V_OK && r != V_SKIP)
+				rc = r;
+		}
+		return rc;
+	}
+	if (field == F_EXTRA_KEY) {
+		if (json_is_string(v))
+			return event_set(ev, key, json_string_value(v), json_string_length(v), flags, err);
+		char *dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+		if (!dump)
+			return V_ERR_NOMEM;
+		int rc;
+		if (json_is_real(v)) {
+			char num[48];
+			size_t n = value_format_float(json_real_value(v), num);
+			rc = event_set_extra_raw(ev, key + 6, klen - 6, num, n, flags);
+		} else {
+			rc = event_set_extra_raw(ev, key + 6, klen - 6, dump, strlen(dump), flags);
+		}
+		free(dump);
+		if (rc == V_ERR_EXISTS)
+			return verr_set(err, rc, key, _("field already set"));
+		return rc;
+	}
+	enum ftype t = schema_fields[field].type;
+	if (json_is_string(v))
+		return event_set(ev, key, json_string_value(v), json_string_length(v), flags, err);
+	if (json_is_boolean(v)) {
+		if (t == FT_BOOL)
+			return event_set_bool(ev, key, json_is_true(v), flags, err);
+		if (t == FT_ACCURACY)
+			return event_set_float(ev, key, json_is_true(v) ? 100.0 : 0.0, flags, err);
+		return event_set(ev, key, json_is_true(v) ? "True" : "False",
+				 json_is_true(v) ? 4 : 5, flags, err);
+	}
+	if (json_is_integer(v)) {
+		long long x = json_integer_value(v);
+		if (t == FT_INT || t == FT_ASN || t == FT_FLOAT || t == FT_ACCURACY)
+			return event_set_int(ev, key, x, flags, err);
+		if (t == FT_BOOL && (x == 0 || x == 1))
+			return event_set_bool(ev, key, (int)x, flags, err);
+		char num[32];
+		int n = snprintf(num, sizeof(num), "%lld", x);
+		return event_set(ev, key, num, (size_t)n, flags, err);
+	}
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+		if (t == FT_FLOAT || t == FT_ACCURACY)
+			return event_set_float(ev, key, d, flags, err);
+		if (t == FT_INT || t == FT_ASN) {
+			if (d != (double)(long long)d)
+				return verr_set(err, V_ERR_INVALID, key, _("not an integer"));
+			return event_set_int(ev, key, (long long)d, flags, err);
+		}
+		char num[48];
+		size_t n = value_format_float(d, num);
+		return event_set(ev, key, num, n, flags, err);
+	}
+	/* arrays and objects: JSON fields keep them as text */
+	if (t == FT_JSON || t == FT_STRING) {
+		char *dump = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		if (!dump)
+			return V_ERR_NOMEM;
+		int rc = event_set(ev, key, dump, strlen(dump), flags, err);
+		free(dump);
+		return rc;
+	}
+	return verr_set(err, V_ERR_INVALID, key, _("a list or object where a %s is expected"),
+			ftype_name(t));
+}
+
+int event_set_raw(struct event *ev, const void *bytes, size_t n)
+{
+	size_t off = ev->data.len, b64len = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
+	int rc;
+
+	if (ev->slot[F_RAW] >= 0)
+		ev->v[ev->slot[F_RAW]].dead = 1, ev->slot[F_RAW] = -1;
+	if ((rc = buf_reserve(&ev->data, b64len)) != V_OK)
+		return rc;
+	sodium_bin2base64(ev->data.data + off, b64len, bytes, n, sodium_base64_VARIANT_ORIGINAL);
+	ev->data.len = off + b64len - 1;
+	return store(ev, F_RAW, NULL, 0, off, b64len - 1, VK_STR, EV_OVERWRITE);
+}
+
+const char *event_get_id(const struct event *ev, int field, size_t *len)
+{
+	if (field < 0 || field >= F__COUNT || ev->slot[field] < 0)
+		return NULL;
+	const struct event_value *v = &ev->v[ev->slot[field]];
+	if (len)
+		*len = v->len;
+	return ev->data.data + v->off;
+}
+
+const char *event_get(const struct event *ev, const char *key, size_t *len, enum vkind *kind)
+{
+	size_t klen = strlen(key);
+	int field = schema_lookup(key, klen);
+	const struct event_value *v;
+
+	if (field < 0)
+		return NULL;
+	if (field == F_EXTRA_KEY) {
+		v = find_extra(ev, key + 6, klen - 6);
+		if (!v)
+			return NULL;
+	} else {
+		if (ev->slot[field] < 0)
+			return NULL;
+		v = &ev->v[ev->slot[field]];
+	}
+	if (len)
+		*len = v->len;
+	if (kind)
+		*kind = (enum vkind)v->kind;
+	return ev->data.data + v->off;
+}
+
+int event_has(const struct event *ev, const char *key)
+{
+	return event_get(ev, key, NULL, NULL) != NULL;
+}
+
+int event_del(struct event *ev, const char *key)
+{
+	size_t klen = strlen(key);
+	int field = schema_lookup(key, klen);
+
+	if (field < 0)
+		return V_ERR_NOTFOUND;
+	if (field == F_EXTRA_KEY) {
+		struct event_value *v = find_extra(ev, key + 6, klen - 6);
+		if (!v)
+			return V_ERR_NOTFOUND;
+		v->dead = 1;
+		return V_OK;
+	}
+	if (field == F_EXTRA) {
+		for (size_t i = 0; i < ev->n; i++)
+			if (ev->v[i].field == F_EXTRA_KEY)
+				ev->v[i].dead = 1;
+		return V_OK;
+	}
+	if (ev->slot[field] < 0)
+		return V_ERR_NOTFOUND;
+	ev->v[ev->slot[field]].dead = 1;
+	ev->slot[field] = -1;
+	return V_OK;
+}
+
+static int put_value(struct buf *out, const struct event *ev, const struct event_value *v)
+{
+	if (v->kind == VK_STR)
+		return buf_json_str(out, ev->data.data + v->off, v->len);
+	return buf_append(out, ev->data.data + v->off, v->len);
+}
+
+int event_to_json(const struct event *ev, struct buf *out)
+{
+	int first = 1, rc;
+
+	if ((rc = buf_putc(out, '{')) != V_OK)
+		return rc;
+	for (int f = 0; f < F__COUNT; f++) {
+		if (f == F_EXTRA) {
+			for (size_t i = 0; i < ev->n; i++) {
+				const struct event_value *v = &ev->v[i];
+				if (v->field != F_EXTRA_KEY || v->dead)
+					continue;
+				if (!first)
+					buf_putc(out, ',');
+				first = 0;
+				buf_puts(out, "\"extra.");
+				/* key text is ours or validated UTF-8; escape anyway */
+				struct buf tmp;
+				buf_init(&tmp, 0);
+				buf_json_str(&tmp, ev->data.data + v->key_off, v->key_len);
+				buf_append(out, tmp.data + 1, tmp.len - 1);
+				buf_fini(&tmp);
+				buf_putc(out, ':');
+				if ((rc = put_value(out, ev, v)) != V_OK)
+					return rc;
+			}
+			continue;
+		}
+		if (ev->slot[f] < 0)
+			continue;
+		const struct event_value *v = &ev->v[ev->slot[f]];
+		if (!first)
+			buf_putc(out, ',');
+		first = 0;
+		buf_putc(out, '"');
+		buf_puts(out, schema_fields[f].name);
+		buf_puts(out, "\":");
+		if ((rc = put_value(out, ev, v)) != V_OK)
+			return rc;
+	}
+	return buf_putc(out, '}');
+}
+
+int event_from_json(struct event *ev, const json_t *obj, unsigned flags, struct verr *err)
+{
+	const char *k;
+	json_t *v;
+	int rc = V_OK;
+
+	if (!json_is_object(obj))
+		return verr_set(err, V_ERR_PARSE, NULL, _("not a JSON object"));
+	json_object_foreach((json_t *)obj, k, v) {
+		if (k[0] == '_' && k[1] == '_')
+			continue; /* IntelMQ's "__type" */
+		if (json_is_object(v) && strcmp(k, "extra") != 0) {
+			/* hierarchical form: {"source": {"ip": ...}} */
+			const char *k2;
+			json_t *v2;
+			char name[256];
+			json_object_foreach(v, k2, v2) {
+				snprintf(name, sizeof(name), "%s.%s", k, k2);
+				int r = event_set_json(ev, name, v2, flags, err);
+				if (r != V_OK && r != V_SKIP)
+					return r;
+			}
+			continue;
+		}
+		if (!strcmp(k, "raw") && json_is_string(v)) {
+			/* keep the base64 as given */
+			size_t off = ev->data.len;
+			if (buf_append(&ev->data, json_string_value(v), json_string_length(v)) != V_OK)
+				return V_ERR_LIMIT;
+			if (ev->slot[F_RAW] >= 0)
+				ev->v[ev->slot[F_RAW]].dead = 1, ev->slot[F_RAW] = -1;
+			store(ev, F_RAW, NULL, 0, off, json_string_length(v), VK_STR, EV_OVERWRITE);
+			continue;
+		}
+		int r = event_set_json(ev, k, v, flags, err);
+		if (r != V_OK && r != V_SKIP) {
+			rc = r;
+			break;
+		}
+	}
+	return rc;
+}

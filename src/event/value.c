@@ -1,0 +1,663 @@
+/*
+ * value.c — sanitising and validating values by type, with IntelMQ's rules (its
+ * harmonization module), so that IntelMQ data carries over unchanged:
+ *
+ *   String        stripped of surrounding whitespace; "" ignored
+ *   Lower/Upper   case-folded (ASCII; other scripts kept)
+ *   Boolean       true/false (any case), 1/0
+ *   Integer       Python int(): optional sign, digits, surrounding whitespace, "_" groups
+ *   Float         Python float(); printed as Python's repr (27.0, 1e-05)
+ *   ASN           optional "AS" prefix, 1..4294967295
+ *   DateTime      any feed timestamp -> YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00 (timeparse.c)
+ *   FQDN          dots stripped, IDNA (libidn2) to ASCII, lower case; no IP, ':', '/', '?', '#'
+ *   IPAddress     IPv4/IPv6 (also a decimal integer), canonical text; not 0.0.0.0, no scope
+ *   IPNetwork     host bits cleared ("10.1.2.3/8" -> "10.0.0.0/8")
+ *   URL           hxxp -> http; must have a host (Python urlsplit netloc)
+ *   TLP           TLP 2.0: CLEAR, GREEN, AMBER, AMBER+STRICT, RED (and WHITE, TLP 1.0)
+ *   Registry      AFRINIC APNIC ARIN LACNIC RIPE (RIPE-NCC, RIPENCC -> RIPE)
+ *   ClassificationType  RSIT names; old names mapped ("botnet drone" -> infected-system)
+ *
+ * A value IntelMQ would ignore ("", "-", "N/A") gives V_SKIP, not an error.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <idn2.h>
+
+#include "base/i18n.h"
+#include "base/timeparse.h"
+#include "event/event.h"
+
+static int is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
+	       c == 0x1c || c == 0x1d || c == 0x1e || c == 0x1f;
+}
+
+static void trim(const char **s, size_t *n)
+{
+	while (*n && is_ws((unsigned char)**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && is_ws((unsigned char)(*s)[*n - 1]))
+		(*n)--;
+}
+
+size_t value_format_float(double d, char *out)
+{
+	char tmp[40], digs[24];
+	int p, exp10, k = 0, decpt, o = 0;
+	const char *q;
+
+	if (d == 0) {
+		strcpy(out, signbit(d) ? "-0.0" : "0.0");
+		return strlen(out);
+	}
+	for (p = 1; p <= 17; p++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	q = tmp;
+	if (*q == '-') {
+		out[o++] = '-';
+		q++;
+	}
+	for (; *q && *q != 'e'; q++)
+		if (isdigit((unsigned char)*q))
+			digs[k++] = *q;
+	exp10 = atoi(q + 1);
+	while (k > 1 && digs[k - 1] == '0')
+		k--;
+	digs[k] = 0;
+	decpt = exp10 + 1;
+	if (decpt > -4 && decpt <= 16) {
+		if (decpt <= 0) {
+			out[o++] = '0';
+			out[o++] = '.';
+			for (int i = 0; i < -decpt; i++)
+				out[o++] = '0';
+			memcpy(out + o, digs, (size_t)k);
+			o += k;
+		} else if (decpt >= k) {
+			memcpy(out + o, digs, (size_t)k);
+			o += k;
+			for (int i = k; i < decpt; i++)
+				out[o++] = '0';
+			out[o++] = '.';
+			out[o++] = '0';
+		} else {
+			memcpy(out + o, digs, (size_t)decpt);
+			o += decpt;
+			out[o++] = '.';
+			memcpy(out + o, digs + decpt, (size_t)(k - decpt));
+			o += k - decpt;
+		}
+		out[o] = 0;
+		return (size_t)o;
+	}
+	out[o++] = digs[0];
+	if (k > 1) {
+		out[o++] = '.';
+		memcpy(out + o, digs + 1, (size_t)(k - 1));
+		o += k - 1;
+	}
+	o += snprintf(out + o, 8, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+	return (size_t)o;
+}
+
+/* Python int(str): [+-]digits with optional single "_" between digits. */
+static int parse_pyint(const char *s, size_t n, long long *v)
+{
+	size_t i = 0;
+	int neg = 0, nd = 0;
+	unsigned long long x = 0;
+
+	trim(&s, &n);
+	if (n && (s[0] == '+' || s[0] == '-')) {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	for (; i < n; i++) {
+		if (s[i] == '_' && nd && i + 1 < n && isdigit((unsigned char)s[i + 1]))
+			continue;
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		if (x > (ULLONG_MAX - 9) / 10 || x * 10 + (unsigned)(s[i] - '0') > (unsigned long long)LLONG_MAX + 1)
+			return -1;
+		x = x * 10 + (unsigned)(s[i] - '0');
+		nd++;
+	}
+	if (!nd)
+		return -1;
+	if (!neg && x > (unsigned long long)LLONG_MAX)
+		return -1;
+	*v = neg ? (long long)(0 - x) : (long long)x;
+	return 0;
+}
+
+/* Python float(str): strtod on the trimmed text, which must be consumed entirely. */
+static int parse_pyfloat(const char *s, size_t n, double *v)
+{
+	char tmp[128];
+	char *end;
+
+	trim(&s, &n);
+	if (!n || n >= sizeof(tmp))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!(isdigit((unsigned char)s[i]) || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
+		      s[i] == '+' || s[i] == '-' || s[i] == '_'))
+			return -1; /* refuse hex floats, "nan", "inf": not valid JSON numbers */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '_')
+			tmp[k++] = s[i];
+	tmp[k] = 0;
+	errno = 0;
+	*v = strtod(tmp, &end);
+	if (*end || end == tmp || !isfinite(*v))
+		return -1;
+	return 0;
+}
+
+/* IPv6 text per RFC 5952 (as Python's ipaddress prints it: no dotted-quad tail). */
+static size_t format_ipv6(const unsigned char a[16], char *out)
+{
+	uint16_t g[8];
+	int best = -1, bestlen = 0, cur = -1, curlen = 0, o = 0;
+
+	for (int i = 0; i < 8; i++)
+		g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+	for (int i = 0; i < 8; i++) {
+		if (g[i] == 0) {
+			if (cur < 0) {
+				cur = i;
+				curlen = 1;
+			} else {
+				curlen++;
+			}
+			if (curlen > bestlen) {
+				best = cur;
+				bestlen = curlen;
+			}
+		} else {
+			cur = -1;
+			curlen = 0;
+		}
+	}
+	if (bestlen < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			out[o++] = ':';
+			if (i == 0)
+				out[o++] = ':';
+			i += bestlen - 1;
+			continue;
+		}
+		o += sprintf(out + o, "%x", g[i]);
+		if (i < 7)
+			out[o++] = ':';
+	}
+	out[o] = 0;
+	return (size_t)o;
+}
+
+/* Parse an address (no prefix). Returns AF_INET/AF_INET6, or 0. */
+static int parse_ip(const char *s, size_t n, unsigned char addr[16])
+{
+	char tmp[64];
+
+	if (n == 0 || n >= sizeof(tmp))
+		return 0;
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
+	if (inet_pton(AF_INET, tmp, addr) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, tmp, addr) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+static size_t format_ip(int af, const unsigned char *addr, char *out)
+{
+	if (af == AF_INET)
+		return (size_t)sprintf(out, "%u.%u.%u.%u", addr[0], addr[1], addr[2], addr[3]);
+	return format_ipv6(addr, out);
+}
+
+/* Prefix length from "24" or a dotted netmask "255.255.255.0" (IPv4 only). -1 if bad. */
+static int parse_prefix(int af, const char *s, size_t n)
+{
+	long long v;
+	unsigned char m[16];
+
+	if (n && isdigit((unsigned char)s[0]) && parse_pyint(s, n, &v) == 0 && s[0] != '+') {
+		for (size_t i = 0; i < n; i++)
+			if (!isdigit((unsigned char)s[i]))
+				return -1;
+		if (v < 0 || v > (af == AF_INET ? 32 : 128))
+			return -1;
+		return (int)v;
+	}
+	if (af == AF_INET && parse_ip(s, n, m) == AF_INET) {
+		uint32_t x = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+		int len = 0;
+		while (len < 32 && (x & (0x80000000u >> len)))
+			len++;
+		if (len < 32 && (x << len) != 0)
+			return -1; /* not contiguous (Python also accepts host masks; rare) */
+		return len;
+	}
+	return -1;
+}
+
+static int sanitize_ip(const char *s, size_t n, struct buf *out, struct verr *err)
+{
+	unsigned char a[16];
+	char txt[64];
+	long long iv;
+	int af;
+	const char *slash;
+
+	/* an integer given as text: Python's ip_address(int) */
+	if (n && isdigit((unsigned char)s[0]) && parse_pyint(s, n, &iv) == 0 && iv >= 0) {
+		int alldig = 1;
+		for (size_t i = 0; i < n; i++)
+			alldig &= isdigit((unsigned char)s[i]) != 0;
+		if (alldig) {
+			if (iv <= 0xFFFFFFFFLL) {
+				a[0] = (unsigned char)(iv >> 24);
+				a[1] = (unsigned char)(iv >> 16);
+				a[2] = (unsigned char)(iv >> 8);
+				a[3] = (unsigned char)iv;
+				af = AF_INET;
+			} else {
+				memset(a, 0, 16);
+				for (int i = 0; i < 8; i++)
+					a[15 - i] = (unsigned char)((unsigned long long)iv >> (8 * i));
+				af = AF_INET6;
+			}
+			goto emit;
+		}
+	}
+	/* drop an IPv6 scope id */
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '%') {
+			n = i;
+			break;
+		}
+	slash = memchr(s, '/', n);
+	if (slash) {
+		size_t an = (size_t)(slash - s);
+		af = parse_ip(s, an, a);
+		if (!af)
+			return verr_set(err, V_ERR_INVALID, NULL, _("not an IP address"));
+		int pl = parse_prefix(af, slash + 1, n - an - 1);
+		if (pl != (af == AF_INET ? 32 : 128))
+			return verr_set(err, V_ERR_INVALID, NULL, _("a network, not a single IP address"));
+	} else {
+		af = parse_ip(s, n, a);
+		if (!af)
+			return verr_set(err, V_ERR_INVALID, NULL, _("not an IP address"));
+	}
+emit:
+	if (af == AF_INET && !a[0] && !a[1] && !a[2] && !a[3])
+		return verr_set(err, V_ERR_INVALID, NULL, _("0.0.0.0 is not a usable address"));
+	return buf_append(out, txt, format_ip(af, a, txt));
+}
+
+static int sanitize_network(const char *s, size_t n, struct buf *out, struct verr *err)
+{
+	unsigned char a[16];
+	char txt[64];
+	const char *slash = memchr(s, '/', n);
+	size_t an = slash ? (size_t)(slash - s) : n;
+	int af = parse_ip(s, an, a), pl;
+
+	if (!af)
+		return verr_set(err, V_ERR_INVALID, NULL, _("not an IP network"));
+	pl = slash ? parse_prefix(af, slash + 1, n - an - 1) : (af == AF_INET ? 32 : 128);
+	if (pl < 0)
+		return verr_set(err, V_ERR_INVALID, NULL, _("bad prefix length"));
+	int bytes = af == AF_INET ? 4 : 16;
+	for (int i = 0; i < bytes; i++) {
+		int bits = pl - 8 * i;
+		if (bits >= 8)
+			continue;
+		a[i] &= bits <= 0 ? 0 : (unsigned char)(0xFF << (8 - bits));
+	}
+	size_t l = format_ip(af, a, txt);
+	l += (size_t)sprintf(txt + l, "/%d", pl);
+	return buf_append(out, txt, l);
+}
+
+static int sanitize_fqdn(const char *s, size_t n, struct buf *out, struct verr *err)
+{
+	char tmp[1024];
+	char *ascii = NULL;
+	size_t start = out->len;
+	int rc, nonascii = 0;
+
+	while (n && s[0] == '.') {
+		s++;
+		n--;
+	}
+	while (n && s[n - 1] == '.')
+		n--;
+	if (!n)
+		return V_SKIP;
+	if (n >= sizeof(tmp))
+		return verr_set(err, V_ERR_INVALID, NULL, _("domain name too long"));
+	for (size_t i = 0; i < n; i++)
+		nonascii |= (unsigned char)s[i] >= 0x80;
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
+	if (nonascii) {
+		if (idn2_to_ascii_8z(tmp, &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK &&
+		    idn2_to_ascii_8z(tmp, &ascii, IDN2_TRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK)
+			return verr_set(err, V_ERR_INVALID, NULL, _("not a valid internationalised domain name"));
+		s = ascii;
+		n = strlen(ascii);
+	}
+	/* labels: not empty, at most 63 octets (Python's idna codec refuses both) */
+	size_t lab = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (lab == 0 || lab > 63) {
+				free(ascii);
+				return verr_set(err, V_ERR_INVALID, NULL, _("empty or over-long label in domain name"));
+			}
+			lab = 0;
+		} else {
+			char c = s[i];
+			if (c == ':' || c == '/' || c == '?' || c == '#' || c == '\\' || (unsigned char)c < 0x20) {
+				free(ascii);
+				return verr_set(err, V_ERR_INVALID, NULL, _("character '%c' not allowed in a domain name"),
+						(unsigned char)c < 0x20 ? '?' : c);
+			}
+			lab++;
+		}
+	}
+	if ((rc = buf_append(out, s, n)) != V_OK) {
+		free(ascii);
+		return rc;
+	}
+	free(ascii);
+	for (size_t i = start; i < out->len; i++)
+		out->data[i] = (char)tolower((unsigned char)out->data[i]);
+	/* an IP address is not a domain name */
+	unsigned char a[16];
+	if (parse_ip(out->data + start, out->len - start, a)) {
+		out->len = start;
+		return verr_set(err, V_ERR_INVALID, NULL, _("an IP address, not a domain name"));
+	}
+	return V_OK;
+}
+
+/* Python's urlsplit() netloc: present iff "//" follows the (optional) scheme. */
+int value_url_netloc(const char *s, size_t n, const char **host, size_t *hlen);
+int value_url_netloc(const char *s, size_t n, const char **host, size_t *hlen)
+{
+	size_t i = 0, p;
+
+	if (n && isalpha((unsigned char)s[0])) {
+		size_t c = 0;
+		while (c < n && (isalnum((unsigned char)s[c]) || s[c] == '+' || s[c] == '-' || s[c] == '.'))
+			c++;
+		if (c < n && s[c] == ':')
+			i = c + 1;
+	}
+	if (i + 2 > n || s[i] != '/' || s[i + 1] != '/')
+		return 0;
+	p = i + 2;
+	size_t e = p;
+	while (e < n && s[e] != '/' && s[e] != '?' && s[e] != '#')
+		e++;
+	*host = s + p;
+	*hlen = e - p;
+	return e > p;
+}
+
+static int sanitize_url(const char *s, size_t n, struct buf *out, struct verr *err)
+{
+	size_t start = out->len;
+	const char *h;
+	size_t hl;
+	int rc;
+
+	/* hxxp:// and hxxps:// defanged URLs, anywhere as Python's str.replace does */
+	for (size_t i = 0; i < n;) {
+		if (i + 7 <= n && !memcmp(s + i, "hxxp://", 7)) {
+			rc = buf_append(out, "http://", 7);
+			i += 7;
+		} else if (i + 8 <= n && !memcmp(s + i, "hxxps://", 8)) {
+			rc = buf_append(out, "https://", 8);
+			i += 8;
+		} else {
+			rc = buf_putc(out, s[i]);
+			i++;
+		}
+		if (rc != V_OK)
+			return rc;
+	}
+	if (out->len - start > 5 && !strncasecmp(out->data + start, "file:", 5) &&
+	    !value_url_netloc(out->data + start, out->len - start, &h, &hl)) {
+		/* file:/path -> file://localhost/path */
+		size_t rest = out->len - start - 5;
+		const char *r = out->data + start + 5;
+		char *copy = malloc(rest + 1);
+		if (!copy)
+			return V_ERR_NOMEM;
+		memcpy(copy, r, rest);
+		if (rest >= 2 && copy[0] == '/' && copy[1] == '/') {
+			memmove(copy, copy + 2, rest - 2);
+			rest -= 2;
+		}
+		out->len = start;
+		buf_append(out, "file://localhost", 16);
+		rc = buf_append(out, copy, rest);
+		free(copy);
+		if (rc != V_OK)
+			return rc;
+	}
+	if (!value_url_netloc(out->data + start, out->len - start, &h, &hl)) {
+		out->len = start;
+		return verr_set(err, V_ERR_INVALID, NULL, _("URL has no host"));
+	}
+	return V_OK;
+}
+
+static int in_list(const char *s, size_t n, const char *const *list)
+{
+	for (; *list; list++)
+		if (strlen(*list) == n && !memcmp(*list, s, n))
+			return 1;
+	return 0;
+}
+
+static const char *const class_types[] = {
+	"application-compromise", "backdoor", "blacklist", "brute-force", "burglary", "c2server",
+	"compromised", "copyright", "data-leak", "data-loss", "ddos", "ddos-amplifier", "defacement",
+	"dga domain", "dos", "dropzone", "exploit", "harmful-speech", "ids-alert", "infected-system",
+	"information-disclosure", "leak", "malware", "malware-configuration", "malware-distribution",
+	"masquerade", "misconfiguration", "other", "outage", "phishing",
+	"potentially-unwanted-accessible", "privileged-account-compromise", "proxy", "ransomware",
+	"sabotage", "scanner", "sniffing", "social-engineering", "spam", "system-compromise", "test",
+	"tor", "unauthorised-information-access", "unauthorised-information-modification",
+	"unauthorized-command", "unauthorized-login", "unauthorized-use-of-resources", "undetermined",
+	"unknown", "unprivileged-account-compromise", "violence", "vulnerable client",
+	"vulnerable service", "vulnerable-system", "weak-crypto", NULL
+};
+
+static const char *const taxonomies[] = {
+	"abusive-content", "availability", "fraud", "information-content-security",
+	"information-gathering", "intrusion-attempts", "intrusions", "malicious-code", "other",
+	"test", "vulnerable", NULL
+};
+
+static void fold(struct buf *out, size_t start, int upper)
+{
+	for (size_t i = start; i < out->len; i++)
+		out->data[i] = (char)(upper ? toupper((unsigned char)out->data[i])
+					    : tolower((unsigned char)out->data[i]));
+}
+
+int value_sanitize(enum ftype t, const char *s, size_t n, struct buf *out, enum vkind *kind,
+		   struct verr *err)
+{
+	size_t start = out->len;
+	char num[48];
+	long long iv;
+	double dv;
+	struct vtime tv;
+	int rc;
+
+	*kind = VK_STR;
+	if (t != FT_BASE64)
+		trim(&s, &n);
+	if (n == 0 || (n == 1 && s[0] == '-') || (n == 3 && !memcmp(s, "N/A", 3)))
+		return V_SKIP;
+
+	switch (t) {
+	case FT_STRING:
+	case FT_JSON:
+	case FT_BASE64:
+		return buf_append(out, s, n);
+	case FT_LOWER:
+		if ((rc = buf_append(out, s, n)) != V_OK)
+			return rc;
+		fold(out, start, 0);
+		return V_OK;
+	case FT_UPPER:
+		if ((rc = buf_append(out, s, n)) != V_OK)
+			return rc;
+		fold(out, start, 1);
+		return V_OK;
+	case FT_BOOL:
+		*kind = VK_BOOL;
+		if ((n == 4 && !strncasecmp(s, "true", 4)) || (n == 1 && s[0] == '1'))
+			return buf_append(out, "true", 4);
+		if ((n == 5 && !strncasecmp(s, "false", 5)) || (n == 1 && s[0] == '0'))
+			return buf_append(out, "false", 5);
+		return verr_set(err, V_ERR_INVALID, NULL, _("not a boolean (true/false)"));
+	case FT_INT:
+		*kind = VK_INT;
+		if (parse_pyint(s, n, &iv) != 0)
+			return verr_set(err, V_ERR_INVALID, NULL, _("not an integer"));
+		return buf_append(out, num, (size_t)snprintf(num, sizeof(num), "%lld", iv));
+	case FT_ASN:
+		*kind = VK_INT;
+		if (n > 2 && (s[0] == 'A' || s[0] == 'a') && (s[1] == 'S' || s[1] == 's')) {
+			s += 2;
+			n -= 2;
+		}
+		if (parse_pyint(s, n, &iv) != 0 || iv < 1 || iv > 4294967295LL)
+			return verr_set(err, V_ERR_INVALID, NULL, _("not an AS number (1 to 4294967295)"));
+		return buf_append(out, num, (size_t)snprintf(num, sizeof(num), "%lld", iv));
+	case FT_FLOAT:
+	case FT_ACCURACY:
+		*kind = VK_FLOAT;
+		if (parse_pyfloat(s, n, &dv) != 0)
+			return verr_set(err, V_ERR_INVALID, NULL, _("not a number"));
+		if (t == FT_ACCURACY && (dv < 0 || dv > 100))
+			return verr_set(err, V_ERR_INVALID, NULL, _("accuracy must be between 0 and 100"));
+		return buf_append(out, num, value_format_float(dv, num));
+	case FT_DATETIME:
+		if (time_parse(s, n, &tv) != 0)
+			return verr_set(err, V_ERR_INVALID, NULL, _("not a date and time"));
+		return buf_append(out, num, time_format(&tv, num));
+	case FT_FQDN:
+		return sanitize_fqdn(s, n, out, err);
+	case FT_IP:
+		return sanitize_ip(s, n, out, err);
+	case FT_NETWORK:
+		return sanitize_network(s, n, out, err);
+	case FT_URL:
+		return sanitize_url(s, n, out, err);
+	case FT_CLASS_TYPE: {
+		if ((rc = buf_append(out, s, n)) != V_OK)
+			return rc;
+		fold(out, start, 0);
+		const char *v = out->data + start;
+		size_t l = out->len - start;
+		static const char *const old[][2] = {
+			{ "botnet drone", "infected-system" }, { "ids alert", "ids-alert" },
+			{ "c&c", "c2server" }, { "infected system", "infected-system" },
+			{ "malware configuration", "malware-configuration" }, { NULL, NULL }
+		};
+		for (int i = 0; old[i][0]; i++)
+			if (strlen(old[i][0]) == l && !memcmp(v, old[i][0], l)) {
+				out->len = start;
+				return buf_puts(out, old[i][1]);
+			}
+		if (!in_list(v, l, class_types)) {
+			out->len = start;
+			return verr_set(err, V_ERR_INVALID, NULL,
+					_("not a classification type of the RSIT taxonomy"));
+		}
+		return V_OK;
+	}
+	case FT_CLASS_TAXONOMY:
+		if ((rc = buf_append(out, s, n)) != V_OK)
+			return rc;
+		fold(out, start, 0);
+		if (!in_list(out->data + start, out->len - start, taxonomies)) {
+			out->len = start;
+			return verr_set(err, V_ERR_INVALID, NULL, _("not an RSIT taxonomy class"));
+		}
+		return V_OK;
+	case FT_REGISTRY: {
+		static const char *const rirs[] = { "AFRINIC", "APNIC", "ARIN", "LACNIC", "RIPE", NULL };
+		if ((rc = buf_append(out, s, n)) != V_OK)
+			return rc;
+		fold(out, start, 1);
+		const char *v = out->data + start;
+		size_t l = out->len - start;
+		if ((l == 7 && !memcmp(v, "RIPENCC", 7)) || (l == 8 && !memcmp(v, "RIPE-NCC", 8))) {
+			out->len = start;
+			return buf_puts(out, "RIPE");
+		}
+		if (!in_list(v, l, rirs)) {
+			out->len = start;
+			return verr_set(err, V_ERR_INVALID, NULL, _("not a regional Internet registry"));
+		}
+		return V_OK;
+	}
+	case FT_TLP: {
+		static const char *const tlps[] = { "CLEAR", "WHITE", "GREEN", "AMBER", "AMBER+STRICT",
+						    "RED", NULL };
+		if (n >= 3 && !strncasecmp(s, "TLP", 3)) {
+			s += 3;
+			n -= 3;
+			if (n && s[0] == ':') {
+				s++;
+				n--;
+			}
+			trim(&s, &n);
+		}
+		if ((rc = buf_append(out, s, n)) != V_OK)
+			return rc;
+		fold(out, start, 1);
+		if (!in_list(out->data + start, out->len - start, tlps)) {
+			out->len = start;
+			return verr_set(err, V_ERR_INVALID, NULL,
+					_("not a TLP level (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)"));
+		}
+		return V_OK;
+	}
+	case FT_JSONDICT:
+		return verr_set(err, V_ERR_INVALID, NULL, _("extra must be a JSON object"));
+	}
+	return verr_set(err, V_ERR_INVALID, NULL, _("unknown type"));
+}
