@@ -541,7 +541,15 @@ static int run_source(struct ingest_ctx *ctx, struct source *src, const char *na
 					rl--; /* CRLF */
 				for (size_t k = pos; k < pos + rl; k++)
 					lines_in += buf[k] == '\n';
-				run_record(ctx, buf + pos, rl, line);
+				if (rl > cap) {
+					ctx->rec = buf + pos;
+					ctx->rec_len = 256;
+					ctx->line = line;
+					ctx->stats.records++;
+					ingest_reject(ctx, NULL, _("line longer than %zu bytes"), cap);
+				} else {
+					run_record(ctx, buf + pos, rl, line);
+				}
 				line += lines_in;
 			} else {
 				skipping = 0;

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Runs every test of `make check` and ends with "N passed, N failed".
+# Each test program counts as one test; its own output shows the details.
+#   VIGIA  the (sanitised) binary under test     BUILD  the build directory
+set -u
+BUILD=${BUILD:-build}
+VIGIA=${VIGIA:-$BUILD/san/vigia}
+export VIGIA BUILD
+export VIGIA_LOCALEDIR="$(pwd)/$BUILD/locale"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+passed=0; failed=0; skipped=0; failures=""
+log=$BUILD/test-logs
+mkdir -p "$log"
+
+run() { # name command...
+	name=$1; shift
+	mkdir -p "$(dirname "$log/$name")"
+	if "$@" > "$log/$name.log" 2>&1; then
+		if grep -q '^SKIP' "$log/$name.log"; then
+			skipped=$((skipped + 1)); echo "SKIP $name: $(grep '^SKIP' "$log/$name.log" | head -1)"
+		else
+			passed=$((passed + 1)); echo "ok   $name"
+		fi
+	else
+		failed=$((failed + 1)); failures="$failures $name"; echo "FAIL $name"
+		sed 's/^/     | /' "$log/$name.log" | grep -v '^     | ok ' | tail -40
+	fi
+}
+
+for t in "$BUILD"/san/tests/test_*; do
+	[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
+done
+run fuzz-replay sh tests/fuzz/replay.sh
+for t in tests/cli/*.sh; do
+	run "cli/$(basename "$t" .sh)" sh "$t"
+done
+run conformance python3 tests/conformance/run.py --vigia "$VIGIA"
+
+echo
+[ -n "$failures" ] && echo "failed:$failures"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
