@@ -32,6 +32,7 @@ for t in "$BUILD"/san/tests/test_*; do
 	[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
 done
 run fuzz-replay sh tests/fuzz/replay.sh
+run lint-banned sh scripts/check-banned.sh
 for t in tests/cli/*.sh; do
 	run "cli/$(basename "$t" .sh)" sh "$t"
 done

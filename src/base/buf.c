@@ -1,6 +1,7 @@
 /*
  * buf.c — growable byte buffers with a hard cap.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,21 @@ int buf_json_str(struct buf *b, const char *s, size_t n)
 		const char *esc = NULL;
 		char u[7];
 
+		/* eight bytes at a time while none is a control character, '"' or '\\'
+		 * (bench/: this scan was 10% of the URLhaus benchmark byte by byte) */
+		while (i + 8 <= n) {
+			uint64_t w, q, bs;
+			memcpy(&w, p + i, 8);
+			q = w ^ 0x2222222222222222ULL;
+			bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
+			if (((w - 0x2020202020202020ULL) | (q - 0x0101010101010101ULL) |
+			     (bs - 0x0101010101010101ULL)) & ~w & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		c = p[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		switch (c) {

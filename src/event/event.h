@@ -26,9 +26,20 @@ enum ftype {
 	FT_JSONDICT, FT_REGISTRY, FT_TLP, FT_URL, FT_BASE64
 };
 
+/* Validations beyond the type (IntelMQ's harmonization regex/length constraints). */
+enum fval {
+	VAL_NONE,
+	VAL_CC,         /* two letters or digits (ISO 3166-1 alpha-2 shape), upper-cased */
+	VAL_PORT,       /* 0..65535 */
+	VAL_PRINTABLE,  /* printable ASCII only */
+	VAL_UUID,       /* 8-4-4-4-12 lower-case alphanumerics */
+	VAL_TRANSPORT,  /* an IANA protocol keyword (tcp, udp, icmp, ...) */
+	VAL_HASH_CHARS  /* upper-case hex digits, '.' and '/' */
+};
+
 /* Field ids: F_<NAME> generated from schema.def, in table (alphabetical) order. */
 enum field_id {
-#define FIELD(id, name, type, desc) id,
+#define FIELD(id, name, type, val, maxlen, desc) id,
 #include "event/schema.def"
 #undef FIELD
 	F__COUNT,
@@ -38,6 +49,8 @@ enum field_id {
 struct field_def {
 	const char *name;
 	enum ftype type;
+	enum fval val;     /* extra validation */
+	unsigned maxlen;   /* longest value in characters; 0 = no limit */
 	const char *description;
 };
 
@@ -76,6 +89,8 @@ struct event {
 struct event *event_new(void);  /* OUT: caller frees with event_free; NULL on OOM */
 void event_free(struct event *ev);
 void event_clear(struct event *ev); /* keeps the storage */
+/* Make dst a copy of src (dst keeps its storage).  V_OK or V_ERR_LIMIT/V_ERR_NOMEM. */
+int event_copy(struct event *dst, const struct event *src);
 
 /*
  * Set a field from text, sanitising and validating it for the field's type.
@@ -136,6 +151,10 @@ const char *taxonomy_of_type(const char *type, size_t len);
  */
 int value_sanitize(enum ftype t, const char *s, size_t n, struct buf *out, enum vkind *kind,
 		   struct verr *err);
+
+/* Check a sanitised value against a field's extra validation and length.  V_OK or
+ * V_ERR_INVALID with the reason. */
+int value_check(const struct field_def *fd, const char *s, size_t n, struct verr *err);
 
 /* Python-compatible repr() of a double ("27.0", "2.018", "1e-05"), into out (>= 32 bytes). */
 size_t value_format_float(double d, char *out);

@@ -59,8 +59,8 @@ size_t value_format_float(double d, char *out)
 	const char *q;
 
 	if (d == 0) {
-		strcpy(out, signbit(d) ? "-0.0" : "0.0");
-		return strlen(out);
+		memcpy(out, signbit(d) ? "-0.0" : "0.0", signbit(d) ? 5 : 4);
+		return signbit(d) ? 4 : 3;
 	}
 	for (p = 1; p <= 17; p++) {
 		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
@@ -75,7 +75,7 @@ size_t value_format_float(double d, char *out)
 	for (; *q && *q != 'e'; q++)
 		if (isdigit((unsigned char)*q))
 			digs[k++] = *q;
-	exp10 = atoi(q + 1);
+	exp10 = (int)strtol(q + 1, NULL, 10);
 	while (k > 1 && digs[k - 1] == '0')
 		k--;
 	digs[k] = 0;
@@ -205,7 +205,7 @@ static size_t format_ipv6(const unsigned char a[16], char *out)
 			i += bestlen - 1;
 			continue;
 		}
-		o += sprintf(out + o, "%x", g[i]);
+		o += snprintf(out + o, 6, "%x", g[i]);
 		if (i < 7)
 			out[o++] = ':';
 	}
@@ -232,7 +232,7 @@ static int parse_ip(const char *s, size_t n, unsigned char addr[16])
 static size_t format_ip(int af, const unsigned char *addr, char *out)
 {
 	if (af == AF_INET)
-		return (size_t)sprintf(out, "%u.%u.%u.%u", addr[0], addr[1], addr[2], addr[3]);
+		return (size_t)snprintf(out, 16, "%u.%u.%u.%u", addr[0], addr[1], addr[2], addr[3]);
 	return format_ipv6(addr, out);
 }
 
@@ -338,7 +338,7 @@ static int sanitize_network(const char *s, size_t n, struct buf *out, struct ver
 		a[i] &= bits <= 0 ? 0 : (unsigned char)(0xFF << (8 - bits));
 	}
 	size_t l = format_ip(af, a, txt);
-	l += (size_t)sprintf(txt + l, "/%d", pl);
+	l += (size_t)snprintf(txt + l, sizeof(txt) - l, "/%d", pl);
 	return buf_append(out, txt, l);
 }
 
@@ -486,8 +486,11 @@ static int in_list(const char *s, size_t n, const char *const *list)
 	return 0;
 }
 
+/* "c2-server" is the RSIT and IntelMQ 3 name (IntelMQ 3.3's feodotracker parser emits it);
+ * "c2server" is IntelMQ 2's and stays accepted. */
 static const char *const class_types[] = {
-	"application-compromise", "backdoor", "blacklist", "brute-force", "burglary", "c2server",
+	"application-compromise", "backdoor", "blacklist", "brute-force", "burglary", "c2-server",
+	"c2server",
 	"compromised", "copyright", "data-leak", "data-loss", "ddos", "ddos-amplifier", "defacement",
 	"dga domain", "dos", "dropzone", "exploit", "harmful-speech", "ids-alert", "infected-system",
 	"information-disclosure", "leak", "malware", "malware-configuration", "malware-distribution",
@@ -660,4 +663,70 @@ int value_sanitize(enum ftype t, const char *s, size_t n, struct buf *out, enum 
 		return verr_set(err, V_ERR_INVALID, NULL, _("extra must be a JSON object"));
 	}
 	return verr_set(err, V_ERR_INVALID, NULL, _("unknown type"));
+}
+
+static const char *const transports[] = {
+	"3pc", "a/n", "ah", "argus", "aris", "ax.25", "bbn-rcc", "bna", "br-sat-mon", "cbt", "cftp",
+	"chaos", "compaq-peer", "cphb", "cpnx", "crdup", "crtp", "dcn", "ddp", "ddx", "dgp", "divert",
+	"egp", "eigrp", "emcon", "encap", "esp", "etherip", "fc", "fire", "ggp", "gmtp", "gre", "hmp",
+	"i-nlsp", "iatp", "icmp", "idpr", "idpr-cmtp", "idrp", "ifmp", "igmp", "igp", "il", "ip",
+	"ipcomp", "ipcv", "ipencap", "ipip", "iplt", "ippc", "ipv6", "ipv6-frag", "ipv6-icmp",
+	"ipv6-nonxt", "ipv6-opts", "ipv6-route", "ipx-in-ip", "irtp", "isis", "iso-ip", "iso-tp4",
+	"kryptolan", "l2tp", "larp", "leaf-1", "leaf-2", "merit-inp", "mfe-nsp", "mhrp", "micp",
+	"mobile", "mtp", "mux", "narp", "netblt", "nsfnet-igp", "nvp", "nvp-ii", "ospf", "pgm", "pim",
+	"pipe", "pnni", "prm", "ptp", "pup", "pvp", "qnx", "rdp", "rsvp", "rvd", "sat-expak",
+	"sat-mon", "scc-sp", "scps", "sctp", "sdrp", "secure-vmtp", "sep", "skip", "sm", "smp", "snp",
+	"sprite-rpc", "sps", "srp", "sscopmce", "st", "st2", "sun-nd", "swipe", "tcf", "tcp", "tlsp",
+	"tp++", "trunk-1", "trunk-2", "ttp", "udp", "uti", "vines", "visa", "vmtp", "vrrp", "wb-expak",
+	"wb-mon", "wsn", "xnet", "xns-idp", "xtp", NULL
+};
+
+int value_check(const struct field_def *fd, const char *s, size_t n, struct verr *err)
+{
+	size_t chars = 0;
+
+	if (fd->maxlen) {
+		for (size_t i = 0; i < n; i++)
+			chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+		if (chars > fd->maxlen)
+			return verr_set(err, V_ERR_INVALID, fd->name, _("longer than %u characters"), fd->maxlen);
+	}
+	switch (fd->val) {
+	case VAL_NONE:
+		return V_OK;
+	case VAL_CC:
+		if (n != 2 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[1]))
+			return verr_set(err, V_ERR_INVALID, fd->name, _("not a two-letter country code"));
+		return V_OK;
+	case VAL_PORT: {
+		long long v;
+		if (parse_pyint(s, n, &v) != 0 || v < 0 || v > 65535)
+			return verr_set(err, V_ERR_INVALID, fd->name, _("not a port number (0 to 65535)"));
+		return V_OK;
+	}
+	case VAL_PRINTABLE:
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+				return verr_set(err, V_ERR_INVALID, fd->name, _("only printable ASCII is allowed"));
+		return V_OK;
+	case VAL_UUID:
+		if (n != 36)
+			return verr_set(err, V_ERR_INVALID, fd->name, _("not a UUID"));
+		for (size_t i = 0; i < n; i++) {
+			int dash = i == 8 || i == 13 || i == 18 || i == 23;
+			if (dash ? s[i] != '-' : !(isdigit((unsigned char)s[i]) || (s[i] >= 'a' && s[i] <= 'z')))
+				return verr_set(err, V_ERR_INVALID, fd->name, _("not a UUID"));
+		}
+		return V_OK;
+	case VAL_TRANSPORT:
+		if (!in_list(s, n, transports))
+			return verr_set(err, V_ERR_INVALID, fd->name, _("not an IP protocol name (tcp, udp, icmp, ...)"));
+		return V_OK;
+	case VAL_HASH_CHARS:
+		for (size_t i = 0; i < n; i++)
+			if (!(isdigit((unsigned char)s[i]) || (s[i] >= 'A' && s[i] <= 'F') || s[i] == '.' || s[i] == '/'))
+				return verr_set(err, V_ERR_INVALID, fd->name, _("not an upper-case hexadecimal hash"));
+		return V_OK;
+	}
+	return V_OK;
 }

@@ -124,6 +124,7 @@ struct ingest_ctx {
 	struct buf scratch;       /* parsers may use freely between calls */
 	struct buf raw;           /* parsers may use for raw bytes passed to ingest_emit */
 	int own_rejects;          /* opt.rejects was opened from rejects_path */
+	struct event *tmpl;       /* driver's: the report's fields, sanitised once (new_event) */
 };
 
 /* ---- for parsers ------------------------------------------------------------------------ */

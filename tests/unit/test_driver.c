@@ -98,9 +98,10 @@ int main(void)
 	for (int i = 0; i < 5000; i++)                      /* 7 over-long line */
 		buf_putc(&in, 'x');
 	buf_puts(&in, "\n");
-	buf_puts(&in, "192.0.2.8,99999999999,scanner\n");  /* 8 port is not an int? (it is) */
+	buf_puts(&in, "192.0.2.8,70000,scanner\n");        /* 8 port out of range */
 	buf_puts(&in, "192.0.2.9,80,no-such-type\n");      /* 9 bad classification */
-	buf_puts(&in, "\"192.0.2.10,80,scanner\n");        /* 10 unterminated quote to EOF */
+	buf_puts(&in, "192.0.2.10,443,scanner\n");         /* 10 good */
+	buf_puts(&in, "\"192.0.2.11,80,scanner\n");        /* 11 unterminated quote to EOF */
 	write_file(path, in.data, in.len);
 
 	run(path, &c, &rej, &rlen, &st, &rc);
@@ -108,15 +109,16 @@ int main(void)
 	is_int(c.n, 3, "good records emitted around the bad ones");
 	ok(strstr(c.out.data, "\"source.ip\":\"192.0.2.1\"") != NULL, "line 1 emitted");
 	ok(strstr(c.out.data, "\"source.ip\":\"192.0.2.3\"") != NULL, "CRLF line emitted");
-	ok(strstr(c.out.data, "\"source.ip\":\"192.0.2.8\"") != NULL, "line 8 emitted");
-	is_int(st.rejected, 7, "seven records rejected");
+	ok(strstr(c.out.data, "\"source.ip\":\"192.0.2.10\"") != NULL, "line 10 emitted");
+	is_int(st.rejected, 8, "eight records rejected");
 	ok(rej && strstr(rej, "\"line\":2,") && strstr(rej, "2 columns, expected 3"), "line 2: column count");
 	ok(rej && strstr(rej, "\"line\":4,") && strstr(rej, "invalid UTF-8 at column 9"), "line 4: UTF-8");
 	ok(rej && strstr(rej, "\"line\":5,") && strstr(rej, "NUL byte at column 12"), "line 5: NUL");
 	ok(rej && strstr(rej, "\"line\":6,") && strstr(rej, "\"field\":\"source.ip\""), "line 6: field named");
 	ok(rej && strstr(rej, "\"line\":7,") && strstr(rej, "longer than 4096 bytes"), "line 7: size cap");
+	ok(rej && strstr(rej, "\"line\":8,") && strstr(rej, "\"field\":\"source.port\""), "line 8: port range");
 	ok(rej && strstr(rej, "\"line\":9,") && strstr(rej, "classification.type"), "line 9: type");
-	ok(rej && strstr(rej, "\"line\":10,") && strstr(rej, "unterminated"), "line 10: quote");
+	ok(rej && strstr(rej, "\"line\":11,") && strstr(rej, "unterminated"), "line 11: quote");
 	ok(rej && strstr(rej, "\"file\":\"") && strstr(rej, "in.csv\""), "rejects name the file");
 	ok(rej && strstr(rej, "\"raw\":\""), "rejects keep the record");
 	free(rej);

@@ -86,6 +86,22 @@ int main(void)
 	}
 	is_int(event_set_int(ev, "extra.one_too_many", 1, 0, &e), V_ERR_LIMIT, "value cap");
 
+	/* validations beyond the type (IntelMQ's constraints, port range) */
+	event_clear(ev);
+	is_int(event_set_str(ev, "source.geolocation.cc", "es", 0, &e), V_OK, "country code");
+	is_str(event_get(ev, "source.geolocation.cc", NULL, NULL), "ES", "country code upper-cased");
+	is_int(event_set_str(ev, "destination.geolocation.cc", "ESP", 0, &e), V_ERR_INVALID, "3-letter cc refused");
+	is_int(event_set_str(ev, "source.port", "70000", 0, &e), V_ERR_INVALID, "port over 65535 refused");
+	is_int(event_set_int(ev, "destination.port", -1, 0, &e), V_ERR_INVALID, "negative port refused");
+	is_int(event_set_int(ev, "destination.port", 65535, 0, &e), V_OK, "port 65535");
+	is_int(event_set_str(ev, "protocol.transport", "TCP", 0, &e), V_OK, "transport");
+	is_str(event_get(ev, "protocol.transport", NULL, NULL), "tcp", "transport lower-cased");
+	is_int(event_set_str(ev, "protocol.transport", "tcpx", EV_OVERWRITE, &e), V_ERR_INVALID, "unknown transport");
+	is_int(event_set_str(ev, "malware.hash.md5", "d41d8cd98f00b204e9800998ecf8427e", 0, &e), V_OK, "md5");
+	is_int(event_set_str(ev, "malware.hash.sha1", "caf\xc3\xa9", 0, &e), V_ERR_INVALID, "non-ASCII hash refused");
+	is_int(event_set_str(ev, "misp.event_uuid", "5b0f1d9f-2d44-4f0e-9a1b-0a0b0c0d0e0f", 0, &e), V_OK, "uuid");
+	is_int(event_set_str(ev, "misp.attribute_uuid", "not-a-uuid", 0, &e), V_ERR_INVALID, "bad uuid");
+
 	/* invalid UTF-8 and NUL are refused */
 	is_int(event_set(ev, "comment", "a\xff", 2, EV_OVERWRITE, &e), V_ERR_INVALID, "bad UTF-8");
 	is_int(event_set(ev, "comment", "a\0b", 3, EV_OVERWRITE, &e), V_ERR_INVALID, "NUL byte");

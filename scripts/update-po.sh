@@ -1,0 +1,12 @@
+#!/bin/sh
+# Extract the messages meant for people from the sources (gettext's _() and N_()) into
+# po/vigia.pot and merge them into every po/*.po.  Run after changing any message; then
+# translate what msgmerge marked untranslated or fuzzy (tests/cli/i18n.sh checks it).
+set -eu
+xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS: \
+	--package-name=vigia --msgid-bugs-address=cert@example.org --sort-by-file \
+	-o po/vigia.pot $(ls src/*/*.c src/*/*.h | sort)
+for po in po/*.po; do
+	msgmerge --quiet --update --backup=none --no-fuzzy-matching "$po" po/vigia.pot
+done
+msgfmt --statistics -o /dev/null po/*.po
