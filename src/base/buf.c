@@ -115,6 +115,35 @@ const char *buf_cstr(struct buf *b)
 	return b->data ? b->data : "";
 }
 
+/* Length of the prefix of p[0..n) that JSON output takes as is: no control character, '"' or
+ * '\\'.  Eight bytes at a time (bench/: byte by byte this scan was 10% of the URLhaus
+ * benchmark); each test is exact: it is non-zero iff one of the eight bytes is below 0x20 or
+ * equal to 0x22 or 0x5C. */
+static int json_plain8(const unsigned char *p)
+{
+	uint64_t w, q, bs;
+
+	memcpy(&w, p, 8);
+	q = w ^ 0x2222222222222222ULL;
+	bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
+	return !(((w - 0x2020202020202020ULL) | (q - 0x0101010101010101ULL) |
+		  (bs - 0x0101010101010101ULL)) & ~w & 0x8080808080808080ULL);
+}
+
+static size_t json_plain_prefix(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i + 8 <= n && json_plain8(p + i))
+		i += 8;
+	if (i + 8 > n && n >= 8 && json_plain8(p + n - 8))
+		return n; /* the last eight bytes, overlapping those already seen */
+	for (; i < n; i++)
+		if (p[i] < 0x20 || p[i] == '"' || p[i] == '\\')
+			break;
+	return i;
+}
+
 /*
  * JSON string escaping is hand-written rather than done through jansson: building a json_t per
  * value costs an allocation each, and the writer sits on the hot path (bench/: >1M events/s).
@@ -123,35 +152,34 @@ int buf_json_str(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i, start = 0;
+	size_t i = 0;
 	int rc;
 
 	/* worst case 6 bytes per input byte, plus quotes */
-	if ((rc = buf_reserve(b, n + 2)) != V_OK)
+	if (b->len + n + 3 > b->size && (rc = buf_reserve(b, n + 2)) != V_OK)
 		return rc;
+	if (json_plain_prefix(p, n) == n) {
+		/* nothing to escape (the usual case): one copy into the room just reserved */
+		char *d = b->data + b->len;
+		d[0] = '"';
+		memcpy(d + 1, s, n);
+		d[n + 1] = '"';
+		d[n + 2] = 0;
+		b->len += n + 2;
+		return V_OK;
+	}
 	b->data[b->len++] = '"';
-	for (i = 0; i < n; i++) {
-		unsigned char c = p[i];
+	for (;;) {
+		size_t k = json_plain_prefix(p + i, n - i);
 		const char *esc = NULL;
 		char u[7];
 
-		/* eight bytes at a time while none is a control character, '"' or '\\'
-		 * (bench/: this scan was 10% of the URLhaus benchmark byte by byte) */
-		while (i + 8 <= n) {
-			uint64_t w, q, bs;
-			memcpy(&w, p + i, 8);
-			q = w ^ 0x2222222222222222ULL;
-			bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
-			if (((w - 0x2020202020202020ULL) | (q - 0x0101010101010101ULL) |
-			     (bs - 0x0101010101010101ULL)) & ~w & 0x8080808080808080ULL)
-				break;
-			i += 8;
-		}
+		if ((rc = buf_append(b, s + i, k)) != V_OK)
+			return rc;
+		i += k;
 		if (i >= n)
 			break;
-		c = p[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
+		unsigned char c = p[i++];
 		switch (c) {
 		case '"': esc = "\\\""; break;
 		case '\\': esc = "\\\\"; break;
@@ -165,12 +193,8 @@ int buf_json_str(struct buf *b, const char *s, size_t n)
 			u[4] = hex[c >> 4]; u[5] = hex[c & 15]; u[6] = 0;
 			esc = u;
 		}
-		if ((rc = buf_append(b, s + start, i - start)) != V_OK ||
-		    (rc = buf_puts(b, esc)) != V_OK)
+		if ((rc = buf_puts(b, esc)) != V_OK)
 			return rc;
-		start = i + 1;
 	}
-	if ((rc = buf_append(b, s + start, n - start)) != V_OK)
-		return rc;
 	return buf_putc(b, '"');
 }

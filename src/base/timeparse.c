@@ -59,6 +59,42 @@ size_t time_format(const struct vtime *t, char *out)
 		days--;
 	}
 	civil_from_days(days, &y, &m, &d);
+	if (y >= 0 && y <= 9999 && t->usec >= 0 && t->usec <= 999999) {
+		/* the usual case without snprintf, which was 10% of the URLhaus benchmark (bench/) */
+		unsigned hh = (unsigned)(rem / 3600), mi = (unsigned)(rem / 60 % 60), ss = (unsigned)(rem % 60);
+		unsigned yy = (unsigned)y;
+		char *o = out;
+		*o++ = (char)('0' + yy / 1000);
+		*o++ = (char)('0' + yy / 100 % 10);
+		*o++ = (char)('0' + yy / 10 % 10);
+		*o++ = (char)('0' + yy % 10);
+		*o++ = '-';
+		*o++ = (char)('0' + m / 10);
+		*o++ = (char)('0' + m % 10);
+		*o++ = '-';
+		*o++ = (char)('0' + d / 10);
+		*o++ = (char)('0' + d % 10);
+		*o++ = 'T';
+		*o++ = (char)('0' + hh / 10);
+		*o++ = (char)('0' + hh % 10);
+		*o++ = ':';
+		*o++ = (char)('0' + mi / 10);
+		*o++ = (char)('0' + mi % 10);
+		*o++ = ':';
+		*o++ = (char)('0' + ss / 10);
+		*o++ = (char)('0' + ss % 10);
+		if (t->has_usec && t->usec) {
+			unsigned us = (unsigned)t->usec;
+			*o++ = '.';
+			for (int k = 5; k >= 0; k--) {
+				o[k] = (char)('0' + us % 10);
+				us /= 10;
+			}
+			o += 6;
+		}
+		memcpy(o, "+00:00", 7);
+		return (size_t)(o + 6 - out);
+	}
 	if (t->has_usec && t->usec)
 		n = snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d.%06d+00:00", (long long)y, m, d,
 			     (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)t->usec);
@@ -223,6 +259,49 @@ static int set_ymd(struct tp *t, long y, long m, long d)
 	return 0;
 }
 
+/*
+ * "YYYY-MM-DD HH:MM:SS" (or with "T"), optionally with "Z" or "±HH:MM": what most feeds send,
+ * read at fixed positions (the tokenising parser below was 7% of the URLhaus benchmark).
+ * Returns 0 with out set, or -1 when s has any other shape or value, and the general parser
+ * decides: where this one succeeds the general one gives the same result.
+ */
+static int parse_iso_fast(const char *s, size_t n, struct vtime *out)
+{
+	static const char shape[] = "dddd-dd-dd?dd:dd:dd";
+	struct tp t;
+
+	if (n != 19 && n != 20 && n != 25)
+		return -1;
+	for (int i = 0; i < 19; i++) {
+		char c = shape[i];
+		if (c == 'd' ? s[i] < '0' || s[i] > '9' : c == '?' ? s[i] != ' ' && s[i] != 'T'
+								   : s[i] != c)
+			return -1;
+	}
+	memset(&t, 0, sizeof(t));
+	if (n == 20) {
+		if (s[19] != 'Z' && s[19] != 'z')
+			return -1;
+	} else if (n == 25) {
+		if ((s[19] != '+' && s[19] != '-') || !isdigit((unsigned char)s[20]) ||
+		    !isdigit((unsigned char)s[21]) || s[22] != ':' || !isdigit((unsigned char)s[23]) ||
+		    !isdigit((unsigned char)s[24]))
+			return -1;
+		int hh = (int)num(s, 20, 22), mm = (int)num(s, 23, 25);
+		if (hh > 23 || mm > 59)
+			return -1;
+		t.has_tz = 1;
+		t.tz_off = (s[19] == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
+	}
+	if (set_ymd(&t, num(s, 0, 4), num(s, 5, 7), num(s, 8, 10)) != 0)
+		return -1;
+	t.hour = (int)num(s, 11, 13);
+	t.min = (int)num(s, 14, 16);
+	t.sec = (int)num(s, 17, 19);
+	t.has_time = 1;
+	return finish(&t, out);
+}
+
 int time_parse(const char *s, size_t n, struct vtime *out)
 {
 	struct tp t;
@@ -230,6 +309,8 @@ int time_parse(const char *s, size_t n, struct vtime *out)
 	long pending_day = -1; /* a lone 1–2 digit number seen before/after a month name */
 	int name_month = 0;
 
+	if (parse_iso_fast(s, n, out) == 0)
+		return 0;
 	memset(&t, 0, sizeof(t));
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];

@@ -13,6 +13,16 @@ int utf8_valid(const char *s, size_t n, size_t *bad)
 	size_t i = 0;
 
 	while (i < n) {
+		/* sixteen ASCII bytes at a time, then eight (bench/: the check runs over every
+		 * record and again over every value) */
+		while (i + 16 <= n) {
+			uint64_t w1, w2;
+			memcpy(&w1, p + i, 8);
+			memcpy(&w2, p + i + 8, 8);
+			if ((w1 | w2) & 0x8080808080808080ULL)
+				break;
+			i += 16;
+		}
 		if (i + 8 <= n) {
 			uint64_t w;
 			memcpy(&w, p + i, 8);

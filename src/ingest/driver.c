@@ -97,11 +97,17 @@ struct event *ingest_new_event(struct ingest_ctx *ctx)
 	if (ctx->tmpl && event_copy(ctx->ev, ctx->tmpl) == V_OK)
 		return ctx->ev;
 	event_clear(ctx->ev);
-	json_object_foreach((json_t *)ctx->report, k, v) {
-		if (!strcmp(k, "raw") || !strcmp(k, "__type") || !strcmp(k, "raw_file"))
-			continue;
-		event_set_json(ctx->ev, k, v, EV_OVERWRITE, NULL);
+	/* As IntelMQ's Event(report): only these report fields pass into events; the rest
+	 * (extra.file_name, ...) describe the report and are read by parsers, not copied. */
+	static const char *const copied[] = { "feed.accuracy", "feed.code", "feed.documentation",
+					      "feed.name", "feed.provider", "feed.url", "rtir_id",
+					      "time.observation", NULL };
+	for (const char *const *c = copied; *c; c++) {
+		v = json_object_get(ctx->report, *c);
+		if (v)
+			event_set_json(ctx->ev, *c, v, EV_OVERWRITE, NULL);
 	}
+	(void)k;
 	if (!event_get_id(ctx->ev, F_TIME_OBSERVATION, NULL))
 		event_set(ctx->ev, "time.observation", ctx->now, strlen(ctx->now), EV_NOSANITIZE, NULL);
 	if (!ctx->tmpl && (ctx->tmpl = event_new()) != NULL && event_copy(ctx->tmpl, ctx->ev) != V_OK) {
@@ -137,7 +143,14 @@ static unsigned ev_flags(unsigned flags)
 
 int ingest_add(struct ingest_ctx *ctx, const char *key, const char *val, size_t len, unsigned flags)
 {
-	struct verr e = { 0 };
+	/* only the strings' first bytes are cleared: zeroing all of struct verr per field was
+	 * 3% of the URLhaus benchmark (bench/) */
+	struct verr e;
+
+	e.file = NULL;
+	e.line = 0;
+	e.field[0] = 0;
+	e.reason[0] = 0;
 	return after_add(ctx, event_set(ctx->ev, key, val, len, ev_flags(flags), &e), &e, key, flags);
 }
 
@@ -538,9 +551,10 @@ static int run_source(struct ingest_ctx *ctx, struct source *src, const char *na
 			nl = memchr(buf + scan, '\n', len - scan);
 			if (!nl || mode != PARSE_CSV)
 				break;
-			for (const char *q = buf + scan; q < nl; q++)
-				if (*q == '"')
-					inq = !inq;
+			/* memchr rather than a byte loop: the two scans of each record were 5% of
+			 * the URLhaus benchmark (bench/) */
+			for (const char *q = buf + scan; (q = memchr(q, '"', (size_t)(nl - q))) != NULL; q++)
+				inq = !inq;
 			if (!inq)
 				break;
 			scan = (size_t)(nl - buf) + 1;
@@ -555,8 +569,9 @@ static int run_source(struct ingest_ctx *ctx, struct source *src, const char *na
 			if (!skipping) {
 				if (rl && buf[pos + rl - 1] == '\r')
 					rl--; /* CRLF */
-				for (size_t k = pos; k < pos + rl; k++)
-					lines_in += buf[k] == '\n';
+				for (const char *q = buf + pos, *qe = buf + pos + rl;
+				     (q = memchr(q, '\n', (size_t)(qe - q))) != NULL; q++)
+					lines_in++;
 				if (rl > cap) {
 					ctx->rec = buf + pos;
 					ctx->rec_len = 256;

@@ -129,8 +129,10 @@ struct ingest_ctx {
 
 /* ---- for parsers ------------------------------------------------------------------------ */
 
-/* Start a new event: cleared, with the report's fields (feed.*, time.observation, rtir_id,
- * extra.*) copied in, as IntelMQ's new_event(report) does.  Borrowed; valid until emit. */
+/* Start a new event: cleared, with the report's feed.accuracy/code/documentation/name/
+ * provider/url, rtir_id and time.observation copied in, as IntelMQ's new_event(report) does
+ * (other report fields, e.g. extra.file_name, are for parsers to read, not copied).
+ * Borrowed; valid until emit. */
 struct event *ingest_new_event(struct ingest_ctx *ctx);
 
 /* Flags for ingest_add*(). */

@@ -12,7 +12,7 @@ PKGS="jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8"
 CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Isrc -I$BUILD/gen $(pkg-config --cflags $PKGS)"
 make --no-print-directory BUILD="$BUILD" "$BUILD/gen/parsers_gen.c" "$BUILD/gen/catalogue_gen.c" "$BUILD/gen/version.h" >/dev/null
 objs=""
-for src in $(ls src/*/*.c | grep -v src/cli/main.c) "$BUILD/gen/parsers_gen.c" "$BUILD/gen/catalogue_gen.c"; do
+for src in $(ls src/*/*.c | grep -v '^src/cli/') "$BUILD/gen/parsers_gen.c" "$BUILD/gen/catalogue_gen.c"; do
 	o=$out/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
 	clang $CFLAGS -c "$src" -o "$o"
 	objs="$objs $o"
