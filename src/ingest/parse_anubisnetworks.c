@@ -93,6 +93,20 @@ static int unknown_field(struct ingest_ctx *ctx, const char *where, const char *
 	return -1;
 }
 
+/* A string or an integer as Python's "%s" prints it; -1 for anything else. */
+static int append_text(struct buf *b, const json_t *v)
+{
+	int rc;
+
+	if (json_is_string(v))
+		rc = buf_append(b, json_string_value(v), json_string_length(v));
+	else if (json_is_integer(v))
+		rc = buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else
+		return -1;
+	return rc == V_OK ? 0 : -1;
+}
+
 /* The geolocation block of an address (_geo_src_ip, _geo_comm_http_host, ...). */
 static void parse_geo(struct ingest_ctx *ctx, struct anubis_state *st, const json_t *geo,
 		      const char *ns, const char *where)
@@ -110,22 +124,15 @@ static void parse_geo(struct ingest_ctx *ctx, struct anubis_state *st, const jso
 		if (!strcmp(k, "ip") || !strcmp(k, "path"))
 			continue;
 		if (!strcmp(k, "netmask")) {
-			const json_t *ip = json_object_get(geo, "ip");
-			char *ipd = json_dumps(ip, JSON_ENCODE_ANY);
-			char *mask = json_dumps(v, JSON_ENCODE_ANY);
+			/* "<ip>/<netmask>" */
 			json_t *net;
-			if (!ipd || !mask) {
-				free(ipd);
-				free(mask);
-				continue;
-			}
-			/* "%s/%s" of the two values as Python prints them */
 			buf_reset(&ctx->scratch);
-			buf_puts(&ctx->scratch, json_is_string(ip) ? json_string_value(ip) : ipd);
-			buf_putc(&ctx->scratch, '/');
-			buf_puts(&ctx->scratch, json_is_string(v) ? json_string_value(v) : mask);
-			free(ipd);
-			free(mask);
+			if (append_text(&ctx->scratch, json_object_get(geo, "ip")) != 0 ||
+			    buf_putc(&ctx->scratch, '/') != V_OK ||
+			    append_text(&ctx->scratch, v) != 0) {
+				ingest_fail(ctx, where, _("'%s' has no usable ip and netmask"), where);
+				return;
+			}
 			net = json_stringn(ctx->scratch.data, ctx->scratch.len);
 			snprintf(name, sizeof(name), "%s.network", ns);
 			if (net)
@@ -296,7 +303,8 @@ static void parse_comm(struct ingest_ctx *ctx, struct anubis_state *st, const js
 				if (!strcmp(kk, "name"))
 					ingest_add_json(ctx, "destination.fqdn", vv, 0);
 				else if (!strcmp(kk, "qtype"))
-					ingest_add_json(ctx, "extra.dns_query_type", vv, ING_OVERWRITE);
+					ingest_add_json(ctx, "extra.dns_query_type", vv,
+							ING_OVERWRITE);
 				else if (unknown_field(ctx, "comm.dns.", kk))
 					return;
 			}
@@ -353,14 +361,14 @@ static void parse_geo_env(struct ingest_ctx *ctx, const json_t *geo)
 		if (v)
 			ingest_add_json(ctx, map[i][1], v, ING_OVERWRITE);
 	}
-	if (json_is_string(ip) && (json_is_integer(mask) || json_is_string(mask))) {
+	if (ip && mask) {
 		buf_reset(&ctx->scratch);
-		buf_puts(&ctx->scratch, json_string_value(ip));
-		if (json_is_integer(mask))
-			buf_printf(&ctx->scratch, "/%" JSON_INTEGER_FORMAT, json_integer_value(mask));
+		if (append_text(&ctx->scratch, ip) != 0 || buf_putc(&ctx->scratch, '/') != V_OK ||
+		    append_text(&ctx->scratch, mask) != 0)
+			ingest_fail(ctx, "_geo_env_remote_addr",
+				    _("'%s' has no usable ip and netmask"), "_geo_env_remote_addr");
 		else
-			buf_printf(&ctx->scratch, "/%s", json_string_value(mask));
-		ingest_add(ctx, "source.network", ctx->scratch.data, ctx->scratch.len, 0);
+			ingest_add(ctx, "source.network", ctx->scratch.data, ctx->scratch.len, 0);
 	}
 }
 
@@ -395,7 +403,8 @@ static int anubis_object(struct ingest_ctx *ctx, const json_t *obj, const char *
 	url = ingest_report_str(ctx, "feed.url");
 	if (url) {
 		const char *q = strstr(url, "?key=");
-		ingest_add(ctx, "feed.url", url, q ? (size_t)(q - url) : strlen(url), ING_OVERWRITE);
+		size_t n = q ? (size_t)(q - url) : strlen(url);
+		ingest_add(ctx, "feed.url", url, n, ING_OVERWRITE);
 	}
 	ingest_add_str(ctx, "classification.type", "infected-system", 0);
 	ingest_add_str(ctx, "event_description.text", "Sinkhole attempted connection", 0);
@@ -458,7 +467,8 @@ static int anubis_object(struct ingest_ctx *ctx, const json_t *obj, const char *
 			const char *kk;
 			json_t *vv;
 			json_object_foreach(v, kk, vv)
-				ingest_add_json(ctx, key2(st, "extra.metadata.", kk), vv, ING_OVERWRITE);
+				ingest_add_json(ctx, key2(st, "extra.metadata.", kk), vv,
+						ING_OVERWRITE);
 		} else {
 			unknown_field(ctx, "", k);
 			break;

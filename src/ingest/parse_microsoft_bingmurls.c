@@ -22,7 +22,6 @@
  * everything outside printable ASCII. */
 static void py_str(struct buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 
 	buf_putc(b, '"');
@@ -56,16 +55,11 @@ static void py_str(struct buf *b, const char *s, size_t n)
 			continue;
 		}
 		if (c >= 0x10000) {
-			uint32_t v = c - 0x10000;
-			uint32_t hi = 0xd800 | (v >> 10), lo = 0xdc00 | (v & 0x3ff);
-			char u[13] = { '\\', 'u', hex[hi >> 12], hex[(hi >> 8) & 15], hex[(hi >> 4) & 15],
-				       hex[hi & 15], '\\', 'u', hex[lo >> 12], hex[(lo >> 8) & 15],
-				       hex[(lo >> 4) & 15], hex[lo & 15], 0 };
-			buf_puts(b, u);
+			c -= 0x10000; /* a surrogate pair */
+			buf_printf(b, "\\u%04x\\u%04x", (unsigned)(0xd800 | (c >> 10)),
+				   (unsigned)(0xdc00 | (c & 0x3ff)));
 		} else {
-			char u[7] = { '\\', 'u', hex[c >> 12], hex[(c >> 8) & 15], hex[(c >> 4) & 15],
-				      hex[c & 15], 0 };
-			buf_puts(b, u);
+			buf_printf(b, "\\u%04x", (unsigned)c);
 		}
 	}
 	buf_putc(b, '"');
@@ -168,16 +162,19 @@ static int indicator(struct ingest_ctx *ctx, const json_t *o)
 	ctx->rec_len = ctx->raw.len;
 
 	if (!json_is_number(ver) || json_number_value(ver) != 1.5)
-		return ingest_reject(ctx, "Version", _("unknown format version, only 1.5 is supported"));
+		return ingest_reject(ctx, "Version", _("unknown %s, only %s is supported"),
+				     "Version", "1.5");
 	if (!is_str(json_object_get(o, "IndicatorThreatType"), "MaliciousUrl"))
 		return ingest_reject(ctx, "IndicatorThreatType",
-				     _("unknown IndicatorThreatType, only MaliciousUrl is supported"));
+				     _("unknown %s, only %s is supported"), "IndicatorThreatType",
+				     "MaliciousUrl");
 	ingest_new_event(ctx);
 	json_object_foreach((json_t *)o, k, v) {
 		int i;
 		if (!strcmp(k, "LastReportedDateTime")) {
 			if (!json_equal(v, json_object_get(o, "FirstReportedDateTime")))
-				ingest_fail(ctx, k, _("LastReportedDateTime differs from FirstReportedDateTime"));
+				ingest_fail(ctx, k, _("%s differs from %s"), k,
+					    "FirstReportedDateTime");
 			continue;
 		}
 		if (!strcmp(k, "Version"))

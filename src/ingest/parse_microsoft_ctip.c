@@ -79,7 +79,6 @@ static int ctip_init(struct ingest_ctx *ctx, struct verr *err)
  * everything outside printable ASCII. */
 static void py_str(struct buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 
 	buf_putc(b, '"');
@@ -113,16 +112,11 @@ static void py_str(struct buf *b, const char *s, size_t n)
 			continue;
 		}
 		if (c >= 0x10000) {
-			uint32_t v = c - 0x10000;
-			uint32_t hi = 0xd800 | (v >> 10), lo = 0xdc00 | (v & 0x3ff);
-			char u[13] = { '\\', 'u', hex[hi >> 12], hex[(hi >> 8) & 15], hex[(hi >> 4) & 15],
-				       hex[hi & 15], '\\', 'u', hex[lo >> 12], hex[(lo >> 8) & 15],
-				       hex[(lo >> 4) & 15], hex[lo & 15], 0 };
-			buf_puts(b, u);
+			c -= 0x10000; /* a surrogate pair */
+			buf_printf(b, "\\u%04x\\u%04x", (unsigned)(0xd800 | (c >> 10)),
+				   (unsigned)(0xdc00 | (c & 0x3ff)));
 		} else {
-			char u[7] = { '\\', 'u', hex[c >> 12], hex[(c >> 8) & 15], hex[(c >> 4) & 15],
-				      hex[c & 15], 0 };
-			buf_puts(b, u);
+			buf_printf(b, "\\u%04x", (unsigned)c);
 		}
 	}
 	buf_putc(b, '"');
@@ -242,7 +236,8 @@ static int interflow(struct ingest_ctx *ctx, const json_t *o, const char *raw, s
 
 	if (!json_is_string(tt) || strcmp(json_string_value(tt), "Botnet"))
 		return ingest_reject(ctx, "indicatorthreattype",
-				     _("unknown indicatorthreattype, only Botnet is supported"));
+				     _("unknown %s, only %s is supported"), "indicatorthreattype",
+				     "Botnet");
 	ingest_new_event(ctx);
 	json_object_foreach((json_t *)o, k, v) {
 		int i;
@@ -283,10 +278,11 @@ static int interflow(struct ingest_ctx *ctx, const json_t *o, const char *raw, s
 		}
 	}
 	if (!json_is_number(conf))
-		ingest_fail(ctx, "confidence", _("'confidence' is not a number"));
+		ingest_fail(ctx, "confidence", _("'%s' is not a number"), "confidence");
 	else
-		ingest_add_float(ctx, "feed.accuracy", report_accuracy(ctx) * json_number_value(conf) /
-			100, ING_OVERWRITE);
+		ingest_add_float(ctx, "feed.accuracy",
+				 report_accuracy(ctx) * json_number_value(conf) / 100,
+				 ING_OVERWRITE);
 	ingest_add_str(ctx, "classification.type", "infected-system", 0);
 	return ingest_emit(ctx, raw, rawlen);
 }
@@ -309,7 +305,8 @@ static const char *const azure_map[][2] = {
 	{ "DestinationIpInfo.DestinationIpCountryCode", "destination.geolocation.cc" },
 	{ "DestinationIpInfo.DestinationIpRegion", "destination.geolocation.region" },
 	{ "DestinationIpInfo.DestinationIpCity", "destination.geolocation.city" },
-	{ "DestinationIpInfo.DestinationIpPostalCode", "extra.destination.geolocation.postal_code" },
+	{ "DestinationIpInfo.DestinationIpPostalCode",
+	  "extra.destination.geolocation.postal_code" },
 	{ "DestinationIpInfo.DestinationIpLatitude", "destination.geolocation.latitude" },
 	{ "DestinationIpInfo.DestinationIpLongitude", "destination.geolocation.longitude" },
 	{ "DestinationIpInfo.DestinationIpMetroCode", "extra.destination.geolocation.metro_code" },
@@ -329,7 +326,8 @@ static const char *const azure_map[][2] = {
 	{ "SourceIpInfo.SourceIpAreaCode", "extra.source.geolocation.area_code" },
 	{ "SourceIpInfo.SourceIpConnectionType", "extra.source.connection_type" },
 	{ "SourceIpInfo.SourceIpv4Int", IGN },
-	{ "HttpInfo.HttpHost", "extra.http.host" }, { "HttpInfo.HttpRequest", "extra.http.request" },
+	{ "HttpInfo.HttpHost", "extra.http.host" },
+	{ "HttpInfo.HttpRequest", "extra.http.request" },
 	{ "HttpInfo.HttpMethod", "extra.http.method" },
 	{ "HttpInfo.HttpReferrer", "extra.http.referrer" },
 	{ "HttpInfo.HttpUserAgent", "extra.user_agent" },
@@ -352,7 +350,8 @@ static const char *const azure_map[][2] = {
 	{ "Payload.RemotePort", "extra.payload.remote.port" },
 	{ "Payload.RemoteHost", "extra.payload.remote.host" },
 	{ "Payload.ServerPort", "extra.payload.server.port" },
-	{ "Payload.BCode", "extra.payload.b_code" }, { "Payload.Protocol", "extra.payload.protocol" },
+	{ "Payload.BCode", "extra.payload.b_code" },
+	{ "Payload.Protocol", "extra.payload.protocol" },
 	{ "Payload.Length", "extra.payload.length" }, { "Payload.URI", "destination.urlpath" },
 	{ "Payload.Referer", "extra.http_referer" }, { "Payload.UserAgent", "extra.user_agent" },
 	{ "Payload.RequestMethod", "extra.http.method" }, { "Payload.HTTPHost", "extra.http.host" },
@@ -432,10 +431,11 @@ static void azure_value(struct ingest_ctx *ctx, struct ctip_state *st, const cha
 		for (i = 0; conf[i].name && !(s && !strcmp(conf[i].name, s)); i++)
 			;
 		if (!conf[i].name) {
-			ingest_fail(ctx, key, _("unknown ThreatConfidence"));
+			ingest_fail(ctx, key, _("unknown value of '%s'"), key);
 			return;
 		}
-		ingest_add_float(ctx, field, report_accuracy(ctx) * conf[i].pct / 100, ING_OVERWRITE);
+		ingest_add_float(ctx, field, report_accuracy(ctx) * conf[i].pct / 100,
+				 ING_OVERWRITE);
 		return;
 	}
 	if (!strcmp(key, "DateTimeReceivedUtc")) {
@@ -703,7 +703,7 @@ static void array_line(struct ingest_ctx *ctx, const char *s, size_t n)
 			ctx->rec = st->el.data;
 			ctx->rec_len = st->el.len;
 			ctx->line = st->el_line;
-			ingest_reject(ctx, NULL, _("invalid JSON: %s"), _("unterminated string"));
+			ingest_reject(ctx, NULL, _("invalid JSON: %s"), "unterminated string");
 			st->astate = A_BROKEN;
 			return;
 		}
@@ -765,7 +765,7 @@ static int ctip_finish(struct ingest_ctx *ctx)
 const struct parser parser_microsoft_ctip = {
 	.name = "microsoft_ctip",
 	.aliases = (const char *const[]){ "intelmq.bots.parsers.microsoft.parser_ctip", NULL },
-	.description = N_("Microsoft CTIP infected systems (Interflow JSON array or Azure JSON lines)"),
+	.description = N_("Microsoft CTIP infected systems (Interflow JSON or Azure JSON lines)"),
 	.mode = PARSE_LINES,
 	.init = ctip_init,
 	.record = ctip_record,

@@ -60,7 +60,6 @@ static const char *const misp_types[][2] = {
  * everything outside printable ASCII. */
 static void py_str(struct buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 
 	buf_putc(b, '"');
@@ -94,16 +93,11 @@ static void py_str(struct buf *b, const char *s, size_t n)
 			continue;
 		}
 		if (c >= 0x10000) {
-			uint32_t v = c - 0x10000;
-			uint32_t hi = 0xd800 | (v >> 10), lo = 0xdc00 | (v & 0x3ff);
-			char u[13] = { '\\', 'u', hex[hi >> 12], hex[(hi >> 8) & 15], hex[(hi >> 4) & 15],
-				       hex[hi & 15], '\\', 'u', hex[lo >> 12], hex[(lo >> 8) & 15],
-				       hex[(lo >> 4) & 15], hex[lo & 15], 0 };
-			buf_puts(b, u);
+			c -= 0x10000; /* a surrogate pair */
+			buf_printf(b, "\\u%04x\\u%04x", (unsigned)(0xd800 | (c >> 10)),
+				   (unsigned)(0xdc00 | (c & 0x3ff)));
 		} else {
-			char u[7] = { '\\', 'u', hex[c >> 12], hex[(c >> 8) & 15], hex[(c >> 4) & 15],
-				      hex[c & 15], 0 };
-			buf_puts(b, u);
+			buf_printf(b, "\\u%04x", (unsigned)c);
 		}
 	}
 	buf_putc(b, '"');
@@ -185,13 +179,17 @@ static int py_text(struct buf *b, const json_t *v)
 {
 	char num[48];
 
+	int rc;
+
 	if (json_is_string(v))
-		return buf_append(b, json_string_value(v), json_string_length(v)) == V_OK ? 0 : -1;
-	if (json_is_integer(v))
-		return buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v)) == V_OK ? 0 : -1;
-	if (json_is_real(v))
-		return buf_append(b, num, value_format_float(json_real_value(v), num)) == V_OK ? 0 : -1;
-	return -1;
+		rc = buf_append(b, json_string_value(v), json_string_length(v));
+	else if (json_is_integer(v))
+		rc = buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		rc = buf_append(b, num, value_format_float(json_real_value(v), num));
+	else
+		return -1;
+	return rc == V_OK ? 0 : -1;
 }
 
 /* urljoin(base, "events/view/<id>") of Python for a relative path reference. */
@@ -329,8 +327,10 @@ static int misp_event(struct ingest_ctx *ctx, const json_t *me)
 		return ingest_reject(ctx, NULL, _("not a JSON object"));
 	attrs = json_object_get(me, "Attribute");
 	if (!json_is_array(attrs))
-		return ingest_reject(ctx, "Attribute", attrs ? _("'%s' is not a list")
-							    : _("required field '%s' is missing"), "Attribute");
+		return ingest_reject(ctx, "Attribute",
+				     attrs ? _("'%s' is not a list")
+					   : _("required field '%s' is missing"),
+				     "Attribute");
 	objs = json_object_get(me, "Object");
 
 	/* the classification: the event's first ecsirt tag IntelMQ knows */

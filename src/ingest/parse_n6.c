@@ -143,8 +143,7 @@ static void common_fields(struct ingest_ctx *ctx, const json_t *o)
 			    strcmp(n6_categories[i].category, json_string_value(cat)); i++)
 			;
 		if (!n6_categories[i].category) {
-			ingest_fail(ctx, "category", _("unknown category '%s'"),
-				    json_string_value(cat));
+			ingest_fail(ctx, "category", _("unknown value of '%s'"), "category");
 			return;
 		}
 		ingest_add_str(ctx, "classification.taxonomy", n6_categories[i].taxonomy,
@@ -156,7 +155,7 @@ static void common_fields(struct ingest_ctx *ctx, const json_t *o)
 			ingest_add_str(ctx, "classification.identifier",
 				       n6_categories[i].identifier, ING_OVERWRITE);
 	} else if (!json_is_null(cat)) {
-		ingest_fail(ctx, "category", _("unknown category"));
+		ingest_fail(ctx, "category", _("unknown value of '%s'"), "category");
 	}
 }
 

@@ -130,7 +130,10 @@ int main(void)
 
 	/* classification, TLP, registry */
 	check(FT_CLASS_TYPE, "Botnet Drone", "infected-system");
-	check(FT_CLASS_TYPE, "c&c", "c2server");
+	check(FT_CLASS_TYPE, "c&c", "c2-server");
+	check(FT_CLASS_TYPE, "c2server", "c2-server");
+	check(FT_CLASS_TYPE, "unknown", "undetermined");
+	check(FT_CLASS_TYPE, "vulnerable service", "vulnerable-system");
 	check(FT_CLASS_TYPE, "phishing", "phishing");
 	bad(FT_CLASS_TYPE, "badness");
 	check(FT_TLP, "tlp:amber", "AMBER");
@@ -143,7 +146,8 @@ int main(void)
 	check(FT_UPPER, "de", "DE");
 
 	/* taxonomy */
-	is_str(taxonomy_of_type("c2server", 8), "malicious-code", "RSIT: c2server");
+	is_str(taxonomy_of_type("c2-server", 9), "malicious-code", "RSIT: c2-server");
+	is_str(taxonomy_of_type("undetermined", 12), "other", "RSIT: undetermined");
 	is_str(taxonomy_of_type("vulnerable-system", 17), "vulnerable", "RSIT: vulnerable-system");
 	ok(taxonomy_of_type("nonsense", 8) == NULL, "unknown type has no taxonomy");
 	return done_testing();
