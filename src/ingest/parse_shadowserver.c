@@ -21,8 +21,9 @@
  *     appears twice reads its last column, as Python's csv.DictReader does);
  *   - a required column missing from the header rejects the row; a required value that does
  *     not convert or validate rejects the row; one the conversion drops (None) is left out;
- *   - an optional value that does not validate for its field is kept under extra.<column>;
- *     field "extra." stores under extra.<column>, "extra.x" under extra.x, false ignores;
+ *   - an optional value that does not validate for its field, or whose field an earlier
+ *     column set, is kept under extra.<column>; field "extra." stores under extra.<column>,
+ *     "extra.x" under extra.x, false ignores;
  *   - constant_fields are set last and win; columns no mapping used go to extra.<column>
  *     unless empty; feed.name becomes the schema's feed_name unless the report has one
  *     (parameter "overwrite": true replaces it); raw is the header line plus the row.
@@ -1023,6 +1024,10 @@ static int map_one(struct ingest_ctx *ctx, struct ss_state *st, const struct map
 	case MK_IGNORE:
 		break;
 	case MK_FIELD:
+		/* a field an earlier column set (Spam-URL maps ip and src_ip to source.ip): IntelMQ
+		 * loses the row (KeyExists); the column is kept as extra.<column> instead */
+		if (!m->required && event_has(ctx->ev, m->key))
+			return V_OK;
 		rc = add_value(ctx, m->key, &cv, m->required ? 0 : ING_IGNORE_INVALID);
 		if (rc == V_ERR_INVALID && !m->required)
 			return V_OK; /* stays pending: kept as extra.<column> below */

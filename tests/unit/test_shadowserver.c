@@ -224,6 +224,29 @@ static void test_selection(void)
 	json_decref(evs);
 }
 
+/* Spam-URL maps ip and src_ip (asn and src_asn, ...) to the same fields: the first column
+ * wins and the second is kept as extra.<column>, where IntelMQ loses the row (KeyExists). */
+static void test_duplicate_field(void)
+{
+	struct ingest_stats st;
+	int rc = -1;
+	json_t *evs, *ev;
+	const char *text =
+		"\"timestamp\",\"ip\",\"asn\",\"src_ip\",\"src_asn\",\"url\",\"http_host\"\n"
+		"\"2024-05-01 00:00:00\",\"192.0.2.1\",\"64496\",\"198.51.100.7\",\"64511\","
+		"\"/spam\",\"spam.example\"\n";
+
+	evs = run("{\"report_type\": \"spam_url\"}", "{}", text, &st, &rc, NULL);
+	is_int(json_array_size(evs), 1, "Spam-URL: ip and src_ip give one event");
+	ev = json_array_get(evs, 0);
+	is_str(sget(ev, "source.ip"), "192.0.2.1", "the first column sets source.ip");
+	is_int(json_integer_value(json_object_get(ev, "source.asn")), 64496, "...and source.asn");
+	is_str(sget(ev, "extra.src_ip"), "198.51.100.7", "the second is kept in extra");
+	is_str(sget(ev, "extra.src_asn"), "64511", "...as text");
+	is_str(sget(ev, "source.url"), "http://spam.example/spam", "source.url");
+	json_decref(evs);
+}
+
 static void bad_schema(const char *schema, const char *what)
 {
 	char path[64], params[128];
@@ -254,6 +277,7 @@ int main(void)
 	test_conversions();
 	test_rows();
 	test_selection();
+	test_duplicate_field();
 	bad_schema("{\"b\": {\"feed_name\": \"B\", \"file_name\": \"b\", \"required_fields\": "
 		   "[[\"source.ip\", \"ip\", \"no_such_function\"]]}}", "unknown conversion");
 	bad_schema("{\"b\": {\"feed_name\": \"B\", \"file_name\": \"b\", \"constant_fields\": "
