@@ -18,6 +18,8 @@ ingest() { # title feed-args... -- input
 ingest "URLhaus (malware download URLs)" --feed-file data/samples/urlhaus-tld-example.json data/samples/urlhaus-tld-example.csv
 ingest "IDS alerts (key=value lines)" --feed-file data/samples/ids-alerts.json data/samples/ids-alerts.kv
 ingest "OpenPhish (phishing URLs)" --feed openphish data/samples/openphish-example.txt
+gzip -c data/samples/2026-11-28-scan_ntp-example-geo.csv > "$out/2026-11-28-scan_ntp-example-geo.csv.gz"
+ingest "Shadowserver NTP version report (gzip, report type from the file name)" --feed shadowserver "$out/2026-11-28-scan_ntp-example-geo.csv.gz"
 
 python3 - "$out/events.jsonl" "$out/rejects.jsonl" <<'PY'
 import collections, json, sys, os
