@@ -581,6 +581,10 @@ static int read_header(struct ingest_ctx *ctx, struct ss_state *st, const char *
 				   "every row will be rejected"), ctx->file ? ctx->file : "-",
 				 st->report, m->col);
 			st->warned = 1;
+			/* the first line is no header (a data row, or another report): quarantine it
+			 * too, so that no record is lost without a trace */
+			ingest_reject(ctx, m->col, _("missing header: the first line does not name the "
+						     "required column '%s'"), m->col);
 		}
 	}
 	st->hx_cc_dns = col_index(st, "cc_dns", 6);

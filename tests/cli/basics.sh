@@ -63,6 +63,13 @@ check "missing input exits 3" '[ $rc -eq 3 ]'
 check "missing input named" 'grep -q "missing.csv" "$T/err"'
 check "--log-format json" '"$V" --log-format json ingest --feed-file "$T/feed.json" "$T/missing.csv" 2>&1 >/dev/null | grep -q "^{\"time\":.*\"level\":\"error\""'
 check "settings flags after the command" '"$V" ingest --ingest.max_line=10 --feed-file "$T/feed.json" --rejects "$T/r6" "$T/in.csv" 2>/dev/null | wc -l | grep -q "^0$"'
+printf '"2026-11-28 01:12:41","192.0.2.121","udp",123\n"2026-11-28 01:12:42","192.0.2.122","udp",123\n' > "$T/2026-11-28-scan_ntp-x-geo.csv"
+"$V" ingest --feed shadowserver --rejects "$T/r7" "$T/2026-11-28-scan_ntp-x-geo.csv" > /dev/null 2>&1
+rc=$?
+check "missing header exits 1" '[ $rc -eq 1 ]'
+check "missing header: every line quarantined" '[ "$(grep -c "" "$T/r7")" -eq 2 ] && grep -q "\"line\":1,.*missing header" "$T/r7"'
+check "progress bar when asked" '"$V" ingest --feed-file "$T/feed.json" --rejects "$T/r8" --progress "$T/in.csv" 2>&1 >/dev/null | grep -q "100%"'
+check "no progress bar when not a terminal" '! "$V" ingest --feed-file "$T/feed.json" --rejects "$T/r9" "$T/in.csv" 2>&1 >/dev/null | grep -q "100%"'
 check "feed catalogue lists feeds" '"$V" feeds | grep -q .'
 check "fields lists the schema" '"$V" fields | grep -q "^source.ip "'
 check "man page exists and renders" 'man -l docs/vigia.1 2>/dev/null | grep -q "EXIT STATUS" || grep -q "EXIT STATUS" docs/vigia.1'
