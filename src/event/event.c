@@ -80,6 +80,24 @@ static void schema_hash_fill(void)
 	schema_hash_ready = 1;
 }
 
+/* memcmp(a, b, n) == 0 for short names, inline: the library call was a third of a lookup */
+static int same_name(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 int schema_lookup(const char *name, size_t len)
 {
 	if (len > 6 && !memcmp(name, "extra.", 6))
@@ -90,7 +108,7 @@ int schema_lookup(const char *name, size_t len)
 		int f = schema_hash[h];
 		if (f < 0)
 			return -1;
-		if (schema_name_len[f] == len && !memcmp(schema_fields[f].name, name, len))
+		if (schema_name_len[f] == len && same_name(schema_fields[f].name, name, len))
 			return f;
 	}
 }
@@ -104,6 +122,7 @@ struct event *event_new(void)
 	buf_init(&ev->data, 64u << 20);
 	ev->n = 0;
 	memset(ev->slot, 0xff, sizeof(ev->slot));
+	ev->extra_keys = 0;
 	return ev;
 }
 
@@ -121,6 +140,7 @@ void event_clear(struct event *ev)
 		if (ev->v[i].field < F__COUNT)
 			ev->slot[ev->v[i].field] = -1;
 	ev->n = 0;
+	ev->extra_keys = 0;
 	buf_reset(&ev->data);
 }
 
@@ -133,14 +153,30 @@ int event_copy(struct event *dst, const struct event *src)
 		return rc;
 	memcpy(dst->v, src->v, src->n * sizeof(src->v[0]));
 	dst->n = src->n;
+	dst->extra_keys = src->extra_keys;
 	for (size_t i = 0; i < src->n; i++)
 		if (src->v[i].field < F__COUNT)
 			dst->slot[src->v[i].field] = src->slot[src->v[i].field];
 	return V_OK;
 }
 
+/* The bit of ev->extra_keys for an extra key.  Every extra key set is looked up first (is it
+ * there already?): a report with 25 extra columns scanned the list 300 times per event, 4% of
+ * the Shadowserver scan_ntp benchmark (bench/); most keys now skip the scan. */
+static uint64_t extra_bit(const char *name, size_t len)
+{
+	size_t h = len * 31;
+
+	if (len)
+		h += (unsigned char)name[0] * 7u + (unsigned char)name[len - 1] * 131u +
+		     (unsigned char)name[len / 2];
+	return 1ULL << (h & 63);
+}
+
 static struct event_value *find_extra(const struct event *ev, const char *name, size_t len)
 {
+	if (!(ev->extra_keys & extra_bit(name, len)))
+		return NULL;
 	for (size_t i = 0; i < ev->n; i++) {
 		const struct event_value *v = &ev->v[i];
 		if (v->field == F_EXTRA_KEY && !v->dead && v->key_len == len &&
@@ -189,6 +225,8 @@ static int store(struct event *ev, int field, const char *key, size_t klen, size
 	v->key_len = (uint32_t)klen;
 	if (field != F_EXTRA_KEY)
 		ev->slot[field] = (int16_t)ev->n;
+	else
+		ev->extra_keys |= extra_bit(key, klen);
 	ev->n++;
 	return V_OK;
 }
@@ -196,6 +234,9 @@ static int store(struct event *ev, int field, const char *key, size_t klen, size
 static int check_utf8(const char *val, size_t len, const char *key, struct verr *err)
 {
 	size_t bad;
+
+	if (utf8_plain_ascii(val, len))
+		return V_OK; /* one pass for the usual value instead of two (bench/) */
 	if (!utf8_valid(val, len, &bad))
 		return verr_set(err, V_ERR_INVALID, key, _("invalid UTF-8 at byte %zu"), bad);
 	if (memchr(val, 0, len))
@@ -306,7 +347,7 @@ static int set_literal(struct event *ev, const char *key, const char *lit, size_
 int event_set_int(struct event *ev, const char *key, long long v, unsigned flags, struct verr *err)
 {
 	char num[32];
-	int n = snprintf(num, sizeof(num), "%lld", v);
+	size_t n = value_format_int(v, num);
 	int field = schema_lookup(key, strlen(key));
 
 	if (field >= 0 && field < F__COUNT && schema_fields[field].type == FT_ASN &&
@@ -315,7 +356,7 @@ int event_set_int(struct event *ev, const char *key, long long v, unsigned flags
 	if (field >= 0 && field < F__COUNT && (schema_fields[field].type == FT_FLOAT ||
 					       schema_fields[field].type == FT_ACCURACY))
 		return event_set_float(ev, key, (double)v, flags, err);
-	return set_literal(ev, key, num, (size_t)n, VK_INT, FT_INT, flags, err);
+	return set_literal(ev, key, num, n, VK_INT, FT_INT, flags, err);
 }
 
 int event_set_float(struct event *ev, const char *key, double v, unsigned flags, struct verr *err)
@@ -442,8 +483,8 @@ int event_set_json(struct event *ev, const char *key, const json_t *v, unsigned 
 /*
  * Base64 (RFC 4648, with padding: libsodium's VARIANT_ORIGINAL, byte for byte) hand-written:
  * libsodium's encoder is constant-time, which raw (public feed bytes) does not need, and it
- * was 17% of the URLhaus benchmark's time; this table-driven loop makes it about 3%
- * (bench/run.sh, docs/benchmarks.md).  out must hold 4 * ((n + 2) / 3) + 1 bytes.
+ * was 16% of the URLhaus benchmark (9,800 instructions an event; this loop takes 690:
+ * bench/run.sh, docs/benchmarks.md).  out must hold 4 * ((n + 2) / 3) + 1 bytes.
  */
 static void base64_encode(char *out, const unsigned char *in, size_t n)
 {
@@ -459,6 +500,19 @@ static void base64_encode(char *out, const unsigned char *in, size_t n)
 			pair[k][1] = tab[k & 63];
 		}
 		pair_ready = 1;
+	}
+	/* six bytes (48 bits, four pairs) per step, read as one big-endian word of eight */
+	for (; i + 8 <= n; i += 6) {
+		uint64_t w;
+		memcpy(&w, in + i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		memcpy(out, pair[w >> 52], 2);
+		memcpy(out + 2, pair[(w >> 40) & 4095], 2);
+		memcpy(out + 4, pair[(w >> 28) & 4095], 2);
+		memcpy(out + 6, pair[(w >> 16) & 4095], 2);
+		out += 8;
 	}
 	for (; i + 3 <= n; i += 3) {
 		uint32_t w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
@@ -581,52 +635,63 @@ static const char json_key[F__COUNT][JSON_KEY_ROW] = {
 };
 
 /*
- * The writer runs once per event on the ingest hot path: it reserves room once per key and
- * copies the key with its punctuation in one go instead of a buf_putc/buf_puts call per
- * piece; with buf_json_str's word-at-a-time scan this took event_to_json from 18% to about
- * 7% of the URLhaus benchmark (callgrind).
+ * The writer runs once per event on the ingest hot path: it visits only the fields present
+ * (a bit set, not all of schema.def), reserves room once per key and copies the key with its
+ * punctuation in one go instead of a buf_putc/buf_puts call per piece; with buf_json_str's
+ * SIMD scan this took event_to_json from 10,800 instructions a URLhaus event (18% of the
+ * benchmark) to 2,600 (bench/, callgrind).
  */
 int event_to_json(const struct event *ev, struct buf *out)
 {
+	/* the fields present, as a bit set in field order: F_EXTRA stands for the extra keys */
+	uint64_t present[(F__COUNT + 63) / 64] = { 0 };
 	char sep = '{';
 	int rc;
 
-	for (int f = 0; f < F__COUNT; f++) {
-		if (f == F_EXTRA) {
-			for (size_t i = 0; i < ev->n; i++) {
-				const struct event_value *v = &ev->v[i];
-				if (v->field != F_EXTRA_KEY || v->dead)
-					continue;
-				if ((rc = buf_reserve(out, 8)) != V_OK)
-					return rc;
-				out->data[out->len++] = sep;
-				sep = ',';
-				memcpy(out->data + out->len, "\"extra", 6);
-				out->len += 6;
-				/* key text is ours or validated UTF-8; escape anyway: its opening quote
-				 * lands where the dot goes */
-				size_t dot = out->len;
-				if ((rc = buf_json_str(out, ev->data.data + v->key_off, v->key_len)) != V_OK ||
-				    (rc = buf_putc(out, ':')) != V_OK)
-					return rc;
-				out->data[dot] = '.';
-				if ((rc = put_value(out, ev, v)) != V_OK)
-					return rc;
-			}
-			continue;
-		}
-		if (ev->slot[f] < 0)
-			continue;
-		if ((rc = buf_reserve(out, JSON_KEY_ROW)) != V_OK)
-			return rc;
-		char *p = out->data + out->len;
-		memcpy(p, json_key[f], JSON_KEY_ROW);
-		p[0] = sep;
-		sep = ',';
-		out->len += schema_name_len[f] + 4u;
-		if ((rc = put_value(out, ev, &ev->v[ev->slot[f]])) != V_OK)
-			return rc;
+	for (size_t i = 0; i < ev->n; i++) {
+		unsigned f = ev->v[i].field;
+		if (f < F__COUNT && ev->slot[f] == (int16_t)i)
+			present[f / 64] |= 1ULL << (f % 64);
+		else if (f == F_EXTRA_KEY && !ev->v[i].dead)
+			present[F_EXTRA / 64] |= 1ULL << (F_EXTRA % 64);
 	}
+	for (int w = 0; w < (F__COUNT + 63) / 64; w++)
+		for (uint64_t bits = present[w]; bits; bits &= bits - 1) {
+			int f = w * 64 + __builtin_ctzll(bits);
+			if (f == F_EXTRA) {
+				for (size_t i = 0; i < ev->n; i++) {
+					const struct event_value *v = &ev->v[i];
+					if (v->field != F_EXTRA_KEY || v->dead)
+						continue;
+					if ((rc = buf_reserve(out, 8)) != V_OK)
+						return rc;
+					out->data[out->len++] = sep;
+					sep = ',';
+					memcpy(out->data + out->len, "\"extra", 6);
+					out->len += 6;
+					/* key text is ours or validated UTF-8; escape anyway: its opening
+					 * quote lands where the dot goes */
+					size_t dot = out->len;
+					if ((rc = buf_json_str(out, ev->data.data + v->key_off, v->key_len)) != V_OK ||
+					    (rc = buf_putc(out, ':')) != V_OK)
+						return rc;
+					out->data[dot] = '.';
+					if ((rc = put_value(out, ev, v)) != V_OK)
+						return rc;
+				}
+				continue;
+			}
+			if (out->len + JSON_KEY_ROW + 1 > out->size &&
+			    (rc = buf_reserve(out, JSON_KEY_ROW)) != V_OK)
+				return rc;
+			char *p = out->data + out->len;
+			memcpy(p, json_key[f], JSON_KEY_ROW);
+			p[0] = sep;
+			sep = ',';
+			out->len += schema_name_len[f] + 4u;
+			if ((rc = put_value(out, ev, &ev->v[ev->slot[f]])) != V_OK)
+				return rc;
+		}
 	if (sep == '{' && (rc = buf_putc(out, '{')) != V_OK)
 		return rc;
 	return buf_putc(out, '}');

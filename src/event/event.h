@@ -80,6 +80,8 @@ struct event {
 	size_t n;                               /* slots used in v */
 	struct event_value v[EVENT_MAX_VALUES];
 	int16_t slot[F__COUNT];                 /* index into v, or -1 */
+	uint64_t extra_keys;                    /* a bit per extra.* key hash: a clear bit means
+						 * no such key (event.c find_extra) */
 };
 
 /* Flags for event_set*(). */
@@ -158,6 +160,8 @@ int value_check(const struct field_def *fd, const char *s, size_t n, struct verr
 
 /* Python-compatible repr() of a double ("27.0", "2.018", "1e-05"), into out (>= 32 bytes). */
 size_t value_format_float(double d, char *out);
+/* "%lld" of v into out (>= 21 bytes), NUL-terminated; returns the length. */
+size_t value_format_int(long long v, char *out);
 
 static inline int event_set_str(struct event *ev, const char *key, const char *val,
 				unsigned flags, struct verr *err)

@@ -39,18 +39,22 @@ int csv_split(struct csv_row *r, const char *s, size_t n, char delim, char quote
 			size_t start = r->buf.len;
 			i++;
 			for (;;) {
-				if (i >= n)
+				/* up to the next quote in one copy (bench/: byte by byte this was
+				 * 5% of the Shadowserver benchmarks, whose fields are quoted) */
+				const char *q = i < n ? memchr(s + i, quote, n - i) : NULL;
+				if (!q)
 					return V_ERR_PARSE;
-				if (s[i] == quote) {
-					if (i + 1 < n && s[i + 1] == quote) {
-						r->buf.data[r->buf.len++] = quote;
-						i += 2;
-						continue;
-					}
-					i++;
-					break;
+				size_t k = (size_t)(q - (s + i));
+				memcpy(r->buf.data + r->buf.len, s + i, k);
+				r->buf.len += k;
+				i += k;
+				if (i + 1 < n && s[i + 1] == quote) {
+					r->buf.data[r->buf.len++] = quote;
+					i += 2;
+					continue;
 				}
-				r->buf.data[r->buf.len++] = s[i++];
+				i++;
+				break;
 			}
 			/* Python keeps characters between the closing quote and the delimiter */
 			while (i < n && s[i] != delim)

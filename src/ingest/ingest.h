@@ -150,6 +150,18 @@ int ingest_add_json(struct ingest_ctx *ctx, const char *key, const json_t *v, un
 int ingest_add_int(struct ingest_ctx *ctx, const char *key, long long v, unsigned flags);
 int ingest_add_float(struct ingest_ctx *ctx, const char *key, double v, unsigned flags);
 int ingest_add_bool(struct ingest_ctx *ctx, const char *key, int v, unsigned flags);
+/*
+ * extra.<name> kept as IntelMQ keeps the values of an "extra" dictionary (extra.c); both use
+ * ctx->scratch.
+ *   _json: v (borrowed; NULL adds nothing, V_SKIP) with ING_OVERWRITE; a string that is
+ *          empty or only " \t\r\n" is stored as its JSON text where ingest_add_json() would
+ *          drop it.  name is at most 57 bytes.  Returns V_OK or the event_set() code.
+ *   _text: the string s[0..n) exactly as given (no trimming; "" too), not replacing a value
+ *          already set; when it cannot be stored the event is marked failed ("value too
+ *          large").  Returns V_OK or the error.
+ */
+int ingest_add_extra_json(struct ingest_ctx *ctx, const char *name, const json_t *v);
+int ingest_add_extra_text(struct ingest_ctx *ctx, const char *name, const char *s, size_t n);
 /* Mark the current event failed with a reason (printf-style). */
 void ingest_fail(struct ingest_ctx *ctx, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -25,15 +25,12 @@
 #include "base/i18n.h"
 #include "base/timeparse.h"
 #include "ingest/ingest.h"
+#include "ingest/jsonrec.h"
 
 struct anubis_state {
 	int family_as_identifier;
-	struct buf text; /* the object being read, lines joined by "\n" */
-	long start_line;
-	int nlines;
-	int depth, in_str, esc;
-	int skipping;    /* the object outgrew the line cap: skip to its end */
-	struct buf key;  /* scratch for field names */
+	struct jsonrec obj; /* the object being read */
+	struct buf key;     /* scratch for field names */
 };
 
 static void anubis_fini(struct ingest_ctx *ctx)
@@ -42,7 +39,7 @@ static void anubis_fini(struct ingest_ctx *ctx)
 
 	if (!st)
 		return;
-	buf_fini(&st->text);
+	jsonrec_fini(&st->obj);
 	buf_fini(&st->key);
 	free(st);
 	ctx->state = NULL;
@@ -56,7 +53,7 @@ static int anubis_init(struct ingest_ctx *ctx, struct verr *err)
 	if (!st)
 		return V_ERR_NOMEM;
 	ctx->state = st;
-	buf_init(&st->text, 0);
+	jsonrec_init(&st->obj);
 	buf_init(&st->key, 4096);
 	st->family_as_identifier =
 		ingest_param_bool(ctx, "use_malware_familiy_as_classification_identifier", 1);
@@ -485,116 +482,30 @@ static int anubis_object(struct ingest_ctx *ctx, const json_t *obj, const char *
 
 /* ---- objects over lines ------------------------------------------------------------------- */
 
-static void reset_object(struct anubis_state *st)
+/* One complete object: its text (the current record) is raw. */
+static int anubis_text(struct ingest_ctx *ctx, const char *text, size_t len)
 {
-	buf_reset(&st->text);
-	st->nlines = 0;
-	st->depth = st->in_str = st->esc = st->skipping = 0;
-}
-
-/* Track nesting; returns 1 when the object has ended (or cannot go on) by this line's end. */
-static int scan(struct anubis_state *st, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (st->in_str) {
-			if (st->esc)
-				st->esc = 0;
-			else if (c == '\\')
-				st->esc = 1;
-			else if (c == '"')
-				st->in_str = 0;
-		} else if (c == '"') {
-			st->in_str = 1;
-		} else if (c == '{' || c == '[') {
-			st->depth++;
-		} else if (c == '}' || c == ']') {
-			st->depth--;
-		}
-	}
-	/* a JSON string never spans lines: an open one means a broken object */
-	return st->depth <= 0 || st->in_str;
-}
-
-static int finish_object(struct ingest_ctx *ctx)
-{
-	struct anubis_state *st = ctx->state;
-	const char *raw = st->text.data;
-	size_t rawlen = st->text.len;
-	json_error_t je;
 	json_t *obj;
-	int rc;
+	int rc = jsonrec_load_object(ctx, text, len, 0, &obj);
 
-	if (st->nlines > 1) {
-		/* a multi-line object: its lines, each with its "\n" */
-		buf_putc(&st->text, '\n');
-		raw = st->text.data;
-		rawlen = st->text.len;
-		ctx->rec = raw;
-		ctx->rec_len = rawlen;
-		ctx->line = st->start_line;
-	}
-	obj = json_loadb(raw, rawlen, 0, &je);
-	if (!obj)
-		rc = ingest_reject(ctx, NULL, _("invalid JSON: %s"), je.text);
-	else if (!json_is_object(obj))
-		rc = ingest_reject(ctx, NULL, _("not a JSON object"));
-	else
-		rc = anubis_object(ctx, obj, raw, rawlen);
+	if (rc == V_OK)
+		rc = anubis_object(ctx, obj, text, len);
 	json_decref(obj);
-	reset_object(st);
 	return rc;
 }
 
 static int anubis_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 {
 	struct anubis_state *st = ctx->state;
-	size_t i;
 
-	if (!st->nlines && !st->skipping) {
-		for (i = 0; i < len && isspace((unsigned char)rec[i]); i++)
-			;
-		if (i == len)
-			return V_OK; /* blank lines between objects */
-		st->start_line = ctx->line;
-	}
-	if (st->skipping) {
-		if (scan(st, rec, len))
-			reset_object(st);
-		return V_OK;
-	}
-	if (st->nlines)
-		buf_putc(&st->text, '\n');
-	if (buf_append(&st->text, rec, len) != V_OK || st->text.len > ctx->opt.max_line) {
-		ctx->line = st->start_line;
-		ingest_reject(ctx, NULL, _("JSON object longer than %zu bytes"), ctx->opt.max_line);
-		int done = scan(st, rec, len);
-		buf_reset(&st->text);
-		st->nlines = 0;
-		st->skipping = !done;
-		if (done)
-			reset_object(st);
-		return V_ERR_LIMIT;
-	}
-	st->nlines++;
-	if (!scan(st, rec, len))
-		return V_OK;
-	return finish_object(ctx);
+	return jsonrec_line(&st->obj, ctx, rec, len, anubis_text);
 }
 
 static int anubis_finish(struct ingest_ctx *ctx)
 {
 	struct anubis_state *st = ctx->state;
-	int rc = V_OK;
 
-	if (st->nlines) {
-		ctx->rec = st->text.data;
-		ctx->rec_len = st->text.len;
-		ctx->line = st->start_line;
-		rc = ingest_reject(ctx, NULL, _("JSON object not closed at the end of the input"));
-	}
-	reset_object(st);
-	return rc;
+	return jsonrec_finish(&st->obj, ctx);
 }
 
 const struct parser parser_anubisnetworks = {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/i18n.h"
+#include "base/pystr.h"
 #include "ingest/ingest.h"
 
 static const struct blocklistde_list {
@@ -84,34 +85,21 @@ static int blocklistde_init(struct ingest_ctx *ctx, struct verr *err)
 	return V_OK;
 }
 
-static int is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
-	       (c >= 0x1c && c <= 0x1f);
-}
-
 static int blocklistde_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 {
 	const struct blocklistde_list *l = ctx->state;
-	const char *s = rec;
-	size_t n = len;
 
-	while (n && is_space((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n && is_space((unsigned char)s[n - 1]))
-		n--;
-	if (n == 0)
-		return V_OK;
+	pystr_strip(&rec, &len);
+	if (len == 0)
+		return V_OK; /* a blank line */
 	ingest_new_event(ctx);
-	ingest_add(ctx, "source.ip", s, n, 0);
+	ingest_add(ctx, "source.ip", rec, len, 0);
 	ingest_add_str(ctx, "classification.type", l->type, 0);
 	if (l->app)
 		ingest_add_str(ctx, "protocol.application", l->app, 0);
 	if (l->text)
 		ingest_add_str(ctx, "event_description.text", l->text, 0);
-	return ingest_emit(ctx, s, n);
+	return ingest_emit(ctx, rec, len);
 }
 
 const struct parser parser_blocklistde = {

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "base/i18n.h"
+#include "base/pystr.h"
 #include "ingest/ingest.h"
 
 enum cert_eu_col {
@@ -214,19 +215,6 @@ static void add_col(struct ingest_ctx *ctx, enum cert_eu_col c, const char *fiel
 		ingest_add(ctx, field, v, n, 0);
 }
 
-/* Python's int(text), via the event layer's own parser. */
-static int py_int(struct ingest_ctx *ctx, const char *s, size_t n, long long *v)
-{
-	struct verr e = { 0 };
-	enum vkind kind;
-
-	buf_reset(&ctx->scratch);
-	if (value_sanitize(FT_INT, s, n, &ctx->scratch, &kind, &e) != V_OK)
-		return -1;
-	*v = strtoll(buf_cstr(&ctx->scratch), NULL, 10);
-	return 0;
-}
-
 static int cert_eu_row(struct ingest_ctx *ctx, const char *rec, size_t len)
 {
 	struct cert_eu_state *st = ctx->state;
@@ -281,7 +269,7 @@ static int cert_eu_row(struct ingest_ctx *ctx, const char *rec, size_t len)
 	if (col_is(st, C_TYPE, "dropzone"))
 		ingest_add_str(ctx, "classification.identifier", "dropzone", 0);
 	if (col(st, C_COUNT, &v, &n) && n) {
-		if (py_int(ctx, v, n, &x) != 0)
+		if (pystr_int(v, n, &x) != 0)
 			ingest_fail(ctx, "extra.count", "%s", _("count is not a number"));
 		else
 			ingest_add_int(ctx, "extra.count", x, 0);
@@ -300,7 +288,7 @@ static int cert_eu_row(struct ingest_ctx *ctx, const char *rec, size_t len)
 			num[al] = 0;
 			acc = strtod(num, NULL);
 		}
-		if (!col(st, C_CONFIDENCE, &v, &n) || py_int(ctx, v, n, &x) != 0) {
+		if (!col(st, C_CONFIDENCE, &v, &n) || pystr_int(v, n, &x) != 0) {
 			ingest_fail(ctx, "feed.accuracy", "%s",
 				    _("confidence level is not a number"));
 			continue;
@@ -314,8 +302,7 @@ static int cert_eu_row(struct ingest_ctx *ctx, const char *rec, size_t len)
 	}
 
 	/* raw: header, LF, the row; stripped of white space at the end */
-	while (len && (rec[len - 1] == ' ' || (rec[len - 1] >= '\t' && rec[len - 1] <= '\r') ||
-		       (rec[len - 1] >= 0x1c && rec[len - 1] <= 0x1f)))
+	while (len && pystr_isspace_ascii((unsigned char)rec[len - 1]))
 		len--;
 	buf_reset(&ctx->raw);
 	buf_append(&ctx->raw, st->header.data ? st->header.data : "", st->header.len);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/i18n.h"
+#include "base/pystr.h"
 #include "base/timeparse.h"
 #include "ingest/ingest.h"
 
@@ -25,47 +26,6 @@ struct bogons_state {
 	char time[48];
 	struct buf header; /* the header line, then "\n" */
 };
-
-/* Length of the Python whitespace character (str.isspace) at s[0..n), or 0. */
-static size_t ws_len(const unsigned char *s, size_t n)
-{
-	if (!n)
-		return 0;
-	if (s[0] == ' ' || (s[0] >= 0x09 && s[0] <= 0x0d) || (s[0] >= 0x1c && s[0] <= 0x1f))
-		return 1;
-	if (n >= 2 && s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
-		return 2;
-	if (n >= 3 && ((s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80) ||
-	               (s[0] == 0xe2 && s[1] == 0x80 &&
-	                (s[2] <= 0x8a || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf)) ||
-	               (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) ||
-	               (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)))
-		return 3;
-	return 0;
-}
-
-/* Python's str.strip() on UTF-8 text. */
-static void py_strip(const char **s, size_t *n)
-{
-	const unsigned char *p = (const unsigned char *)*s;
-	size_t len = *n, k;
-
-	while ((k = ws_len(p, len)) != 0) {
-		p += k;
-		len -= k;
-	}
-	for (;;) {
-		size_t w = 0;
-		for (k = 1; k <= 3 && k <= len && !w; k++)
-			if (ws_len(p + len - k, k) == k)
-				w = k;
-		if (!w)
-			break;
-		len -= w;
-	}
-	*s = (const char *)p;
-	*n = len;
-}
 
 static int bogons_init(struct ingest_ctx *ctx, struct verr *err)
 {
@@ -127,7 +87,7 @@ static int bogons_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 	size_t n = len;
 	int rc;
 
-	py_strip(&s, &n);
+	pystr_strip(&s, &n);
 	if (!n)
 		return V_OK;
 	if (!st->seen_header)

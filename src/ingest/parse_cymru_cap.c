@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "base/i18n.h"
+#include "base/pystr.h"
 #include "ingest/ingest.h"
 
 #define HEAD_MAX (16u << 10) /* comment lines kept for raw */
@@ -47,44 +48,11 @@ struct cap_state {
 	const struct field_def *port_def;
 };
 
-/* Length of the Python whitespace character (str.isspace) at s[0..n), or 0. */
-static size_t ws_len(const unsigned char *s, size_t n)
-{
-	if (!n)
-		return 0;
-	if (s[0] == ' ' || (s[0] >= 0x09 && s[0] <= 0x0d) || (s[0] >= 0x1c && s[0] <= 0x1f))
-		return 1;
-	if (n >= 2 && s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
-		return 2;
-	if (n >= 3 && ((s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80) ||
-	               (s[0] == 0xe2 && s[1] == 0x80 &&
-	                (s[2] <= 0x8a || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf)) ||
-	               (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) ||
-	               (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)))
-		return 3;
-	return 0;
-}
-
 /* Python's str.strip() on UTF-8 text. */
 static struct span py_strip(struct span v)
 {
-	const unsigned char *p = (const unsigned char *)v.s;
-	size_t len = v.n, k;
-
-	while ((k = ws_len(p, len)) != 0) {
-		p += k;
-		len -= k;
-	}
-	for (;;) {
-		size_t w = 0;
-		for (k = 1; k <= 3 && k <= len && !w; k++)
-			if (ws_len(p + len - k, k) == k)
-				w = k;
-		if (!w)
-			break;
-		len -= w;
-	}
-	return (struct span){(const char *)p, len};
+	pystr_strip(&v.s, &v.n);
+	return v;
 }
 
 static int span_eq(struct span v, const char *lit)
@@ -324,6 +292,18 @@ static void stormworm(struct ingest_ctx *ctx, struct span comments)
 		ingest_add_float(ctx, "feed.accuracy", acc, ING_OVERWRITE);
 }
 
+/* What both formats give alike: the address, the AS ("0" is none) and the time, in GMT. */
+static void line_fields(struct ingest_ctx *ctx, struct cap_state *st, struct span f[NFIELDS])
+{
+	add(ctx, "source.ip", f[1], 0);
+	if (!span_eq(f[2], "0"))
+		add(ctx, "source.asn", f[2], 0);
+	buf_reset(&st->text);
+	buf_append(&st->text, f[3].s, f[3].n);
+	buf_puts(&st->text, " GMT");
+	ingest_add(ctx, "time.source", st->text.data, st->text.len, 0);
+}
+
 static void old_line(struct ingest_ctx *ctx, struct cap_state *st, struct span f[NFIELDS])
 {
 	struct span type = f[0], comments = f[4];
@@ -343,13 +323,7 @@ static void old_line(struct ingest_ctx *ctx, struct cap_state *st, struct span f
 			w1.n = (size_t)(sp2 - w1.s);
 	}
 
-	add(ctx, "source.ip", f[1], 0);
-	if (!span_eq(f[2], "0"))
-		add(ctx, "source.asn", f[2], 0);
-	buf_reset(&st->text);
-	buf_append(&st->text, f[3].s, f[3].n);
-	buf_puts(&st->text, " GMT");
-	ingest_add(ctx, "time.source", st->text.data, st->text.len, 0);
+	line_fields(ctx, st, f);
 	add(ctx, "source.as_name", f[5], 0);
 
 	if (span_eq(type, "beagle")) {
@@ -685,13 +659,7 @@ static int new_line(struct ingest_ctx *ctx, struct cap_state *st, struct span f[
 		p = semi + 1;
 	}
 
-	add(ctx, "source.ip", f[1], 0);
-	if (!span_eq(f[2], "0"))
-		add(ctx, "source.asn", f[2], 0);
-	buf_reset(&st->text);
-	buf_append(&st->text, f[3].s, f[3].n);
-	buf_puts(&st->text, " GMT");
-	ingest_add(ctx, "time.source", st->text.data, st->text.len, 0);
+	line_fields(ctx, st, f);
 	/* asninfo: "AS name, more name, CC" */
 	last = NULL;
 	for (size_t i = 0; i + 1 < asninfo.n; i++)

@@ -18,47 +18,14 @@
 
 #include "base/i18n.h"
 #include "ingest/ingest.h"
+#include "ingest/jsonrec.h"
 
-/* parse_json.c: Python's json.dumps(v) */
-int ingest_json_dump_py(struct buf *out, const json_t *v, int sort_keys);
-
-/* Python truthiness of a JSON value (absent = false). */
-static int truthy(const json_t *v)
-{
-	switch (v ? json_typeof(v) : JSON_NULL) {
-	case JSON_STRING: return json_string_length(v) > 0;
-	case JSON_INTEGER: return json_integer_value(v) != 0;
-	case JSON_REAL: return json_real_value(v) != 0;
-	case JSON_TRUE: return 1;
-	case JSON_OBJECT: return json_object_size(v) > 0;
-	case JSON_ARRAY: return json_array_size(v) > 0;
-	default: return 0;
-	}
-}
-
-/* extra.<name> = v as given, an empty string too (IntelMQ keeps an "extra" dict's values). */
-static void add_extra(struct ingest_ctx *ctx, const char *name, const json_t *v)
-{
-	char key[64];
-
-	if (!v)
-		return;
-	if (json_is_string(v) && strspn(json_string_value(v), " \t\r\n") == json_string_length(v)) {
-		buf_reset(&ctx->scratch);
-		if (ingest_json_dump_py(&ctx->scratch, v, 0) == V_OK)
-			event_set_extra_raw(ctx->ev, name, strlen(name), ctx->scratch.data,
-					    ctx->scratch.len, EV_OVERWRITE);
-		return;
-	}
-	snprintf(key, sizeof(key), "extra.%s", name);
-	ingest_add_json(ctx, key, v, ING_OVERWRITE);
-}
-
-static int haas_object(struct ingest_ctx *ctx, const json_t *o)
+static int haas_object(struct ingest_ctx *ctx, const json_t *o, void *arg)
 {
 	const json_t *ip = json_object_get(o, "ip"), *t = json_object_get(o, "time");
 	const json_t *country = json_object_get(o, "country");
 
+	(void)arg;
 	if (!json_is_object(o))
 		return ingest_reject(ctx, NULL, _("not a JSON object"));
 	ingest_new_event(ctx);
@@ -71,11 +38,11 @@ static int haas_object(struct ingest_ctx *ctx, const json_t *o)
 	ingest_add_str(ctx, "protocol.transport", "tcp", 0);
 	ingest_add_str(ctx, "protocol.application", "ssh", 0);
 	ingest_add_int(ctx, "destination.port", 22, 0);
-	add_extra(ctx, "time_closed", json_object_get(o, "time_closed"));
-	add_extra(ctx, "commands", json_object_get(o, "commands"));
-	if (truthy(country))
+	ingest_add_extra_json(ctx, "time_closed", json_object_get(o, "time_closed"));
+	ingest_add_extra_json(ctx, "commands", json_object_get(o, "commands"));
+	if (pyjson_truthy(country))
 		ingest_add_json(ctx, "source.geolocation.cc", country, 0);
-	if (truthy(json_object_get(o, "login_successful"))) {
+	if (pyjson_truthy(json_object_get(o, "login_successful"))) {
 		ingest_add_str(ctx, "classification.type", "system-compromise", 0);
 	} else {
 		ingest_add_str(ctx, "classification.type", "brute-force", 0);
@@ -84,13 +51,14 @@ static int haas_object(struct ingest_ctx *ctx, const json_t *o)
 	return ingest_emit(ctx, NULL, 0);
 }
 
-static int proki_object(struct ingest_ctx *ctx, const json_t *o)
+static int proki_object(struct ingest_ctx *ctx, const json_t *o, void *arg)
 {
 	const char *k;
 	json_t *v;
 	size_t n;
 	const char *type;
 
+	(void)arg;
 	if (!json_is_object(o))
 		return ingest_reject(ctx, NULL, _("not a JSON object"));
 	ingest_new_event(ctx);
@@ -111,49 +79,22 @@ static int proki_object(struct ingest_ctx *ctx, const json_t *o)
 	return ingest_emit(ctx, NULL, 0);
 }
 
-/* One element: its raw text becomes the current record, so a reject shows just it. */
-static int one_element(struct ingest_ctx *ctx, const json_t *el,
-		       int (*fn)(struct ingest_ctx *, const json_t *))
-{
-	const char *save_rec = ctx->rec;
-	size_t save_len = ctx->rec_len;
-	int rc;
-
-	buf_reset(&ctx->raw);
-	if (buf_putc(&ctx->raw, '[') != V_OK || ingest_json_dump_py(&ctx->raw, el, 0) != V_OK ||
-	    buf_putc(&ctx->raw, ']') != V_OK)
-		return ingest_reject(ctx, NULL, _("record too large"));
-	ctx->rec = ctx->raw.data;
-	ctx->rec_len = ctx->raw.len;
-	rc = fn(ctx, el);
-	ctx->rec = save_rec;
-	ctx->rec_len = save_len;
-	return rc;
-}
-
+/* Each element of the document as a record of its own (its text is its raw). */
 static int each_element(struct ingest_ctx *ctx, const char *rec, size_t len, int proki,
-			int (*fn)(struct ingest_ctx *, const json_t *))
+			jsonrec_element_fn fn)
 {
-	json_error_t je;
-	json_t *doc = json_loadb(rec, len, 0, &je), *list, *el;
-	size_t i;
+	json_t *doc;
+	const json_t *list;
+	int rc = jsonrec_load_document(ctx, rec, len, &doc);
 
-	if (!doc)
-		return ingest_reject(ctx, NULL, _("invalid JSON: %s (line %d, column %d)"), je.text,
-				     je.line, je.column);
+	if (rc != V_OK)
+		return rc;
 	list = doc;
 	if (proki && json_is_object(doc) && json_object_get(doc, "data"))
 		list = json_object_get(doc, "data"); /* the API's envelope */
-	if (json_is_array(list)) {
-		json_array_foreach(list, i, el)
-			one_element(ctx, el, fn);
-	} else if (json_is_object(list)) {
-		one_element(ctx, list, fn);
-	} else if (!json_is_null(list)) {
-		ingest_reject(ctx, NULL, _("expected a JSON array of objects"));
-	}
+	rc = jsonrec_each(ctx, list, PYJSON_IN_LIST, fn, NULL);
 	json_decref(doc);
-	return V_OK;
+	return rc;
 }
 
 static int haas_record(struct ingest_ctx *ctx, const char *rec, size_t len)

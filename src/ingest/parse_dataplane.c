@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/i18n.h"
+#include "base/pystr.h"
 #include "ingest/ingest.h"
 
 #define DATAPLANE_MAX_FIELDS 6
@@ -80,22 +81,6 @@ static const struct dataplane_category {
 	{ NULL, NULL, NULL, NULL }
 };
 
-static int is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
-	       (c >= 0x1c && c <= 0x1f);
-}
-
-static void strip(const char **s, size_t *n)
-{
-	while (*n && is_space((unsigned char)**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && is_space((unsigned char)(*s)[*n - 1]))
-		(*n)--;
-}
-
 /* "YYYY-MM-DD HH:MM:SS" in UTC as IntelMQ hands it on: first space -> "T", "+00:00". */
 static void add_utc(struct ingest_ctx *ctx, const char *key, const char *s, size_t n)
 {
@@ -115,7 +100,7 @@ static int dataplane_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 	const char *s = rec, *f[DATAPLANE_MAX_FIELDS + 1];
 	size_t n = len, fl[DATAPLANE_MAX_FIELDS + 1], nf = 0, i = 0, want;
 
-	strip(&s, &n);
+	pystr_strip(&s, &n);
 	if (n == 0 || s[0] == '#')
 		return V_OK;
 	for (;;) {
@@ -126,7 +111,7 @@ static int dataplane_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 					     DATAPLANE_MAX_FIELDS);
 		f[nf] = s + i;
 		fl[nf] = e - i;
-		strip(&f[nf], &fl[nf]);
+		pystr_strip(&f[nf], &fl[nf]);
 		nf++;
 		if (!sep)
 			break;
@@ -152,7 +137,7 @@ static int dataplane_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 	if (!(fl[1] == 2 && !memcmp(f[1], "NA", 2))) {
 		/* the first word */
 		size_t w = 0;
-		while (w < fl[1] && !is_space((unsigned char)f[1][w]))
+		while (w < fl[1] && !pystr_isspace_ascii((unsigned char)f[1][w]))
 			w++;
 		if (w == 0)
 			ingest_fail(ctx, "source.as_name", "%s", _("empty AS name"));

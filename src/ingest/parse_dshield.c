@@ -22,39 +22,11 @@
 #include <string.h>
 
 #include "base/i18n.h"
+#include "base/pystr.h"
 #include "base/timeparse.h"
 #include "ingest/ingest.h"
 
 #define DSHIELD_MAX_COLS 8
-
-static int is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
-	       (c >= 0x1c && c <= 0x1f);
-}
-
-static void strip(const char **s, size_t *n)
-{
-	while (*n && is_space((unsigned char)**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && is_space((unsigned char)(*s)[*n - 1]))
-		(*n)--;
-}
-
-/* Python's int(text), via the event layer's own parser. */
-static int py_int(struct ingest_ctx *ctx, const char *s, size_t n, long long *v)
-{
-	struct verr e = { 0 };
-	enum vkind kind;
-
-	buf_reset(&ctx->scratch);
-	if (value_sanitize(FT_INT, s, n, &ctx->scratch, &kind, &e) != V_OK)
-		return -1;
-	*v = strtoll(buf_cstr(&ctx->scratch), NULL, 10);
-	return 0;
-}
 
 /* Split s at tabs into at most max columns, the last of which keeps the rest (so with max
  * above the columns used, each used one is what Python's split("\t") gives). */
@@ -72,17 +44,6 @@ static size_t split_tabs(const char *s, size_t n, const char **f, size_t *fl, si
 			return nf;
 		i = e + 1;
 	}
-}
-
-/* Set extra.<name> to a string, kept even when empty (IntelMQ's add('extra', {...})). */
-static void add_extra_str(struct ingest_ctx *ctx, const char *name, const char *s, size_t n)
-{
-	struct buf *b = &ctx->scratch;
-
-	buf_reset(b);
-	if (buf_json_str(b, s, n) != V_OK ||
-	    event_set_extra_raw(ctx->ev, name, strlen(name), b->data, b->len, 0) != V_OK)
-		ingest_fail(ctx, name, "%s", _("value too large"));
 }
 
 /* ---- recommended block list ------------------------------------------------------------- */
@@ -105,7 +66,7 @@ static int block_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 	size_t n = len, fl[DSHIELD_MAX_COLS], nf;
 	long long attacks;
 
-	strip(&s, &n);
+	pystr_strip(&s, &n);
 	if (n == 0 || s[0] == '#' || (n >= 5 && !memcmp(s, "Start", 5))) {
 		if (memmem(s, n, "updated", 7)) {
 			/* the time follows the first ": " of the line */
@@ -123,14 +84,14 @@ static int block_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 
 	ingest_new_event(ctx);
 	if (nf > 3) {
-		if (py_int(ctx, f[3], fl[3], &attacks) != 0)
+		if (pystr_int(f[3], fl[3], &attacks) != 0)
 			return ingest_reject(ctx, "extra.attacks",
 					     _("attacks '%.*s' is not a number"),
 					     (int)(fl[3] > 40 ? 40 : fl[3]), f[3]);
 		ingest_add_int(ctx, "extra.attacks", attacks, 0);
 	}
 	if (nf > 4)
-		add_extra_str(ctx, "network_name", f[4], fl[4]);
+		ingest_add_extra_text(ctx, "network_name", f[4], fl[4]);
 	if (nf > 5)
 		ingest_add(ctx, "source.geolocation.cc", f[5], fl[5], 0);
 	if (nf > 6)
@@ -189,7 +150,7 @@ static int asn_init(struct ingest_ctx *ctx, struct verr *err)
 	ctx->state = st;
 	for (q = url; q && (q = strstr(q, "?as=")); q++)
 		p = q + 4;
-	if (p && py_int(ctx, p, strlen(p), &st->asn) != 0)
+	if (p && pystr_int(p, strlen(p), &st->asn) != 0)
 		st->asn = 0;
 	return V_OK;
 }
@@ -213,7 +174,7 @@ static int asn_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 		const char *dot = memchr(f[0] + i, '.', fl[0] - i);
 		size_t e = dot ? (size_t)(dot - f[0]) : fl[0];
 		char num[32];
-		if (py_int(ctx, f[0] + i, e - i, &octet) != 0)
+		if (pystr_int(f[0] + i, e - i, &octet) != 0)
 			return ingest_reject(ctx, "source.ip", _("'%.*s' is not a dotted address"),
 					     (int)(fl[0] > 60 ? 60 : fl[0]), f[0]);
 		if (i)
@@ -223,7 +184,7 @@ static int asn_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 		if (!dot)
 			break;
 	}
-	if (py_int(ctx, f[1], fl[1], &reports) != 0 || py_int(ctx, f[2], fl[2], &targets) != 0)
+	if (pystr_int(f[1], fl[1], &reports) != 0 || pystr_int(f[2], fl[2], &targets) != 0)
 		return ingest_reject(ctx, NULL, "%s", _("reports or targets is not a number"));
 	if (!st->asn)
 		return ingest_reject(ctx, "source.asn", "%s", _("feed.url has no '?as=<number>'"));
@@ -238,7 +199,7 @@ static int asn_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 	ingest_add(ctx, "time.source", ctx->raw.data, ctx->raw.len, 0);
 	ingest_add_int(ctx, "extra.reports", reports, 0);
 	ingest_add_int(ctx, "extra.targets", targets, 0);
-	add_extra_str(ctx, "last_seen", f[4], fl[4]);
+	ingest_add_extra_text(ctx, "last_seen", f[4], fl[4]);
 	return ingest_emit(ctx, rec, len);
 }
 

@@ -15,23 +15,7 @@
 #include "base/i18n.h"
 #include "base/timeparse.h"
 #include "ingest/ingest.h"
-
-/* parse_json.c: Python's json.dumps(v) */
-int ingest_json_dump_py(struct buf *out, const json_t *v, int sort_keys);
-
-/* Python truthiness of a JSON value (absent = false). */
-static int truthy(const json_t *v)
-{
-	switch (v ? json_typeof(v) : JSON_NULL) {
-	case JSON_STRING: return json_string_length(v) > 0;
-	case JSON_INTEGER: return json_integer_value(v) != 0;
-	case JSON_REAL: return json_real_value(v) != 0;
-	case JSON_TRUE: return 1;
-	case JSON_OBJECT: return json_object_size(v) > 0;
-	case JSON_ARRAY: return json_array_size(v) > 0;
-	default: return 0;
-	}
-}
+#include "ingest/jsonrec.h"
 
 static void add_opt(struct ingest_ctx *ctx, const char *key, const json_t *v, unsigned flags)
 {
@@ -53,17 +37,19 @@ static void add_time(struct ingest_ctx *ctx, const json_t *v, const char *fmt)
 	ingest_add_str(ctx, "time.source", out, ING_IGNORE_INVALID);
 }
 
-static int feodo_object(struct ingest_ctx *ctx, const json_t *o)
+/* One element (the current record, whose text is its raw). */
+static int feodo_object(struct ingest_ctx *ctx, const json_t *o, void *arg)
 {
 	const json_t *first_seen = json_object_get(o, "first_seen");
 	const json_t *last_online = json_object_get(o, "last_online");
 
+	(void)arg;
 	if (!json_is_object(o))
 		return ingest_reject(ctx, NULL, _("not a JSON object"));
 	ingest_new_event(ctx);
-	if (truthy(first_seen))
+	if (pyjson_truthy(first_seen))
 		add_time(ctx, first_seen, "%Y-%m-%d %H:%M:%S");
-	else if (truthy(last_online))
+	else if (pyjson_truthy(last_online))
 		add_time(ctx, last_online, "%Y-%m-%d");
 	ingest_add_str(ctx, "classification.type", "c2-server", 0);
 	add_opt(ctx, "source.ip", json_object_get(o, "ip_address"), 0);
@@ -78,44 +64,15 @@ static int feodo_object(struct ingest_ctx *ctx, const json_t *o)
 	return ingest_emit(ctx, NULL, 0);
 }
 
-/* One element: its raw text becomes the current record, so a reject shows just it. */
-static int feodo_element(struct ingest_ctx *ctx, const json_t *el)
-{
-	const char *save_rec = ctx->rec;
-	size_t save_len = ctx->rec_len;
-	int rc;
-
-	buf_reset(&ctx->raw);
-	if (buf_putc(&ctx->raw, '[') != V_OK || ingest_json_dump_py(&ctx->raw, el, 0) != V_OK ||
-	    buf_putc(&ctx->raw, ']') != V_OK)
-		return ingest_reject(ctx, NULL, _("record too large"));
-	ctx->rec = ctx->raw.data;
-	ctx->rec_len = ctx->raw.len;
-	rc = feodo_object(ctx, el);
-	ctx->rec = save_rec;
-	ctx->rec_len = save_len;
-	return rc;
-}
-
 static int feodo_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 {
-	json_error_t je;
-	json_t *doc = json_loadb(rec, len, 0, &je), *el;
-	size_t i;
+	json_t *doc;
+	int rc = jsonrec_load_document(ctx, rec, len, &doc);
 
-	if (!doc)
-		return ingest_reject(ctx, NULL, _("invalid JSON: %s (line %d, column %d)"), je.text,
-				     je.line, je.column);
-	if (json_is_array(doc)) {
-		json_array_foreach(doc, i, el)
-			feodo_element(ctx, el);
-	} else if (json_is_object(doc)) {
-		feodo_element(ctx, doc);
-	} else {
-		ingest_reject(ctx, NULL, _("expected a JSON array of objects"));
-	}
+	if (rc == V_OK)
+		rc = jsonrec_each(ctx, doc, PYJSON_IN_LIST, feodo_object, NULL);
 	json_decref(doc);
-	return V_OK;
+	return rc;
 }
 
 const struct parser parser_feodotracker = {

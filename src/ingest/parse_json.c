@@ -15,9 +15,6 @@
  * Parameter:  splitlines  true: one event per line, raw = the line (IntelMQ's behaviour);
  *                         false/absent: raw also keeps the line end, as IntelMQ's raw is the
  *                         whole report there.
- *
- * This file also holds ingest_json_dump_py(), the Python json.dumps() writer the JSON feed
- * parsers use to rebuild IntelMQ's raw for one element of a document.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,152 +23,14 @@
 
 #include "base/i18n.h"
 #include "ingest/ingest.h"
-
-/* ---- json.dumps ------------------------------------------------------------------------- */
-
-/*
- * Append v as Python's json.dumps(v, sort_keys=sort_keys) writes it: ensure_ascii (every
- * character outside ' '..'~' as \uxxxx, lower-case hex, surrogate pairs above U+FFFF),
- * separators ", " and ": ", floats as repr().  Jansson keeps object keys in document order
- * and a repeated key at its first place with its last value, as Python's dict does.
- * Returns V_OK or a buf error.  (Shared by the JSON feed parsers; declared where used.)
- */
-int ingest_json_dump_py(struct buf *out, const json_t *v, int sort_keys);
-
-/* Append the escape \uxxxx (lower-case hex, as Python writes it). */
-static int put_u16(struct buf *out, unsigned long u)
-{
-	static const char hex[] = "0123456789abcdef";
-	char e[6] = { '\\', 'u', hex[(u >> 12) & 15], hex[(u >> 8) & 15], hex[(u >> 4) & 15],
-		      hex[u & 15] };
-
-	return buf_append(out, e, sizeof(e));
-}
-
-static int dump_py_str(struct buf *out, const char *s, size_t n)
-{
-	size_t i = 0;
-	int rc = buf_putc(out, '"');
-
-	while (rc == V_OK && i < n) {
-		unsigned char c = (unsigned char)s[i];
-		unsigned long cp;
-		size_t j, len;
-
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			for (j = i + 1; j < n; j++) {
-				unsigned char d = (unsigned char)s[j];
-				if (d < 0x20 || d >= 0x7f || d == '"' || d == '\\')
-					break;
-			}
-			rc = buf_append(out, s + i, j - i);
-			i = j;
-			continue;
-		}
-		if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' ||
-		    c == '\f') {
-			static const char from[] = "\"\\\n\r\t\b\f", to[] = "\"\\nrtbf";
-			char e[2] = { '\\', to[strchr(from, c) - from] };
-			rc = buf_append(out, e, 2);
-			i++;
-			continue;
-		}
-		/* one UTF-8 sequence (jansson hands out valid UTF-8; stay in bounds anyway) */
-		len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
-		cp = c < 0x80 ? c : c & (0x7f >> len);
-		if (len > n - i)
-			len = n - i;
-		for (j = 1; j < len; j++)
-			cp = (cp << 6) | ((unsigned char)s[i + j] & 0x3f);
-		i += len;
-		if (cp > 0xffff) {
-			/* a surrogate pair, as Python's ensure_ascii writes it */
-			cp -= 0x10000;
-			rc = put_u16(out, 0xd800 | (cp >> 10));
-			if (rc == V_OK)
-				rc = put_u16(out, 0xdc00 | (cp & 0x3ff));
-		} else {
-			rc = put_u16(out, cp);
-		}
-	}
-	return rc == V_OK ? buf_putc(out, '"') : rc;
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-int ingest_json_dump_py(struct buf *out, const json_t *v, int sort_keys)
-{
-	char num[48];
-	size_t i;
-	int rc = V_OK;
-
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		size_t n = json_object_size(v), k = 0;
-		const char **keys;
-		const char *key;
-		json_t *sub;
-
-		if (n == 0)
-			return buf_puts(out, "{}");
-		keys = malloc(n * sizeof(*keys));
-		if (!keys)
-			return V_ERR_NOMEM;
-		json_object_foreach((json_t *)v, key, sub)
-			keys[k++] = key;
-		if (sort_keys)
-			qsort(keys, k, sizeof(*keys), key_cmp);
-		rc = buf_putc(out, '{');
-		for (i = 0; i < k && rc == V_OK; i++) {
-			if (i)
-				rc = buf_puts(out, ", ");
-			if (rc == V_OK)
-				rc = dump_py_str(out, keys[i], strlen(keys[i]));
-			if (rc == V_OK)
-				rc = buf_puts(out, ": ");
-			if (rc == V_OK)
-				rc = ingest_json_dump_py(out, json_object_get(v, keys[i]),
-							 sort_keys);
-		}
-		free(keys);
-		return rc == V_OK ? buf_putc(out, '}') : rc;
-	}
-	case JSON_ARRAY:
-		rc = buf_putc(out, '[');
-		for (i = 0; i < json_array_size(v) && rc == V_OK; i++) {
-			if (i)
-				rc = buf_puts(out, ", ");
-			if (rc == V_OK)
-				rc = ingest_json_dump_py(out, json_array_get(v, i), sort_keys);
-		}
-		return rc == V_OK ? buf_putc(out, ']') : rc;
-	case JSON_STRING:
-		return dump_py_str(out, json_string_value(v), json_string_length(v));
-	case JSON_INTEGER:
-		return buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	case JSON_REAL:
-		return buf_append(out, num, value_format_float(json_real_value(v), num));
-	case JSON_TRUE:
-		return buf_puts(out, "true");
-	case JSON_FALSE:
-		return buf_puts(out, "false");
-	case JSON_NULL:
-		return buf_puts(out, "null");
-	}
-	return V_ERR_INVALID;
-}
-
-/* ---- the parser ------------------------------------------------------------------------- */
+#include "ingest/jsonrec.h"
 
 struct ijson_state {
 	int splitlines;
-	struct buf acc;  /* a value spanning lines, each line followed by "\n" */
-	int depth;       /* bracket depth at the end of the text so far */
-	long start_line; /* where the gathered value started */
-	struct buf tmp;  /* one array element as JSON text; base64 checks */
+	struct buf acc;         /* a value spanning lines, each line followed by "\n" */
+	struct jsonrec_scan sc; /* brackets at the end of the text so far */
+	long start_line;        /* where the gathered value started */
+	struct buf tmp;         /* base64 checks */
 };
 
 static int ijson_init(struct ingest_ctx *ctx, struct verr *err)
@@ -206,25 +65,7 @@ static void ijson_fini(struct ingest_ctx *ctx)
  */
 static int scan_line(struct ijson_state *st, const char *s, size_t n)
 {
-	int in_str = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = 0;
-			continue;
-		}
-		if (c == '"')
-			in_str = 1;
-		else if (c == '{' || c == '[')
-			st->depth++;
-		else if ((c == '}' || c == ']') && --st->depth < 0)
-			return -1;
-	}
-	return in_str ? -1 : 0;
+	return jsonrec_scan_line(&st->sc, s, n) != 0 || st->sc.in_str ? -1 : 0;
 }
 
 /* An event from one JSON object; raw = the given text unless the object has its own. */
@@ -264,36 +105,28 @@ static int one_event(struct ingest_ctx *ctx, struct ijson_state *st, const json_
 	return ingest_emit(ctx, raw, raw_len);
 }
 
+/* One element of a top-level array, as the current record: raw is its text. */
+static int element_event(struct ingest_ctx *ctx, const json_t *el, void *st)
+{
+	return one_event(ctx, st, el, ctx->rec, ctx->rec_len);
+}
+
 /* One complete top-level value (text s, n bytes). */
 static int handle_value(struct ingest_ctx *ctx, struct ijson_state *st, const char *s, size_t n,
 			const char *raw, size_t raw_len)
 {
-	json_error_t je;
-	json_t *doc = json_loadb(s, n, 0, &je);
-	const char *save_rec = ctx->rec;
-	size_t save_len = ctx->rec_len, i;
-	json_t *el;
-	int rc = V_OK;
+	json_t *doc, *el;
+	size_t i;
+	int rc = jsonrec_load_document(ctx, s, n, &doc);
 
-	if (!doc)
-		return ingest_reject(ctx, NULL, _("invalid JSON: %s (line %d, column %d)"), je.text,
-				     je.line, je.column);
+	if (rc != V_OK)
+		return rc;
 	if (json_is_object(doc)) {
 		rc = one_event(ctx, st, doc, raw, raw_len);
 	} else if (json_is_array(doc)) {
-		json_array_foreach(doc, i, el) {
-			/* each element is a record of its own: rejects show it, not the array */
-			buf_reset(&ctx->raw);
-			if (ingest_json_dump_py(&ctx->raw, el, 0) != V_OK) {
-				ingest_reject(ctx, NULL, _("event too large"));
-				continue;
-			}
-			ctx->rec = ctx->raw.data;
-			ctx->rec_len = ctx->raw.len;
-			one_event(ctx, st, el, ctx->raw.data, ctx->raw.len);
-			ctx->rec = save_rec;
-			ctx->rec_len = save_len;
-		}
+		/* each element is a record of its own: rejects show it, not the array */
+		json_array_foreach(doc, i, el)
+			jsonrec_element(ctx, el, 0, element_event, st);
 	} else {
 		rc = ingest_reject(ctx, NULL, _("not a JSON object"));
 	}
@@ -304,7 +137,7 @@ static int handle_value(struct ingest_ctx *ctx, struct ijson_state *st, const ch
 static void acc_reset(struct ijson_state *st)
 {
 	buf_reset(&st->acc);
-	st->depth = 0;
+	memset(&st->sc, 0, sizeof(st->sc));
 }
 
 /* Reject the gathered text as one record, from where it started. */
@@ -339,14 +172,14 @@ static int ijson_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 			return V_OK; /* blank line */
 		if (rec[i] != '{' && rec[i] != '[')
 			return ingest_reject(ctx, NULL, _("not a JSON object"));
-		st->depth = 0;
+		memset(&st->sc, 0, sizeof(st->sc));
 		st->start_line = ctx->line;
-		if (scan_line(st, rec, len) != 0 || st->depth < 0) {
-			st->depth = 0;
+		if (scan_line(st, rec, len) != 0) {
+			memset(&st->sc, 0, sizeof(st->sc));
 			return ingest_reject(ctx, NULL,
 					     _("invalid JSON: unbalanced brackets or quotes"));
 		}
-		if (st->depth == 0) {
+		if (st->sc.depth == 0) {
 			/* the usual case: one value on its line */
 			if (st->splitlines)
 				return handle_value(ctx, st, rec, len, rec, len);
@@ -363,7 +196,7 @@ static int ijson_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 	}
 	if (buf_append(&st->acc, rec, len) != V_OK || buf_putc(&st->acc, '\n') != V_OK)
 		return reject_acc(ctx, st, _("JSON document larger than the size limit"));
-	if (st->depth > 0)
+	if (st->sc.depth > 0)
 		return V_OK;
 
 	/* the gathered value is complete: handle it as one record from its first line */

@@ -10,123 +10,16 @@
  * An indicator of another version or threat type, with a field the parser does not know, or
  * whose LastReportedDateTime differs from FirstReportedDateTime is rejected, as in IntelMQ.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/i18n.h"
 #include "ingest/ingest.h"
-
-/* ---- Python's json.dumps(..., sort_keys=True) --------------------------------------------- */
-
-/* A string as Python's json.dumps writes it (ensure_ascii): "\uXXXX" in lower-case hex for
- * everything outside printable ASCII. */
-static void py_str(struct buf *b, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	buf_putc(b, '"');
-	for (size_t i = 0; i < n;) {
-		uint32_t c = p[i];
-		size_t len = 1;
-		if (c >= 0xf0 && i + 3 < n) {
-			c = (c & 0x07) << 18 | (p[i + 1] & 0x3fu) << 12 | (p[i + 2] & 0x3fu) << 6 |
-			    (p[i + 3] & 0x3fu);
-			len = 4;
-		} else if (c >= 0xe0 && i + 2 < n) {
-			c = (c & 0x0f) << 12 | (p[i + 1] & 0x3fu) << 6 | (p[i + 2] & 0x3fu);
-			len = 3;
-		} else if (c >= 0xc0 && i + 1 < n) {
-			c = (c & 0x1f) << 6 | (p[i + 1] & 0x3fu);
-			len = 2;
-		}
-		i += len;
-		switch (c) {
-		case '"': buf_puts(b, "\\\""); continue;
-		case '\\': buf_puts(b, "\\\\"); continue;
-		case '\n': buf_puts(b, "\\n"); continue;
-		case '\r': buf_puts(b, "\\r"); continue;
-		case '\t': buf_puts(b, "\\t"); continue;
-		case '\b': buf_puts(b, "\\b"); continue;
-		case '\f': buf_puts(b, "\\f"); continue;
-		default: break;
-		}
-		if (c >= 0x20 && c < 0x7f) {
-			buf_putc(b, (char)c);
-			continue;
-		}
-		if (c >= 0x10000) {
-			c -= 0x10000; /* a surrogate pair */
-			buf_printf(b, "\\u%04x\\u%04x", (unsigned)(0xd800 | (c >> 10)),
-				   (unsigned)(0xdc00 | (c & 0x3ff)));
-		} else {
-			buf_printf(b, "\\u%04x", (unsigned)c);
-		}
-	}
-	buf_putc(b, '"');
-}
-
-static int cmp_key(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* A JSON value as Python's json.dumps(v, sort_keys=True) writes it: ", " and ": " between
- * items, keys sorted by code point (byte order of UTF-8), floats as repr(). */
-static void py_dump_sorted(struct buf *b, const json_t *v)
-{
-	const char *k;
-	json_t *x;
-	size_t i, n;
-	char num[48];
-
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		const char **keys;
-		n = json_object_size(v);
-		keys = malloc((n ? n : 1) * sizeof(*keys));
-		if (!keys)
-			return;
-		i = 0;
-		json_object_foreach((json_t *)v, k, x)
-			keys[i++] = k;
-		qsort(keys, n, sizeof(*keys), cmp_key);
-		buf_putc(b, '{');
-		for (i = 0; i < n; i++) {
-			if (i)
-				buf_puts(b, ", ");
-			py_str(b, keys[i], strlen(keys[i]));
-			buf_puts(b, ": ");
-			py_dump_sorted(b, json_object_get(v, keys[i]));
-		}
-		buf_putc(b, '}');
-		free(keys);
-		break;
-	}
-	case JSON_ARRAY:
-		buf_putc(b, '[');
-		json_array_foreach(v, i, x) {
-			if (i)
-				buf_puts(b, ", ");
-			py_dump_sorted(b, x);
-		}
-		buf_putc(b, ']');
-		break;
-	case JSON_STRING:
-		py_str(b, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		buf_append(b, num, value_format_float(json_real_value(v), num));
-		break;
-	case JSON_TRUE: buf_puts(b, "true"); break;
-	case JSON_FALSE: buf_puts(b, "false"); break;
-	case JSON_NULL: buf_puts(b, "null"); break;
-	}
-}
+#include "ingest/jsonrec.h"
 
 /* ---- the indicators ----------------------------------------------------------------------- */
+
+/* raw: json.dumps([indicator], sort_keys=True) */
+#define RAW_FLAGS (PYJSON_SORT_KEYS | PYJSON_IN_LIST)
 
 static const char *const bing_map[][2] = {
 	{ "Attributable", "extra.attributable" }, { "Description", "event_description.text" },
@@ -146,21 +39,16 @@ static int is_str(const json_t *v, const char *s)
 	return json_is_string(v) && !strcmp(json_string_value(v), s);
 }
 
-static int indicator(struct ingest_ctx *ctx, const json_t *o)
+/* One element of the document (the current record, whose text is its raw). */
+static int indicator(struct ingest_ctx *ctx, const json_t *o, void *arg)
 {
 	const json_t *ver = json_object_get(o, "Version");
 	const char *k;
-	json_t *v, *wrap;
+	json_t *v;
 
-	/* raw, and what a reject shows: the indicator as IntelMQ writes it back */
-	wrap = json_array();
-	json_array_append(wrap, (json_t *)o);
-	buf_reset(&ctx->raw);
-	py_dump_sorted(&ctx->raw, wrap);
-	json_decref(wrap);
-	ctx->rec = ctx->raw.data;
-	ctx->rec_len = ctx->raw.len;
-
+	(void)arg;
+	if (!json_is_object(o))
+		return ingest_reject(ctx, NULL, _("not a JSON object"));
 	if (!json_is_number(ver) || json_number_value(ver) != 1.5)
 		return ingest_reject(ctx, "Version", _("unknown %s, only %s is supported"),
 				     "Version", "1.5");
@@ -201,7 +89,7 @@ static int indicator(struct ingest_ctx *ctx, const json_t *o)
 		ingest_add_json(ctx, bing_map[i][1], v, ING_OVERWRITE);
 	}
 	ingest_add_str(ctx, "classification.type", "blacklist", 0);
-	return ingest_emit(ctx, ctx->raw.data, ctx->raw.len);
+	return ingest_emit(ctx, NULL, 0);
 }
 
 static int bing_record(struct ingest_ctx *ctx, const char *rec, size_t len)
@@ -215,21 +103,16 @@ static int bing_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 	if (!doc)
 		return ingest_reject(ctx, NULL, _("invalid JSON: %s"), je.text);
 	if (json_is_object(doc)) {
-		rc = indicator(ctx, doc);
+		rc = jsonrec_element(ctx, doc, RAW_FLAGS, indicator, NULL);
 	} else if (!json_is_array(doc)) {
 		rc = ingest_reject(ctx, NULL, _("not a JSON array"));
 	} else {
 		json_array_foreach(doc, i, o) {
-			int r;
-			if (!json_is_object(o)) {
-				buf_reset(&ctx->raw);
-				py_dump_sorted(&ctx->raw, o);
-				ctx->rec = ctx->raw.data;
-				ctx->rec_len = ctx->raw.len;
-				r = ingest_reject(ctx, NULL, _("not a JSON object"));
-			} else {
-				r = indicator(ctx, o);
-			}
+			/* raw, and what a reject shows: the indicator as IntelMQ writes it back,
+			 * json.dumps([indicator], sort_keys=True) (a non-object alone) */
+			int r = jsonrec_element(ctx, o,
+						json_is_object(o) ? RAW_FLAGS : PYJSON_SORT_KEYS,
+						indicator, NULL);
 			if (r != V_OK)
 				rc = r;
 		}

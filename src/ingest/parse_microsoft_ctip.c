@@ -20,16 +20,17 @@
  * inside Payload, whose keys are kept as extra.payload.<key>.
  */
 #include <ctype.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "base/epoch.h"
 #include "base/i18n.h"
 #include "base/timeparse.h"
 #include "base/utf8.h"
 #include "ingest/ingest.h"
+#include "ingest/jsonrec.h"
 
 enum { A_OPEN, A_BETWEEN, A_ELEM, A_CLOSED, A_BROKEN };
 
@@ -38,7 +39,8 @@ struct ctip_state {
 	int mode;        /* 0 not known yet, 1 JSON lines, 2 an array */
 	/* the array, element by element */
 	int astate;
-	int depth, in_str, esc, scalar, skipping;
+	struct jsonrec_scan sc; /* brackets of the current element */
+	int scalar, skipping;
 	struct buf el;   /* the current element's text */
 	long el_line;
 	struct buf key;  /* scratch for field names */
@@ -73,116 +75,7 @@ static int ctip_init(struct ingest_ctx *ctx, struct verr *err)
 	return V_OK;
 }
 
-/* ---- Python's json.dumps ------------------------------------------------------------------ */
-
-/* A string as Python's json.dumps writes it (ensure_ascii): "\uXXXX" in lower-case hex for
- * everything outside printable ASCII. */
-static void py_str(struct buf *b, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	buf_putc(b, '"');
-	for (size_t i = 0; i < n;) {
-		uint32_t c = p[i];
-		size_t len = 1;
-		if (c >= 0xf0 && i + 3 < n) {
-			c = (c & 0x07) << 18 | (p[i + 1] & 0x3fu) << 12 | (p[i + 2] & 0x3fu) << 6 |
-			    (p[i + 3] & 0x3fu);
-			len = 4;
-		} else if (c >= 0xe0 && i + 2 < n) {
-			c = (c & 0x0f) << 12 | (p[i + 1] & 0x3fu) << 6 | (p[i + 2] & 0x3fu);
-			len = 3;
-		} else if (c >= 0xc0 && i + 1 < n) {
-			c = (c & 0x1f) << 6 | (p[i + 1] & 0x3fu);
-			len = 2;
-		}
-		i += len;
-		switch (c) {
-		case '"': buf_puts(b, "\\\""); continue;
-		case '\\': buf_puts(b, "\\\\"); continue;
-		case '\n': buf_puts(b, "\\n"); continue;
-		case '\r': buf_puts(b, "\\r"); continue;
-		case '\t': buf_puts(b, "\\t"); continue;
-		case '\b': buf_puts(b, "\\b"); continue;
-		case '\f': buf_puts(b, "\\f"); continue;
-		default: break;
-		}
-		if (c >= 0x20 && c < 0x7f) {
-			buf_putc(b, (char)c);
-			continue;
-		}
-		if (c >= 0x10000) {
-			c -= 0x10000; /* a surrogate pair */
-			buf_printf(b, "\\u%04x\\u%04x", (unsigned)(0xd800 | (c >> 10)),
-				   (unsigned)(0xdc00 | (c & 0x3ff)));
-		} else {
-			buf_printf(b, "\\u%04x", (unsigned)c);
-		}
-	}
-	buf_putc(b, '"');
-}
-
-/* A JSON value as Python's json.dumps(v) writes it: ", " and ": " between items, keys in
- * their order, floats as repr(). */
-static void py_dump(struct buf *b, const json_t *v)
-{
-	const char *k;
-	json_t *x;
-	size_t i;
-	char num[48];
-
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		buf_putc(b, '{');
-		i = 0;
-		json_object_foreach((json_t *)v, k, x) {
-			if (i++)
-				buf_puts(b, ", ");
-			py_str(b, k, strlen(k));
-			buf_puts(b, ": ");
-			py_dump(b, x);
-		}
-		buf_putc(b, '}');
-		break;
-	case JSON_ARRAY:
-		buf_putc(b, '[');
-		json_array_foreach(v, i, x) {
-			if (i)
-				buf_puts(b, ", ");
-			py_dump(b, x);
-		}
-		buf_putc(b, ']');
-		break;
-	case JSON_STRING:
-		py_str(b, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		buf_append(b, num, value_format_float(json_real_value(v), num));
-		break;
-	case JSON_TRUE: buf_puts(b, "true"); break;
-	case JSON_FALSE: buf_puts(b, "false"); break;
-	case JSON_NULL: buf_puts(b, "null"); break;
-	}
-}
-
 /* ---- common helpers ----------------------------------------------------------------------- */
-
-/* Python's truth value of a JSON value. */
-static int falsy(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_NULL: case JSON_FALSE: return 1;
-	case JSON_STRING: return json_string_length(v) == 0;
-	case JSON_INTEGER: return json_integer_value(v) == 0;
-	case JSON_REAL: return json_real_value(v) == 0;
-	case JSON_ARRAY: return json_array_size(v) == 0;
-	case JSON_OBJECT: return json_object_size(v) == 0;
-	default: return 0;
-	}
-}
 
 static double report_accuracy(struct ingest_ctx *ctx)
 {
@@ -386,23 +279,9 @@ static const char *azure_field(struct ctip_state *st, const char *key)
 static int epoch_to_text(const json_t *v, char *out)
 {
 	struct vtime t;
-	double d, sec;
-	long long us;
 
-	if (!json_is_number(v))
+	if (!json_is_number(v) || epoch_to_vtime(json_number_value(v), &t) != 0)
 		return -1;
-	d = json_number_value(v);
-	if (!(d > -1e13 && d < 1e13))
-		return -1;
-	sec = floor(d);
-	us = llround((d - sec) * 1e6);
-	if (us >= 1000000) {
-		sec += 1;
-		us -= 1000000;
-	}
-	t.sec = (int64_t)sec;
-	t.usec = (int32_t)us;
-	t.has_usec = us != 0;
 	time_format(&t, out);
 	return 0;
 }
@@ -473,7 +352,7 @@ static void azure_value(struct ingest_ctx *ctx, struct ctip_state *st, const cha
 		if (!event_has(ctx->ev, "protocol.application"))
 			ingest_add(ctx, "protocol.application", s,
 				   slash ? (size_t)(slash - s) : strlen(s), 0);
-	} else if (falsy(v)) {
+	} else if (!pyjson_truthy(v)) {
 		return;
 	}
 	if (!strcmp(key, "TLP") && json_is_string(v)) {
@@ -584,27 +463,21 @@ static int ctip_object(struct ingest_ctx *ctx, const json_t *o, const char *raw,
 static int parse_element(struct ingest_ctx *ctx)
 {
 	struct ctip_state *st = ctx->state;
-	json_error_t je;
-	json_t *o, *wrap;
+	json_t *o;
 	int rc;
 
 	ctx->rec = st->el.data;
 	ctx->rec_len = st->el.len;
 	ctx->line = st->el_line;
-	o = json_loadb(st->el.data, st->el.len, JSON_DECODE_ANY, &je);
-	if (!o)
-		return ingest_reject(ctx, NULL, _("invalid JSON: %s"), je.text);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return ingest_reject(ctx, NULL, _("not a JSON object"));
-	}
+	rc = jsonrec_load_object(ctx, st->el.data, st->el.len, JSON_DECODE_ANY, &o);
+	if (rc != V_OK)
+		return rc;
 	/* raw: the element as IntelMQ writes it back */
-	wrap = json_array();
-	json_array_append(wrap, o);
 	buf_reset(&st->raw);
-	py_dump(&st->raw, wrap);
-	json_decref(wrap);
-	rc = ctip_object(ctx, o, st->raw.data, st->raw.len);
+	if (pyjson_dump(&st->raw, o, PYJSON_IN_LIST) != V_OK)
+		rc = ingest_reject(ctx, NULL, _("record too large"));
+	else
+		rc = ctip_object(ctx, o, st->raw.data, st->raw.len);
 	json_decref(o);
 	return rc;
 }
@@ -616,7 +489,8 @@ static void end_element(struct ingest_ctx *ctx)
 	if (!st->skipping)
 		parse_element(ctx);
 	buf_reset(&st->el);
-	st->skipping = st->depth = st->in_str = st->esc = 0;
+	st->skipping = 0;
+	memset(&st->sc, 0, sizeof(st->sc));
 	st->astate = A_BETWEEN;
 }
 
@@ -653,7 +527,7 @@ static void array_line(struct ingest_ctx *ctx, const char *s, size_t n)
 			st->scalar = c != '{' && c != '[';
 			/* fall through */
 		case A_ELEM:
-			if (st->scalar && !st->in_str && (c == ',' || c == ']')) {
+			if (st->scalar && !st->sc.in_str && (c == ',' || c == ']')) {
 				end_element(ctx);
 				if (c == ']')
 					st->astate = A_CLOSED;
@@ -669,20 +543,8 @@ static void array_line(struct ingest_ctx *ctx, const char *s, size_t n)
 				st->skipping = 1;
 				buf_reset(&st->el);
 			}
-			if (st->in_str) {
-				if (st->esc)
-					st->esc = 0;
-				else if (c == '\\')
-					st->esc = 1;
-				else if (c == '"')
-					st->in_str = 0;
-			} else if (c == '"') {
-				st->in_str = 1;
-			} else if (c == '{' || c == '[') {
-				st->depth++;
-			} else if ((c == '}' || c == ']') && --st->depth == 0 && !st->scalar) {
+			if (jsonrec_scan_byte(&st->sc, c) && st->sc.depth == 0 && !st->scalar)
 				end_element(ctx);
-			}
 			continue;
 		case A_CLOSED:
 			if (isspace((unsigned char)c))
@@ -698,7 +560,7 @@ static void array_line(struct ingest_ctx *ctx, const char *s, size_t n)
 		}
 	}
 	if (st->astate == A_ELEM) {
-		if (st->in_str) {
+		if (st->sc.in_str) {
 			/* a JSON string never spans lines: the array is broken from here on */
 			ctx->rec = st->el.data;
 			ctx->rec_len = st->el.len;
@@ -716,7 +578,6 @@ static int ctip_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 {
 	struct ctip_state *st = ctx->state;
 	size_t i;
-	json_error_t je;
 	json_t *o;
 	int rc;
 
@@ -734,12 +595,8 @@ static int ctip_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 		array_line(ctx, rec, len);
 		return V_OK;
 	}
-	o = json_loadb(rec, len, 0, &je);
-	if (!o)
-		return ingest_reject(ctx, NULL, _("invalid JSON: %s"), je.text);
-	if (!json_is_object(o))
-		rc = ingest_reject(ctx, NULL, _("not a JSON object"));
-	else
+	rc = jsonrec_load_object(ctx, rec, len, 0, &o);
+	if (rc == V_OK)
 		rc = ctip_object(ctx, o, NULL, 0);
 	json_decref(o);
 	return rc;
@@ -757,7 +614,8 @@ static int ctip_finish(struct ingest_ctx *ctx)
 	}
 	st->mode = 0;
 	st->astate = A_OPEN;
-	st->depth = st->in_str = st->esc = st->scalar = st->skipping = 0;
+	st->scalar = st->skipping = 0;
+	memset(&st->sc, 0, sizeof(st->sc));
 	buf_reset(&st->el);
 	return rc;
 }

@@ -12,13 +12,14 @@
  *   misp.event_uuid, misp.attribute_uuid, comment, time.source (attribute timestamp)
  * raw is the attribute as IntelMQ writes it back, json.dumps(attribute, sort_keys=True).
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/epoch.h"
 #include "base/i18n.h"
 #include "base/timeparse.h"
 #include "ingest/ingest.h"
+#include "ingest/pyjson.h"
 
 static const char *const misp_taxonomy[][2] = {
 	{ "ecsirt:fraud=\"phishing\"", "phishing" },
@@ -53,116 +54,6 @@ static const char *const misp_types[][2] = {
 	{ "sha1", "malware.hash.sha1" }, { "ip-src", "source.ip" }, { "ip-dst", "source.ip" },
 	{ "email-src", "source.account" }, { "url", "source.url" }, { NULL, NULL }
 };
-
-/* ---- Python's json.dumps(..., sort_keys=True) --------------------------------------------- */
-
-/* A string as Python's json.dumps writes it (ensure_ascii): "\uXXXX" in lower-case hex for
- * everything outside printable ASCII. */
-static void py_str(struct buf *b, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	buf_putc(b, '"');
-	for (size_t i = 0; i < n;) {
-		uint32_t c = p[i];
-		size_t len = 1;
-		if (c >= 0xf0 && i + 3 < n) {
-			c = (c & 0x07) << 18 | (p[i + 1] & 0x3fu) << 12 | (p[i + 2] & 0x3fu) << 6 |
-			    (p[i + 3] & 0x3fu);
-			len = 4;
-		} else if (c >= 0xe0 && i + 2 < n) {
-			c = (c & 0x0f) << 12 | (p[i + 1] & 0x3fu) << 6 | (p[i + 2] & 0x3fu);
-			len = 3;
-		} else if (c >= 0xc0 && i + 1 < n) {
-			c = (c & 0x1f) << 6 | (p[i + 1] & 0x3fu);
-			len = 2;
-		}
-		i += len;
-		switch (c) {
-		case '"': buf_puts(b, "\\\""); continue;
-		case '\\': buf_puts(b, "\\\\"); continue;
-		case '\n': buf_puts(b, "\\n"); continue;
-		case '\r': buf_puts(b, "\\r"); continue;
-		case '\t': buf_puts(b, "\\t"); continue;
-		case '\b': buf_puts(b, "\\b"); continue;
-		case '\f': buf_puts(b, "\\f"); continue;
-		default: break;
-		}
-		if (c >= 0x20 && c < 0x7f) {
-			buf_putc(b, (char)c);
-			continue;
-		}
-		if (c >= 0x10000) {
-			c -= 0x10000; /* a surrogate pair */
-			buf_printf(b, "\\u%04x\\u%04x", (unsigned)(0xd800 | (c >> 10)),
-				   (unsigned)(0xdc00 | (c & 0x3ff)));
-		} else {
-			buf_printf(b, "\\u%04x", (unsigned)c);
-		}
-	}
-	buf_putc(b, '"');
-}
-
-static int cmp_key(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* A JSON value as Python's json.dumps(v, sort_keys=True) writes it: ", " and ": " between
- * items, keys sorted by code point (byte order of UTF-8), floats as repr(). */
-static void py_dump_sorted(struct buf *b, const json_t *v)
-{
-	const char *k;
-	json_t *x;
-	size_t i, n;
-	char num[48];
-
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		const char **keys;
-		n = json_object_size(v);
-		keys = malloc((n ? n : 1) * sizeof(*keys));
-		if (!keys)
-			return;
-		i = 0;
-		json_object_foreach((json_t *)v, k, x)
-			keys[i++] = k;
-		qsort(keys, n, sizeof(*keys), cmp_key);
-		buf_putc(b, '{');
-		for (i = 0; i < n; i++) {
-			if (i)
-				buf_puts(b, ", ");
-			py_str(b, keys[i], strlen(keys[i]));
-			buf_puts(b, ": ");
-			py_dump_sorted(b, json_object_get(v, keys[i]));
-		}
-		buf_putc(b, '}');
-		free(keys);
-		break;
-	}
-	case JSON_ARRAY:
-		buf_putc(b, '[');
-		json_array_foreach(v, i, x) {
-			if (i)
-				buf_puts(b, ", ");
-			py_dump_sorted(b, x);
-		}
-		buf_putc(b, ']');
-		break;
-	case JSON_STRING:
-		py_str(b, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		buf_append(b, num, value_format_float(json_real_value(v), num));
-		break;
-	case JSON_TRUE: buf_puts(b, "true"); break;
-	case JSON_FALSE: buf_puts(b, "false"); break;
-	case JSON_NULL: buf_puts(b, "null"); break;
-	}
-}
 
 /* ---- the event ---------------------------------------------------------------------------- */
 
@@ -220,8 +111,7 @@ static void event_url(struct buf *b, const char *base, const json_t *id)
 static int misp_timestamp(const json_t *v, char *out)
 {
 	struct vtime t;
-	double d, sec;
-	long long us;
+	double d;
 	char *end;
 
 	if (json_is_number(v)) {
@@ -233,17 +123,8 @@ static int misp_timestamp(const json_t *v, char *out)
 	} else {
 		return -1;
 	}
-	if (!(d > -1e13 && d < 1e13))
+	if (epoch_to_vtime(d, &t) != 0)
 		return -1;
-	sec = floor(d);
-	us = llround((d - sec) * 1e6);
-	if (us >= 1000000) {
-		sec += 1;
-		us -= 1000000;
-	}
-	t.sec = (int64_t)sec;
-	t.usec = (int32_t)us;
-	t.has_usec = us != 0;
 	time_format(&t, out);
 	return 0;
 }
@@ -268,7 +149,7 @@ static int attribute(struct ingest_ctx *ctx, const json_t *me, const json_t *a,
 
 	/* raw, and what a reject shows: the attribute as IntelMQ writes it back */
 	buf_reset(&ctx->raw);
-	py_dump_sorted(&ctx->raw, a);
+	pyjson_dump(&ctx->raw, a, PYJSON_SORT_KEYS);
 	ctx->rec = ctx->raw.data;
 	ctx->rec_len = ctx->raw.len;
 

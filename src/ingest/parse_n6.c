@@ -12,13 +12,13 @@
  * The n6 category gives classification taxonomy, type and identifier (table below, in the
  * RSIT names of IntelMQ 3); for "bots" the identifier is the malware name.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/i18n.h"
 #include "base/timeparse.h"
 #include "ingest/ingest.h"
+#include "ingest/jsonrec.h"
 
 static const struct {
 	const char *category, *taxonomy, *type, *identifier;
@@ -51,11 +51,7 @@ static const struct {
 };
 
 struct n6_state {
-	struct buf text; /* the object being read, lines joined by "\n" */
-	long start_line;
-	int nlines;
-	int depth, in_str, esc;
-	int skipping;    /* the object outgrew the line cap: skip to its end */
+	struct jsonrec obj; /* the object being read */
 };
 
 static void n6_fini(struct ingest_ctx *ctx)
@@ -64,7 +60,7 @@ static void n6_fini(struct ingest_ctx *ctx)
 
 	if (!st)
 		return;
-	buf_fini(&st->text);
+	jsonrec_fini(&st->obj);
 	free(st);
 	ctx->state = NULL;
 }
@@ -77,7 +73,7 @@ static int n6_init(struct ingest_ctx *ctx, struct verr *err)
 	if (!st)
 		return V_ERR_NOMEM;
 	ctx->state = st;
-	buf_init(&st->text, 0);
+	jsonrec_init(&st->obj);
 	return V_OK;
 }
 
@@ -197,120 +193,33 @@ static int n6_object(struct ingest_ctx *ctx, const json_t *o, const char *raw, s
 
 /* ---- objects over lines ------------------------------------------------------------------- */
 
-static void reset_object(struct n6_state *st)
+/* One complete object: its text (the current record) is raw. */
+static int n6_text(struct ingest_ctx *ctx, const char *text, size_t len)
 {
-	buf_reset(&st->text);
-	st->nlines = 0;
-	st->depth = st->in_str = st->esc = st->skipping = 0;
-}
-
-/* Track nesting; returns 1 when the object has ended (or cannot go on) by this line's end. */
-static int scan(struct n6_state *st, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (st->in_str) {
-			if (st->esc)
-				st->esc = 0;
-			else if (c == '\\')
-				st->esc = 1;
-			else if (c == '"')
-				st->in_str = 0;
-		} else if (c == '"') {
-			st->in_str = 1;
-		} else if (c == '{' || c == '[') {
-			st->depth++;
-		} else if (c == '}' || c == ']') {
-			st->depth--;
-		}
-	}
-	/* a JSON string never spans lines: an open one means a broken object */
-	return st->depth <= 0 || st->in_str;
-}
-
-static int finish_object(struct ingest_ctx *ctx)
-{
-	struct n6_state *st = ctx->state;
-	const char *raw = st->text.data;
-	size_t rawlen = st->text.len;
-	json_error_t je;
 	json_t *obj;
 	int rc;
 
-	if (st->nlines > 1) {
-		/* a multi-line object: its lines, each with its "\n" */
-		buf_putc(&st->text, '\n');
-		raw = st->text.data;
-		rawlen = st->text.len;
-		ctx->rec = raw;
-		ctx->rec_len = rawlen;
-		ctx->line = st->start_line;
-	}
-	if (memmem(raw, rawlen, "TEST MESSAGE", 12)) {
-		reset_object(st);
-		return V_OK;
-	}
-	obj = json_loadb(raw, rawlen, 0, &je);
-	if (!obj)
-		rc = ingest_reject(ctx, NULL, _("invalid JSON: %s"), je.text);
-	else if (!json_is_object(obj))
-		rc = ingest_reject(ctx, NULL, _("not a JSON object"));
-	else
-		rc = n6_object(ctx, obj, raw, rawlen);
+	if (memmem(text, len, "TEST MESSAGE", 12))
+		return V_OK; /* n6's connection test */
+	rc = jsonrec_load_object(ctx, text, len, 0, &obj);
+	if (rc == V_OK)
+		rc = n6_object(ctx, obj, text, len);
 	json_decref(obj);
-	reset_object(st);
 	return rc;
 }
 
 static int n6_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 {
 	struct n6_state *st = ctx->state;
-	size_t i;
 
-	if (!st->nlines && !st->skipping) {
-		for (i = 0; i < len && isspace((unsigned char)rec[i]); i++)
-			;
-		if (i == len)
-			return V_OK; /* blank lines between objects */
-		st->start_line = ctx->line;
-	}
-	if (st->skipping) {
-		if (scan(st, rec, len))
-			reset_object(st);
-		return V_OK;
-	}
-	if (st->nlines)
-		buf_putc(&st->text, '\n');
-	if (buf_append(&st->text, rec, len) != V_OK || st->text.len > ctx->opt.max_line) {
-		ctx->line = st->start_line;
-		ingest_reject(ctx, NULL, _("JSON object longer than %zu bytes"), ctx->opt.max_line);
-		int done = scan(st, rec, len);
-		buf_reset(&st->text);
-		st->nlines = 0;
-		st->skipping = !done;
-		if (done)
-			reset_object(st);
-		return V_ERR_LIMIT;
-	}
-	st->nlines++;
-	if (!scan(st, rec, len))
-		return V_OK;
-	return finish_object(ctx);
+	return jsonrec_line(&st->obj, ctx, rec, len, n6_text);
 }
 
 static int n6_finish(struct ingest_ctx *ctx)
 {
 	struct n6_state *st = ctx->state;
-	int rc = V_OK;
 
-	if (st->nlines) {
-		ctx->rec = st->text.data;
-		ctx->rec_len = st->text.len;
-		ctx->line = st->start_line;
-		rc = ingest_reject(ctx, NULL, _("JSON object not closed at the end of the input"));
-	}
-	reset_object(st);
-	return rc;
+	return jsonrec_finish(&st->obj, ctx);
 }
 
 const struct parser parser_n6 = {

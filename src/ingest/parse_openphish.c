@@ -9,31 +9,18 @@
 #include <string.h>
 
 #include "base/i18n.h"
+#include "base/pystr.h"
 #include "ingest/ingest.h"
-
-static int is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
-	       (c >= 0x1c && c <= 0x1f);
-}
 
 static int openphish_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 {
-	const char *s = rec;
-	size_t n = len;
-
-	while (n && is_space((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n && is_space((unsigned char)s[n - 1]))
-		n--;
-	if (n == 0)
-		return V_OK;
+	pystr_strip(&rec, &len);
+	if (len == 0)
+		return V_OK; /* a blank line */
 	ingest_new_event(ctx);
 	ingest_add_str(ctx, "classification.type", "phishing", 0);
-	ingest_add(ctx, "source.url", s, n, 0);
-	return ingest_emit(ctx, s, n);
+	ingest_add(ctx, "source.url", rec, len, 0);
+	return ingest_emit(ctx, rec, len);
 }
 
 const struct parser parser_openphish = {

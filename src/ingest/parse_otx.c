@@ -31,9 +31,7 @@
 
 #include "base/i18n.h"
 #include "ingest/ingest.h"
-
-/* parse_json.c: Python's json.dumps(v, sort_keys=...) */
-int ingest_json_dump_py(struct buf *out, const json_t *v, int sort_keys);
+#include "ingest/jsonrec.h"
 
 /* Bytes in s[0..n) once its last k characters (UTF-8 code points) are cut, as s[:-k]. */
 static size_t cut_chars(const char *s, size_t n, size_t k)
@@ -70,31 +68,6 @@ static int url_has_path(const char *u, size_t n)
 			i++;
 	}
 	return i < n && u[i] != '?' && u[i] != '#';
-}
-
-/* extra.<name> = v as given: an empty string too, unlike a single ingest_add. */
-static void add_extra(struct ingest_ctx *ctx, const char *name, const json_t *v)
-{
-	char key[64];
-
-	if (!v)
-		return;
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-		size_t n = json_string_length(v), i = 0;
-		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-			i++;
-		if (i == n) {
-			/* blank: store the JSON string literal itself */
-			buf_reset(&ctx->scratch);
-			if (ingest_json_dump_py(&ctx->scratch, v, 0) == V_OK)
-				event_set_extra_raw(ctx->ev, name, strlen(name), ctx->scratch.data,
-						    ctx->scratch.len, EV_OVERWRITE);
-			return;
-		}
-	}
-	snprintf(key, sizeof(key), "extra.%s", name);
-	ingest_add_json(ctx, key, v, ING_OVERWRITE);
 }
 
 /* The source field(s) for one indicator; 0, or -1 for a type that gives no event. */
@@ -144,34 +117,32 @@ static int add_indicator(struct ingest_ctx *ctx, const char *type, const json_t 
 	else if (!strcmp(type, "CIDR"))
 		ingest_add_json(ctx, "source.network", ind, 0);
 	else if (!strcmp(type, "CVE"))
-		add_extra(ctx, "cve", ind);
+		ingest_add_extra_json(ctx, "cve", ind);
 	else
 		return -1;
 	return 0;
 }
 
-static void indicator_event(struct ingest_ctx *ctx, const json_t *pulse, const json_t *it)
+/* One indicator of the pulse (the current record, whose text is its raw). */
+static int indicator_event(struct ingest_ctx *ctx, const json_t *it, void *arg)
 {
+	const json_t *pulse = arg;
 	const json_t *type = json_object_get(it, "type"), *ind = json_object_get(it, "indicator");
 	const json_t *v, *created = json_object_get(it, "created");
 
-	if (!json_is_object(it)) {
-		ingest_reject(ctx, NULL, _("indicator is not a JSON object"));
-		return;
-	}
-	if (!json_is_string(type) || !ind) {
-		ingest_reject(ctx, "indicator", _("indicator without type or value"));
-		return;
-	}
+	if (!json_is_object(it))
+		return ingest_reject(ctx, NULL, _("indicator is not a JSON object"));
+	if (!json_is_string(type) || !ind)
+		return ingest_reject(ctx, "indicator", _("indicator without type or value"));
 	ingest_new_event(ctx);
 	if (add_indicator(ctx, json_string_value(type), ind) != 0)
-		return; /* a type IntelMQ does not map (FilePath, Mutex, ...) */
+		return V_OK; /* a type IntelMQ does not map (FilePath, Mutex, ...) */
 
-	add_extra(ctx, "author", json_object_get(pulse, "author_name"));
-	add_extra(ctx, "pulse", json_object_get(pulse, "name"));
+	ingest_add_extra_json(ctx, "author", json_object_get(pulse, "author_name"));
+	ingest_add_extra_json(ctx, "pulse", json_object_get(pulse, "name"));
 	v = json_object_get(it, "pulse_key");
-	add_extra(ctx, "pulse_key", v ? v : json_object_get(pulse, "id"));
-	add_extra(ctx, "tags", json_object_get(pulse, "tags"));
+	ingest_add_extra_json(ctx, "pulse_key", v ? v : json_object_get(pulse, "id"));
+	ingest_add_extra_json(ctx, "tags", json_object_get(pulse, "tags"));
 	v = json_object_get(pulse, "modified");
 	if (json_is_string(v)) {
 		const char *m = json_string_value(v);
@@ -187,13 +158,13 @@ static void indicator_event(struct ingest_ctx *ctx, const json_t *pulse, const j
 		ingest_add(ctx, "extra.time_updated", ctx->scratch.data, ctx->scratch.len,
 			   ING_OVERWRITE);
 	}
-	add_extra(ctx, "industries", json_object_get(pulse, "industries"));
-	add_extra(ctx, "adversary", json_object_get(pulse, "adversary"));
+	ingest_add_extra_json(ctx, "industries", json_object_get(pulse, "industries"));
+	ingest_add_extra_json(ctx, "adversary", json_object_get(pulse, "adversary"));
 	v = json_object_get(pulse, "targeted_countries");
 	if (v && !json_is_null(v) && !(json_is_array(v) && json_array_size(v) == 0) &&
 	    !(json_is_string(v) && json_string_length(v) == 0) &&
 	    !(json_is_object(v) && json_object_size(v) == 0))
-		add_extra(ctx, "targeted_countries", v);
+		ingest_add_extra_json(ctx, "targeted_countries", v);
 	v = json_object_get(pulse, "TLP");
 	if (v)
 		ingest_add_json(ctx, "tlp", v, 0);
@@ -222,43 +193,30 @@ static void indicator_event(struct ingest_ctx *ctx, const json_t *pulse, const j
 	} else {
 		ingest_fail(ctx, "created", _("indicator without a creation time"));
 	}
-	ingest_emit(ctx, NULL, 0);
+	return ingest_emit(ctx, NULL, 0);
 }
 
 static void pulse_events(struct ingest_ctx *ctx, const json_t *pulse)
 {
 	const json_t *inds = json_object_get(pulse, "indicators"), *it;
-	const char *save_rec = ctx->rec;
-	size_t save_len = ctx->rec_len, i;
+	size_t i;
 
 	if (!json_is_object(pulse) || !json_is_array(inds)) {
 		ingest_reject(ctx, NULL, _("pulse is not a JSON object with an indicators list"));
 		return;
 	}
-	json_array_foreach(inds, i, it) {
-		/* the indicator's raw is the current record: a reject shows just it */
-		buf_reset(&ctx->raw);
-		if (ingest_json_dump_py(&ctx->raw, it, 1) != V_OK) {
-			ingest_reject(ctx, NULL, _("record too large"));
-			continue;
-		}
-		ctx->rec = ctx->raw.data;
-		ctx->rec_len = ctx->raw.len;
-		indicator_event(ctx, pulse, it);
-		ctx->rec = save_rec;
-		ctx->rec_len = save_len;
-	}
+	json_array_foreach(inds, i, it)
+		jsonrec_element(ctx, it, PYJSON_SORT_KEYS, indicator_event, (void *)pulse);
 }
 
 static int otx_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 {
-	json_error_t je;
-	json_t *doc = json_loadb(rec, len, 0, &je), *pulse;
+	json_t *doc, *pulse;
 	size_t i;
+	int rc = jsonrec_load_document(ctx, rec, len, &doc);
 
-	if (!doc)
-		return ingest_reject(ctx, NULL, _("invalid JSON: %s (line %d, column %d)"), je.text,
-				     je.line, je.column);
+	if (rc != V_OK)
+		return rc;
 	if (json_is_array(doc)) {
 		json_array_foreach(doc, i, pulse)
 			pulse_events(ctx, pulse);

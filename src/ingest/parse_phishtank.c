@@ -15,9 +15,7 @@
 #include "base/i18n.h"
 #include "base/timeparse.h"
 #include "ingest/ingest.h"
-
-/* parse_json.c: Python's json.dumps(v) */
-int ingest_json_dump_py(struct buf *out, const json_t *v, int sort_keys);
+#include "ingest/jsonrec.h"
 
 static void add_opt(struct ingest_ctx *ctx, const char *key, const json_t *v, unsigned flags)
 {
@@ -25,11 +23,13 @@ static void add_opt(struct ingest_ctx *ctx, const char *key, const json_t *v, un
 		ingest_add_json(ctx, key, v, flags);
 }
 
-static int phish_object(struct ingest_ctx *ctx, const json_t *o)
+/* One element (the current record, whose text is its raw). */
+static int phish_object(struct ingest_ctx *ctx, const json_t *o, void *arg)
 {
 	const json_t *t = json_object_get(o, "submission_time");
 	const json_t *details = json_object_get(o, "details");
 
+	(void)arg;
 	if (!json_is_object(o))
 		return ingest_reject(ctx, NULL, _("not a JSON object"));
 	ingest_new_event(ctx);
@@ -72,44 +72,15 @@ static int phish_object(struct ingest_ctx *ctx, const json_t *o)
 	return ingest_emit(ctx, NULL, 0);
 }
 
-/* One element: its raw text becomes the current record, so a reject shows just it. */
-static int phish_element(struct ingest_ctx *ctx, const json_t *el)
-{
-	const char *save_rec = ctx->rec;
-	size_t save_len = ctx->rec_len;
-	int rc;
-
-	buf_reset(&ctx->raw);
-	if (buf_putc(&ctx->raw, '[') != V_OK || ingest_json_dump_py(&ctx->raw, el, 0) != V_OK ||
-	    buf_putc(&ctx->raw, ']') != V_OK)
-		return ingest_reject(ctx, NULL, _("record too large"));
-	ctx->rec = ctx->raw.data;
-	ctx->rec_len = ctx->raw.len;
-	rc = phish_object(ctx, el);
-	ctx->rec = save_rec;
-	ctx->rec_len = save_len;
-	return rc;
-}
-
 static int phish_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 {
-	json_error_t je;
-	json_t *doc = json_loadb(rec, len, 0, &je), *el;
-	size_t i;
+	json_t *doc;
+	int rc = jsonrec_load_document(ctx, rec, len, &doc);
 
-	if (!doc)
-		return ingest_reject(ctx, NULL, _("invalid JSON: %s (line %d, column %d)"), je.text,
-				     je.line, je.column);
-	if (json_is_array(doc)) {
-		json_array_foreach(doc, i, el)
-			phish_element(ctx, el);
-	} else if (json_is_object(doc)) {
-		phish_element(ctx, doc);
-	} else {
-		ingest_reject(ctx, NULL, _("expected a JSON array of objects"));
-	}
+	if (rc == V_OK)
+		rc = jsonrec_each(ctx, doc, PYJSON_IN_LIST, phish_object, NULL);
 	json_decref(doc);
-	return V_OK;
+	return rc;
 }
 
 const struct parser parser_phishtank = {

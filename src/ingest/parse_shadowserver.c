@@ -34,7 +34,6 @@
  * see docs/formats.md, "Shadowserver".
  */
 #include <ctype.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -43,6 +42,7 @@
 
 #include "base/i18n.h"
 #include "base/log.h"
+#include "base/pystr.h"
 #include "ingest/ingest.h"
 
 #define SS_SCHEMA_BLOB "shadowserver/schema.json"
@@ -600,58 +600,13 @@ static int read_header(struct ingest_ctx *ctx, struct ss_state *st, const char *
 
 /* ---- conversions ------------------------------------------------------------------------- */
 
-static int is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
-	       (c >= 0x1c && c <= 0x1f);
-}
-
-static void trim(const char **s, size_t *n)
-{
-	while (*n && is_space((unsigned char)**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && is_space((unsigned char)(*s)[*n - 1]))
-		(*n)--;
-}
-
-/* Python's int(str): blanks around, a sign, digits with single "_" between them. */
-static int py_int(const char *s, size_t n, long long *out)
-{
-	unsigned long long x = 0;
-	size_t i = 0;
-	int neg = 0, nd = 0;
-
-	trim(&s, &n);
-	if (n && (s[0] == '+' || s[0] == '-')) {
-		neg = s[0] == '-';
-		i = 1;
-	}
-	for (; i < n; i++) {
-		if (s[i] == '_' && nd && i + 1 < n && isdigit((unsigned char)s[i + 1]))
-			continue;
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		unsigned d = (unsigned)(s[i] - '0');
-		if (x > ((unsigned long long)LLONG_MAX + 1 - d) / 10)
-			return -1; /* beyond 64 bits */
-		x = x * 10 + d;
-		nd++;
-	}
-	if (!nd || (!neg && x > (unsigned long long)LLONG_MAX))
-		return -1;
-	*out = neg ? (long long)(0 - x) : (long long)x;
-	return 0;
-}
-
 /* Python's float(str).  Returns 0, -1 (not a number) or 1 (nan/inf: no JSON number). */
 static int py_float(const char *s, size_t n, double *out)
 {
 	char tmp[128], *end;
 	size_t k = 0;
 
-	trim(&s, &n);
+	pystr_strip(&s, &n);
 	if (!n)
 		return -1;
 	{
@@ -692,7 +647,7 @@ static int py_float(const char *s, size_t n, double *out)
 static size_t cut_at_blank(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!is_space((unsigned char)s[i]))
+		if (!pystr_isspace_ascii((unsigned char)s[i]))
 			continue;
 		const char *nl = memchr(s + i + 1, '\n', n - i - 1);
 		if (!nl || nl == s + n - 1)
@@ -830,7 +785,7 @@ static int convert(struct ss_state *st, const struct mapping *m, const char *v, 
 			out->t = VT_NONE;
 			return V_OK;
 		}
-		if (py_int(v, n, &out->i) != 0) {
+		if (pystr_int(v, n, &out->i) != 0) {
 			snprintf(why, whysz, _("'%.*s' is not an integer"), (int)(n > 64 ? 64 : n), v);
 			return V_ERR_INVALID;
 		}

@@ -24,29 +24,13 @@
 #include <string.h>
 
 #include "base/i18n.h"
+#include "base/pystr.h"
 #include "base/timeparse.h"
 #include "ingest/ingest.h"
 
 /* at most this much of the comment block is repeated in each spamhaus_cert raw */
 #define CERT_MAX_COMMENTS ((size_t)64 << 10)
 #define CERT_FIELDS 10
-
-static int is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
-	       (c >= 0x1c && c <= 0x1f);
-}
-
-/* Python's str.strip() for the ASCII white space. */
-static void strip(const char **s, size_t *n)
-{
-	while (*n && is_space((unsigned char)**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && is_space((unsigned char)(*s)[*n - 1]))
-		(*n)--;
-}
 
 /* Python's str.strip(chars). */
 static void strip_chars(const char **s, size_t *n, const char *chars)
@@ -57,34 +41,6 @@ static void strip_chars(const char **s, size_t *n, const char *chars)
 	}
 	while (*n && (*s)[*n - 1] && strchr(chars, (*s)[*n - 1]))
 		(*n)--;
-}
-
-/* Python's int(text), via the event layer's own parser. */
-static int py_int(struct ingest_ctx *ctx, const char *s, size_t n, long long *v)
-{
-	struct verr e = { 0 };
-	enum vkind kind;
-
-	buf_reset(&ctx->scratch);
-	if (value_sanitize(FT_INT, s, n, &ctx->scratch, &kind, &e) != V_OK)
-		return -1;
-	*v = strtoll(buf_cstr(&ctx->scratch), NULL, 10);
-	return 0;
-}
-
-/* Set extra.<name> to a string, kept even when empty (IntelMQ's add('extra', {...})). */
-static int add_extra_str(struct ingest_ctx *ctx, const char *name, const char *s, size_t n)
-{
-	struct buf *b = &ctx->scratch;
-	int rc;
-
-	buf_reset(b);
-	if ((rc = buf_json_str(b, s, n)) != V_OK ||
-	    (rc = event_set_extra_raw(ctx->ev, name, strlen(name), b->data, b->len, 0)) != V_OK) {
-		ingest_fail(ctx, name, "%s", _("value too large"));
-		return rc;
-	}
-	return V_OK;
 }
 
 /* ---- DROP lists ------------------------------------------------------------------------- */
@@ -144,7 +100,7 @@ static int drop_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 	size_t n = len, n0, n1, n2;
 	enum drop_kind kind;
 
-	strip(&s, &n);
+	pystr_strip(&s, &n);
 	if (n == 0)
 		return V_OK;
 	if (s[0] == ';') {
@@ -198,18 +154,18 @@ static int drop_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 		ingest_add_str(ctx, "time.source", st->lastgen, 0);
 	ingest_add_str(ctx, "classification.type", "spam", 0);
 	if (kind == DROP_NETWORK) {
-		strip(&p0, &n0);
-		strip(&p1, &n1);
+		pystr_strip(&p0, &n0);
+		pystr_strip(&p1, &n1);
 		ingest_add(ctx, "source.network", p0, n0, 0);
-		add_extra_str(ctx, "blocklist", p1, n1);
+		ingest_add_extra_text(ctx, "blocklist", p1, n1);
 	} else {
 		strip_chars(&p0, &n0, "AS");
-		strip(&p0, &n0);
+		pystr_strip(&p0, &n0);
 		ingest_add(ctx, "source.asn", p0, n0, 0);
-		strip(&p2, &n2);
+		pystr_strip(&p2, &n2);
 		ingest_add(ctx, "source.as_name", p2, n2, 0);
 		if (n1) {
-			strip(&p1, &n1);
+			pystr_strip(&p1, &n1);
 			ingest_add(ctx, "source.geolocation.cc", p1, n1, 0);
 		}
 	}
@@ -330,7 +286,7 @@ static int cert_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 	long long v;
 	int spamlink = 0, iotscan = 0;
 
-	strip(&s, &n);
+	pystr_strip(&s, &n);
 	if (n == 0)
 		return V_OK;
 	if (s[0] == ';') {
@@ -345,7 +301,7 @@ static int cert_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 		size_t e = c ? (size_t)(c - s) : n;
 		f[nf] = s + i;
 		fl[nf] = e - i;
-		strip(&f[nf], &fl[nf]);
+		pystr_strip(&f[nf], &fl[nf]);
 		nf++;
 		i = e + 1;
 		if (!c)
@@ -353,7 +309,7 @@ static int cert_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 	}
 	if (nf < CERT_FIELDS)
 		return ingest_reject(ctx, NULL, _("%zu fields, expected %d"), nf, CERT_FIELDS);
-	if (py_int(ctx, f[3], fl[3], &v) != 0 || v < -62135596800LL || v > 253402300799LL)
+	if (pystr_int(f[3], fl[3], &v) != 0 || v < -62135596800LL || v > 253402300799LL)
 		return ingest_reject(ctx, "time.source",
 				     _("lastseen '%.*s' is not an epoch timestamp"),
 				     (int)(fl[3] > 40 ? 40 : fl[3]), f[3]);
@@ -455,7 +411,7 @@ static int cert_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 	ingest_add(ctx, "destination.ip", f[6], fl[6], ING_IGNORE_INVALID);
 	ingest_add(ctx, "destination.port", f[7], fl[7], ING_IGNORE_INVALID);
 	if (fl[8] && !(fl[8] == 1 && (f[8][0] == '-' || f[8][0] == '?')) && !spamlink) {
-		if (py_int(ctx, f[8], fl[8], &v) != 0)
+		if (pystr_int(f[8], fl[8], &v) != 0)
 			ingest_fail(ctx, "extra.source.local_port",
 				    _("local_port '%.*s' is not a number"),
 				    (int)(fl[8] > 40 ? 40 : fl[8]), f[8]);
