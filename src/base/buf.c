@@ -140,9 +140,10 @@ static int json_plain8(const unsigned char *p)
 static unsigned json_special16(const unsigned char *p)
 {
 	const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-	const __m128i m = _mm_or_si128(
-		_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-		_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x)); /* x <= 0x1F, unsigned */
+	const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+	const __m128i bslash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+	const __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x); /* x <= 0x1F */
+	const __m128i m = _mm_or_si128(_mm_or_si128(quote, bslash), ctl);
 	return (unsigned)_mm_movemask_epi8(m);
 }
 #endif

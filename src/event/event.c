@@ -4,8 +4,10 @@
  * Values live in one byte buffer per event; a fixed slot array maps schema fields to them.
  * event_clear() keeps the storage, so steady-state ingestion allocates nothing per field.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include <sodium.h>
 
@@ -42,14 +44,15 @@ static const uint8_t schema_name_len[F__COUNT] = {
 
 /*
  * Field names are looked up several times per event (every event_set), so through a small
- * open-addressed hash table, filled on first use (ingest runs on one thread), instead of a
+ * open-addressed hash table, filled once on first use (call_once), instead of a
  * binary search with strncmp: that search was 8% of the URLhaus benchmark's instructions
  * (callgrind, bench/run.sh), the table lookup is one hash and one memcmp.
  */
 #define SCHEMA_HASH_SIZE 512 /* a power of two, at least twice F__COUNT */
 _Static_assert(2 * F__COUNT <= SCHEMA_HASH_SIZE, "SCHEMA_HASH_SIZE too small for schema.def");
 static int16_t schema_hash[SCHEMA_HASH_SIZE];
-static int schema_hash_ready;
+static _Atomic int schema_hash_ready;
+static once_flag schema_hash_once = ONCE_FLAG_INIT;
 
 static size_t name_hash(const char *s, size_t n)
 {
@@ -77,7 +80,7 @@ static void schema_hash_fill(void)
 			h = (h + 1) & (SCHEMA_HASH_SIZE - 1);
 		schema_hash[h] = (int16_t)f;
 	}
-	schema_hash_ready = 1;
+	atomic_store_explicit(&schema_hash_ready, 1, memory_order_release);
 }
 
 /* memcmp(a, b, n) == 0 for short names, inline: the library call was a third of a lookup */
@@ -102,8 +105,8 @@ int schema_lookup(const char *name, size_t len)
 {
 	if (len > 6 && !memcmp(name, "extra.", 6))
 		return F_EXTRA_KEY;
-	if (!schema_hash_ready)
-		schema_hash_fill();
+	if (!atomic_load_explicit(&schema_hash_ready, memory_order_acquire))
+		call_once(&schema_hash_once, schema_hash_fill);
 	for (size_t h = name_hash(name, len);; h = (h + 1) & (SCHEMA_HASH_SIZE - 1)) {
 		int f = schema_hash[h];
 		if (f < 0)
@@ -149,7 +152,8 @@ int event_copy(struct event *dst, const struct event *src)
 	int rc;
 
 	event_clear(dst);
-	if ((rc = buf_append(&dst->data, src->data.data ? src->data.data : "", src->data.len)) != V_OK)
+	rc = buf_append(&dst->data, src->data.data ? src->data.data : "", src->data.len);
+	if (rc != V_OK)
 		return rc;
 	memcpy(dst->v, src->v, src->n * sizeof(src->v[0]));
 	dst->n = src->n;
@@ -486,21 +490,27 @@ int event_set_json(struct event *ev, const char *key, const json_t *v, unsigned 
  * was 16% of the URLhaus benchmark (9,800 instructions an event; this loop takes 690:
  * bench/run.sh, docs/benchmarks.md).  out must hold 4 * ((n + 2) / 3) + 1 bytes.
  */
+static const char b64_tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static char b64_pair[4096][2]; /* two output characters per 12 input bits */
+static _Atomic int b64_pair_ready;
+static once_flag b64_pair_once = ONCE_FLAG_INIT;
+
+static void b64_pair_fill(void)
+{
+	for (int k = 0; k < 4096; k++) {
+		b64_pair[k][0] = b64_tab[k >> 6];
+		b64_pair[k][1] = b64_tab[k & 63];
+	}
+	atomic_store_explicit(&b64_pair_ready, 1, memory_order_release);
+}
+
 static void base64_encode(char *out, const unsigned char *in, size_t n)
 {
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	static char pair[4096][2]; /* two output characters per 12 input bits */
-	static int pair_ready;
+	const char *tab = b64_tab;
 	size_t i = 0;
 
-	if (!pair_ready) {
-		for (int k = 0; k < 4096; k++) {
-			pair[k][0] = tab[k >> 6];
-			pair[k][1] = tab[k & 63];
-		}
-		pair_ready = 1;
-	}
+	if (!atomic_load_explicit(&b64_pair_ready, memory_order_acquire))
+		call_once(&b64_pair_once, b64_pair_fill);
 	/* six bytes (48 bits, four pairs) per step, read as one big-endian word of eight */
 	for (; i + 8 <= n; i += 6) {
 		uint64_t w;
@@ -508,16 +518,16 @@ static void base64_encode(char *out, const unsigned char *in, size_t n)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 		w = __builtin_bswap64(w);
 #endif
-		memcpy(out, pair[w >> 52], 2);
-		memcpy(out + 2, pair[(w >> 40) & 4095], 2);
-		memcpy(out + 4, pair[(w >> 28) & 4095], 2);
-		memcpy(out + 6, pair[(w >> 16) & 4095], 2);
+		memcpy(out, b64_pair[w >> 52], 2);
+		memcpy(out + 2, b64_pair[(w >> 40) & 4095], 2);
+		memcpy(out + 4, b64_pair[(w >> 28) & 4095], 2);
+		memcpy(out + 6, b64_pair[(w >> 16) & 4095], 2);
 		out += 8;
 	}
 	for (; i + 3 <= n; i += 3) {
 		uint32_t w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		memcpy(out, pair[w >> 12], 2);
-		memcpy(out + 2, pair[w & 4095], 2);
+		memcpy(out, b64_pair[w >> 12], 2);
+		memcpy(out + 2, b64_pair[w & 4095], 2);
 		out += 4;
 	}
 	if (n - i == 1) {
@@ -669,10 +679,11 @@ int event_to_json(const struct event *ev, struct buf *out)
 					sep = ',';
 					memcpy(out->data + out->len, "\"extra", 6);
 					out->len += 6;
-					/* key text is ours or validated UTF-8; escape anyway: its opening
-					 * quote lands where the dot goes */
+					/* key text is ours or validated UTF-8; escape anyway:
+					 * its opening quote lands where the dot goes */
 					size_t dot = out->len;
-					if ((rc = buf_json_str(out, ev->data.data + v->key_off, v->key_len)) != V_OK ||
+					if ((rc = buf_json_str(out, ev->data.data + v->key_off,
+							       v->key_len)) != V_OK ||
 					    (rc = buf_putc(out, ':')) != V_OK)
 						return rc;
 					out->data[dot] = '.';

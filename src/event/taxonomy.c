@@ -113,7 +113,7 @@ void event_derive_taxonomy(struct event *ev)
 	const char *tax = taxonomy_of_type(type, tlen);
 	if (!tax)
 		tax = "other";
-	/* the table's names are canonical taxonomy values: not sanitised again (that was 8% of
-	 * the URLhaus benchmark, bench/) */
+	/* the table's names are canonical taxonomy values: not sanitised again (that was 2% of
+	 * the URLhaus benchmark, 8% once the rest was fast: bench/) */
 	event_set(ev, "classification.taxonomy", tax, strlen(tax), EV_NOSANITIZE, NULL);
 }

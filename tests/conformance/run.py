@@ -152,7 +152,7 @@ def main():
             expected = json.load(f)
         with tempfile.TemporaryDirectory() as tmp:
             rej = os.path.join(tmp, "rejects.jsonl")
-            p = subprocess.run([vigia, "ingest", "--feed-file", os.path.join(d, feedfile),
+            p = subprocess.run([vigia, "ingest", "--output", "jsonl", "--feed-file", os.path.join(d, feedfile),
                                 "--rejects", rej, "--no-progress", os.path.join(d, feed["input"])],
                                capture_output=True, cwd=tmp)
             rejects = open(rej).read() if os.path.exists(rej) else ""
