@@ -10,7 +10,7 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8
+PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -56,9 +56,11 @@ $(BUILD)/gen/parsers_gen.c: scripts/gen-registry.sh $(wildcard src/ingest/parse_
 	@mkdir -p $(dir $@)
 	sh scripts/gen-registry.sh src/ingest > $@
 
-$(BUILD)/gen/catalogue_gen.c: scripts/gen-blobs.sh $(wildcard data/feeds/*.json) $(wildcard data/shadowserver/*.json)
+BLOBS    := $(sort $(wildcard data/feeds/*.json)) $(sort $(wildcard data/shadowserver/*.json)) \
+            $(sort $(wildcard data/rules/*.json)) $(sort $(wildcard data/warninglists/*.json))
+$(BUILD)/gen/catalogue_gen.c: scripts/gen-blobs.sh $(BLOBS)
 	@mkdir -p $(dir $@)
-	sh scripts/gen-blobs.sh $@ $(sort $(wildcard data/feeds/*.json)) $(sort $(wildcard data/shadowserver/*.json))
+	sh scripts/gen-blobs.sh $@ $(BLOBS)
 
 $(BUILD)/rel/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)

@@ -1,18 +1,20 @@
 #!/bin/sh
 # `make demo`: vigia's main job on the bundled samples (data/samples/, written for the demo:
 # documentation addresses and example domains only) — ingest, normalise, classify, quarantine
-# what is bad — then print what was found.
+# what is bad, deduplicate, group the events into incidents and correlate them — into a fresh
+# store (build/demo/vigia.db), then print the incidents it formed.
 set -u
 V=${1:-build/vigia}
 out=build/demo
 mkdir -p "$out"
-rm -f "$out"/*.jsonl
+rm -f "$out"/*.jsonl "$out"/vigia.db "$out"/vigia.db-wal "$out"/vigia.db-shm
 export VIGIA_LOCALEDIR="$(pwd)/build/locale"
+export VIGIA_DB="$out/vigia.db"
 
 ingest() { # title feed-args... -- input
 	title=$1; shift
 	echo "== $title"
-	"$V" ingest --no-progress --rejects "$out/rejects.jsonl" "$@" >> "$out/events.jsonl"
+	"$V" ingest --no-progress --rejects "$out/rejects.jsonl" "$@"
 	echo
 }
 ingest "URLhaus (malware download URLs)" --feed-file data/samples/urlhaus-tld-example.json data/samples/urlhaus-tld-example.csv
@@ -20,32 +22,47 @@ ingest "IDS alerts (key=value lines)" --feed-file data/samples/ids-alerts.json d
 ingest "OpenPhish (phishing URLs)" --feed openphish data/samples/openphish-example.txt
 gzip -c data/samples/2026-11-28-scan_ntp-example-geo.csv > "$out/2026-11-28-scan_ntp-example-geo.csv.gz"
 ingest "Shadowserver NTP version report (gzip, report type from the file name)" --feed shadowserver "$out/2026-11-28-scan_ntp-example-geo.csv.gz"
+ingest "The same URLhaus file again (already in the store: nothing is added)" --feed-file data/samples/urlhaus-tld-example.json data/samples/urlhaus-tld-example.csv
+echo "== The IDS alerts again, from standard input (dedup counts them as repeats)"
+"$V" ingest --no-progress --rejects "$out/rejects.jsonl" --feed-file data/samples/ids-alerts.json - < data/samples/ids-alerts.kv
+echo
 
-python3 - "$out/events.jsonl" "$out/rejects.jsonl" <<'PY'
-import collections, json, sys, os
-events = [json.loads(l) for l in open(sys.argv[1])]
-rejects = [json.loads(l) for l in open(sys.argv[2])] if os.path.exists(sys.argv[2]) else []
+echo "== Incidents formed"
+"$V" incidents list --limit 100
+echo
+"$V" incidents list --limit 100 --json > "$out/incidents.json"
+"$V" events --limit 0 --json > "$out/events.jsonl"
+
+python3 - "$out/incidents.json" "$out/events.jsonl" "$out/rejects.jsonl" <<'PY'
+import collections, json, os, sys
+incidents = json.load(open(sys.argv[1]))
+events = [json.loads(l) for l in open(sys.argv[2])]
+rejects = [json.loads(l) for l in open(sys.argv[3])] if os.path.exists(sys.argv[3]) else []
 print("== What vigia found")
-print("%d events from %d feeds; %d records quarantined" % (
-    len(events), len({e.get("feed.name") for e in events}), len(rejects)))
-by_tax = collections.Counter((e.get("classification.taxonomy"), e.get("classification.type")) for e in events)
-print("\nBy classification (RSIT):")
-for (tax, typ), n in by_tax.most_common():
-    print("  %-24s %-24s %d" % (tax, typ, n))
-src = collections.Counter(e["source.ip"] for e in events if "source.ip" in e)
-print("\nMost active sources:")
-for ip, n in src.most_common(5):
-    cc = next((e.get("source.geolocation.cc", "") for e in events if e.get("source.ip") == ip), "")
-    print("  %-18s %-3s %d events" % (ip, cc, n))
-victims = collections.Counter(e["destination.ip"] for e in events if "destination.ip" in e)
-if victims:
-    print("\nTargets in our networks:")
-    for ip, n in victims.most_common(5):
-        print("  %-18s %d events" % (ip, n))
+print("%d events from %d feeds (%d repeats counted on the events they repeat) formed "
+      "%d incidents; %d records quarantined" % (
+      len(events), len({e.get("feed.name") for e in events}),
+      sum(e.get("vigia.repeats", 0) for e in events), len(incidents), len(rejects)))
+by_class = collections.defaultdict(lambda: [0, 0])
+for i in incidents:
+    k = (i.get("taxonomy") or "-", i.get("classification") or "-")
+    by_class[k][0] += 1
+    by_class[k][1] += i.get("events", 0)
+print("\nIncidents by classification (RSIT):")
+print("  %-28s %-24s %9s %7s" % ("TAXONOMY", "TYPE", "INCIDENTS", "EVENTS"))
+for (tax, typ), (n, ev) in sorted(by_class.items(), key=lambda kv: (-kv[1][0], kv[0])):
+    print("  %-28s %-24s %9d %7d" % (tax, typ, n, ev))
+by_rule = collections.Counter(i.get("rule") for i in incidents)
+print("\nBy aggregation rule (data/rules/aggregate.json):")
+for rule, n in by_rule.most_common():
+    print("  %-24s %d" % (rule, n))
 if rejects:
-    print("\nQuarantined (see %s):" % sys.argv[2])
+    print("\nQuarantined (see %s):" % sys.argv[3])
     for r in rejects:
         print("  %s:%s: %s%s" % (os.path.basename(r["file"]), r["line"],
               (r["field"] + ": ") if r.get("field") else "", r["reason"]))
-print("\nEvents (JSON lines, IntelMQ field names): %s" % sys.argv[1])
+print("\nThe samples use documentation addresses and example domains only: the built-in")
+print("warning lists mark them too common to correlate (see 'vigia incidents show ID').")
+print("Store: %s  (try: vigia incidents show 1 --db %s)" % (
+      os.environ["VIGIA_DB"], os.environ["VIGIA_DB"]))
 PY

@@ -5,7 +5,8 @@
 set -eu
 
 PKGS="build-essential pkg-config gettext locales python3 clang llvm
-libjansson-dev zlib1g-dev libzip-dev libxml2-dev libidn2-dev libsodium-dev libpcre2-dev"
+libjansson-dev zlib1g-dev libzip-dev libxml2-dev libidn2-dev libsodium-dev libpcre2-dev
+libsqlite3-dev"
 
 missing=""
 for p in $PKGS; do

@@ -12,6 +12,33 @@
 #include "base/i18n.h"
 
 const struct conf_setting conf_settings[] = {
+	{ "aggregate.rules", CONF_STRING, "", NULL,
+	  N_("aggregation rules file (JSON, docs/formats.md); empty = the built-in rules") },
+	{ "correlate.warninglists", CONF_STRING, "builtin", NULL,
+	  N_("warning lists of values too common to correlate: 'builtin' and/or directories of "
+	     "MISP warning lists, separated by commas") },
+	{ "dedup.exclude", CONF_STRING, "time.observation,raw", NULL,
+	  N_("fields left out of the dedup fingerprint (comma-separated; 'extra.*' for all "
+	     "extras)") },
+	{ "dedup.fields", CONF_STRING, "", NULL,
+	  N_("fields the dedup fingerprint covers (comma-separated, 'source.*' prefixes); "
+	     "empty = all") },
+	{ "dedup.max_memory", CONF_SIZE, "256M", NULL,
+	  N_("memory for the in-memory dedup filter (8 bytes a slot); when full, the oldest "
+	     "entries are asked of the store instead") },
+	{ "dedup.window", CONF_DURATION, "24h", NULL,
+	  N_("an identical event seen again within this time counts as a repeat (0 = no dedup)") },
+	{ "incidents.deadline_p1", CONF_DURATION, "4h", NULL,
+	  N_("time to handle a P1 incident (30m, 4h, 3d, 2w; 0 = no deadline)") },
+	{ "incidents.deadline_p2", CONF_DURATION, "1d", NULL,
+	  N_("time to handle a P2 incident (0 = no deadline)") },
+	{ "incidents.deadline_p3", CONF_DURATION, "3d", NULL,
+	  N_("time to handle a P3 incident (0 = no deadline)") },
+	{ "incidents.deadline_p4", CONF_DURATION, "7d", NULL,
+	  N_("time to handle a P4 incident (0 = no deadline)") },
+	{ "ingest.commit_every", CONF_INT, "10000", NULL,
+	  N_("events per store transaction during ingest (a crash loses at most this many, "
+	     "and a re-run resumes after the last commit)") },
 	{ "ingest.max_document", CONF_SIZE, "256M", NULL,
 	  N_("largest whole-document input (JSON array, XML) accepted") },
 	{ "ingest.max_line", CONF_SIZE, "1M", NULL,
@@ -22,6 +49,8 @@ const struct conf_setting conf_settings[] = {
 	  N_("file that receives rejected records (default: vigia-rejects.jsonl next to the store)") },
 	{ "log.format", CONF_ENUM, "text", "text|json", N_("log format on stderr") },
 	{ "log.level", CONF_ENUM, "info", "debug|info|warning|error", N_("lowest level logged") },
+	{ "store.busy_timeout", CONF_INT, "5000", NULL,
+	  N_("milliseconds to wait for a store another process is writing before giving up") },
 	{ "store.path", CONF_STRING, "vigia.db", NULL, N_("the store (SQLite database file)") },
 	{ NULL, 0, NULL, NULL, NULL }
 };
@@ -77,6 +106,35 @@ int conf_parse_size(const char *s, long long *out)
 	return 0;
 }
 
+int conf_parse_duration(const char *s, long long *out)
+{
+	static const struct { char unit; long long secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
+	};
+	char *end;
+	long long v, mul = 1;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end) {
+		size_t i;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (tolower((unsigned char)*end) == units[i].unit)
+				break;
+		if (i == sizeof(units) / sizeof(units[0]) || end[1])
+			return -1;
+		mul = units[i].secs;
+	}
+	if (v > (long long)1 << 40 || v * mul > (long long)1 << 40) /* ~35,000 years */
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
 int conf_set(const char *name, const char *value, struct verr *err)
 {
 	int i = find(name);
@@ -97,6 +155,11 @@ int conf_set(const char *name, const char *value, struct verr *err)
 	case CONF_SIZE:
 		if (conf_parse_size(value, &v) != 0)
 			return verr_set(err, V_ERR_USAGE, name, _("'%s' is not a size (e.g. 1048576, 64K, 1M)"), value);
+		break;
+	case CONF_DURATION:
+		if (conf_parse_duration(value, &v) != 0)
+			return verr_set(err, V_ERR_USAGE, name,
+					_("'%s' is not a duration (e.g. 90s, 30m, 4h, 3d, 2w)"), value);
 		break;
 	case CONF_BOOL:
 		if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "yes") &&
@@ -142,6 +205,8 @@ long long conf_get_int(const char *name)
 
 	if (!v)
 		return 0;
+	if (conf_settings[find(name)].type == CONF_DURATION)
+		return conf_parse_duration(v, &x) == 0 ? x : 0;
 	if (conf_parse_size(v, &x) == 0)
 		return x;
 	return strtoll(v, NULL, 10);

@@ -15,7 +15,7 @@
 
 #include "base/err.h"
 
-enum conf_type { CONF_STRING, CONF_INT, CONF_BOOL, CONF_SIZE, CONF_ENUM };
+enum conf_type { CONF_STRING, CONF_INT, CONF_BOOL, CONF_SIZE, CONF_ENUM, CONF_DURATION };
 
 struct conf_setting {
 	const char *name;        /* "section.key" */
@@ -34,11 +34,14 @@ int conf_set(const char *name, const char *value, struct verr *err);
 /* Read a file.  Returns V_OK, V_ERR_IO (cannot open) or V_ERR_USAGE with err file/line/key. */
 int conf_load(const char *path, struct verr *err);
 const char *conf_get(const char *name);          /* borrowed */
-long long conf_get_int(const char *name);        /* CONF_INT, CONF_SIZE (bytes) */
+/* CONF_INT; CONF_SIZE in bytes; CONF_DURATION in seconds. */
+long long conf_get_int(const char *name);
 int conf_get_bool(const char *name);
 /* Where the config file is: $VIGIA_CONFIG, else the first existing of the usual places. */
 const char *conf_default_path(void);
 /* Parse sizes: "1048576", "64k", "1M", "2G". */
 int conf_parse_size(const char *s, long long *out);
+/* Parse durations: "90" (seconds), "90s", "30m", "4h", "3d", "2w".  0 or -1 (malformed). */
+int conf_parse_duration(const char *s, long long *out);
 
 #endif

@@ -11,6 +11,9 @@
 #ifndef VIGIA_CLI_CLI_H
 #define VIGIA_CLI_CLI_H
 
+#include <stdint.h>
+#include <stdio.h>
+
 #define EXIT_REJECTS 1
 #define EXIT_USAGE 2
 #define EXIT_IO 3
@@ -29,10 +32,47 @@ int cmd_feeds(int argc, char **argv);
 int cmd_fields(int argc, char **argv);
 int cmd_parsers(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_incidents(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_store(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 /* Handle a "--section.key=value" or "--set key=value" flag; returns 1 if it was one. */
 int cli_setting_flag(int argc, char **argv, int *i, int *status);
 /* Report a struct verr as "vigia: error: FILE:LINE: FIELD: reason". */
 void cli_report(const struct verr *e);
+/* The exit status for a vres code: 0; EXIT_USAGE for usage, invalid, not found; EXIT_INTERNAL
+ * for out of memory; EXIT_IO for the rest (a store that cannot be read or written). */
+int cli_status(int rc);
+struct store;
+/* Open the store: --db PATH (db may be NULL), else $VIGIA_DB, else store.path; reports the
+ * error.  Returns 0 or an exit status.  OUT: *out, caller closes with store_close(). */
+int cli_store_open(const char *db, struct store **out);
+
+/* Take the options every store command shares out of argv, wherever they stand (before
+ * "--"): settings flags (--section.key=VALUE, --set) and --db PATH / --db=PATH (into *db,
+ * borrowed from argv).  Returns the new argc, or -1 with *status set (cmd_incidents.c). */
+int cli_common_flags(int argc, char **argv, const char **db, int *status);
+
+/* Aligned tables for people (cmd_incidents.c): columns padded to their widest cell in
+ * characters, two spaces apart; align[i] 'r' right-aligns column i. */
+struct cli_table {
+	size_t ncols, nrows, size;
+	const char *const *head; /* borrowed: ncols headings (already translated) */
+	const char *align;       /* borrowed: ncols letters, 'l' or 'r' */
+	char **cells;            /* owned: nrows * ncols */
+};
+void cli_table_init(struct cli_table *t, size_t ncols, const char *const *head,
+		    const char *align);
+/* Add a row of ncols cells (copied; NULL shows "-").  V_OK or V_ERR_NOMEM. */
+int cli_table_add(struct cli_table *t, const char *const *cells);
+void cli_table_print(const struct cli_table *t, FILE *f);
+void cli_table_fini(struct cli_table *t);
+/* "2026-11-28 14:50" (UTC) into out; "-" for 0. */
+void cli_time(int64_t t, char out[32]);
+struct buf;
+/* An audit entry's change for people, appended to out: "owner: - → ana; priority: 3 → 2"
+ * (cmd_audit.c).  before/after: the entry's JSON (may be NULL). */
+int cli_audit_change(const char *before, const char *after, struct buf *out);
 
 #endif

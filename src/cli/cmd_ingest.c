@@ -1,42 +1,68 @@
 /*
- * cmd_ingest.c — `vigia ingest`: feed files in, canonical events out.
+ * cmd_ingest.c — `vigia ingest`: feed files in, events into the store (or JSON lines out).
+ *
+ * Into the store, each input file is one batch: its events go through the pipeline
+ * (fingerprint, dedup, store, aggregate, correlate: src/pipeline) in transactions of
+ * ingest.commit_every events, and the batch row records, in every transaction, how many of
+ * the input's events are in.  A batch names its input by the SHA-256 of the file, so running
+ * the same file again after a crash resumes after the last commit, and running it after it
+ * was fully ingested adds nothing (docs/internals/pipeline.md).  Standard input cannot be
+ * named before it is read: it is ingested in full, and dedup counts what was there already
+ * as repeats.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <sodium.h>
 
 #include "base/conf.h"
 #include "base/i18n.h"
 #include "base/log.h"
 #include "cli/cli.h"
 #include "ingest/ingest.h"
+#include "pipeline/pipeline.h"
+#include "store/store.h"
 
 static void ingest_usage(FILE *f)
 {
 	fprintf(f, _("usage: vigia ingest [--feed NAME | --feed-file DEF.json | --parser NAME]\n"
-		     "                    [--output jsonl] [-o FILE] [--rejects FILE]\n"
+		     "                    [--db PATH [--again] | --output jsonl [-o FILE]]\n"
+		     "                    [--rejects FILE]\n"
 		     "                    [--param KEY=VALUE]... [--report KEY=VALUE]...\n"
 		     "                    [--observation-time TIME] [--progress | --no-progress]\n"
 		     "                    FILE... | -\n\n"
 		     "Reads feed files (plain, gzip or zip; '-' is standard input), turns every record\n"
-		     "into a canonical event and writes the events as JSON lines.  Rejected records go\n"
-		     "to the reject file with their file, line and reason.  A summary goes to stderr.\n\n"
+		     "into a canonical event and puts the events into the store: repeats are counted\n"
+		     "on the event they repeat, the rest are grouped into incidents and correlated.\n"
+		     "With --output jsonl the events are written as JSON lines instead.  Rejected\n"
+		     "records go to the reject file with their file, line and reason.  A summary goes\n"
+		     "to stderr.  Running a file again after an interruption resumes where the last\n"
+		     "commit ended; a file already ingested in full (same feed, same SHA-256) is\n"
+		     "skipped.\n\n"
 		     "  --feed NAME          a feed of the built-in catalogue (see 'vigia feeds')\n"
 		     "  --feed-file FILE     a feed definition (IntelMQ parser, parameters, report)\n"
 		     "  --parser NAME        a parser by name, with --param for its parameters\n"
-		     "  --output jsonl       write events as JSON lines (the default until the store)\n"
-		     "  -o, --output-file F  write events to F instead of standard output\n"
+		     "  --db PATH            the store (default: $VIGIA_DB, else the store.path setting)\n"
+		     "  --again              ingest files even if they were ingested before (repeats\n"
+		     "                       are then counted on the events stored the first time)\n"
+		     "  --output jsonl       write events as JSON lines instead of storing them\n"
+		     "  -o, --output-file F  with --output jsonl: write to F, not standard output\n"
 		     "  --rejects FILE       reject file (default: vigia-rejects.jsonl beside the store)\n"
 		     "  --param KEY=VALUE    set a parser parameter (VALUE is JSON, or else a string)\n"
 		     "  --report KEY=VALUE   set a report field such as feed.url or extra.file_name\n"
 		     "  --observation-time T time.observation for events whose report has none\n"
 		     "  --progress           always draw the progress bar; --no-progress never\n\n"
-		     "Exit status: 0 all records accepted, 1 some rejected, 2 usage, 3 I/O error.\n"));
+		     "Exit status: 0 all records accepted, 1 some rejected, 2 usage, 3 I/O error\n"
+		     "(a file or the store could not be read or written).\n"));
 }
 
 /* ngettext takes an unsigned long (as wide as a counter on the 64-bit systems vigia runs on;
@@ -67,6 +93,209 @@ static int jsonl_event(void *arg, const struct event *ev)
 	return V_OK;
 }
 
+/* ---- into the store -------------------------------------------------------------------------- */
+
+struct store_sink {
+	struct store *st;
+	struct pipeline *pl;
+	struct ingest_ctx *ctx;
+	struct store_batch b;     /* the input's batch: id and counters */
+	int64_t pos;              /* events the input has produced so far in this run */
+	int64_t skip;             /* resuming: the first `skip` events are in the store already */
+	int64_t uncommitted;      /* events since the last commit */
+	int64_t commit_every;
+	unsigned long long records0, rejected0; /* ctx->stats when the input started */
+	uint64_t repeats0;        /* pipeline repeats when the input started */
+	int64_t duplicates0;      /* the batch's duplicates before this run (resuming) */
+	int failed;
+	struct verr err;
+};
+
+/* The batch's counters as of now. */
+static void sink_counters(struct store_sink *s)
+{
+	s->b.records = (int64_t)(s->ctx->stats.records - s->records0);
+	s->b.rejected = (int64_t)(s->ctx->stats.rejected - s->rejected0);
+	s->b.events = s->pos;
+	s->b.duplicates = s->duplicates0 +
+			  (int64_t)(pipeline_stats(s->pl)->repeats - s->repeats0);
+}
+
+enum { SINK_GO_ON, SINK_FINISH, SINK_PAUSE };
+
+/* Commit what there is, with the batch's progress (SINK_GO_ON, SINK_PAUSE) or its end
+ * (SINK_FINISH) in the same transaction; SINK_GO_ON opens the next transaction. */
+static int sink_commit(struct store_sink *s, int how)
+{
+	int rc;
+
+	sink_counters(s);
+	if (how == SINK_FINISH) {
+		s->b.finished = (int64_t)time(NULL);
+		rc = store_batch_finish(s->st, &s->b, &s->err);
+	} else
+		rc = store_batch_progress(s->st, &s->b, &s->err);
+	if (rc == V_OK)
+		rc = store_commit(s->st, &s->err);
+	if (rc != V_OK) {
+		store_rollback(s->st);
+		pipeline_sync(s->pl, 0);
+		return rc;
+	}
+	pipeline_sync(s->pl, 1);
+	s->uncommitted = 0;
+	if (how == SINK_GO_ON && (rc = store_begin(s->st, &s->err)) != V_OK)
+		return rc;
+	return V_OK;
+}
+
+static int store_event(void *arg, const struct event *ev)
+{
+	struct store_sink *s = arg;
+	int rc;
+
+	if (s->failed)
+		return V_ERR_IO;
+	if (s->pos++ < s->skip)
+		return V_OK;
+	if ((rc = pipeline_event(s->pl, s->b.id, ev, &s->err)) == V_OK &&
+	    ++s->uncommitted >= s->commit_every)
+		rc = sink_commit(s, SINK_GO_ON);
+	if (rc != V_OK) {
+		s->failed = rc;
+		return rc;
+	}
+	return V_OK;
+}
+
+/* The SHA-256 of a regular file, in hex: how a batch names its input.  0, or -1 when path
+ * is not a regular file or cannot be read (then the input is not named). */
+static int file_sha256(const char *path, char hex[65])
+{
+	crypto_hash_sha256_state h;
+	unsigned char md[crypto_hash_sha256_BYTES];
+	struct stat sb;
+	FILE *f;
+	size_t n;
+	int rc = 0;
+	unsigned char *chunk;
+
+	if (!strcmp(path, "-") || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return -1;
+	if (!(f = fopen(path, "rb")))
+		return -1;
+	if (!(chunk = malloc(1u << 20))) {
+		fclose(f);
+		return -1;
+	}
+	crypto_hash_sha256_init(&h);
+	while ((n = fread(chunk, 1, 1u << 20, f)) > 0)
+		crypto_hash_sha256_update(&h, chunk, n);
+	if (ferror(f))
+		rc = -1;
+	fclose(f);
+	free(chunk);
+	crypto_hash_sha256_final(&h, md);
+	sodium_bin2hex(hex, 65, md, sizeof(md));
+	return rc;
+}
+
+/* The feed a batch is of: the definition's feed.name, else the catalogue name or the
+ * definition file's base name (not its path: the same definition given another way is the
+ * same feed).  Borrowed from fd. */
+static const char *batch_feed(const struct feed_def *fd)
+{
+	const char *n = json_string_value(json_object_get(fd->report, "feed.name")), *slash;
+
+	if (n && *n)
+		return n;
+	slash = strrchr(fd->name, '/');
+	return slash && slash[1] ? slash + 1 : fd->name;
+}
+
+/*
+ * One input into the store (again: do not look for an earlier batch of it).  Returns V_OK
+ * (stored, or nothing to do), V_ERR_IO when the input could not be read (what was read is
+ * committed), or the store's error (the open transaction rolled back; *fatal = 1: stop).
+ */
+static int ingest_to_store(struct store_sink *s, const char *feed, const char *path, int again,
+			   int *fatal)
+{
+	char sha[65];
+	int named = !again && file_sha256(path, sha) == 0, rc;
+	struct store_batch found = { 0 };
+	struct verr ie = { 0 };
+
+	*fatal = 0;
+	memset(&s->b, 0, sizeof(s->b));
+	s->pos = s->skip = s->uncommitted = s->duplicates0 = 0;
+	s->failed = 0;
+	if (named) {
+		rc = store_batch_find_input(s->st, feed, sha, &found, &s->err);
+		if (rc == V_OK && found.finished) {
+			log_info(_("%s: already ingested (batch %lld, %lld events); nothing to do "
+				   "(--again ingests it once more)"),
+				 path, (long long)found.id, (long long)found.events);
+			return V_OK;
+		}
+		if (rc == V_OK) {
+			log_info(_("%s: resuming batch %lld after %lld events"), path,
+				 (long long)found.id, (long long)found.events);
+			s->b.id = found.id;
+			s->skip = found.events;
+			s->duplicates0 = found.duplicates;
+		} else if (rc != V_ERR_NOTFOUND) {
+			*fatal = 1;
+			return rc;
+		}
+	}
+	if ((rc = store_begin(s->st, &s->err)) != V_OK) {
+		*fatal = 1;
+		return rc;
+	}
+	if (!s->b.id) {
+		rc = store_batch_start(s->st, feed, path, &s->b.id, &s->err);
+		if (rc == V_OK && named)
+			rc = store_batch_set_input(s->st, s->b.id, sha, &s->err);
+		if (rc != V_OK) {
+			store_rollback(s->st);
+			*fatal = 1;
+			return rc;
+		}
+	}
+	s->records0 = s->ctx->stats.records;
+	s->rejected0 = s->ctx->stats.rejected;
+	s->repeats0 = pipeline_stats(s->pl)->repeats;
+	/* resuming, the records before the resume point are parsed again: their rejects are
+	 * written again too (the reject file is not transactional; twice beats never) */
+	rc = ingest_path(s->ctx, path, &ie);
+	if (s->failed) {
+		/* the store failed: what the last commit holds stays, the rest goes */
+		store_rollback(s->st);
+		pipeline_sync(s->pl, 0);
+		*fatal = 1;
+		return s->failed;
+	}
+	if (rc != V_OK) {
+		cli_report(&ie);
+		if (s->pos <= s->skip) { /* nothing new (a missing file): no batch for it */
+			store_rollback(s->st);
+			pipeline_sync(s->pl, 0);
+			return V_ERR_IO;
+		}
+		/* an input that could not be read to its end is not finished: keep what was read,
+		 * and let a run over the same file resume */
+		if ((rc = sink_commit(s, SINK_PAUSE)) != V_OK) {
+			*fatal = 1;
+			return rc;
+		}
+		return V_ERR_IO;
+	}
+	if ((rc = sink_commit(s, SINK_FINISH)) != V_OK)
+		*fatal = 1;
+	return rc;
+}
+
 static int kv_into(json_t *obj, const char *kv, int as_json)
 {
 	const char *eq = strchr(kv, '=');
@@ -88,12 +317,64 @@ static int kv_into(json_t *obj, const char *kv, int as_json)
 	return 0;
 }
 
+/*
+ * One ingest at a time per store: the dedup filter in memory knows what this process stored,
+ * not what another ingest stores at the same time, and two runs over one input would both
+ * resume its batch.  An flock(2) on the database file (SQLite locks with fcntl(2): the two do
+ * not meet on Linux) waits for the other ingest.  The descriptor stays open until after the
+ * store is closed: closing a descriptor of the file would drop SQLite's fcntl locks.
+ * Returns the descriptor, or -1 when the store is not a local file.
+ */
+static int ingest_lock(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK) {
+			log_warn(_("another vigia ingest is writing to %s: waiting for it to end"),
+				 path);
+			if (flock(fd, LOCK_EX) == 0)
+				return fd;
+		}
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The summary of a run into the store, after the intake's. */
+static void store_summary(const struct pipeline_stats *ps, const char *db)
+{
+	/* TRANSLATORS: the parts of the store summary line, e.g. "vigia: 2 events stored,
+	 * 1 repeat counted, 1 incident opened, 1 updated" */
+	fprintf(stderr, "vigia: ");
+	fprintf(stderr, ngettext("%llu event stored", "%llu events stored", plural(ps->stored)),
+		(unsigned long long)ps->stored);
+	fprintf(stderr, ngettext(", %llu repeat counted", ", %llu repeats counted",
+				 plural(ps->repeats)), (unsigned long long)ps->repeats);
+	fprintf(stderr, ngettext(", %llu incident opened", ", %llu incidents opened",
+				 plural(ps->incidents_created)),
+		(unsigned long long)ps->incidents_created);
+	fprintf(stderr, ngettext(", %llu updated\n", ", %llu updated\n",
+				 plural(ps->incidents_updated)),
+		(unsigned long long)ps->incidents_updated);
+	if (ps->links || ps->common)
+		fprintf(stderr, _("vigia: %llu correlation links added; %llu indicator values "
+				  "left out as too common (warning lists)\n"),
+			(unsigned long long)ps->links, (unsigned long long)ps->common);
+	fprintf(stderr, _("vigia: store %s\n"), db);
+}
+
 int cmd_ingest(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "feed", required_argument, NULL, 'f' },
 		{ "feed-file", required_argument, NULL, 'F' },
 		{ "parser", required_argument, NULL, 'p' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "again", no_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'O' },
 		{ "output-file", required_argument, NULL, 'o' },
 		{ "rejects", required_argument, NULL, 'r' },
@@ -106,14 +387,16 @@ int cmd_ingest(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *feed = NULL, *feed_file = NULL, *parser = NULL, *outfile = NULL, *obs = NULL;
-	const char *output = "jsonl";
+	const char *output = NULL, *db = NULL, *dbpath = NULL;
 	json_t *params = json_object(), *report = json_object();
 	struct feed_def *fd = NULL;
 	struct verr e = { 0 };
 	struct ingest_ctx ctx;
 	struct ingest_options opt = { 0 };
 	struct jsonl_sink js = { 0 };
-	int c, status = 0, rc, ctx_ok = 0;
+	struct store_sink ss = { 0 };
+	struct ingest_sink sink;
+	int c, status = 0, rc, ctx_ok = 0, to_store, lockfd = -1, again = 0;
 	char rejects_default[4096];
 
 	/* settings flags (--section.key=VALUE, --set KEY=VALUE) may stand anywhere: take them out */
@@ -144,6 +427,8 @@ int cmd_ingest(int argc, char **argv)
 		case 'f': feed = optarg; break;
 		case 'F': feed_file = optarg; break;
 		case 'p': parser = optarg; break;
+		case 'd': db = optarg; break;
+		case 'a': again = 1; break;
 		case 'O': output = optarg; break;
 		case 'o': outfile = optarg; break;
 		case 'r': conf_set("ingest.rejects", optarg, NULL); break;
@@ -173,8 +458,16 @@ int cmd_ingest(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
-	if (strcmp(output, "jsonl")) {
+	if (output && strcmp(output, "jsonl")) {
 		log_error(_("ingest: unknown output '%s' (supported: jsonl)"), output);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (outfile && !output) /* -o names where JSON lines go: that is --output jsonl */
+		output = "jsonl";
+	to_store = !output;
+	if (!to_store && db) {
+		log_error(_("ingest: --db and --output jsonl exclude each other"));
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -203,13 +496,14 @@ int cmd_ingest(int argc, char **argv)
 	opt.max_line = (size_t)conf_get_int("ingest.max_line");
 	opt.max_document = (size_t)conf_get_int("ingest.max_document");
 	opt.observation_time = obs;
+	dbpath = store_default_path(db);
 	const char *rj = conf_get("ingest.rejects");
 	if (rj && *rj) {
 		opt.rejects_path = strcmp(rj, "-") ? rj : NULL;
 		if (!strcmp(rj, "-"))
 			opt.rejects = stderr;
 	} else {
-		char *sp = strdup(conf_get("store.path"));
+		char *sp = strdup(dbpath);
 		if (sp) {
 			snprintf(rejects_default, sizeof(rejects_default), "%s/vigia-rejects.jsonl", dirname(sp));
 			free(sp);
@@ -219,17 +513,35 @@ int cmd_ingest(int argc, char **argv)
 	const char *pg = conf_get("ingest.progress");
 	opt.progress = !strcmp(pg, "always") || (!strcmp(pg, "auto") && isatty(2));
 
-	js.f = stdout;
-	if (outfile && strcmp(outfile, "-")) {
-		js.f = fopen(outfile, "w");
-		if (!js.f) {
-			log_error("%s: %s", outfile, strerror(errno));
-			status = EXIT_IO;
+	if (to_store) {
+		if ((status = cli_store_open(db, &ss.st)))
+			goto out;
+		lockfd = ingest_lock(dbpath);
+		if ((rc = pipeline_new(ss.st, &ss.pl, &e)) != V_OK) {
+			cli_report(&e);
+			status = cli_status(rc);
 			goto out;
 		}
+		ss.commit_every = conf_get_int("ingest.commit_every");
+		if (ss.commit_every < 1)
+			ss.commit_every = 1;
+		ss.ctx = &ctx;
+		sink.event = store_event;
+		sink.arg = &ss;
+	} else {
+		js.f = stdout;
+		if (outfile && strcmp(outfile, "-")) {
+			js.f = fopen(outfile, "w");
+			if (!js.f) {
+				log_error("%s: %s", outfile, strerror(errno));
+				status = EXIT_IO;
+				goto out;
+			}
+		}
+		buf_init(&js.b, 0);
+		sink.event = jsonl_event;
+		sink.arg = &js;
 	}
-	buf_init(&js.b, 0);
-	struct ingest_sink sink = { jsonl_event, &js };
 	if ((rc = ingest_ctx_init(&ctx, fd, &opt, sink, &e)) != V_OK) {
 		ctx_ok = 1;
 		e.file = fd->source;
@@ -250,17 +562,31 @@ int cmd_ingest(int argc, char **argv)
 				fclose(f);
 			ctx.opt.progress = isatty(2) && sz > (8L << 20);
 		}
+		if (to_store) {
+			int fatal;
+			rc = ingest_to_store(&ss, batch_feed(fd), argv[i], again, &fatal);
+			if (rc != V_OK && fatal) {
+				cli_report(&ss.err);
+				status = cli_status(rc) == EXIT_USAGE ? EXIT_IO : cli_status(rc);
+				break;
+			}
+			if (rc != V_OK)
+				status = EXIT_IO;
+			continue;
+		}
 		rc = ingest_path(&ctx, argv[i], &ie);
 		if (rc != V_OK) {
 			cli_report(&ie);
 			status = EXIT_IO;
 		}
 	}
-	if (js.b.len && fwrite(js.b.data, 1, js.b.len, js.f) != js.b.len)
-		js.failed = 1;
-	if (fflush(js.f) != 0 || js.failed) {
-		log_error(_("writing events: %s"), strerror(errno));
-		status = EXIT_IO;
+	if (!to_store) {
+		if (js.b.len && fwrite(js.b.data, 1, js.b.len, js.f) != js.b.len)
+			js.failed = 1;
+		if (fflush(js.f) != 0 || js.failed) {
+			log_error(_("writing events: %s"), strerror(errno));
+			status = EXIT_IO;
+		}
 	}
 
 	/* summary */
@@ -275,6 +601,8 @@ int cmd_ingest(int argc, char **argv)
 		ctx.stats.rejected);
 	for (unsigned k = 0; k < ctx.stats.nclasses; k++)
 		fprintf(stderr, "  %-32s %llu\n", ctx.stats.classes[k].type, ctx.stats.classes[k].n);
+	if (to_store)
+		store_summary(pipeline_stats(ss.pl), dbpath);
 	if (ctx.stats.rejected && ctx.opt.rejects_path)
 		fprintf(stderr, _("vigia: rejected records written to %s\n"), ctx.opt.rejects_path);
 	if (!status && ctx.stats.rejected)
@@ -282,6 +610,10 @@ int cmd_ingest(int argc, char **argv)
 out:
 	if (ctx_ok)
 		ingest_ctx_fini(&ctx);
+	pipeline_free(ss.pl);
+	store_close(ss.st);
+	if (lockfd >= 0)
+		close(lockfd);
 	if (js.f && js.f != stdout)
 		fclose(js.f);
 	buf_fini(&js.b);

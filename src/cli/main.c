@@ -10,6 +10,7 @@
 #include "base/i18n.h"
 #include "base/log.h"
 #include "cli/cli.h"
+#include "store/store.h"
 #include "version.h"
 
 const struct command cli_commands[] = {
@@ -18,6 +19,10 @@ const struct command cli_commands[] = {
 	{ "parsers", cmd_parsers, N_("list the parsers and the IntelMQ names they accept") },
 	{ "fields", cmd_fields, N_("list the canonical event's fields and their types") },
 	{ "config", cmd_config, N_("show every setting, its value and where it can be set") },
+	{ "incidents", cmd_incidents, N_("list, show and work incidents: state, notes, merge") },
+	{ "events", cmd_events, N_("list stored events by address, network, feed, time...") },
+	{ "audit", cmd_audit, N_("show the audit trail and verify that nothing in it changed") },
+	{ "store", cmd_store, N_("the store: info, migrate, prune old events") },
 	{ NULL, NULL, NULL }
 };
 
@@ -47,6 +52,30 @@ void cli_report(const struct verr *e)
 		log_error("%s: %s", e->field, e->reason);
 	else
 		log_error("%s", e->reason);
+}
+
+int cli_status(int rc)
+{
+	switch (rc) {
+	case V_OK: return 0;
+	case V_ERR_USAGE:
+	case V_ERR_INVALID:
+	case V_ERR_NOTFOUND: return EXIT_USAGE;
+	case V_ERR_NOMEM: return EXIT_INTERNAL;
+	default: return EXIT_IO;
+	}
+}
+
+int cli_store_open(const char *db, struct store **out)
+{
+	struct verr e = { 0 };
+	int rc = store_open(store_default_path(db), out, &e);
+
+	if (rc != V_OK) {
+		cli_report(&e);
+		return cli_status(rc);
+	}
+	return 0;
 }
 
 int cli_setting_flag(int argc, char **argv, int *i, int *status)

@@ -1,0 +1,381 @@
+/*
+ * pipeline.c — the stages behind one face (struct stage_ops) and the in-process chain.
+ *
+ * Each stage_* below wraps one module (fingerprint.c, dedup.c, the store, aggregate.c,
+ * correlate.c) with its settings: init reads them from conf, process handles one pipe_event,
+ * sync hears about commits and rollbacks, fini frees.  pipeline_new() chains all five in the
+ * order of pipeline.h; a worker process would run one of them the same way.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/conf.h"
+#include "base/i18n.h"
+#include "base/timeparse.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/smap.h"
+
+/* ---- times ----------------------------------------------------------------------------------- */
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int64_t pipe_parse_time(const char *s, size_t len)
+{
+	int y, mo, d, h, mi, se;
+	struct vtime t;
+
+	/* the canonical form events hold: "YYYY-MM-DDTHH:MM:SS", an optional fraction, "+00:00" */
+	if (len >= 19 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
+	    s[16] == ':' && digits(s, 4, &y) == 0 && digits(s + 5, 2, &mo) == 0 &&
+	    digits(s + 8, 2, &d) == 0 && digits(s + 11, 2, &h) == 0 &&
+	    digits(s + 14, 2, &mi) == 0 && digits(s + 17, 2, &se) == 0) {
+		size_t end = len, i = 19;
+		if (len >= 25 && !memcmp(s + len - 6, "+00:00", 6))
+			end = len - 6;
+		else if (len > 19 && s[len - 1] == 'Z')
+			end = len - 1;
+		if (i < end && s[i] == '.')
+			for (i++; i < end && s[i] >= '0' && s[i] <= '9'; i++)
+				;
+		if (i == end && mo >= 1 && mo <= 12 && d >= 1 && d <= 31)
+			return time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+			       h * 3600 + mi * 60 + se;
+	}
+	if (time_parse(s, len, &t) == 0)
+		return t.sec;
+	return -1;
+}
+
+void pipe_event_init(struct pipe_event *pe, const struct event *ev, int64_t batch, int64_t now)
+{
+	size_t len;
+	const char *obs = event_get_id(ev, F_TIME_OBSERVATION, &len);
+	int64_t o = obs ? pipe_parse_time(obs, len) : -1, s;
+	const char *src = event_get_id(ev, F_TIME_SOURCE, &len);
+
+	s = src ? pipe_parse_time(src, len) : -1;
+	memset(pe, 0, sizeof(*pe));
+	pe->ev = ev;
+	pe->batch = batch;
+	pe->seen = o >= 0 ? o : s >= 0 ? s : now;
+	pe->time = s >= 0 ? s : pe->seen;
+}
+
+/* ---- the stages ------------------------------------------------------------------------------ */
+
+static int fp_init(void **state, struct store *st, struct verr *err)
+{
+	struct fingerprint *fp = malloc(sizeof(*fp));
+	int rc;
+
+	(void)st;
+	if (!fp)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	if ((rc = fingerprint_init(fp, conf_get("dedup.fields"), conf_get("dedup.exclude"), err)) !=
+	    V_OK) {
+		fingerprint_fini(fp);
+		free(fp);
+		return rc;
+	}
+	*state = fp;
+	return V_OK;
+}
+
+static int fp_process(void *state, struct pipe_event *pe, struct verr *err)
+{
+	(void)err;
+	pe->fingerprint = fingerprint_event(state, pe->ev);
+	return V_OK;
+}
+
+static void fp_fini(void *state)
+{
+	fingerprint_fini(state);
+	free(state);
+}
+
+const struct stage_ops stage_fingerprint = {
+	.name = "fingerprint", .init = fp_init, .process = fp_process, .fini = fp_fini,
+};
+
+struct dedup_stage {
+	struct store *st;
+	struct dedup *d; /* NULL: dedup.window is 0 */
+};
+
+static int dd_init(void **state, struct store *st, struct verr *err)
+{
+	struct dedup_stage *s = calloc(1, sizeof(*s));
+	long long window = conf_get_int("dedup.window");
+
+	if (!s)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	s->st = st;
+	if (window > 0 &&
+	    !(s->d = dedup_new(window, (size_t)conf_get_int("dedup.max_memory")))) {
+		free(s);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	*state = s;
+	return V_OK;
+}
+
+static int dd_process(void *state, struct pipe_event *pe, struct verr *err)
+{
+	struct dedup_stage *s = state;
+	int rc;
+
+	if (!s->d || !pe->fingerprint) {
+		pe->maybe_repeat = 0;
+		return V_OK;
+	}
+	pe->window_start = pe->seen - dedup_window(s->d);
+	if ((rc = dedup_check(s->d, s->st, pe->fingerprint, pe->seen, err, &pe->maybe_repeat)) !=
+	    V_OK)
+		return rc;
+	dedup_remember(s->d, pe->fingerprint, pe->seen);
+	return V_OK;
+}
+
+static void dd_fini(void *state)
+{
+	struct dedup_stage *s = state;
+
+	if (s)
+		dedup_free(s->d);
+	free(s);
+}
+
+const struct stage_ops stage_dedup = {
+	.name = "dedup", .init = dd_init, .process = dd_process, .fini = dd_fini,
+};
+
+static int st_init(void **state, struct store *st, struct verr *err)
+{
+	(void)err;
+	*state = st;
+	return V_OK;
+}
+
+static int st_process(void *state, struct pipe_event *pe, struct verr *err)
+{
+	struct store *st = state;
+	int rc;
+
+	pe->repeat = 0;
+	if (!pe->maybe_repeat)
+		rc = store_event_insert(st, pe->batch, pe->ev, pe->fingerprint, &pe->event_id, err);
+	else
+		rc = store_event_put(st, pe->batch, pe->ev, pe->fingerprint, pe->window_start,
+				     &pe->event_id, &pe->repeat, err);
+	if (rc != V_OK)
+		return rc;
+	return pe->repeat ? V_SKIP : V_OK;
+}
+
+const struct stage_ops stage_store = {
+	.name = "store", .init = st_init, .process = st_process,
+};
+
+struct agg_stage {
+	struct store *st;
+	struct aggregate *ag;
+};
+
+static int ag_init(void **state, struct store *st, struct verr *err)
+{
+	struct agg_stage *s = calloc(1, sizeof(*s));
+	struct aggregate_options o = { 0 };
+	static const char *const dl[4] = { "incidents.deadline_p1", "incidents.deadline_p2",
+					    "incidents.deadline_p3", "incidents.deadline_p4" };
+	int rc;
+
+	if (!s)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	s->st = st;
+	o.rules_path = conf_get("aggregate.rules");
+	for (int i = 0; i < 4; i++)
+		o.deadline[i] = conf_get_int(dl[i]);
+	if ((rc = aggregate_new(&o, &s->ag, err)) != V_OK) {
+		free(s);
+		return rc;
+	}
+	*state = s;
+	return V_OK;
+}
+
+static int ag_process(void *state, struct pipe_event *pe, struct verr *err)
+{
+	struct agg_stage *s = state;
+	return aggregate_event(s->ag, s->st, pe, err);
+}
+
+static void ag_sync(void *state, int committed)
+{
+	aggregate_sync(((struct agg_stage *)state)->ag, committed);
+}
+
+static void ag_fini(void *state)
+{
+	struct agg_stage *s = state;
+
+	if (s)
+		aggregate_free(s->ag);
+	free(s);
+}
+
+const struct stage_ops stage_aggregate = {
+	.name = "aggregate", .init = ag_init, .process = ag_process, .sync = ag_sync,
+	.fini = ag_fini,
+};
+
+struct cor_stage {
+	struct store *st;
+	struct wlists *wl;
+	struct correlate *c;
+};
+
+static void cor_fini(void *state)
+{
+	struct cor_stage *s = state;
+
+	if (!s)
+		return;
+	correlate_free(s->c);
+	wlists_free(s->wl);
+	free(s);
+}
+
+static int cor_init(void **state, struct store *st, struct verr *err)
+{
+	struct cor_stage *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s || !(s->wl = wlists_new())) {
+		free(s);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	s->st = st;
+	if ((rc = wlists_load(s->wl, conf_get("correlate.warninglists"), err)) != V_OK) {
+		cor_fini(s);
+		return rc;
+	}
+	if (!(s->c = correlate_new(s->wl))) {
+		cor_fini(s);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	*state = s;
+	return V_OK;
+}
+
+static int cor_process(void *state, struct pipe_event *pe, struct verr *err)
+{
+	struct cor_stage *s = state;
+	return correlate_event(s->c, s->st, pe, err);
+}
+
+static void cor_sync(void *state, int committed)
+{
+	correlate_sync(((struct cor_stage *)state)->c, committed);
+}
+
+const struct stage_ops stage_correlate = {
+	.name = "correlate", .init = cor_init, .process = cor_process, .sync = cor_sync,
+	.fini = cor_fini,
+};
+
+/* ---- the chain ------------------------------------------------------------------------------- */
+
+static const struct stage_ops *const chain[] = {
+	&stage_fingerprint, &stage_dedup, &stage_store, &stage_aggregate, &stage_correlate,
+};
+#define NSTAGES (sizeof(chain) / sizeof(chain[0]))
+
+struct pipeline {
+	void *state[NSTAGES];
+	struct pipeline_stats stats;
+	struct smap touched; /* incidents that gained events in this run (incidents_updated) */
+};
+
+void pipeline_free(struct pipeline *pl)
+{
+	if (!pl)
+		return;
+	for (size_t i = 0; i < NSTAGES; i++)
+		if (pl->state[i] && chain[i]->fini)
+			chain[i]->fini(pl->state[i]);
+	smap_fini(&pl->touched);
+	free(pl);
+}
+
+int pipeline_new(struct store *st, struct pipeline **out, struct verr *err)
+{
+	struct pipeline *pl = calloc(1, sizeof(*pl));
+	int rc;
+
+	*out = NULL;
+	if (!pl)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	smap_init(&pl->touched, SIZE_MAX);
+	for (size_t i = 0; i < NSTAGES; i++)
+		if ((rc = chain[i]->init(&pl->state[i], st, err)) != V_OK) {
+			pipeline_free(pl);
+			return rc;
+		}
+	*out = pl;
+	return V_OK;
+}
+
+int pipeline_event(struct pipeline *pl, int64_t batch, const struct event *ev, struct verr *err)
+{
+	struct pipe_event pe;
+	int rc = V_OK, added;
+
+	pipe_event_init(&pe, ev, batch, (int64_t)time(NULL));
+	pl->stats.events++;
+	for (size_t i = 0; i < NSTAGES; i++) {
+		rc = chain[i]->process(pl->state[i], &pe, err);
+		if (rc == V_SKIP)
+			break;
+		if (rc != V_OK)
+			return rc;
+	}
+	if (pe.repeat) {
+		pl->stats.repeats++;
+		return V_OK;
+	}
+	pl->stats.stored++;
+	pl->stats.links += (uint64_t)pe.links;
+	pl->stats.common += (uint64_t)pe.common;
+	if (!pe.incident)
+		pl->stats.unaggregated++;
+	else if (pe.incident_created) {
+		pl->stats.incidents_created++;
+		smap_put(&pl->touched, &pe.incident, sizeof(pe.incident), &added);
+	} else if (smap_put(&pl->touched, &pe.incident, sizeof(pe.incident), &added) && added)
+		pl->stats.incidents_updated++;
+	return V_OK;
+}
+
+void pipeline_sync(struct pipeline *pl, int committed)
+{
+	for (size_t i = 0; i < NSTAGES; i++)
+		if (chain[i]->sync)
+			chain[i]->sync(pl->state[i], committed);
+}
+
+const struct pipeline_stats *pipeline_stats(const struct pipeline *pl)
+{
+	return &pl->stats;
+}

@@ -1,0 +1,232 @@
+/*
+ * migrate.c — the SQLite store's schema as a list of forward-only steps.
+ *
+ * Step k brings a database from version k-1 to k; the versions applied are rows of the table
+ * schema_version (version, applied).  A step is never edited once released: a change to the
+ * schema is a new step at the end of the list (and STORE_SCHEMA_VERSION goes up), so every
+ * database, whatever version it is at, reaches the same schema.  docs/internals/store.md
+ * describes the tables.
+ */
+#include <time.h>
+
+#include "base/i18n.h"
+#include "store/store_sqlite.h"
+#include "store/store_impl.h"
+
+/* Version 1: the tables. */
+static const char step1[] =
+	"CREATE TABLE schema_version ("
+	"  version INTEGER PRIMARY KEY,"
+	"  applied INTEGER NOT NULL);"
+	/* one row per ingest run (or per file of one) */
+	"CREATE TABLE batches ("
+	"  id INTEGER PRIMARY KEY,"
+	"  feed TEXT, source TEXT,"
+	"  started INTEGER NOT NULL, finished INTEGER NOT NULL DEFAULT 0,"
+	"  records INTEGER NOT NULL DEFAULT 0, events INTEGER NOT NULL DEFAULT 0,"
+	"  duplicates INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,"
+	"  input TEXT);" /* SHA-256 of the input file: an interrupted ingest resumes */
+	/* the event is json (event_to_json, raw included); the other columns are copies of
+	 * fields for the filters, so that no query parses JSON */
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  batch INTEGER REFERENCES batches(id),"
+	"  fingerprint INTEGER,"
+	"  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	"  repeats INTEGER NOT NULL DEFAULT 0,"
+	"  time INTEGER NOT NULL,"
+	"  source_ip BLOB, destination_ip BLOB,"
+	"  classification_type TEXT, taxonomy TEXT, feed TEXT,"
+	"  source_fqdn_rev TEXT, destination_fqdn_rev TEXT, source_url TEXT,"
+	"  json TEXT NOT NULL);"
+	"CREATE TABLE incidents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  rule TEXT NOT NULL, key TEXT NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0, resolution TEXT, owner TEXT,"
+	"  priority INTEGER NOT NULL DEFAULT 0, impact TEXT, tlp TEXT, pap TEXT,"
+	"  classification_type TEXT, taxonomy TEXT, organisation TEXT, title TEXT,"
+	"  first_seen INTEGER NOT NULL DEFAULT 0, last_seen INTEGER NOT NULL DEFAULT 0,"
+	"  event_count INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	"  deadline INTEGER NOT NULL DEFAULT 0, merged_into INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE incident_events ("
+	"  incident INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
+	"  event INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+	"  seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (incident, event)) WITHOUT ROWID;"
+	"CREATE TABLE notes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident INTEGER NOT NULL REFERENCES incidents(id),"
+	"  author TEXT, time INTEGER NOT NULL, text TEXT NOT NULL);"
+	/* attachments: the content once per SHA-256, linked to incidents by name */
+	"CREATE TABLE contents ("
+	"  sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL);"
+	"CREATE TABLE attachments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident INTEGER NOT NULL REFERENCES incidents(id),"
+	"  name TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL REFERENCES contents(sha256),"
+	"  time INTEGER NOT NULL,"
+	"  UNIQUE (incident, name, sha256));"
+	"CREATE TABLE links ("
+	"  a INTEGER NOT NULL REFERENCES incidents(id),"
+	"  b INTEGER NOT NULL REFERENCES incidents(id),"
+	"  kind TEXT NOT NULL, why TEXT, time INTEGER NOT NULL,"
+	"  PRIMARY KEY (a, b, kind)) WITHOUT ROWID;"
+	"CREATE TABLE indicators ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL, value TEXT NOT NULL,"
+	"  common INTEGER NOT NULL DEFAULT 0, why TEXT,"
+	"  UNIQUE (kind, value));"
+	/* one row per (indicator, incident): correlation without a cap per value */
+	"CREATE TABLE postings ("
+	"  indicator INTEGER NOT NULL REFERENCES indicators(id),"
+	"  incident INTEGER NOT NULL REFERENCES incidents(id),"
+	"  PRIMARY KEY (indicator, incident)) WITHOUT ROWID;";
+
+/* Version 2: the indexes the queries need, and the audit trail. */
+static const char step2[] =
+	/* partial indexes skip the rows without a value: most events lack some fields */
+	"CREATE INDEX events_fingerprint ON events(fingerprint) WHERE fingerprint IS NOT NULL;"
+	"CREATE INDEX events_last_seen ON events(last_seen);"
+	"CREATE INDEX events_time ON events(time);"
+	"CREATE INDEX events_batch ON events(batch);"
+	"CREATE INDEX batches_input ON batches(input, feed) WHERE input IS NOT NULL;"
+	"CREATE INDEX events_source_ip ON events(source_ip) WHERE source_ip IS NOT NULL;"
+	"CREATE INDEX events_destination_ip ON events(destination_ip)"
+	"  WHERE destination_ip IS NOT NULL;"
+	"CREATE INDEX events_classification ON events(classification_type)"
+	"  WHERE classification_type IS NOT NULL;"
+	"CREATE INDEX events_taxonomy ON events(taxonomy) WHERE taxonomy IS NOT NULL;"
+	"CREATE INDEX events_feed ON events(feed) WHERE feed IS NOT NULL;"
+	"CREATE INDEX events_source_fqdn ON events(source_fqdn_rev)"
+	"  WHERE source_fqdn_rev IS NOT NULL;"
+	"CREATE INDEX events_destination_fqdn ON events(destination_fqdn_rev)"
+	"  WHERE destination_fqdn_rev IS NOT NULL;"
+	"CREATE INDEX events_source_url ON events(source_url) WHERE source_url IS NOT NULL;"
+	"CREATE INDEX incident_events_event ON incident_events(event);"
+	"CREATE INDEX incidents_rule_key ON incidents(rule, key, last_seen);"
+	/* states 4 and 5 are resolved and closed (enum incident_state) */
+	"CREATE INDEX incidents_open ON incidents(id) WHERE state < 4;"
+	"CREATE INDEX incidents_due ON incidents(deadline) WHERE deadline > 0 AND state < 4;"
+	"CREATE INDEX notes_incident ON notes(incident);"
+	"CREATE INDEX attachments_incident ON attachments(incident);"
+	"CREATE INDEX links_b ON links(b);"
+	"CREATE INDEX postings_incident ON postings(incident);"
+	"CREATE INDEX indicators_common ON indicators(kind, value) WHERE common = 1;"
+	/* each entry carries the previous one's hash; the head remembers the last entry so
+	 * that removing entries at the end shows too */
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  actor TEXT, object TEXT, action TEXT, before TEXT, after TEXT,"
+	"  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+	"CREATE INDEX audit_object ON audit(object);"
+	"CREATE TABLE audit_head ("
+	"  one INTEGER PRIMARY KEY CHECK (one = 1),"
+	"  last_id INTEGER NOT NULL, hash TEXT NOT NULL);";
+
+static const char *const steps[] = { step1, step2 };
+
+_Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
+	       "one migration step per schema version");
+
+static int one_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(q);
+		*out = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_migrate_version(sqlite3 *db, const char *path, int *version, struct verr *err)
+{
+	int has, tables, rc;
+
+	*version = 0;
+	rc = one_int(db, "SELECT count(*) FROM sqlite_master "
+			 "WHERE type = 'table' AND name = 'schema_version'", &has);
+	if (rc == SQLITE_OK && !has) {
+		rc = one_int(db, "SELECT count(*) FROM sqlite_master "
+				 "WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+			     &tables);
+		if (rc == SQLITE_OK && tables > 0)
+			return verr_set(err, V_ERR_INVALID, "",
+					_("database %s is not a vigia store (it has tables but no "
+					  "schema version)"), path);
+	}
+	if (rc == SQLITE_OK && has)
+		rc = one_int(db, "SELECT coalesce(max(version), 0) FROM schema_version", version);
+	if (rc != SQLITE_OK)
+		return store_sqlite_fail(path, db, 0, rc, err);
+	return V_OK;
+}
+
+static int check_version(const char *path, int v, int target, struct verr *err)
+{
+	if (v > STORE_SCHEMA_VERSION)
+		return verr_set(err, V_ERR_INVALID, "",
+				_("database %s has schema version %d, written by a newer vigia; "
+				  "this one knows versions up to %d: upgrade vigia"),
+				path, v, STORE_SCHEMA_VERSION);
+	if (v > target)
+		return verr_set(err, V_ERR_INVALID, "",
+				_("database %s is already at schema version %d, past %d"), path, v,
+				target);
+	return V_OK;
+}
+
+int store_migrate_apply(sqlite3 *db, const char *path, int busy_ms, int target, int *from,
+			struct verr *err)
+{
+	sqlite3_stmt *ins = NULL;
+	int v, rc;
+
+	*from = 0;
+	if (target < 1 || target > STORE_SCHEMA_VERSION)
+		return verr_set(err, V_ERR_USAGE, "", _("no schema version %d"), target);
+	/* the usual case reads and takes no lock: already there */
+	if ((rc = store_migrate_version(db, path, &v, err)) != V_OK)
+		return rc;
+	*from = v;
+	if ((rc = check_version(path, v, target, err)) != V_OK || v == target)
+		return rc;
+	/* another vigia may be migrating the same file: take the write lock, then look again */
+	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+		return store_sqlite_fail(path, db, busy_ms, rc, err);
+	if ((rc = store_migrate_version(db, path, &v, err)) != V_OK)
+		goto out;
+	*from = v;
+	if ((rc = check_version(path, v, target, err)) != V_OK)
+		goto out;
+	rc = SQLITE_OK;
+	for (int k = v + 1; rc == SQLITE_OK && k <= target; k++) {
+		rc = sqlite3_exec(db, steps[k - 1], NULL, NULL, NULL);
+		/* schema_version itself comes with step 1 */
+		if (rc == SQLITE_OK && !ins)
+			rc = sqlite3_prepare_v2(db, "INSERT INTO schema_version (version, applied) "
+						    "VALUES (?1, ?2)", -1, &ins, NULL);
+		if (rc != SQLITE_OK)
+			break;
+		sqlite3_bind_int(ins, 1, k);
+		sqlite3_bind_int64(ins, 2, (sqlite3_int64)time(NULL));
+		rc = sqlite3_step(ins);
+		sqlite3_reset(ins);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	rc = rc == SQLITE_OK ? V_OK : store_sqlite_fail(path, db, busy_ms, rc, err);
+out:
+	sqlite3_finalize(ins);
+	if (rc != V_OK && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}

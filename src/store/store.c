@@ -1,0 +1,330 @@
+/*
+ * store.c — the storage interface: which backend a path names, where the store is, and the
+ * dispatch of every store_*() call to the backend's table (store_impl.h).  The audit chain's
+ * hash is defined here once so that every backend computes the same one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "base/conf.h"
+#include "base/i18n.h"
+#include "store/store.h"
+#include "store/store_impl.h"
+
+const char *store_default_path(const char *flag)
+{
+	const char *env;
+
+	if (flag && *flag)
+		return flag;
+	env = getenv("VIGIA_DB");
+	if (env && *env)
+		return env;
+	env = conf_get("store.path");
+	return env && *env ? env : "vigia.db";
+}
+
+static int is_postgres(const char *path)
+{
+	return !strncmp(path, "postgresql://", 13) || !strncmp(path, "postgres://", 11);
+}
+
+int store_open(const char *path, struct store **out, struct verr *err)
+{
+	*out = NULL;
+	if (!path || !*path)
+		return verr_set(err, V_ERR_USAGE, "", "%s",
+				_("no store given (--db PATH or VIGIA_DB)"));
+	/* the address may hold a password: name only the kind */
+	if (is_postgres(path))
+		return verr_set(err, V_ERR_USAGE, "", "%s",
+				_("PostgreSQL stores are not built in this version of vigia; "
+				  "use an SQLite file path"));
+	return store_sqlite_open(path, out, err);
+}
+
+void store_close(struct store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+int store_schema_latest(void)
+{
+	return STORE_SCHEMA_VERSION;
+}
+
+int store_schema_opened_at(struct store *st)
+{
+	return st->opened_at;
+}
+
+const char *store_path(struct store *st)
+{
+	return st->path;
+}
+
+void store_incident_free(struct store_incident *inc)
+{
+	if (!inc)
+		return;
+	free((char *)inc->rule);
+	free((char *)inc->key);
+	free((char *)inc->resolution);
+	free((char *)inc->owner);
+	free((char *)inc->impact);
+	free((char *)inc->tlp);
+	free((char *)inc->pap);
+	free((char *)inc->classification_type);
+	free((char *)inc->taxonomy);
+	free((char *)inc->organisation);
+	free((char *)inc->title);
+	memset(inc, 0, sizeof(*inc));
+}
+
+static void hash_field(crypto_hash_sha256_state *h, const char *s)
+{
+	char len[24];
+	int n;
+
+	if (!s) {
+		crypto_hash_sha256_update(h, (const unsigned char *)"-", 1);
+		return;
+	}
+	n = snprintf(len, sizeof(len), "%zu:", strlen(s));
+	crypto_hash_sha256_update(h, (const unsigned char *)len, (unsigned long long)n);
+	crypto_hash_sha256_update(h, (const unsigned char *)s, strlen(s));
+}
+
+int store_audit_hash(const char *prev_hash, int64_t id, int64_t time, const char *actor,
+		     const char *object, const char *action, const char *before,
+		     const char *after, char hex[65])
+{
+	crypto_hash_sha256_state h;
+	unsigned char md[crypto_hash_sha256_BYTES];
+	char num[24];
+
+	if (sodium_init() < 0)
+		return V_ERR_NOMEM;
+	crypto_hash_sha256_init(&h);
+	hash_field(&h, prev_hash);
+	snprintf(num, sizeof(num), "%lld", (long long)id);
+	hash_field(&h, num);
+	snprintf(num, sizeof(num), "%lld", (long long)time);
+	hash_field(&h, num);
+	hash_field(&h, actor);
+	hash_field(&h, object);
+	hash_field(&h, action);
+	hash_field(&h, before);
+	hash_field(&h, after);
+	crypto_hash_sha256_final(&h, md);
+	sodium_bin2hex(hex, 65, md, sizeof(md));
+	return V_OK;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------ */
+
+int store_schema_version(struct store *st)
+{
+	return st->ops->schema_version(st);
+}
+
+int store_info(struct store *st, struct store_info *out, struct verr *err)
+{
+	return st->ops->info(st, out, err);
+}
+
+int store_begin(struct store *st, struct verr *err)
+{
+	return st->ops->begin(st, err);
+}
+
+int store_commit(struct store *st, struct verr *err)
+{
+	return st->ops->commit(st, err);
+}
+
+void store_rollback(struct store *st)
+{
+	st->ops->rollback(st);
+}
+
+int store_batch_start(struct store *st, const char *feed, const char *source, int64_t *id,
+		      struct verr *err)
+{
+	return st->ops->batch_start(st, feed, source, id, err);
+}
+
+int store_batch_finish(struct store *st, const struct store_batch *b, struct verr *err)
+{
+	return st->ops->batch_finish(st, b, err);
+}
+
+int store_batch_set_input(struct store *st, int64_t id, const char *sha256_hex, struct verr *err)
+{
+	return st->ops->batch_set_input(st, id, sha256_hex, err);
+}
+
+int store_batch_progress(struct store *st, const struct store_batch *b, struct verr *err)
+{
+	return st->ops->batch_progress(st, b, err);
+}
+
+int store_batch_find_input(struct store *st, const char *feed, const char *sha256_hex,
+			   struct store_batch *out, struct verr *err)
+{
+	return st->ops->batch_find_input(st, feed, sha256_hex, out, err);
+}
+
+int store_event_put(struct store *st, int64_t batch, const struct event *ev, uint64_t fingerprint,
+		    int64_t window_start, int64_t *id, int *dup, struct verr *err)
+{
+	return st->ops->event_put(st, batch, ev, fingerprint, window_start, id, dup, err);
+}
+
+int store_event_insert(struct store *st, int64_t batch, const struct event *ev,
+		       uint64_t fingerprint, int64_t *id, struct verr *err)
+{
+	return st->ops->event_insert(st, batch, ev, fingerprint, id, err);
+}
+
+int store_events_query(struct store *st, const struct store_event_filter *f, store_event_cb cb,
+		       void *arg, struct verr *err)
+{
+	return st->ops->events_query(st, f, cb, arg, err);
+}
+
+int store_events_prune(struct store *st, int64_t cutoff, int64_t *removed, struct verr *err)
+{
+	return st->ops->events_prune(st, cutoff, removed, err);
+}
+
+int store_fingerprints_since(struct store *st, int64_t since, store_fp_cb cb, void *arg,
+			     struct verr *err)
+{
+	return st->ops->fingerprints_since(st, since, cb, arg, err);
+}
+
+int store_incident_find_open(struct store *st, const char *rule, const char *key,
+			     int64_t window_start, int64_t *id, struct verr *err)
+{
+	return st->ops->incident_find_open(st, rule, key, window_start, id, err);
+}
+
+int store_incident_create(struct store *st, const struct store_incident *inc, int64_t *id,
+			  struct verr *err)
+{
+	return st->ops->incident_create(st, inc, id, err);
+}
+
+int store_incident_add_event(struct store *st, int64_t incident, int64_t event, int64_t seen,
+			     struct verr *err)
+{
+	return st->ops->incident_add_event(st, incident, event, seen, err);
+}
+
+int store_incident_get(struct store *st, int64_t id, struct store_incident *out, struct verr *err)
+{
+	return st->ops->incident_get(st, id, out, err);
+}
+
+int store_incident_update(struct store *st, const struct store_incident *inc, struct verr *err)
+{
+	return st->ops->incident_update(st, inc, err);
+}
+
+int store_incidents_query(struct store *st, const struct store_incident_filter *f,
+			  store_incident_cb cb, void *arg, struct verr *err)
+{
+	return st->ops->incidents_query(st, f, cb, arg, err);
+}
+
+int store_note_add(struct store *st, int64_t incident, const char *author, const char *text,
+		   int64_t *id, struct verr *err)
+{
+	return st->ops->note_add(st, incident, author, text, id, err);
+}
+
+int store_notes_list(struct store *st, int64_t incident, store_note_cb cb, void *arg,
+		     struct verr *err)
+{
+	return st->ops->notes_list(st, incident, cb, arg, err);
+}
+
+int store_attachment_add(struct store *st, int64_t incident, const char *name, const void *data,
+			 size_t len, char sha256_hex[65], struct verr *err)
+{
+	return st->ops->attachment_add(st, incident, name, data, len, sha256_hex, err);
+}
+
+int store_attachments_list(struct store *st, int64_t incident, store_attachment_cb cb, void *arg,
+			   struct verr *err)
+{
+	return st->ops->attachments_list(st, incident, cb, arg, err);
+}
+
+int store_attachment_get(struct store *st, const char *sha256_hex, void **data, size_t *len,
+			 struct verr *err)
+{
+	return st->ops->attachment_get(st, sha256_hex, data, len, err);
+}
+
+int store_link_add(struct store *st, int64_t a, int64_t b, const char *kind, const char *why,
+		   struct verr *err)
+{
+	return st->ops->link_add(st, a, b, kind, why, err);
+}
+
+int store_links_list(struct store *st, int64_t incident, store_link_cb cb, void *arg,
+		     struct verr *err)
+{
+	return st->ops->links_list(st, incident, cb, arg, err);
+}
+
+int store_indicator_get(struct store *st, const char *kind, const char *value, int64_t *id,
+			int *common, struct verr *err)
+{
+	return st->ops->indicator_get(st, kind, value, id, common, err);
+}
+
+int store_indicator_set_common(struct store *st, int64_t id, const char *why, struct verr *err)
+{
+	return st->ops->indicator_set_common(st, id, why, err);
+}
+
+int store_posting_add(struct store *st, int64_t indicator, int64_t incident, int *is_new,
+		      struct verr *err)
+{
+	return st->ops->posting_add(st, indicator, incident, is_new, err);
+}
+
+int store_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
+		      struct verr *err)
+{
+	return st->ops->postings_of(st, indicator, cb, arg, err);
+}
+
+int store_indicators_list(struct store *st, int64_t incident, store_indicator_cb cb, void *arg,
+			  struct verr *err)
+{
+	return st->ops->indicators_list(st, incident, cb, arg, err);
+}
+
+int store_audit_append(struct store *st, const char *actor, const char *object,
+		       const char *action, const char *before, const char *after, struct verr *err)
+{
+	return st->ops->audit_append(st, actor, object, action, before, after, err);
+}
+
+int store_audit_list(struct store *st, const char *object, store_audit_cb cb, void *arg,
+		     struct verr *err)
+{
+	return st->ops->audit_list(st, object, cb, arg, err);
+}
+
+int store_audit_verify(struct store *st, int64_t *checked, int64_t *bad_id, struct verr *err)
+{
+	return st->ops->audit_verify(st, checked, bad_id, err);
+}

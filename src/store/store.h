@@ -1,0 +1,260 @@
+/*
+ * store.h — vigia's memory: one storage interface, backends behind a table of functions.
+ *
+ * Callers (pipeline, cases, CLI) use only the store_*() functions below; each backend
+ * (store_sqlite.c today, store_pg.c later) fills a struct store_ops.  No SQL appears outside
+ * src/store/.  The backend is chosen by the path: "postgresql://..." for PostgreSQL (later),
+ * anything else is an SQLite file, created on first use.
+ *
+ * Transactions: writes happen inside store_begin()/store_commit() (an ingest batch commits
+ * every N events); store_rollback() undoes a failed batch completely — no partial batch.
+ *
+ * Ownership: strings passed in are borrowed (copied when stored); records returned through
+ * callbacks are borrowed for the duration of the callback; *_free() frees what *_get() returns.
+ *
+ * Results: every int function returns V_OK or an enum vres code and fills err with a reason a
+ * person can read (naming the database for a locked, full or damaged one).  A callback that
+ * returns non-zero stops the walk, and the walking function returns that value.
+ */
+#ifndef VIGIA_STORE_STORE_H
+#define VIGIA_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "event/event.h"
+
+struct store;
+
+/* ---- opening ------------------------------------------------------------------------------ */
+
+/* Which path: --db PATH, else $VIGIA_DB, else the configured store.path.  Borrowed. */
+const char *store_default_path(const char *flag);
+/* Open (creating and migrating to the current schema).  OUT: *out, caller closes.  A
+ * "postgresql://" or "postgres://" path is refused with V_ERR_USAGE for now. */
+int store_open(const char *path, struct store **out, struct verr *err);
+void store_close(struct store *st);
+int store_schema_version(struct store *st);     /* the version the database is at */
+int store_schema_latest(void);                   /* the version this vigia writes */
+/* The version the database was at before this store_open migrated it (0: it was new). */
+int store_schema_opened_at(struct store *st);
+const char *store_path(struct store *st);        /* borrowed; valid until store_close */
+
+/* Sizes for `vigia store info`. */
+struct store_info {
+	const char *backend;       /* "sqlite"; static */
+	int schema;
+	int64_t events, incidents, indicators, batches, audit_entries;
+	int64_t size;              /* bytes on disk (database and its journal), -1 if unknown */
+};
+int store_info(struct store *st, struct store_info *out, struct verr *err);
+
+int store_begin(struct store *st, struct verr *err);
+int store_commit(struct store *st, struct verr *err);
+void store_rollback(struct store *st);
+
+/* ---- ingest batches ----------------------------------------------------------------------- */
+
+struct store_batch {
+	int64_t id;
+	const char *feed;      /* feed name */
+	const char *source;    /* input file name */
+	int64_t started, finished; /* unix seconds; finished 0 while running */
+	int64_t records, events, duplicates, rejected;
+};
+
+int store_batch_start(struct store *st, const char *feed, const char *source, int64_t *id,
+		      struct verr *err);
+int store_batch_finish(struct store *st, const struct store_batch *b, struct verr *err);
+/*
+ * Resuming an interrupted ingest (pipeline/ingest; docs/internals/pipeline.md).  A batch may
+ * name its input by the SHA-256 of the input file's bytes (hex, 64 characters):
+ *   store_batch_set_input  records it on batch id;
+ *   store_batch_progress   writes b's counters (records, events, duplicates, rejected) but not
+ *                          finished: the ingest calls it inside every transaction just before
+ *                          committing, so a crash leaves the batch row saying exactly how many
+ *                          of the input's events are in the store;
+ *   store_batch_find_input the most recent batch of feed over that input: *out gets id,
+ *                          started, finished and the counters (feed and source are NULL);
+ *                          V_ERR_NOTFOUND when there is none.
+ */
+int store_batch_set_input(struct store *st, int64_t id, const char *sha256_hex, struct verr *err);
+int store_batch_progress(struct store *st, const struct store_batch *b, struct verr *err);
+int store_batch_find_input(struct store *st, const char *feed, const char *sha256_hex,
+			   struct store_batch *out, struct verr *err);
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+/*
+ * Insert an event of a batch, or count it as a repeat: if an event with the same fingerprint
+ * and time bucket exists within the dedup window (see pipeline/dedup.h), its repeat count
+ * and last-seen time go up and *id is that event's id, *dup = 1.
+ * fingerprint: 64-bit hash of the deduplicated fields (0 = never deduplicate).
+ */
+int store_event_put(struct store *st, int64_t batch, const struct event *ev, uint64_t fingerprint,
+		    int64_t window_start, int64_t *id, int *dup, struct verr *err);
+/* Insert without looking for a repeat: for a caller whose complete dedup filter already
+ * knows that fingerprint is new in the window.  Same columns as store_event_put. */
+int store_event_insert(struct store *st, int64_t batch, const struct event *ev,
+		       uint64_t fingerprint, int64_t *id, struct verr *err);
+/*
+ * The times the store keeps for an event: seen = time.observation (else time.source, else
+ * now) — first_seen/last_seen and the dedup window use it; time = time.source (else seen) —
+ * the since/until filters use it.  repeats = how many times it was seen again (0: once).
+ */
+
+/* Filters for listing events (every field optional: NULL / 0 = any). */
+struct store_event_filter {
+	const char *ip;             /* source.ip or destination.ip */
+	const char *network;        /* CIDR containing source.ip or destination.ip */
+	const char *classification; /* classification.type or .taxonomy */
+	const char *feed;           /* feed.name */
+	const char *fqdn;           /* source.fqdn or destination.fqdn, or a name under it */
+	const char *url;            /* source.url prefix */
+	int64_t since, until;       /* time.source (unix seconds), since <= t < until, 0 = open */
+	int64_t batch;
+	int64_t incident;           /* events of an incident */
+	int64_t limit, offset;      /* limit 0 = the default page (100), < 0 = no limit */
+};
+
+struct store_event_row {
+	int64_t id, batch, first_seen, last_seen, repeats;
+	const char *json;           /* the event, as event_to_json() wrote it (raw included) */
+};
+
+typedef int (*store_event_cb)(void *arg, const struct store_event_row *row);
+/* Newest first (by id).  V_ERR_INVALID for a filter that does not parse (ip, network). */
+int store_events_query(struct store *st, const struct store_event_filter *f, store_event_cb cb,
+		       void *arg, struct verr *err);
+/* Remove events last seen (time.observation) before cutoff, except those linked to an
+ * incident that is not closed.  *removed = how many. */
+int store_events_prune(struct store *st, int64_t cutoff, int64_t *removed, struct verr *err);
+
+/* ---- dedup window rebuild ----------------------------------------------------------------- */
+
+/* Every (fingerprint, last_seen) of events seen since `since`, for the in-memory filter. */
+typedef int (*store_fp_cb)(void *arg, uint64_t fingerprint, int64_t last_seen);
+int store_fingerprints_since(struct store *st, int64_t since, store_fp_cb cb, void *arg,
+			     struct verr *err);
+
+/* ---- incidents ---------------------------------------------------------------------------- */
+
+enum incident_state { IS_NEW, IS_OPEN, IS_IN_PROGRESS, IS_WAITING, IS_RESOLVED, IS_CLOSED };
+
+struct store_incident {
+	int64_t id;
+	const char *rule;        /* aggregation rule that formed it */
+	const char *key;         /* the rule's key values, joined */
+	enum incident_state state;
+	const char *resolution;  /* NULL, true-positive, false-positive, duplicate, indeterminate */
+	const char *owner;
+	int priority;            /* 1..4 */
+	const char *impact;
+	const char *tlp, *pap;
+	const char *classification_type, *taxonomy;
+	const char *organisation;
+	const char *title;
+	int64_t first_seen, last_seen, event_count;
+	int64_t created, updated, deadline;
+	int64_t merged_into;     /* 0 unless merged */
+};
+
+/* The open incident of (rule, key) whose last_seen is within the window, or V_ERR_NOTFOUND. */
+int store_incident_find_open(struct store *st, const char *rule, const char *key,
+			     int64_t window_start, int64_t *id, struct verr *err);
+int store_incident_create(struct store *st, const struct store_incident *inc, int64_t *id,
+			  struct verr *err);
+/* Link an event; updates first/last seen and the count. */
+int store_incident_add_event(struct store *st, int64_t incident, int64_t event, int64_t seen,
+			     struct verr *err);
+/* Read one; strings in *out are owned by out (store_incident_free). */
+int store_incident_get(struct store *st, int64_t id, struct store_incident *out, struct verr *err);
+void store_incident_free(struct store_incident *inc);
+/* Write the mutable fields of inc (state, resolution, owner, priority, impact, tlp, pap,
+ * organisation, title, deadline, merged_into); the audit entry is the caller's job. */
+int store_incident_update(struct store *st, const struct store_incident *inc, struct verr *err);
+
+struct store_incident_filter {
+	int open_only;           /* state before resolved */
+	int state;               /* -1 = any */
+	const char *owner, *classification, *organisation;
+	int priority;            /* 0 = any */
+	int64_t due_before;      /* deadline < this (and not resolved/closed); 0 = any */
+	int64_t limit, offset;   /* limit 0 = the default page (100), < 0 = no limit */
+};
+typedef int (*store_incident_cb)(void *arg, const struct store_incident *inc);
+/* Newest first (by id). */
+int store_incidents_query(struct store *st, const struct store_incident_filter *f,
+			  store_incident_cb cb, void *arg, struct verr *err);
+
+/* ---- notes, attachments, links ------------------------------------------------------------ */
+
+int store_note_add(struct store *st, int64_t incident, const char *author, const char *text,
+		   int64_t *id, struct verr *err);
+typedef int (*store_note_cb)(void *arg, int64_t id, const char *author, int64_t time,
+			     const char *text);
+int store_notes_list(struct store *st, int64_t incident, store_note_cb cb, void *arg,
+		     struct verr *err);
+/* Content kept once by SHA-256; linked to the incident under a name. */
+int store_attachment_add(struct store *st, int64_t incident, const char *name, const void *data,
+			 size_t len, char sha256_hex[65], struct verr *err);
+typedef int (*store_attachment_cb)(void *arg, const char *name, const char *sha256_hex,
+				   int64_t size, int64_t time);
+int store_attachments_list(struct store *st, int64_t incident, store_attachment_cb cb, void *arg,
+			   struct verr *err);
+/* The content kept under a hash.  OUT: *data (malloc'd, caller frees), *len. */
+int store_attachment_get(struct store *st, const char *sha256_hex, void **data, size_t *len,
+			 struct verr *err);
+/* kind: "correlated" (shared indicator), "linked" (by an analyst), "merged" */
+int store_link_add(struct store *st, int64_t a, int64_t b, const char *kind, const char *why,
+		   struct verr *err);
+typedef int (*store_link_cb)(void *arg, int64_t other, const char *kind, const char *why);
+int store_links_list(struct store *st, int64_t incident, store_link_cb cb, void *arg,
+		     struct verr *err);
+
+/* ---- indicators and correlation ------------------------------------------------------------ */
+
+/* The id of (kind, value), created if new. *common = it is on a warning list (excluded). */
+int store_indicator_get(struct store *st, const char *kind, const char *value, int64_t *id,
+			int *common, struct verr *err);
+int store_indicator_set_common(struct store *st, int64_t id, const char *why, struct verr *err);
+/* Record that incident uses indicator; *is_new = first time.  Postings are stored once. */
+int store_posting_add(struct store *st, int64_t indicator, int64_t incident, int *is_new,
+		      struct verr *err);
+typedef int (*store_id_cb)(void *arg, int64_t id);
+int store_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
+		      struct verr *err);
+struct store_indicator {
+	int64_t id;
+	const char *kind, *value;
+	int common;
+	const char *why;           /* why it is common; NULL when not */
+};
+typedef int (*store_indicator_cb)(void *arg, const struct store_indicator *ind);
+/* The indicators of an incident (incident > 0), or every common one (incident 0). */
+int store_indicators_list(struct store *st, int64_t incident, store_indicator_cb cb, void *arg,
+			  struct verr *err);
+
+/* ---- audit trail ---------------------------------------------------------------------------- */
+
+struct store_audit {
+	int64_t id, time;
+	const char *actor, *object, *action, *before, *after; /* before/after: JSON */
+	const char *prev_hash, *hash;                         /* hex SHA-256 */
+};
+/* Append (the store computes prev_hash/hash: SHA-256 over the previous hash and the entry). */
+int store_audit_append(struct store *st, const char *actor, const char *object,
+		       const char *action, const char *before, const char *after, struct verr *err);
+typedef int (*store_audit_cb)(void *arg, const struct store_audit *a);
+int store_audit_list(struct store *st, const char *object, store_audit_cb cb, void *arg,
+		     struct verr *err);
+/* Recompute the chain; on a mismatch *bad_id = the first entry that does not verify (or the
+ * first one missing) and the result is V_ERR_INVALID with the reason; else *bad_id = 0. */
+int store_audit_verify(struct store *st, int64_t *checked, int64_t *bad_id, struct verr *err);
+
+/* ---- the backend table ---------------------------------------------------------------------- */
+
+struct store_ops;  /* defined in store_impl.h for backends */
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * store_impl.h — what a storage backend provides: a table of functions (OpenBSD smtpd's
+ * queue backends), one per store_*() function of store.h, with the same parameters.
+ *
+ * A backend embeds struct store as the first member of its own connection struct, fills
+ * st->ops, st->path and st->opened_at, and returns it from its open function.  store.c
+ * checks nothing twice: the backend validates and fills err itself.  Only src/store/ and the
+ * store's own tests include this header.
+ */
+#ifndef VIGIA_STORE_STORE_IMPL_H
+#define VIGIA_STORE_STORE_IMPL_H
+
+#include "store/store.h"
+
+/* The logical schema version every backend writes (each keeps its own migration steps). */
+#define STORE_SCHEMA_VERSION 2
+
+struct store_ops {
+	const char *name; /* "sqlite" */
+	void (*close)(struct store *st);
+	int (*schema_version)(struct store *st);
+	int (*info)(struct store *st, struct store_info *out, struct verr *err);
+	int (*begin)(struct store *st, struct verr *err);
+	int (*commit)(struct store *st, struct verr *err);
+	void (*rollback)(struct store *st);
+
+	int (*batch_start)(struct store *st, const char *feed, const char *source, int64_t *id,
+			   struct verr *err);
+	int (*batch_finish)(struct store *st, const struct store_batch *b, struct verr *err);
+	int (*batch_set_input)(struct store *st, int64_t id, const char *sha256_hex,
+			       struct verr *err);
+	int (*batch_progress)(struct store *st, const struct store_batch *b, struct verr *err);
+	int (*batch_find_input)(struct store *st, const char *feed, const char *sha256_hex,
+				struct store_batch *out, struct verr *err);
+
+	int (*event_put)(struct store *st, int64_t batch, const struct event *ev, uint64_t fp,
+			 int64_t window_start, int64_t *id, int *dup, struct verr *err);
+	int (*event_insert)(struct store *st, int64_t batch, const struct event *ev, uint64_t fp,
+			    int64_t *id, struct verr *err);
+	int (*events_query)(struct store *st, const struct store_event_filter *f,
+			    store_event_cb cb, void *arg, struct verr *err);
+	int (*events_prune)(struct store *st, int64_t cutoff, int64_t *removed, struct verr *err);
+	int (*fingerprints_since)(struct store *st, int64_t since, store_fp_cb cb, void *arg,
+				  struct verr *err);
+
+	int (*incident_find_open)(struct store *st, const char *rule, const char *key,
+				  int64_t window_start, int64_t *id, struct verr *err);
+	int (*incident_create)(struct store *st, const struct store_incident *inc, int64_t *id,
+			       struct verr *err);
+	int (*incident_add_event)(struct store *st, int64_t incident, int64_t event, int64_t seen,
+				  struct verr *err);
+	int (*incident_get)(struct store *st, int64_t id, struct store_incident *out,
+			    struct verr *err);
+	int (*incident_update)(struct store *st, const struct store_incident *inc,
+			       struct verr *err);
+	int (*incidents_query)(struct store *st, const struct store_incident_filter *f,
+			       store_incident_cb cb, void *arg, struct verr *err);
+
+	int (*note_add)(struct store *st, int64_t incident, const char *author, const char *text,
+			int64_t *id, struct verr *err);
+	int (*notes_list)(struct store *st, int64_t incident, store_note_cb cb, void *arg,
+			  struct verr *err);
+	int (*attachment_add)(struct store *st, int64_t incident, const char *name,
+			      const void *data, size_t len, char sha256_hex[65], struct verr *err);
+	int (*attachments_list)(struct store *st, int64_t incident, store_attachment_cb cb,
+				void *arg, struct verr *err);
+	int (*attachment_get)(struct store *st, const char *sha256_hex, void **data, size_t *len,
+			      struct verr *err);
+	int (*link_add)(struct store *st, int64_t a, int64_t b, const char *kind, const char *why,
+			struct verr *err);
+	int (*links_list)(struct store *st, int64_t incident, store_link_cb cb, void *arg,
+			  struct verr *err);
+
+	int (*indicator_get)(struct store *st, const char *kind, const char *value, int64_t *id,
+			     int *common, struct verr *err);
+	int (*indicator_set_common)(struct store *st, int64_t id, const char *why,
+				    struct verr *err);
+	int (*posting_add)(struct store *st, int64_t indicator, int64_t incident, int *is_new,
+			   struct verr *err);
+	int (*postings_of)(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
+			   struct verr *err);
+	int (*indicators_list)(struct store *st, int64_t incident, store_indicator_cb cb,
+			       void *arg, struct verr *err);
+
+	int (*audit_append)(struct store *st, const char *actor, const char *object,
+			    const char *action, const char *before, const char *after,
+			    struct verr *err);
+	int (*audit_list)(struct store *st, const char *object, store_audit_cb cb, void *arg,
+			  struct verr *err);
+	int (*audit_verify)(struct store *st, int64_t *checked, int64_t *bad_id,
+			    struct verr *err);
+};
+
+struct store {
+	const struct store_ops *ops;
+	char *path;    /* owned by the backend; freed by its close */
+	int opened_at; /* schema version before this open (0: new database) */
+};
+
+/* ---- the SQLite backend (store_sqlite.c) ------------------------------------------------- */
+
+/* Open or create an SQLite store and migrate it to STORE_SCHEMA_VERSION.  OUT: *out. */
+int store_sqlite_open(const char *path, struct store **out, struct verr *err);
+/*
+ * For the migration tests: create or bring the database at path to schema version `version`
+ * only (1 .. STORE_SCHEMA_VERSION), applying the steps it lacks, without opening a store.
+ * V_ERR_INVALID when the database is already past that version.
+ */
+int store_sqlite_migrate_to(const char *path, int version, struct verr *err);
+
+/* ---- the audit chain, shared by backends (store.c) ----------------------------------------- */
+
+#define STORE_AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+/*
+ * hex SHA-256 of prev_hash followed by the canonical form of the entry, every field written
+ * as "<length>:<bytes>" (a NULL field as "-"), in the order prev_hash, id, time (decimal),
+ * actor, object, action, before, after.  OUT: hex[65], NUL-terminated.  V_OK or V_ERR_NOMEM.
+ */
+int store_audit_hash(const char *prev_hash, int64_t id, int64_t time, const char *actor,
+		     const char *object, const char *action, const char *before,
+		     const char *after, char hex[65]);
+
+#endif

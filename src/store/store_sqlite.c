@@ -1,0 +1,1892 @@
+/*
+ * store_sqlite.c — the SQLite backend of the store: one database file, opened in WAL mode,
+ * foreign keys on, a busy timeout (store.busy_timeout).  Transactions between
+ * store_batch_start and store_batch_finish commit with synchronous=NORMAL (a crash of vigia
+ * loses nothing committed; a power cut may lose the last commits, never consistency), all
+ * others with FULL.
+ *
+ * Every statement is a constant prepared once per connection, the first time it is needed,
+ * and kept until store_close; values only ever travel as bound parameters.  The two listings
+ * with optional filters (events, incidents) prepare one statement per combination of filters
+ * used, cached the same way.
+ *
+ * The schema is versioned by forward-only migration steps (migrate.c); opening a
+ * database applies the steps it lacks in one transaction and refuses one written by a newer
+ * vigia.  Errors name the database: a locked one (busy timeout exceeded), a full disk, a
+ * damaged file or one that is not a vigia store.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "base/buf.h"
+#include "base/conf.h"
+#include "base/i18n.h"
+#include "base/timeparse.h"
+#include "store/store_impl.h"
+#include "store/store_sqlite.h"
+
+#define DEFAULT_PAGE 100
+#define DEFAULT_BUSY_MS 5000
+
+/* ---- the constant statements ------------------------------------------------------------ */
+
+enum sq_stmt {
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SYNC_NORMAL, S_SYNC_FULL,
+	S_BATCH_START, S_BATCH_FINISH, S_BATCH_INPUT, S_BATCH_PROGRESS, S_BATCH_FIND,
+	S_EV_FIND, S_EV_REPEAT, S_EV_INSERT, S_FP_SINCE, S_PRUNE,
+	S_INC_FIND, S_INC_CREATE, S_IE_INSERT, S_INC_SEEN, S_INC_GET, S_INC_UPDATE,
+	S_NOTE_ADD, S_NOTES, S_CONTENT_ADD, S_ATT_ADD, S_ATT_LIST, S_CONTENT_GET,
+	S_LINK_ADD, S_LINKS,
+	S_IND_FIND, S_IND_ADD, S_IND_COMMON, S_POST_ADD, S_POSTINGS, S_IND_OF_INC, S_IND_COMMONS,
+	S_AUDIT_HEAD, S_AUDIT_ADD, S_AUDIT_HEAD_SET, S_AUDIT_ALL, S_AUDIT_OBJ,
+	S_COUNT_EVENTS, S_COUNT_INCIDENTS, S_COUNT_INDICATORS, S_COUNT_BATCHES, S_COUNT_AUDIT,
+	S_PAGE_BYTES,
+	S__COUNT
+};
+
+#define INC_COLS                                                                                  \
+	"id, rule, key, state, resolution, owner, priority, impact, tlp, pap, "                   \
+	"classification_type, taxonomy, organisation, title, first_seen, last_seen, event_count, "\
+	"created, updated, deadline, merged_into"
+
+_Static_assert(IS_RESOLVED == 4 && IS_CLOSED == 5, "the SQL below spells these states as 4, 5");
+
+static const char *const sql_text[S__COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
+	[S_BATCH_START] = "INSERT INTO batches (feed, source, started) VALUES (?1, ?2, ?3)",
+	[S_BATCH_FINISH] = "UPDATE batches SET finished = ?2, records = ?3, events = ?4, "
+			   "duplicates = ?5, rejected = ?6 WHERE id = ?1",
+	[S_BATCH_INPUT] = "UPDATE batches SET input = ?2 WHERE id = ?1",
+	[S_BATCH_PROGRESS] = "UPDATE batches SET records = ?2, events = ?3, duplicates = ?4, "
+			     "rejected = ?5 WHERE id = ?1",
+	[S_BATCH_FIND] = "SELECT id, started, finished, records, events, duplicates, rejected "
+			 "FROM batches WHERE input = ?2 AND feed IS ?1 ORDER BY id DESC LIMIT 1",
+	[S_EV_FIND] = "SELECT id FROM events WHERE fingerprint = ?1 AND last_seen >= ?2 "
+		      "ORDER BY last_seen DESC LIMIT 1",
+	[S_EV_REPEAT] = "UPDATE events SET repeats = repeats + 1, "
+			"last_seen = MAX(last_seen, ?2) WHERE id = ?1",
+	[S_EV_INSERT] = "INSERT INTO events (batch, fingerprint, first_seen, last_seen, time, "
+			"source_ip, destination_ip, classification_type, taxonomy, feed, "
+			"source_fqdn_rev, destination_fqdn_rev, source_url, json) "
+			"VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[S_FP_SINCE] = "SELECT fingerprint, last_seen FROM events "
+		       "WHERE last_seen >= ?1 AND fingerprint IS NOT NULL",
+	[S_PRUNE] = "DELETE FROM events WHERE last_seen < ?1 AND id NOT IN "
+		    "(SELECT ie.event FROM incident_events ie "
+		    "JOIN incidents i ON i.id = ie.incident WHERE i.state < 5)",
+	[S_INC_FIND] = "SELECT id FROM incidents WHERE rule = ?1 AND key = ?2 AND state < 4 "
+		       "AND merged_into = 0 AND last_seen >= ?3 ORDER BY last_seen DESC LIMIT 1",
+	[S_INC_CREATE] = "INSERT INTO incidents (rule, key, state, resolution, owner, priority, "
+			 "impact, tlp, pap, classification_type, taxonomy, organisation, title, "
+			 "first_seen, last_seen, event_count, created, updated, deadline, "
+			 "merged_into) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+			 "?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19)",
+	[S_IE_INSERT] = "INSERT OR IGNORE INTO incident_events (incident, event, seen) "
+			"VALUES (?1, ?2, ?3)",
+	[S_INC_SEEN] = "UPDATE incidents SET event_count = event_count + ?2, "
+		       "first_seen = CASE WHEN first_seen = 0 OR ?3 < first_seen THEN ?3 "
+		       "ELSE first_seen END, last_seen = MAX(last_seen, ?3) WHERE id = ?1",
+	[S_INC_GET] = "SELECT " INC_COLS " FROM incidents WHERE id = ?1",
+	[S_INC_UPDATE] = "UPDATE incidents SET state = ?2, resolution = ?3, owner = ?4, "
+			 "priority = ?5, impact = ?6, tlp = ?7, pap = ?8, organisation = ?9, "
+			 "title = ?10, deadline = ?11, merged_into = ?12, updated = ?13 "
+			 "WHERE id = ?1",
+	[S_NOTE_ADD] = "INSERT INTO notes (incident, author, time, text) VALUES (?1, ?2, ?3, ?4)",
+	[S_NOTES] = "SELECT id, author, time, text FROM notes WHERE incident = ?1 ORDER BY id",
+	[S_CONTENT_ADD] = "INSERT OR IGNORE INTO contents (sha256, size, data) VALUES (?1, ?2, ?3)",
+	[S_ATT_ADD] = "INSERT OR IGNORE INTO attachments (incident, name, sha256, time) "
+		      "VALUES (?1, ?2, ?3, ?4)",
+	[S_ATT_LIST] = "SELECT a.name, a.sha256, c.size, a.time FROM attachments a "
+		       "JOIN contents c ON c.sha256 = a.sha256 WHERE a.incident = ?1 ORDER BY a.id",
+	[S_CONTENT_GET] = "SELECT data FROM contents WHERE sha256 = ?1",
+	[S_LINK_ADD] = "INSERT OR IGNORE INTO links (a, b, kind, why, time) "
+		       "SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS "
+		       "(SELECT 1 FROM links WHERE a = ?2 AND b = ?1 AND kind = ?3)",
+	[S_LINKS] = "SELECT b, kind, why, time FROM links WHERE a = ?1 UNION ALL "
+		    "SELECT a, kind, why, time FROM links WHERE b = ?1 ORDER BY 4, 1",
+	[S_IND_FIND] = "SELECT id, common FROM indicators WHERE kind = ?1 AND value = ?2",
+	[S_IND_ADD] = "INSERT INTO indicators (kind, value) VALUES (?1, ?2)",
+	[S_IND_COMMON] = "UPDATE indicators SET common = 1, why = ?2 WHERE id = ?1",
+	[S_POST_ADD] = "INSERT OR IGNORE INTO postings (indicator, incident) VALUES (?1, ?2)",
+	[S_POSTINGS] = "SELECT incident FROM postings WHERE indicator = ?1 ORDER BY incident",
+	[S_IND_OF_INC] = "SELECT i.id, i.kind, i.value, i.common, i.why FROM postings p "
+			 "JOIN indicators i ON i.id = p.indicator WHERE p.incident = ?1 "
+			 "ORDER BY i.kind, i.value",
+	[S_IND_COMMONS] = "SELECT id, kind, value, common, why FROM indicators WHERE common = 1 "
+			  "ORDER BY kind, value",
+	[S_AUDIT_HEAD] = "SELECT last_id, hash FROM audit_head WHERE one = 1",
+	[S_AUDIT_ADD] = "INSERT INTO audit (id, time, actor, object, action, before, after, "
+			"prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_AUDIT_HEAD_SET] = "INSERT OR REPLACE INTO audit_head (one, last_id, hash) "
+			     "VALUES (1, ?1, ?2)",
+	[S_AUDIT_ALL] = "SELECT id, time, actor, object, action, before, after, prev_hash, hash "
+			"FROM audit ORDER BY id",
+	[S_AUDIT_OBJ] = "SELECT id, time, actor, object, action, before, after, prev_hash, hash "
+			"FROM audit WHERE object = ?1 ORDER BY id",
+	[S_COUNT_EVENTS] = "SELECT count(*) FROM events",
+	[S_COUNT_INCIDENTS] = "SELECT count(*) FROM incidents",
+	[S_COUNT_INDICATORS] = "SELECT count(*) FROM indicators",
+	[S_COUNT_BATCHES] = "SELECT count(*) FROM batches",
+	[S_COUNT_AUDIT] = "SELECT count(*) FROM audit",
+	[S_PAGE_BYTES] = "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+};
+
+/* the optional filters of the two listings: one bit each */
+enum { EF_IP, EF_NET, EF_CLASS, EF_FEED, EF_FQDN, EF_URL, EF_URL_END, EF_SINCE, EF_UNTIL,
+       EF_BATCH, EF_INCIDENT, EF__COUNT };
+enum { IF_OPEN, IF_STATE, IF_OWNER, IF_CLASS, IF_ORG, IF_PRIO, IF_DUE, IF__COUNT };
+
+struct sq {
+	struct store base;              /* first: a struct store * is a struct sq * */
+	sqlite3 *db;
+	int busy_ms;
+	int sync_want, sync_now;        /* 1: synchronous=NORMAL (in a batch), 0: FULL */
+	sqlite3_stmt *stmt[S__COUNT];
+	sqlite3_stmt *evq[1u << EF__COUNT];
+	sqlite3_stmt *incq[1u << IF__COUNT];
+	struct buf json;                /* event_to_json scratch, reused */
+	struct buf scratch;             /* reversed domain names */
+};
+
+static int64_t now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* ---- errors -------------------------------------------------------------------------------- */
+
+/* Turn an SQLite result into a vres code and a reason naming the database. */
+static int fail_db(const char *path, sqlite3 *db, int busy_ms, int rc, struct verr *err)
+{
+	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return verr_set(err, V_ERR_IO, "",
+				_("database %s is locked by another process (gave up after %d ms; "
+				  "see the setting store.busy_timeout)"), path, busy_ms);
+	case SQLITE_FULL:
+		return verr_set(err, V_ERR_IO, "",
+				_("database %s: the disk is full (or the database reached its size "
+				  "limit)"), path);
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return verr_set(err, V_ERR_IO, "",
+				_("database %s is damaged or is not a database (%s)"), path, msg);
+	case SQLITE_CANTOPEN:
+		return verr_set(err, V_ERR_IO, "", _("cannot open database %s (%s)"), path, msg);
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return verr_set(err, V_ERR_IO, "", _("database %s cannot be written (%s)"), path,
+				msg);
+	case SQLITE_IOERR:
+		return verr_set(err, V_ERR_IO, "", _("database %s: input/output error (%s)"), path,
+				msg);
+	case SQLITE_NOMEM:
+		return verr_set(err, V_ERR_NOMEM, "", _("database %s: out of memory"), path);
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return verr_set(err, V_ERR_NOTFOUND, "",
+					_("database %s: a referenced incident, event, batch or "
+					  "indicator does not exist"), path);
+		return verr_set(err, V_ERR_INVALID, "", _("database %s: %s"), path, msg);
+	default:
+		return verr_set(err, V_ERR_IO, "", _("database %s: %s"), path, msg);
+	}
+}
+
+static int fail(struct sq *s, int rc, struct verr *err)
+{
+	return fail_db(s->base.path, s->db, s->busy_ms, rc, err);
+}
+
+/* ---- statements ---------------------------------------------------------------------------- */
+
+static int prepare(struct sq *s, const char *sql, sqlite3_stmt **out, struct verr *err)
+{
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+	if (rc != SQLITE_OK) {
+		*out = NULL;
+		return fail(s, rc, err);
+	}
+	return V_OK;
+}
+
+/* The statement id, prepared on first use.  NULL on failure (err filled). */
+static sqlite3_stmt *get(struct sq *s, enum sq_stmt id, struct verr *err)
+{
+	if (!s->stmt[id] && prepare(s, sql_text[id], &s->stmt[id], err) != V_OK)
+		return NULL;
+	return s->stmt[id];
+}
+
+/* Make a statement ready for the next use. */
+static void done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Step a statement that returns no rows; reset it.  V_OK or the error. */
+static int run(struct sq *s, sqlite3_stmt *st, struct verr *err)
+{
+	int rc = sqlite3_step(st);
+	done(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(s, rc, err);
+	return V_OK;
+}
+
+static int run_id(struct sq *s, enum sq_stmt id, struct verr *err)
+{
+	sqlite3_stmt *st = get(s, id, err);
+	return st ? run(s, st, err) : V_ERR_IO;
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static const char *col_str(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static char *dup_col(sqlite3_stmt *st, int i, int *oom)
+{
+	const char *v = col_str(st, i);
+	char *d;
+
+	if (!v)
+		return NULL;
+	d = strdup(v);
+	if (!d)
+		*oom = 1;
+	return d;
+}
+
+/* A one-row, one-integer query (count, page bytes). */
+static int scalar(struct sq *s, enum sq_stmt id, int64_t *out, struct verr *err)
+{
+	sqlite3_stmt *st = get(s, id, err);
+	int rc;
+
+	if (!st)
+		return V_ERR_IO;
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? V_OK : fail(s, rc, err);
+}
+
+/* SQLite changes synchronous only between transactions: apply the wanted level when not in
+ * one (called at every transaction boundary). */
+static void sync_apply(struct sq *s)
+{
+	if (s->sync_want == s->sync_now || !sqlite3_get_autocommit(s->db))
+		return;
+	if (run_id(s, s->sync_want ? S_SYNC_NORMAL : S_SYNC_FULL, NULL) == V_OK)
+		s->sync_now = s->sync_want;
+}
+
+/*
+ * Several statements that must happen together: inside the caller's transaction they simply
+ * run (the caller rolls back on error); outside one they get their own.
+ */
+static int tx_enter(struct sq *s, int *own, struct verr *err)
+{
+	*own = 0;
+	if (!sqlite3_get_autocommit(s->db))
+		return V_OK;
+	*own = 1;
+	sync_apply(s);
+	return run_id(s, S_BEGIN, err);
+}
+
+static int tx_leave(struct sq *s, int own, int res, struct verr *err)
+{
+	if (!own)
+		return res;
+	if (res == V_OK && (res = run_id(s, S_COMMIT, err)) == V_OK)
+		return V_OK;
+	if (!sqlite3_get_autocommit(s->db))
+		run_id(s, S_ROLLBACK, NULL);
+	return res;
+}
+
+/* ---- values of an event -------------------------------------------------------------------- */
+
+static int digits(const char *p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Unix seconds of a time value (canonical "YYYY-MM-DDTHH:MM:SS...+00:00" quickly, anything
+ * else through time_parse), or dflt. */
+static int64_t time_of(const char *p, size_t n, int64_t dflt)
+{
+	int y, mo, d, h, mi, sec;
+	struct vtime t;
+
+	if (!p)
+		return dflt;
+	if (n >= 25 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':' &&
+	    p[16] == ':' && !memcmp(p + n - 6, "+00:00", 6) && !digits(p, 4, &y) &&
+	    !digits(p + 5, 2, &mo) && !digits(p + 8, 2, &d) && !digits(p + 11, 2, &h) &&
+	    !digits(p + 14, 2, &mi) && !digits(p + 17, 2, &sec) && mo >= 1 && mo <= 12)
+		return time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+		       mi * 60 + sec;
+	if (time_parse(p, n, &t) == 0)
+		return t.sec;
+	return dflt;
+}
+
+/* An address as 16 bytes (IPv4 as ::ffff:a.b.c.d) so that one BLOB order sorts both
+ * families and a network is a range.  0 or -1. */
+static int ip16(const char *p, size_t n, unsigned char out[16])
+{
+	char tmp[64];
+
+	if (!p || n == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, p, n);
+	tmp[n] = 0;
+	if (inet_pton(AF_INET, tmp, out + 12) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		return 0;
+	}
+	return inet_pton(AF_INET6, tmp, out) == 1 ? 0 : -1;
+}
+
+/* "a.b.c/n" or "v6/n": the first and last address as 16 bytes.  0 or -1. */
+static int net16(const char *s, unsigned char lo[16], unsigned char hi[16])
+{
+	const char *slash = strchr(s, '/');
+	char *end;
+	long bits;
+	int v4;
+
+	if (!slash) {
+		if (ip16(s, strlen(s), lo) != 0)
+			return -1;
+		memcpy(hi, lo, 16);
+		return 0;
+	}
+	if (ip16(s, (size_t)(slash - s), lo) != 0)
+		return -1;
+	errno = 0;
+	bits = strtol(slash + 1, &end, 10);
+	v4 = strchr(s, ':') == NULL || (slash - s > 7 && !memcmp(s, "::ffff:", 7) &&
+					memchr(s + 7, '.', (size_t)(slash - s - 7)));
+	if (errno || *end || end == slash + 1 || bits < 0 || bits > (v4 ? 32 : 128))
+		return -1;
+	if (v4)
+		bits += 96;
+	for (int i = 0; i < 16; i++) {
+		int keep = (int)bits - i * 8; /* bits of this byte that belong to the prefix */
+		unsigned char mask = 0;
+		if (keep >= 8)
+			mask = 0xff;
+		else if (keep > 0)
+			mask = (unsigned char)(0xff << (8 - keep));
+		lo[i] &= mask;
+		hi[i] = lo[i] | (unsigned char)~mask;
+	}
+	return 0;
+}
+
+/* A domain with its labels reversed ("www.example.com" -> "com.example.www"), lower-case, no
+ * trailing dot: a name and every name under it are one range of this text.  Into out. */
+static int fqdn_rev(const char *p, size_t n, struct buf *out)
+{
+	size_t end;
+	char *o;
+
+	buf_reset(out);
+	while (n > 0 && p[n - 1] == '.')
+		n--;
+	if (buf_reserve(out, n + 1) != V_OK)
+		return V_ERR_LIMIT;
+	o = out->data;
+	end = n;
+	while (end > 0) {
+		size_t start = end;
+		while (start > 0 && p[start - 1] != '.')
+			start--;
+		if (o > out->data)
+			*o++ = '.';
+		for (size_t i = start; i < end; i++) {
+			char c = p[i];
+			*o++ = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+		}
+		end = start > 0 ? start - 1 : 0;
+	}
+	*o = 0;
+	out->len = (size_t)(o - out->data);
+	return V_OK;
+}
+
+/* Bind a text value of the event (borrowed until the statement is reset), or NULL. */
+static void bind_field(sqlite3_stmt *st, int i, const struct event *ev, int field)
+{
+	size_t n = 0;
+	const char *v = event_get_id(ev, field, &n);
+
+	if (v)
+		sqlite3_bind_text(st, i, v, (int)n, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_ip(sqlite3_stmt *st, int i, const struct event *ev, int field)
+{
+	size_t n = 0;
+	const char *v = event_get_id(ev, field, &n);
+	unsigned char a[16];
+
+	if (v && ip16(v, n, a) == 0)
+		sqlite3_bind_blob(st, i, a, 16, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* b: scratch (the bound text is copied) */
+static void bind_fqdn(sqlite3_stmt *st, int i, const struct event *ev, int field, struct buf *b)
+{
+	size_t n = 0;
+	const char *v = event_get_id(ev, field, &n);
+
+	if (v && fqdn_rev(v, n, b) == V_OK && b->len)
+		sqlite3_bind_text(st, i, b->data, (int)b->len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* classification.taxonomy, or the one its classification.type belongs to (RSIT). */
+static void bind_taxonomy(sqlite3_stmt *st, int i, const struct event *ev)
+{
+	size_t n = 0;
+	const char *v = event_get_id(ev, F_CLASSIFICATION_TAXONOMY, &n);
+
+	if (!v && (v = event_get_id(ev, F_CLASSIFICATION_TYPE, &n)) != NULL &&
+	    (v = taxonomy_of_type(v, n)) != NULL)
+		n = strlen(v);
+	if (v)
+		sqlite3_bind_text(st, i, v, (int)n, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* When the event was seen: time.observation, else time.source, else now. */
+static int64_t seen_of(const struct event *ev)
+{
+	size_t n = 0;
+	const char *v = event_get_id(ev, F_TIME_OBSERVATION, &n);
+	int64_t t = time_of(v, n, INT64_MIN);
+
+	if (t == INT64_MIN) {
+		v = event_get_id(ev, F_TIME_SOURCE, &n);
+		t = time_of(v, n, INT64_MIN);
+	}
+	return t == INT64_MIN ? now() : t;
+}
+
+static int event_insert(struct sq *s, int64_t batch, const struct event *ev, uint64_t fp,
+			int64_t seen, int64_t *id, struct verr *err)
+{
+	sqlite3_stmt *st = get(s, S_EV_INSERT, err);
+	size_t n = 0;
+	const char *ts;
+	int rc;
+
+	if (!st)
+		return V_ERR_IO;
+	buf_reset(&s->json);
+	if ((rc = event_to_json(ev, &s->json)) != V_OK)
+		return verr_set(err, rc, "", _("event too large to store"));
+	if (batch > 0)
+		sqlite3_bind_int64(st, 1, batch);
+	if (fp)
+		sqlite3_bind_int64(st, 2, (int64_t)fp);
+	sqlite3_bind_int64(st, 3, seen);
+	ts = event_get_id(ev, F_TIME_SOURCE, &n);
+	sqlite3_bind_int64(st, 4, time_of(ts, n, seen));
+	bind_ip(st, 5, ev, F_SOURCE_IP);
+	bind_ip(st, 6, ev, F_DESTINATION_IP);
+	bind_field(st, 7, ev, F_CLASSIFICATION_TYPE);
+	bind_taxonomy(st, 8, ev);
+	bind_field(st, 9, ev, F_FEED_NAME);
+	bind_fqdn(st, 10, ev, F_SOURCE_FQDN, &s->scratch);
+	bind_fqdn(st, 11, ev, F_DESTINATION_FQDN, &s->scratch);
+	bind_field(st, 12, ev, F_SOURCE_URL);
+	sqlite3_bind_text(st, 13, s->json.data, (int)s->json.len, SQLITE_STATIC);
+	if ((rc = run(s, st, err)) != V_OK)
+		return rc;
+	if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return V_OK;
+}
+
+/* ---- opening, transactions ------------------------------------------------------------------ */
+
+static void sq_close(struct store *st)
+{
+	struct sq *s = (struct sq *)st;
+
+	for (int i = 0; i < S__COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	for (size_t i = 0; i < sizeof(s->evq) / sizeof(s->evq[0]); i++)
+		sqlite3_finalize(s->evq[i]);
+	for (size_t i = 0; i < sizeof(s->incq) / sizeof(s->incq[0]); i++)
+		sqlite3_finalize(s->incq[i]);
+	sqlite3_close(s->db);
+	buf_fini(&s->json);
+	buf_fini(&s->scratch);
+	free(s->base.path);
+	free(s);
+}
+
+static int sq_schema_version(struct store *st)
+{
+	struct sq *s = (struct sq *)st;
+	int v = 0;
+
+	if (store_migrate_version(s->db, s->base.path, &v, NULL) != V_OK)
+		return -1;
+	return v;
+}
+
+static int sq_begin(struct store *st, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+
+	sync_apply(s);
+	return run_id(s, S_BEGIN, err);
+}
+
+static int sq_commit(struct store *st, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	int rc = run_id(s, S_COMMIT, err);
+
+	sync_apply(s);
+	return rc;
+}
+
+static void sq_rollback(struct store *st)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *p = NULL;
+
+	/* a statement left running would keep its read open: reset them all first */
+	while ((p = sqlite3_next_stmt(s->db, p)) != NULL)
+		sqlite3_reset(p);
+	if (!sqlite3_get_autocommit(s->db))
+		run_id(s, S_ROLLBACK, NULL);
+	s->sync_want = 0; /* a failed batch is over */
+	sync_apply(s);
+}
+
+static int file_size(const char *path, const char *suffix, int64_t *out)
+{
+	char p[4096];
+	struct stat sb;
+
+	if (snprintf(p, sizeof(p), "%s%s", path, suffix) >= (int)sizeof(p))
+		return -1;
+	if (stat(p, &sb) != 0)
+		return -1;
+	*out += (int64_t)sb.st_size;
+	return 0;
+}
+
+static int sq_info(struct store *st, struct store_info *out, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->backend = "sqlite";
+	out->schema = sq_schema_version(st);
+	if ((rc = scalar(s, S_COUNT_EVENTS, &out->events, err)) != V_OK ||
+	    (rc = scalar(s, S_COUNT_INCIDENTS, &out->incidents, err)) != V_OK ||
+	    (rc = scalar(s, S_COUNT_INDICATORS, &out->indicators, err)) != V_OK ||
+	    (rc = scalar(s, S_COUNT_BATCHES, &out->batches, err)) != V_OK ||
+	    (rc = scalar(s, S_COUNT_AUDIT, &out->audit_entries, err)) != V_OK)
+		return rc;
+	out->size = 0;
+	if (file_size(s->base.path, "", &out->size) != 0 &&
+	    scalar(s, S_PAGE_BYTES, &out->size, NULL) != V_OK)
+		out->size = -1;
+	if (out->size >= 0)
+		file_size(s->base.path, "-wal", &out->size);
+	return V_OK;
+}
+
+/* ---- batches --------------------------------------------------------------------------------- */
+
+static int sq_batch_start(struct store *st, const char *feed, const char *source, int64_t *id,
+			  struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_BATCH_START, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, feed);
+	bind_str(q, 2, source);
+	sqlite3_bind_int64(q, 3, now());
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	*id = sqlite3_last_insert_rowid(s->db);
+	/* the batch's commits need not each reach the disk before the next: a crash of vigia
+	 * loses nothing (WAL), a power cut at most the last commits, never consistency */
+	s->sync_want = 1;
+	sync_apply(s);
+	return V_OK;
+}
+
+static int sq_batch_finish(struct store *st, const struct store_batch *b, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_BATCH_FINISH, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, b->id);
+	sqlite3_bind_int64(q, 2, b->finished ? b->finished : now());
+	sqlite3_bind_int64(q, 3, b->records);
+	sqlite3_bind_int64(q, 4, b->events);
+	sqlite3_bind_int64(q, 5, b->duplicates);
+	sqlite3_bind_int64(q, 6, b->rejected);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return verr_set(err, V_ERR_NOTFOUND, "", _("database %s: no batch %lld"),
+				s->base.path, (long long)b->id);
+	s->sync_want = 0;
+	sync_apply(s);
+	return V_OK;
+}
+
+static int sq_batch_set_input(struct store *st, int64_t id, const char *sha256_hex,
+			      struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_BATCH_INPUT, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, id);
+	bind_str(q, 2, sha256_hex);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return verr_set(err, V_ERR_NOTFOUND, "", _("database %s: no batch %lld"),
+				s->base.path, (long long)id);
+	return V_OK;
+}
+
+static int sq_batch_progress(struct store *st, const struct store_batch *b, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_BATCH_PROGRESS, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, b->id);
+	sqlite3_bind_int64(q, 2, b->records);
+	sqlite3_bind_int64(q, 3, b->events);
+	sqlite3_bind_int64(q, 4, b->duplicates);
+	sqlite3_bind_int64(q, 5, b->rejected);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return verr_set(err, V_ERR_NOTFOUND, "", _("database %s: no batch %lld"),
+				s->base.path, (long long)b->id);
+	return V_OK;
+}
+
+static int sq_batch_find_input(struct store *st, const char *feed, const char *sha256_hex,
+			       struct store_batch *out, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_BATCH_FIND, err);
+	int step;
+
+	memset(out, 0, sizeof(*out));
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, feed);
+	bind_str(q, 2, sha256_hex);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(q, 0);
+		out->started = sqlite3_column_int64(q, 1);
+		out->finished = sqlite3_column_int64(q, 2);
+		out->records = sqlite3_column_int64(q, 3);
+		out->events = sqlite3_column_int64(q, 4);
+		out->duplicates = sqlite3_column_int64(q, 5);
+		out->rejected = sqlite3_column_int64(q, 6);
+	}
+	done(q);
+	if (step == SQLITE_DONE)
+		return V_ERR_NOTFOUND; /* the usual answer for a new input: err untouched */
+	if (step != SQLITE_ROW)
+		return fail(s, step, err);
+	return V_OK;
+}
+
+/* ---- events ---------------------------------------------------------------------------------- */
+
+static int sq_event_put(struct store *st, int64_t batch, const struct event *ev, uint64_t fp,
+			int64_t window_start, int64_t *id, int *dup, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	int64_t seen = seen_of(ev), found = 0;
+	int own, rc = V_OK;
+
+	*dup = 0;
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	if (fp) {
+		sqlite3_stmt *q = get(s, S_EV_FIND, err);
+		if (!q) {
+			rc = V_ERR_IO;
+			goto out;
+		}
+		sqlite3_bind_int64(q, 1, (int64_t)fp);
+		sqlite3_bind_int64(q, 2, window_start);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW)
+			found = sqlite3_column_int64(q, 0);
+		done(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			rc = fail(s, rc, err);
+			goto out;
+		}
+		rc = V_OK;
+	}
+	if (found) {
+		sqlite3_stmt *u = get(s, S_EV_REPEAT, err);
+		if (!u) {
+			rc = V_ERR_IO;
+			goto out;
+		}
+		sqlite3_bind_int64(u, 1, found);
+		sqlite3_bind_int64(u, 2, seen);
+		if ((rc = run(s, u, err)) == V_OK) {
+			*dup = 1;
+			if (id)
+				*id = found;
+		}
+	} else {
+		rc = event_insert(s, batch, ev, fp, seen, id, err);
+	}
+out:
+	return tx_leave(s, own, rc, err);
+}
+
+static int sq_event_insert(struct store *st, int64_t batch, const struct event *ev, uint64_t fp,
+			   int64_t *id, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	return event_insert(s, batch, ev, fp, seen_of(ev), id, err);
+}
+
+/* The listing's statement for a set of filters (one bit each), prepared once. */
+static sqlite3_stmt *events_stmt(struct sq *s, unsigned mask, struct verr *err)
+{
+	struct buf q;
+	int rc;
+
+	if (s->evq[mask])
+		return s->evq[mask];
+	buf_init(&q, 1 << 16);
+	rc = buf_puts(&q, "SELECT e.id, e.batch, e.first_seen, e.last_seen, e.repeats, e.json "
+			  "FROM events e");
+	if (mask & (1u << EF_INCIDENT))
+		rc |= buf_puts(&q, " JOIN incident_events ie ON ie.event = e.id "
+				   "AND ie.incident = :incident");
+	rc |= buf_puts(&q, " WHERE 1");
+	if (mask & (1u << EF_IP))
+		rc |= buf_puts(&q, " AND (e.source_ip = :ip OR e.destination_ip = :ip)");
+	if (mask & (1u << EF_NET))
+		rc |= buf_puts(&q, " AND ((e.source_ip >= :lo AND e.source_ip <= :hi) OR "
+				   "(e.destination_ip >= :lo AND e.destination_ip <= :hi))");
+	if (mask & (1u << EF_CLASS))
+		rc |= buf_puts(&q, " AND (e.classification_type = :class OR e.taxonomy = :class)");
+	if (mask & (1u << EF_FEED))
+		rc |= buf_puts(&q, " AND e.feed = :feed");
+	if (mask & (1u << EF_FQDN))
+		rc |= buf_puts(&q, " AND (e.source_fqdn_rev = :fqdn OR (e.source_fqdn_rev >= "
+				   ":fqdn_lo AND e.source_fqdn_rev < :fqdn_hi) OR "
+				   "e.destination_fqdn_rev = :fqdn OR (e.destination_fqdn_rev >= "
+				   ":fqdn_lo AND e.destination_fqdn_rev < :fqdn_hi))");
+	if (mask & (1u << EF_URL))
+		rc |= buf_puts(&q, " AND e.source_url >= :url");
+	if (mask & (1u << EF_URL_END))
+		rc |= buf_puts(&q, " AND e.source_url < :url_end");
+	if (mask & (1u << EF_SINCE))
+		rc |= buf_puts(&q, " AND e.time >= :since");
+	if (mask & (1u << EF_UNTIL))
+		rc |= buf_puts(&q, " AND e.time < :until");
+	if (mask & (1u << EF_BATCH))
+		rc |= buf_puts(&q, " AND e.batch = :batch");
+	rc |= buf_puts(&q, " ORDER BY e.id DESC LIMIT :limit OFFSET :offset");
+	if (rc != V_OK) {
+		buf_fini(&q);
+		verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		return NULL;
+	}
+	prepare(s, q.data, &s->evq[mask], err);
+	buf_fini(&q);
+	return s->evq[mask];
+}
+
+static void bind_named(sqlite3_stmt *st, const char *name, const void *v, int n, int blob)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i <= 0)
+		return;
+	if (blob)
+		sqlite3_bind_blob(st, i, v, n, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_text(st, i, v, n, SQLITE_TRANSIENT);
+}
+
+static void bind_named_int(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+	if (i > 0)
+		sqlite3_bind_int64(st, i, v);
+}
+
+static int64_t page_limit(int64_t limit)
+{
+	return limit == 0 ? DEFAULT_PAGE : limit < 0 ? -1 : limit;
+}
+
+static int sq_events_query(struct store *st, const struct store_event_filter *f,
+			   store_event_cb cb, void *arg, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	unsigned mask = 0;
+	unsigned char ip[16], lo[16], hi[16];
+	struct buf fq, url_end;
+	sqlite3_stmt *q;
+	int rc = V_OK, step;
+
+	buf_init(&fq, 4096);
+	buf_init(&url_end, 1 << 16);
+	if (f->ip) {
+		if (ip16(f->ip, strlen(f->ip), ip) != 0) {
+			rc = verr_set(err, V_ERR_INVALID, "ip", _("'%s' is not an IP address"),
+				      f->ip);
+			goto out;
+		}
+		mask |= 1u << EF_IP;
+	}
+	if (f->network) {
+		if (net16(f->network, lo, hi) != 0) {
+			rc = verr_set(err, V_ERR_INVALID, "network",
+				      _("'%s' is not a network (address/prefix length)"),
+				      f->network);
+			goto out;
+		}
+		mask |= 1u << EF_NET;
+	}
+	if (f->classification)
+		mask |= 1u << EF_CLASS;
+	if (f->feed)
+		mask |= 1u << EF_FEED;
+	if (f->fqdn) {
+		if (fqdn_rev(f->fqdn, strlen(f->fqdn), &fq) != V_OK) {
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+			goto out;
+		}
+		mask |= 1u << EF_FQDN;
+	}
+	if (f->url && *f->url) {
+		/* the prefix's range ends just after it: its last byte below 0xff one higher */
+		size_t n = strlen(f->url);
+		while (n > 0 && (unsigned char)f->url[n - 1] == 0xff)
+			n--;
+		mask |= 1u << EF_URL;
+		if (n > 0 && buf_append(&url_end, f->url, n) == V_OK) {
+			url_end.data[n - 1] = (char)((unsigned char)url_end.data[n - 1] + 1);
+			mask |= 1u << EF_URL_END;
+		}
+	}
+	if (f->since)
+		mask |= 1u << EF_SINCE;
+	if (f->until)
+		mask |= 1u << EF_UNTIL;
+	if (f->batch)
+		mask |= 1u << EF_BATCH;
+	if (f->incident)
+		mask |= 1u << EF_INCIDENT;
+	if (!(q = events_stmt(s, mask, err))) {
+		rc = V_ERR_IO;
+		goto out;
+	}
+	bind_named(q, ":ip", ip, 16, 1);
+	bind_named(q, ":lo", lo, 16, 1);
+	bind_named(q, ":hi", hi, 16, 1);
+	if (f->classification)
+		bind_named(q, ":class", f->classification, -1, 0);
+	if (f->feed)
+		bind_named(q, ":feed", f->feed, -1, 0);
+	if (mask & (1u << EF_FQDN)) {
+		bind_named(q, ":fqdn", fq.data ? fq.data : "", (int)fq.len, 0);
+		if (buf_putc(&fq, '.') == V_OK)
+			bind_named(q, ":fqdn_lo", fq.data, (int)fq.len, 0);
+		fq.data[fq.len - 1] = '/'; /* the byte after '.' */
+		bind_named(q, ":fqdn_hi", fq.data, (int)fq.len, 0);
+	}
+	if (mask & (1u << EF_URL))
+		bind_named(q, ":url", f->url, -1, 0);
+	if (mask & (1u << EF_URL_END))
+		bind_named(q, ":url_end", url_end.data, (int)url_end.len, 0);
+	bind_named_int(q, ":since", f->since);
+	bind_named_int(q, ":until", f->until);
+	bind_named_int(q, ":batch", f->batch);
+	bind_named_int(q, ":incident", f->incident);
+	bind_named_int(q, ":limit", page_limit(f->limit));
+	bind_named_int(q, ":offset", f->offset > 0 ? f->offset : 0);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_event_row r = {
+			.id = sqlite3_column_int64(q, 0),
+			.batch = sqlite3_column_int64(q, 1),
+			.first_seen = sqlite3_column_int64(q, 2),
+			.last_seen = sqlite3_column_int64(q, 3),
+			.repeats = sqlite3_column_int64(q, 4),
+			.json = col_str(q, 5),
+		};
+		if ((rc = cb(arg, &r)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+out:
+	buf_fini(&fq);
+	buf_fini(&url_end);
+	return rc;
+}
+
+static int sq_events_prune(struct store *st, int64_t cutoff, int64_t *removed, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_PRUNE, err);
+	int own, rc;
+
+	*removed = 0;
+	if (!q)
+		return V_ERR_IO;
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	sqlite3_bind_int64(q, 1, cutoff);
+	if ((rc = run(s, q, err)) == V_OK)
+		*removed = sqlite3_changes64(s->db);
+	return tx_leave(s, own, rc, err);
+}
+
+static int sq_fingerprints_since(struct store *st, int64_t since, store_fp_cb cb, void *arg,
+				 struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_FP_SINCE, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, since);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		if ((rc = cb(arg, (uint64_t)sqlite3_column_int64(q, 0),
+			     sqlite3_column_int64(q, 1))) != 0)
+			break;
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+/* ---- incidents ------------------------------------------------------------------------------- */
+
+static int sq_incident_find_open(struct store *st, const char *rule, const char *key,
+				 int64_t window_start, int64_t *id, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_INC_FIND, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, rule);
+	bind_str(q, 2, key);
+	sqlite3_bind_int64(q, 3, window_start);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(q, 0);
+	done(q);
+	if (rc == SQLITE_ROW)
+		return V_OK;
+	if (rc == SQLITE_DONE)
+		return V_ERR_NOTFOUND; /* not an error a person sees: err untouched */
+	return fail(s, rc, err);
+}
+
+static int sq_incident_create(struct store *st, const struct store_incident *inc, int64_t *id,
+			      struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_INC_CREATE, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, inc->rule ? inc->rule : "");
+	bind_str(q, 2, inc->key ? inc->key : "");
+	sqlite3_bind_int(q, 3, (int)inc->state);
+	bind_str(q, 4, inc->resolution);
+	bind_str(q, 5, inc->owner);
+	sqlite3_bind_int(q, 6, inc->priority);
+	bind_str(q, 7, inc->impact);
+	bind_str(q, 8, inc->tlp);
+	bind_str(q, 9, inc->pap);
+	bind_str(q, 10, inc->classification_type);
+	bind_str(q, 11, inc->taxonomy);
+	bind_str(q, 12, inc->organisation);
+	bind_str(q, 13, inc->title);
+	sqlite3_bind_int64(q, 14, inc->first_seen);
+	sqlite3_bind_int64(q, 15, inc->last_seen);
+	sqlite3_bind_int64(q, 16, inc->event_count);
+	sqlite3_bind_int64(q, 17, inc->created ? inc->created : now());
+	sqlite3_bind_int64(q, 18, inc->deadline);
+	sqlite3_bind_int64(q, 19, inc->merged_into);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	*id = sqlite3_last_insert_rowid(s->db);
+	return V_OK;
+}
+
+static int sq_incident_add_event(struct store *st, int64_t incident, int64_t event, int64_t seen,
+				 struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *ins = get(s, S_IE_INSERT, err), *upd = get(s, S_INC_SEEN, err);
+	int own, rc;
+
+	if (!ins || !upd)
+		return V_ERR_IO;
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	sqlite3_bind_int64(ins, 1, incident);
+	sqlite3_bind_int64(ins, 2, event);
+	sqlite3_bind_int64(ins, 3, seen);
+	if ((rc = run(s, ins, err)) != V_OK)
+		goto out;
+	sqlite3_bind_int64(upd, 1, incident);
+	sqlite3_bind_int64(upd, 2, sqlite3_changes(s->db));
+	sqlite3_bind_int64(upd, 3, seen);
+	if ((rc = run(s, upd, err)) == V_OK && sqlite3_changes(s->db) == 0)
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("database %s: no incident %lld"),
+			      s->base.path, (long long)incident);
+out:
+	return tx_leave(s, own, rc, err);
+}
+
+/* Fill inc from a row of INC_COLS; strings borrowed from the statement. */
+static void incident_row(sqlite3_stmt *q, struct store_incident *inc)
+{
+	inc->id = sqlite3_column_int64(q, 0);
+	inc->rule = col_str(q, 1);
+	inc->key = col_str(q, 2);
+	inc->state = (enum incident_state)sqlite3_column_int(q, 3);
+	inc->resolution = col_str(q, 4);
+	inc->owner = col_str(q, 5);
+	inc->priority = sqlite3_column_int(q, 6);
+	inc->impact = col_str(q, 7);
+	inc->tlp = col_str(q, 8);
+	inc->pap = col_str(q, 9);
+	inc->classification_type = col_str(q, 10);
+	inc->taxonomy = col_str(q, 11);
+	inc->organisation = col_str(q, 12);
+	inc->title = col_str(q, 13);
+	inc->first_seen = sqlite3_column_int64(q, 14);
+	inc->last_seen = sqlite3_column_int64(q, 15);
+	inc->event_count = sqlite3_column_int64(q, 16);
+	inc->created = sqlite3_column_int64(q, 17);
+	inc->updated = sqlite3_column_int64(q, 18);
+	inc->deadline = sqlite3_column_int64(q, 19);
+	inc->merged_into = sqlite3_column_int64(q, 20);
+}
+
+static int sq_incident_get(struct store *st, int64_t id, struct store_incident *out,
+			   struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_INC_GET, err);
+	int rc, oom = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		incident_row(q, out);
+		out->rule = dup_col(q, 1, &oom);
+		out->key = dup_col(q, 2, &oom);
+		out->resolution = dup_col(q, 4, &oom);
+		out->owner = dup_col(q, 5, &oom);
+		out->impact = dup_col(q, 7, &oom);
+		out->tlp = dup_col(q, 8, &oom);
+		out->pap = dup_col(q, 9, &oom);
+		out->classification_type = dup_col(q, 10, &oom);
+		out->taxonomy = dup_col(q, 11, &oom);
+		out->organisation = dup_col(q, 12, &oom);
+		out->title = dup_col(q, 13, &oom);
+	}
+	done(q);
+	if (rc == SQLITE_DONE)
+		return verr_set(err, V_ERR_NOTFOUND, "", _("no incident %lld"), (long long)id);
+	if (rc != SQLITE_ROW)
+		return fail(s, rc, err);
+	if (oom) {
+		store_incident_free(out);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	return V_OK;
+}
+
+static int sq_incident_update(struct store *st, const struct store_incident *inc,
+			      struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_INC_UPDATE, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, inc->id);
+	sqlite3_bind_int(q, 2, (int)inc->state);
+	bind_str(q, 3, inc->resolution);
+	bind_str(q, 4, inc->owner);
+	sqlite3_bind_int(q, 5, inc->priority);
+	bind_str(q, 6, inc->impact);
+	bind_str(q, 7, inc->tlp);
+	bind_str(q, 8, inc->pap);
+	bind_str(q, 9, inc->organisation);
+	bind_str(q, 10, inc->title);
+	sqlite3_bind_int64(q, 11, inc->deadline);
+	sqlite3_bind_int64(q, 12, inc->merged_into);
+	sqlite3_bind_int64(q, 13, inc->updated ? inc->updated : now());
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return verr_set(err, V_ERR_NOTFOUND, "", _("no incident %lld"),
+				(long long)inc->id);
+	return V_OK;
+}
+
+static sqlite3_stmt *incidents_stmt(struct sq *s, unsigned mask, struct verr *err)
+{
+	struct buf q;
+	int rc;
+
+	if (s->incq[mask])
+		return s->incq[mask];
+	buf_init(&q, 1 << 16);
+	rc = buf_puts(&q, "SELECT " INC_COLS " FROM incidents WHERE 1");
+	if (mask & (1u << IF_OPEN))
+		rc |= buf_puts(&q, " AND state < 4");
+	if (mask & (1u << IF_STATE))
+		rc |= buf_puts(&q, " AND state = :state");
+	if (mask & (1u << IF_OWNER))
+		rc |= buf_puts(&q, " AND owner = :owner");
+	if (mask & (1u << IF_CLASS))
+		rc |= buf_puts(&q, " AND (classification_type = :class OR taxonomy = :class)");
+	if (mask & (1u << IF_ORG))
+		rc |= buf_puts(&q, " AND organisation = :org");
+	if (mask & (1u << IF_PRIO))
+		rc |= buf_puts(&q, " AND priority = :prio");
+	if (mask & (1u << IF_DUE))
+		rc |= buf_puts(&q, " AND deadline > 0 AND state < 4 AND deadline < :due");
+	rc |= buf_puts(&q, " ORDER BY id DESC LIMIT :limit OFFSET :offset");
+	if (rc != V_OK) {
+		buf_fini(&q);
+		verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		return NULL;
+	}
+	prepare(s, q.data, &s->incq[mask], err);
+	buf_fini(&q);
+	return s->incq[mask];
+}
+
+static int sq_incidents_query(struct store *st, const struct store_incident_filter *f,
+			      store_incident_cb cb, void *arg, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	unsigned mask = 0;
+	sqlite3_stmt *q;
+	int rc = V_OK, step;
+
+	if (f->open_only)
+		mask |= 1u << IF_OPEN;
+	if (f->state >= 0)
+		mask |= 1u << IF_STATE;
+	if (f->owner)
+		mask |= 1u << IF_OWNER;
+	if (f->classification)
+		mask |= 1u << IF_CLASS;
+	if (f->organisation)
+		mask |= 1u << IF_ORG;
+	if (f->priority)
+		mask |= 1u << IF_PRIO;
+	if (f->due_before)
+		mask |= 1u << IF_DUE;
+	if (!(q = incidents_stmt(s, mask, err)))
+		return V_ERR_IO;
+	bind_named_int(q, ":state", f->state);
+	if (f->owner)
+		bind_named(q, ":owner", f->owner, -1, 0);
+	if (f->classification)
+		bind_named(q, ":class", f->classification, -1, 0);
+	if (f->organisation)
+		bind_named(q, ":org", f->organisation, -1, 0);
+	bind_named_int(q, ":prio", f->priority);
+	bind_named_int(q, ":due", f->due_before);
+	bind_named_int(q, ":limit", page_limit(f->limit));
+	bind_named_int(q, ":offset", f->offset > 0 ? f->offset : 0);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_incident inc;
+		incident_row(q, &inc);
+		if ((rc = cb(arg, &inc)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+/* ---- notes, attachments, links --------------------------------------------------------------- */
+
+static int sq_note_add(struct store *st, int64_t incident, const char *author, const char *text,
+		       int64_t *id, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_NOTE_ADD, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, incident);
+	bind_str(q, 2, author);
+	sqlite3_bind_int64(q, 3, now());
+	bind_str(q, 4, text ? text : "");
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return V_OK;
+}
+
+static int sq_notes_list(struct store *st, int64_t incident, store_note_cb cb, void *arg,
+			 struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_NOTES, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, incident);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		if ((rc = cb(arg, sqlite3_column_int64(q, 0), col_str(q, 1),
+			     sqlite3_column_int64(q, 2), col_str(q, 3))) != 0)
+			break;
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int sq_attachment_add(struct store *st, int64_t incident, const char *name,
+			     const void *data, size_t len, char sha256_hex[65], struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *c = get(s, S_CONTENT_ADD, err), *a = get(s, S_ATT_ADD, err);
+	unsigned char md[crypto_hash_sha256_BYTES];
+	int own, rc;
+
+	if (!c || !a)
+		return V_ERR_IO;
+	if (len > (size_t)INT32_MAX)
+		return verr_set(err, V_ERR_LIMIT, "", _("attachment too large (%zu bytes)"), len);
+	if (sodium_init() < 0)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	crypto_hash_sha256(md, data, len);
+	sodium_bin2hex(sha256_hex, 65, md, sizeof(md));
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(c, 1, sha256_hex, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(c, 2, (int64_t)len);
+	sqlite3_bind_blob(c, 3, len ? data : "", (int)len, SQLITE_STATIC);
+	if ((rc = run(s, c, err)) != V_OK)
+		goto out;
+	sqlite3_bind_int64(a, 1, incident);
+	bind_str(a, 2, name ? name : "");
+	sqlite3_bind_text(a, 3, sha256_hex, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(a, 4, now());
+	rc = run(s, a, err);
+out:
+	return tx_leave(s, own, rc, err);
+}
+
+static int sq_attachments_list(struct store *st, int64_t incident, store_attachment_cb cb,
+			       void *arg, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_ATT_LIST, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, incident);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		if ((rc = cb(arg, col_str(q, 0), col_str(q, 1), sqlite3_column_int64(q, 2),
+			     sqlite3_column_int64(q, 3))) != 0)
+			break;
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int sq_attachment_get(struct store *st, const char *sha256_hex, void **data, size_t *len,
+			     struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_CONTENT_GET, err);
+	int rc = V_OK, step;
+
+	*data = NULL;
+	*len = 0;
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, sha256_hex);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(q, 0);
+		const void *p = sqlite3_column_blob(q, 0);
+		*data = malloc(n > 0 ? (size_t)n : 1);
+		if (!*data)
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		else if (n > 0)
+			memcpy(*data, p, (size_t)n);
+		*len = (size_t)n;
+	} else if (step == SQLITE_DONE) {
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no attachment with SHA-256 %s"),
+			      sha256_hex);
+	} else {
+		rc = fail(s, step, err);
+	}
+	done(q);
+	return rc;
+}
+
+static int sq_link_add(struct store *st, int64_t a, int64_t b, const char *kind, const char *why,
+		       struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_LINK_ADD, err);
+
+	if (!q)
+		return V_ERR_IO;
+	if (a == b)
+		return verr_set(err, V_ERR_INVALID, "", "%s",
+				_("an incident cannot be linked to itself"));
+	sqlite3_bind_int64(q, 1, a);
+	sqlite3_bind_int64(q, 2, b);
+	bind_str(q, 3, kind ? kind : "linked");
+	bind_str(q, 4, why);
+	sqlite3_bind_int64(q, 5, now());
+	return run(s, q, err);
+}
+
+static int sq_links_list(struct store *st, int64_t incident, store_link_cb cb, void *arg,
+			 struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_LINKS, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, incident);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		if ((rc = cb(arg, sqlite3_column_int64(q, 0), col_str(q, 1), col_str(q, 2))) != 0)
+			break;
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+/* ---- indicators ------------------------------------------------------------------------------ */
+
+static int sq_indicator_get(struct store *st, const char *kind, const char *value, int64_t *id,
+			    int *common, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *f = get(s, S_IND_FIND, err), *a = get(s, S_IND_ADD, err);
+	int step, rc;
+
+	if (!f || !a)
+		return V_ERR_IO;
+	bind_str(f, 1, kind);
+	bind_str(f, 2, value);
+	step = sqlite3_step(f);
+	if (step == SQLITE_ROW) {
+		*id = sqlite3_column_int64(f, 0);
+		if (common)
+			*common = sqlite3_column_int(f, 1);
+	}
+	done(f);
+	if (step == SQLITE_ROW)
+		return V_OK;
+	if (step != SQLITE_DONE)
+		return fail(s, step, err);
+	bind_str(a, 1, kind);
+	bind_str(a, 2, value);
+	if ((rc = run(s, a, err)) != V_OK)
+		return rc;
+	*id = sqlite3_last_insert_rowid(s->db);
+	if (common)
+		*common = 0;
+	return V_OK;
+}
+
+static int sq_indicator_set_common(struct store *st, int64_t id, const char *why,
+				   struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_IND_COMMON, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, id);
+	bind_str(q, 2, why);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return verr_set(err, V_ERR_NOTFOUND, "", _("no indicator %lld"), (long long)id);
+	return V_OK;
+}
+
+static int sq_posting_add(struct store *st, int64_t indicator, int64_t incident, int *is_new,
+			  struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_POST_ADD, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, indicator);
+	sqlite3_bind_int64(q, 2, incident);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (is_new)
+		*is_new = sqlite3_changes(s->db) > 0;
+	return V_OK;
+}
+
+static int sq_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
+			  struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_POSTINGS, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, indicator);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		if ((rc = cb(arg, sqlite3_column_int64(q, 0))) != 0)
+			break;
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int sq_indicators_list(struct store *st, int64_t incident, store_indicator_cb cb,
+			      void *arg, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, incident > 0 ? S_IND_OF_INC : S_IND_COMMONS, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	if (incident > 0)
+		sqlite3_bind_int64(q, 1, incident);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_indicator ind = {
+			.id = sqlite3_column_int64(q, 0),
+			.kind = col_str(q, 1),
+			.value = col_str(q, 2),
+			.common = sqlite3_column_int(q, 3),
+			.why = col_str(q, 4),
+		};
+		if ((rc = cb(arg, &ind)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+/* ---- the audit trail ------------------------------------------------------------------------- */
+
+/* The chain's head: the last entry's id and hash (0 and the genesis hash when empty). */
+static int audit_head(struct sq *s, int64_t *last, char hash[65], int *present, struct verr *err)
+{
+	sqlite3_stmt *q = get(s, S_AUDIT_HEAD, err);
+	int step;
+
+	*last = 0;
+	*present = 0;
+	memcpy(hash, STORE_AUDIT_GENESIS, 65);
+	if (!q)
+		return V_ERR_IO;
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		const char *h = col_str(q, 1);
+		*last = sqlite3_column_int64(q, 0);
+		*present = 1;
+		snprintf(hash, 65, "%s", h ? h : "");
+	}
+	done(q);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return fail(s, step, err);
+	return V_OK;
+}
+
+static int sq_audit_append(struct store *st, const char *actor, const char *object,
+			   const char *action, const char *before, const char *after,
+			   struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *ins = get(s, S_AUDIT_ADD, err), *head = get(s, S_AUDIT_HEAD_SET, err);
+	char prev[65], hash[65];
+	int64_t last, t = now();
+	int own, present, rc;
+
+	if (!ins || !head)
+		return V_ERR_IO;
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	if ((rc = audit_head(s, &last, prev, &present, err)) != V_OK)
+		goto out;
+	if (store_audit_hash(prev, last + 1, t, actor, object, action, before, after, hash) !=
+	    V_OK) {
+		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		goto out;
+	}
+	sqlite3_bind_int64(ins, 1, last + 1);
+	sqlite3_bind_int64(ins, 2, t);
+	bind_str(ins, 3, actor);
+	bind_str(ins, 4, object);
+	bind_str(ins, 5, action);
+	bind_str(ins, 6, before);
+	bind_str(ins, 7, after);
+	sqlite3_bind_text(ins, 8, prev, 64, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 9, hash, 64, SQLITE_STATIC);
+	if ((rc = run(s, ins, err)) != V_OK)
+		goto out;
+	sqlite3_bind_int64(head, 1, last + 1);
+	sqlite3_bind_text(head, 2, hash, 64, SQLITE_STATIC);
+	rc = run(s, head, err);
+out:
+	return tx_leave(s, own, rc, err);
+}
+
+static void audit_row(sqlite3_stmt *q, struct store_audit *a)
+{
+	a->id = sqlite3_column_int64(q, 0);
+	a->time = sqlite3_column_int64(q, 1);
+	a->actor = col_str(q, 2);
+	a->object = col_str(q, 3);
+	a->action = col_str(q, 4);
+	a->before = col_str(q, 5);
+	a->after = col_str(q, 6);
+	a->prev_hash = col_str(q, 7);
+	a->hash = col_str(q, 8);
+}
+
+static int sq_audit_list(struct store *st, const char *object, store_audit_cb cb, void *arg,
+			 struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, object ? S_AUDIT_OBJ : S_AUDIT_ALL, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	if (object)
+		bind_str(q, 1, object);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_audit a;
+		audit_row(q, &a);
+		if ((rc = cb(arg, &a)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int sq_audit_verify(struct store *st, int64_t *checked, int64_t *bad_id, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	char prev[65], head_hash[65], h[65];
+	int64_t expect = 1, head_last;
+	int rc = V_OK, step, present;
+
+	*checked = 0;
+	*bad_id = 0;
+	if ((rc = audit_head(s, &head_last, head_hash, &present, err)) != V_OK)
+		return rc;
+	if (!(q = get(s, S_AUDIT_ALL, err)))
+		return V_ERR_IO;
+	memcpy(prev, STORE_AUDIT_GENESIS, 65);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_audit a;
+		audit_row(q, &a);
+		if (a.id != expect) {
+			*bad_id = expect;
+			rc = verr_set(err, V_ERR_INVALID, "",
+				      _("audit trail: entry %lld is missing (deleted)"),
+				      (long long)expect);
+			break;
+		}
+		if (!a.prev_hash || strcmp(a.prev_hash, prev)) {
+			*bad_id = a.id;
+			rc = verr_set(err, V_ERR_INVALID, "",
+				      _("audit trail: entry %lld does not follow the one before "
+					"it"), (long long)a.id);
+			break;
+		}
+		if (store_audit_hash(prev, a.id, a.time, a.actor, a.object, a.action, a.before,
+				     a.after, h) != V_OK) {
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+			break;
+		}
+		if (!a.hash || strcmp(a.hash, h)) {
+			*bad_id = a.id;
+			rc = verr_set(err, V_ERR_INVALID, "",
+				      _("audit trail: entry %lld was altered after it was written"),
+				      (long long)a.id);
+			break;
+		}
+		memcpy(prev, h, 65);
+		expect++;
+		(*checked)++;
+	}
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	if (rc != V_OK)
+		return rc;
+	/* the head remembers the last entry: removing entries at the end is seen too */
+	if (head_last != expect - 1 || (present && strcmp(head_hash, prev))) {
+		*bad_id = head_last >= expect ? expect : head_last > 0 ? head_last : 1;
+		if (head_last >= expect)
+			return verr_set(err, V_ERR_INVALID, "",
+					_("audit trail: entries from %lld on are missing "
+					  "(deleted)"), (long long)*bad_id);
+		return verr_set(err, V_ERR_INVALID, "",
+				_("audit trail: the chain's head does not match entry %lld"),
+				(long long)*bad_id);
+	}
+	return V_OK;
+}
+
+static const struct store_ops sqlite_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.schema_version = sq_schema_version,
+	.info = sq_info,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.batch_start = sq_batch_start,
+	.batch_finish = sq_batch_finish,
+	.batch_set_input = sq_batch_set_input,
+	.batch_progress = sq_batch_progress,
+	.batch_find_input = sq_batch_find_input,
+	.event_put = sq_event_put,
+	.event_insert = sq_event_insert,
+	.events_query = sq_events_query,
+	.events_prune = sq_events_prune,
+	.fingerprints_since = sq_fingerprints_since,
+	.incident_find_open = sq_incident_find_open,
+	.incident_create = sq_incident_create,
+	.incident_add_event = sq_incident_add_event,
+	.incident_get = sq_incident_get,
+	.incident_update = sq_incident_update,
+	.incidents_query = sq_incidents_query,
+	.note_add = sq_note_add,
+	.notes_list = sq_notes_list,
+	.attachment_add = sq_attachment_add,
+	.attachments_list = sq_attachments_list,
+	.attachment_get = sq_attachment_get,
+	.link_add = sq_link_add,
+	.links_list = sq_links_list,
+	.indicator_get = sq_indicator_get,
+	.indicator_set_common = sq_indicator_set_common,
+	.posting_add = sq_posting_add,
+	.postings_of = sq_postings_of,
+	.indicators_list = sq_indicators_list,
+	.audit_append = sq_audit_append,
+	.audit_list = sq_audit_list,
+	.audit_verify = sq_audit_verify,
+};
+
+/* ---- opening --------------------------------------------------------------------------------- */
+
+static int busy_ms_setting(void)
+{
+	const char *v = conf_get("store.busy_timeout");
+	long long ms;
+
+	if (!v)
+		return DEFAULT_BUSY_MS;
+	ms = conf_get_int("store.busy_timeout");
+	return ms < 0 ? 0 : ms > 86400000 ? 86400000 : (int)ms;
+}
+
+/* Open the file with the connection settings every use shares (not the schema). */
+static int connect_db(const char *path, int busy_ms, sqlite3 **out, struct verr *err)
+{
+	static const char *const pragmas =
+		"PRAGMA foreign_keys = ON;"
+		"PRAGMA synchronous = FULL;"
+		"PRAGMA temp_store = MEMORY;"
+		"PRAGMA cache_size = -65536;";
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, busy_ms);
+	/* WAL: readers never wait for the writer.  The first statement also reads the header,
+	 * so a damaged file or one that is not a database shows here. */
+	rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_OK)
+		goto fail;
+	if ((rc = sqlite3_exec(db, pragmas, NULL, NULL, NULL)) != SQLITE_OK)
+		goto fail;
+	*out = db;
+	return V_OK;
+fail:
+	rc = fail_db(path, db, busy_ms, rc, err);
+	sqlite3_close(db);
+	return rc;
+}
+
+int store_sqlite_migrate_to(const char *path, int version, struct verr *err)
+{
+	sqlite3 *db = NULL;
+	int rc, from = 0, busy = busy_ms_setting();
+
+	if ((rc = connect_db(path, busy, &db, err)) != V_OK)
+		return rc;
+	rc = store_migrate_apply(db, path, busy, version, &from, err);
+	sqlite3_close(db);
+	return rc;
+}
+
+int store_sqlite_open(const char *path, struct store **out, struct verr *err)
+{
+	struct sq *s;
+	int rc;
+
+	*out = NULL;
+	if (!(s = calloc(1, sizeof(*s))) || !(s->base.path = strdup(path))) {
+		free(s);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	s->base.ops = &sqlite_ops;
+	s->busy_ms = busy_ms_setting();
+	buf_init(&s->json, 0);
+	buf_init(&s->scratch, 4096);
+	if ((rc = connect_db(path, s->busy_ms, &s->db, err)) != V_OK ||
+	    (rc = store_migrate_apply(s->db, path, s->busy_ms, STORE_SCHEMA_VERSION,
+				      &s->base.opened_at, err)) != V_OK) {
+		sq_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return V_OK;
+}
+
+/* for migrate.c, which shares the wording of errors */
+int store_sqlite_fail(const char *path, sqlite3 *db, int busy_ms, int rc, struct verr *err)
+{
+	return fail_db(path, db, busy_ms, rc, err);
+}
+
+sqlite3 *store_sqlite_db(struct store *st)
+{
+	return st && st->ops == &sqlite_ops ? ((struct sq *)st)->db : NULL;
+}

@@ -1,0 +1,33 @@
+/*
+ * store_sqlite.h — what the SQLite backend's files share: the schema's migration steps
+ * (migrate.c) and the wording of errors (store_sqlite.c).  Private to src/store/ and the
+ * store's tests; callers use store.h.
+ */
+#ifndef VIGIA_STORE_STORE_SQLITE_H
+#define VIGIA_STORE_STORE_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "base/err.h"
+
+/* The schema version of an open database: 0 for an empty one.  V_ERR_INVALID (err says
+ * why) for a database that has tables but is not a vigia store. */
+int store_migrate_version(sqlite3 *db, const char *path, int *version, struct verr *err);
+
+/*
+ * Bring the database to schema version `target`, applying the missing steps in order inside
+ * one transaction (all or nothing).  OUT: *from = the version found.  Refuses a database at a
+ * version newer than this vigia knows (V_ERR_INVALID) and one already past target.
+ */
+int store_migrate_apply(sqlite3 *db, const char *path, int busy_ms, int target, int *from,
+			struct verr *err);
+
+/* The SQLite result rc as a vres code and a reason naming the database (store_sqlite.c). */
+int store_sqlite_fail(const char *path, sqlite3 *db, int busy_ms, int rc, struct verr *err);
+
+struct store;
+/* For tests that need the connection itself (PRAGMA max_page_count to fill the disk).
+ * Borrowed; NULL when st is not an SQLite store. */
+sqlite3 *store_sqlite_db(struct store *st);
+
+#endif

@@ -1,0 +1,915 @@
+/*
+ * test_store.c — the store's own test suite, written against store.h only so that it runs
+ * against any backend: $VIGIA_TEST_STORE names an empty store to use (default: a new SQLite
+ * file in a temporary folder).  Every store function is exercised for its behaviour: dedup repeat
+ * counting, each event filter, incidents, notes, attachments, links, indicators, postings,
+ * the audit chain (and that tampering is detected), retention, and the rollback of a batch.
+ *
+ * The one helper that reaches under the interface — tamper(), which edits the audit table
+ * with raw SQL as an attacker would — uses the sqlite3 API on the same file and is skipped
+ * for other backends.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "base/conf.h"
+#include "store/store.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/vigia-test-store-XXXXXX";
+static int64_t ev1, ev2; /* two events of test_events, for the incidents */
+static char path[4096];
+static int is_sqlite;
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+static struct event *mk(const char *const *kv)
+{
+	struct event *ev = event_new();
+	struct verr e = { 0 };
+
+	for (; kv[0]; kv += 2)
+		if (event_set_str(ev, kv[0], kv[1], 0, &e) != V_OK)
+			printf("# cannot set %s=%s: %s\n", kv[0], kv[1], e.reason);
+	return ev;
+}
+
+static int64_t put(struct store *st, int64_t batch, const char *const *kv, uint64_t fp,
+		   int64_t window_start, int *dup)
+{
+	struct event *ev = mk(kv);
+	struct verr e = { 0 };
+	int64_t id = 0;
+	int d = 0, rc;
+
+	rc = store_event_put(st, batch, ev, fp, window_start, &id, &d, &e);
+	if (rc != V_OK)
+		printf("# store_event_put: %s\n", e.reason);
+	if (dup)
+		*dup = d;
+	event_free(ev);
+	return rc == V_OK ? id : -1;
+}
+
+struct ids {
+	int n;
+	int64_t id[64];
+	int64_t repeats[64], first[64], last[64];
+	char json[64][512];
+};
+
+static int collect_event(void *arg, const struct store_event_row *r)
+{
+	struct ids *x = arg;
+
+	if (x->n < 64) {
+		x->id[x->n] = r->id;
+		x->repeats[x->n] = r->repeats;
+		x->first[x->n] = r->first_seen;
+		x->last[x->n] = r->last_seen;
+		snprintf(x->json[x->n], sizeof(x->json[0]), "%s", r->json);
+	}
+	x->n++;
+	return 0;
+}
+
+/* The ids an event query returns, as "3,2,1" (newest first); "ERR" on failure. */
+static const char *query(struct store *st, const struct store_event_filter *f)
+{
+	static char out[512];
+	struct ids x = { 0 };
+	struct verr e = { 0 };
+	size_t len = 0;
+
+	if (store_events_query(st, f, collect_event, &x, &e) != V_OK) {
+		printf("# query: %s\n", e.reason);
+		return "ERR";
+	}
+	out[0] = 0;
+	for (int i = 0; i < x.n && i < 64; i++)
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%lld", i ? "," : "",
+					(long long)x.id[i]);
+	return out;
+}
+
+/* "x,y,z" of the ids given (int64_t, ended by -1), to compare with query(). */
+#define END ((int64_t)-1)
+static const char *L(int64_t first, ...)
+{
+	static char out[4][512];
+	static int turn;
+	char *o = out[turn++ % 4];
+	size_t len = 0;
+	va_list ap;
+
+	o[0] = 0;
+	va_start(ap, first);
+	for (int64_t v = first; v != -1; v = va_arg(ap, int64_t))
+		len += (size_t)snprintf(o + len, 512 - len, "%s%lld", len ? "," : "", (long long)v);
+	va_end(ap);
+	return o;
+}
+
+static int64_t count_events(struct store *st)
+{
+	struct store_info in;
+	struct verr e = { 0 };
+
+	if (store_info(st, &in, &e) != V_OK)
+		return -1;
+	return in.events;
+}
+
+static int collect_incident(void *arg, const struct store_incident *inc)
+{
+	struct ids *x = arg;
+	if (x->n < 64)
+		x->id[x->n] = inc->id;
+	x->n++;
+	return 0;
+}
+
+static const char *incidents(struct store *st, const struct store_incident_filter *f)
+{
+	static char out[512];
+	struct ids x = { 0 };
+	struct verr e = { 0 };
+	size_t len = 0;
+
+	if (store_incidents_query(st, f, collect_incident, &x, &e) != V_OK) {
+		printf("# incidents: %s\n", e.reason);
+		return "ERR";
+	}
+	out[0] = 0;
+	for (int i = 0; i < x.n && i < 64; i++)
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%lld", i ? "," : "",
+					(long long)x.id[i]);
+	return out;
+}
+
+/* Run SQL on the store's file through a second connection, as someone with write access to
+ * the file would.  Only for SQLite stores. */
+static int tamper(const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+	int rc;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		printf("# tamper: %s\n", msg ? msg : "?");
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static int64_t sql_count(const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int64_t n = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+/* ---- the tests ------------------------------------------------------------------------------ */
+
+static void test_paths(void)
+{
+	struct store *st = NULL;
+	struct verr e = { 0 };
+
+	unsetenv("VIGIA_DB");
+	conf_set("store.path", "from-config.db", NULL);
+	is_str(store_default_path(NULL), "from-config.db", "default path: the setting store.path");
+	setenv("VIGIA_DB", "from-env.db", 1);
+	is_str(store_default_path(NULL), "from-env.db", "VIGIA_DB wins over the setting");
+	is_str(store_default_path("flag.db"), "flag.db", "--db wins over VIGIA_DB");
+	unsetenv("VIGIA_DB");
+	is_int(store_open("postgresql://u:secret@db.example/vigia", &st, &e), V_ERR_USAGE,
+	       "a PostgreSQL address is refused for now");
+	ok(strstr(e.reason, "PostgreSQL") && !strstr(e.reason, "secret"),
+	   "... with a clear reason that does not show the password: %s", e.reason);
+	ok(st == NULL, "... and no store");
+	is_int(store_open("postgres://x/y", &st, &e), V_ERR_USAGE, "postgres:// too");
+}
+
+static const char *const ev_a[] = { "source.ip", "192.0.2.10", "classification.type", "scanner",
+				     "feed.name", "Feed A", "time.source",
+				     "2026-01-10T10:00:00+00:00", "time.observation",
+				     "2026-01-10T11:00:00+00:00", "source.fqdn", "www.example.com",
+				     "source.url", "http://www.example.com/login/x", NULL };
+static const char *const ev_b[] = { "source.ip", "198.51.100.7", "destination.ip", "192.0.2.10",
+				     "classification.type", "phishing", "feed.name", "Feed B",
+				     "time.source", "2026-01-12T10:00:00+00:00", "time.observation",
+				     "2026-01-12T11:00:00+00:00", "destination.fqdn",
+				     "mail.example.com", "source.url", "http://other.example/p",
+				     NULL };
+static const char *const ev_c[] = { "source.ip", "2001:db8::1", "classification.type",
+				     "infected-system", "feed.name", "Feed A", "time.source",
+				     "2026-01-14T10:00:00+00:00", "time.observation",
+				     "2026-01-14T11:00:00+00:00", "source.fqdn", "sample.com",
+				     "malware.name", "mirai", NULL };
+
+static void test_events(struct store *st)
+{
+	struct store_event_filter f;
+	struct store_batch b = { 0 };
+	struct verr e = { 0 };
+	struct ids x = { 0 };
+	int64_t batch1 = 0, batch2 = 0, a, a2, bb, c, d, late, ins = 0;
+
+	struct event *ev;
+	int dup = -1;
+
+	is_int(store_batch_start(st, "Feed A", "a.csv", &batch1, &e), V_OK, "batch started");
+	ok(batch1 > 0, "batch has an id");
+	a = put(st, batch1, ev_a, 0x1111, 0, &dup);
+	ok(a > 0 && dup == 0, "first event stored");
+	/* the same fingerprint within the window: a repeat of a */
+	a2 = put(st, batch1, ev_a, 0x1111, 1768000000, &dup);
+	ok(a2 == a && dup == 1, "same fingerprint in the window counts as a repeat of it");
+	b.id = batch1;
+	b.records = 3;
+	b.events = 1;
+	b.duplicates = 1;
+	is_int(store_batch_finish(st, &b, &e), V_OK, "batch finished");
+	b.id = 999999;
+	is_int(store_batch_finish(st, &b, &e), V_ERR_NOTFOUND, "finishing an unknown batch fails");
+
+	{
+		/* an input named by its hash: an interrupted ingest finds where it was */
+		const char *sha = "9f86d081884c7d659a2feaa0c55ad015"
+				  "a3bf4f1b2b0b822cd15d6c15b0f00a08";
+		struct store_batch found;
+		is_int(store_batch_find_input(st, "Feed A", sha, &found, &e), V_ERR_NOTFOUND,
+		       "no batch over an input not seen");
+		is_int(store_batch_set_input(st, batch1, sha, &e), V_OK,
+		       "input recorded on the batch");
+		b.id = batch1;
+		b.records = 7;
+		b.events = 5;
+		b.duplicates = 2;
+		b.rejected = 1;
+		is_int(store_batch_progress(st, &b, &e), V_OK, "progress recorded");
+		is_int(store_batch_find_input(st, "Feed A", sha, &found, &e), V_OK,
+		       "the batch over that input is found");
+		ok(found.id == batch1 && found.records == 7 && found.events == 5 &&
+		   found.duplicates == 2 && found.rejected == 1 && found.finished > 0 &&
+		   found.started > 0, "... with its counters and times");
+		is_int(store_batch_find_input(st, "Feed B", sha, &found, &e), V_ERR_NOTFOUND,
+		       "... for its feed only");
+		b.id = 999999;
+		is_int(store_batch_progress(st, &b, &e), V_ERR_NOTFOUND,
+		       "progress of a missing batch");
+		is_int(store_batch_set_input(st, 999999, sha, &e), V_ERR_NOTFOUND,
+		       "input of a missing batch");
+	}
+	is_int(store_batch_start(st, "Feed B", "b.csv", &batch2, &e), V_OK, "second batch");
+	bb = put(st, batch2, ev_b, 0x2222, 0, &dup);
+	c = put(st, batch2, ev_c, 0, 0, &dup);
+	d = put(st, batch2, ev_c, 0, 0, &dup);
+	ok(bb > a && c > bb && d > c, "ids grow");
+	ok(dup == 0, "fingerprint 0 is never deduplicated");
+	/* after the window: a new event with the same fingerprint */
+	late = put(st, batch2, ev_a, 0x1111, 1768100000, &dup);
+	ok(late > d && dup == 0, "same fingerprint outside the window is a new event");
+	ev1 = a;
+	ev2 = late;
+	memset(&f, 0, sizeof(f));
+	is_str(query(st, &f), L(late, d, c, bb, a, END), "listing: every event, newest first");
+	ev = mk(ev_b);
+	is_int(store_event_insert(st, batch2, ev, 0x3333, &ins, &e), V_OK,
+	       "store_event_insert stores without a lookup");
+	event_free(ev);
+	f.batch = batch2;
+	f.feed = "Feed B";
+	is_str(query(st, &f), L(ins, bb, END), "... and the insert is found with its batch");
+	memset(&f, 0, sizeof(f));
+	f.ip = "192.0.2.10";
+	store_events_query(st, &f, collect_event, &x, &e);
+	is_int(x.n, 4, "--ip matches source.ip or destination.ip");
+	is_int(x.repeats[x.n - 1], 1, "the repeated event has repeats = 1");
+	is_int(x.first[x.n - 1], 1768042800, "first_seen is time.observation");
+	ok(strstr(x.json[x.n - 1], "\"source.ip\":\"192.0.2.10\"") != NULL,
+	   "the stored JSON is the event's");
+	is_str(query(st, &f), L(ins, late, bb, a, END), "--ip: events in both directions");
+	memset(&f, 0, sizeof(f));
+	f.ip = "2001:db8:0:0::1";
+	is_str(query(st, &f), L(d, c, END), "--ip: IPv6 in any spelling");
+	f.ip = "not-an-ip";
+	is_int(store_events_query(st, &f, collect_event, &x, &e), V_ERR_INVALID,
+	       "a bad --ip is refused");
+	memset(&f, 0, sizeof(f));
+	f.network = "192.0.2.0/24";
+	is_str(query(st, &f), L(ins, late, bb, a, END), "--network: v4, source or destination");
+	f.network = "198.51.100.0/29";
+	is_str(query(st, &f), L(ins, bb, END), "--network: a small v4 prefix");
+	f.network = "2001:db8::/32";
+	is_str(query(st, &f), L(d, c, END), "--network: v6 CIDR");
+	f.network = "0.0.0.0/0";
+	is_str(query(st, &f), L(ins, late, bb, a, END), "--network: /0 is every v4 address, no v6");
+	f.network = "10.0.0.0/33";
+	is_int(store_events_query(st, &f, collect_event, &x, &e), V_ERR_INVALID,
+	       "a bad --network is refused");
+	memset(&f, 0, sizeof(f));
+	f.classification = "phishing";
+	is_str(query(st, &f), L(ins, bb, END), "--classification: type");
+	f.classification = "information-gathering";
+	is_str(query(st, &f), L(late, a, END), "--classification: taxonomy (from the type)");
+	memset(&f, 0, sizeof(f));
+	f.feed = "Feed A";
+	is_str(query(st, &f), L(late, d, c, a, END), "--feed");
+	memset(&f, 0, sizeof(f));
+	f.fqdn = "example.com";
+	is_str(query(st, &f), L(ins, late, bb, a, END), "--fqdn: the name and names under it");
+	f.fqdn = "WWW.Example.com.";
+	is_str(query(st, &f), L(late, a, END), "--fqdn: case and a trailing dot do not matter");
+	f.fqdn = "ample.com";
+	is_str(query(st, &f), "", "--fqdn: not a partial label");
+	f.fqdn = "sample.com";
+	is_str(query(st, &f), L(d, c, END), "--fqdn: exact");
+	memset(&f, 0, sizeof(f));
+	f.url = "http://www.example.com/login";
+	is_str(query(st, &f), L(late, a, END), "--url: prefix");
+	f.url = "http://";
+	is_str(query(st, &f), L(ins, late, bb, a, END), "--url: a short prefix");
+	f.url = "https://";
+	is_str(query(st, &f), "", "--url: no match");
+	memset(&f, 0, sizeof(f));
+	f.since = 1768212000; /* 2026-01-12T10:00:00 */
+	is_str(query(st, &f), L(ins, d, c, bb, END), "--since: time.source at or after");
+	f.until = 1768212000;
+	f.since = 0;
+	is_str(query(st, &f), L(late, a, END), "--until: time.source before");
+	f.since = 1768212000;
+	f.until = 1768384800; /* 2026-01-14T10:00:00 */
+	is_str(query(st, &f), L(ins, bb, END), "--since and --until together");
+	memset(&f, 0, sizeof(f));
+	f.batch = batch1;
+	is_str(query(st, &f), L(a, END), "--batch");
+	memset(&f, 0, sizeof(f));
+	f.limit = 2;
+	is_str(query(st, &f), L(ins, late, END), "--limit");
+	f.offset = 2;
+	is_str(query(st, &f), L(d, c, END), "--offset");
+	f.limit = -1;
+	f.offset = 0;
+	is_str(query(st, &f), L(ins, late, d, c, bb, a, END), "a negative limit lists everything");
+	memset(&f, 0, sizeof(f));
+	f.feed = "Feed A";
+	f.classification = "scanner";
+	f.ip = "192.0.2.10";
+	is_str(query(st, &f), L(late, a, END), "filters combine");
+	is_int(count_events(st), 6, "store_info counts events");
+}
+
+struct fps {
+	int n, has1111, has2222;
+};
+
+static int fp_cb(void *arg, uint64_t fp, int64_t last)
+{
+	struct fps *x = arg;
+	(void)last;
+	x->n++;
+	x->has1111 += fp == 0x1111;
+	x->has2222 += fp == 0x2222;
+	return 0;
+}
+
+static int stop_cb(void *arg, const struct store_event_row *r)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 42;
+}
+
+static void test_fingerprints(struct store *st)
+{
+	struct fps x = { 0 };
+	struct verr e = { 0 };
+	struct store_event_filter f = { 0 };
+	int n = 0;
+
+	is_int(store_fingerprints_since(st, 1768100000, fp_cb, &x, &e), V_OK,
+	       "fingerprints since a time");
+	is_int(x.n, 2, "... the fingerprinted events last seen since then");
+	ok(x.has1111 == 0 && x.has2222 == 1, "... with their fingerprints");
+	memset(&x, 0, sizeof(x));
+	store_fingerprints_since(st, 1768000000, fp_cb, &x, &e);
+	ok(x.n == 4 && x.has1111 == 2, "an earlier time: more (fingerprint 0 never listed)");
+	is_int(store_events_query(st, &f, stop_cb, &n, &e), 42,
+	       "a callback's non-zero result stops the walk and is returned");
+	is_int(n, 1, "... after one row");
+}
+
+static int64_t mk_incident(struct store *st, const char *rule, const char *key,
+			   enum incident_state state, const char *owner, int prio, int64_t deadline)
+{
+	struct store_incident inc = {
+		.rule = rule, .key = key, .state = state, .owner = owner, .priority = prio,
+		.classification_type = "scanner", .taxonomy = "information-gathering",
+		.organisation = "Org A", .title = "test", .deadline = deadline, .tlp = "amber",
+	};
+	struct verr e = { 0 };
+	int64_t id = 0;
+
+	if (store_incident_create(st, &inc, &id, &e) != V_OK)
+		printf("# incident_create: %s\n", e.reason);
+	return id;
+}
+
+static void test_incidents(struct store *st)
+{
+	struct store_incident inc;
+	struct store_incident_filter f;
+	struct verr e = { 0 };
+	int64_t i1, i2, i3, i4, found = 0;
+
+	i1 = mk_incident(st, "ip-class", "192.0.2.10|scanner", IS_NEW, NULL, 3, 1000);
+	i2 = mk_incident(st, "ip-class", "198.51.100.7|phishing", IS_IN_PROGRESS, "ana", 1, 5000);
+	i3 = mk_incident(st, "url", "http://x/", IS_RESOLVED, "ana", 2, 500);
+	i4 = mk_incident(st, "url", "http://y/", IS_CLOSED, "bo", 4, 0);
+	ok(i1 > 0 && i2 > i1 && i3 > i2 && i4 > i3, "incidents created");
+
+	is_int(store_incident_add_event(st, i1, ev1, 1768042800, &e), V_OK, "event linked");
+	is_int(store_incident_add_event(st, i1, ev2, 1768300000, &e), V_OK, "second event linked");
+	is_int(store_incident_add_event(st, i1, ev2, 1768300000, &e), V_OK,
+	       "linking again is fine");
+	is_int(store_incident_get(st, i1, &inc, &e), V_OK, "incident read");
+	is_int(inc.event_count, 2, "event count: linking twice counts once");
+	is_int(inc.first_seen, 1768042800, "first seen");
+	is_int(inc.last_seen, 1768300000, "last seen");
+	is_str(inc.rule, "ip-class", "rule");
+	is_str(inc.key, "192.0.2.10|scanner", "key");
+	is_str(inc.tlp, "amber", "tlp");
+	ok(inc.owner == NULL, "no owner is NULL");
+	ok(inc.created > 0 && inc.updated == inc.created, "created and updated set");
+	store_incident_free(&inc);
+	is_int(store_incident_add_event(st, 999999, ev1, 1, &e), V_ERR_NOTFOUND,
+	       "linking to a missing incident fails");
+	is_int(store_incident_add_event(st, i1, 999999, 1, &e), V_ERR_NOTFOUND,
+	       "linking a missing event fails");
+	{
+		struct store_event_filter ef = { .incident = i1 };
+		is_str(query(st, &ef), L(ev2, ev1, END), "--incident lists its events");
+	}
+
+	is_int(store_incident_find_open(st, "ip-class", "192.0.2.10|scanner", 1768000000, &found,
+					&e), V_OK, "find_open finds the incident");
+	is_int(found, i1, "... the right one");
+	is_int(store_incident_find_open(st, "ip-class", "192.0.2.10|scanner", 1768400000, &found,
+					&e), V_ERR_NOTFOUND, "... not when seen before the window");
+	is_int(store_incident_find_open(st, "url", "http://x/", 0, &found, &e), V_ERR_NOTFOUND,
+	       "... not a resolved one");
+	is_int(store_incident_find_open(st, "ip-class", "nope", 0, &found, &e), V_ERR_NOTFOUND,
+	       "... not another key");
+
+	is_int(store_incident_get(st, i2, &inc, &e), V_OK, "read for update");
+	{
+		/* a copy with new values: inc keeps its own strings to free */
+		struct store_incident w = inc;
+		w.state = IS_WAITING;
+		w.owner = "carla";
+		w.priority = 2;
+		w.resolution = "true-positive";
+		w.impact = "high";
+		w.pap = "green";
+		w.title = "changed";
+		w.deadline = 7000;
+		w.updated = 0;
+		is_int(store_incident_update(st, &w, &e), V_OK, "incident updated");
+	}
+	store_incident_free(&inc);
+	is_int(store_incident_get(st, i2, &inc, &e), V_OK, "read back");
+	ok(inc.state == IS_WAITING && inc.priority == 2 && inc.deadline == 7000, "state, priority, "
+	   "deadline written");
+	is_str(inc.owner, "carla", "owner written");
+	is_str(inc.resolution, "true-positive", "resolution written");
+	is_str(inc.title, "changed", "title written");
+	is_str(inc.impact, "high", "impact written");
+	store_incident_free(&inc);
+	memset(&inc, 0, sizeof(inc));
+	inc.id = 999999;
+	is_int(store_incident_update(st, &inc, &e), V_ERR_NOTFOUND, "updating a missing one fails");
+	is_int(store_incident_get(st, 999999, &inc, &e), V_ERR_NOTFOUND, "reading a missing one");
+
+	memset(&f, 0, sizeof(f));
+	f.state = -1;
+	is_str(incidents(st, &f), "4,3,2,1", "every incident, newest first");
+	f.open_only = 1;
+	is_str(incidents(st, &f), "2,1", "open only: before resolved");
+	memset(&f, 0, sizeof(f));
+	f.state = IS_RESOLVED;
+	is_str(incidents(st, &f), "3", "by state");
+	f.state = -1;
+	f.owner = "ana";
+	is_str(incidents(st, &f), "3", "by owner");
+	f.owner = NULL;
+	f.classification = "information-gathering";
+	is_str(incidents(st, &f), "4,3,2,1", "by taxonomy");
+	f.classification = "phishing";
+	is_str(incidents(st, &f), "", "by classification type");
+	f.classification = NULL;
+	f.organisation = "Org A";
+	is_str(incidents(st, &f), "4,3,2,1", "by organisation");
+	f.organisation = "Org B";
+	is_str(incidents(st, &f), "", "by another organisation");
+	f.organisation = NULL;
+	f.priority = 4;
+	is_str(incidents(st, &f), "4", "by priority");
+	f.priority = 0;
+	f.due_before = 6000;
+	is_str(incidents(st, &f), "1", "due before: past the deadline and not resolved");
+	f.due_before = 8000;
+	is_str(incidents(st, &f), "2,1", "due before a later time");
+	f.due_before = 0;
+	f.limit = 1;
+	f.offset = 1;
+	is_str(incidents(st, &f), "3", "limit and offset");
+}
+
+static int note_cb(void *arg, int64_t id, const char *author, int64_t time, const char *text)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+	(void)id;
+	snprintf(out + n, 256 - n, "[%s:%s:%d]", author ? author : "-", text, time > 0);
+	return 0;
+}
+
+static int att_cb(void *arg, const char *name, const char *sha, int64_t size, int64_t time)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+	(void)time;
+	snprintf(out + n, 512 - n, "[%s %.8s %lld]", name, sha, (long long)size);
+	return 0;
+}
+
+static int link_cb(void *arg, int64_t other, const char *kind, const char *why)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "[%lld %s %s]", (long long)other, kind, why ? why : "-");
+	return 0;
+}
+
+static void test_notes_attachments_links(struct store *st)
+{
+	struct verr e = { 0 };
+	char out[512] = "", sha1[65], sha2[65], sha3[65];
+	int64_t id = 0;
+	void *data = NULL;
+	size_t len = 0;
+
+	is_int(store_note_add(st, 1, "ana", "first look", &id, &e), V_OK, "note added");
+	ok(id > 0, "note id");
+	is_int(store_note_add(st, 1, "bo", "second", &id, &e), V_OK, "second note");
+	is_int(store_note_add(st, 999999, "bo", "x", &id, &e), V_ERR_NOTFOUND,
+	       "a note on a missing incident fails");
+	is_int(store_notes_list(st, 1, note_cb, out, &e), V_OK, "notes listed");
+	is_str(out, "[ana:first look:1][bo:second:1]", "notes in order, with author and time");
+
+	is_int(store_attachment_add(st, 1, "mail.eml", "hello", 5, sha1, &e), V_OK,
+	       "attachment added");
+	is_str(sha1, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+	       "named by its SHA-256");
+	is_int(store_attachment_add(st, 2, "copy.eml", "hello", 5, sha2, &e), V_OK,
+	       "same content on another incident");
+	is_str(sha2, sha1, "same hash");
+	is_int(store_attachment_add(st, 1, "empty", "", 0, sha3, &e), V_OK, "an empty attachment");
+	if (is_sqlite)
+		is_int(sql_count("SELECT count(*) FROM contents"), 2,
+		       "content kept once per hash (2 contents for 3 attachments)");
+	out[0] = 0;
+	is_int(store_attachments_list(st, 1, att_cb, out, &e), V_OK, "attachments listed");
+	is_str(out, "[mail.eml 2cf24dba 5][empty e3b0c442 0]", "with name, hash and size");
+	is_int(store_attachment_get(st, sha1, &data, &len, &e), V_OK, "content read back");
+	ok(len == 5 && !memcmp(data, "hello", 5), "... intact");
+	free(data);
+	is_int(store_attachment_get(st, "00", &data, &len, &e), V_ERR_NOTFOUND,
+	       "unknown hash: not found");
+
+	is_int(store_link_add(st, 1, 2, "linked", "same actor", &e), V_OK, "link added");
+	is_int(store_link_add(st, 2, 1, "linked", "again", &e), V_OK, "reverse link: no error");
+	is_int(store_link_add(st, 1, 3, "correlated", NULL, &e), V_OK, "second link");
+	is_int(store_link_add(st, 1, 1, "linked", NULL, &e), V_ERR_INVALID, "no self link");
+	is_int(store_link_add(st, 1, 999999, "linked", NULL, &e), V_ERR_NOTFOUND,
+	       "no link to a missing incident");
+	out[0] = 0;
+	is_int(store_links_list(st, 1, link_cb, out, &e), V_OK, "links listed");
+	is_str(out, "[2 linked same actor][3 correlated -]", "once each, from one side");
+	out[0] = 0;
+	store_links_list(st, 2, link_cb, out, &e);
+	is_str(out, "[1 linked same actor]", "... and from the other");
+}
+
+static int id_cb(void *arg, int64_t id)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s%lld", n ? "," : "", (long long)id);
+	return 0;
+}
+
+static int ind_cb(void *arg, const struct store_indicator *ind)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "[%s %s %d %s]", ind->kind, ind->value, ind->common,
+		 ind->why ? ind->why : "-");
+	return 0;
+}
+
+static void test_indicators(struct store *st)
+{
+	struct verr e = { 0 };
+	int64_t ip = 0, ip2 = 0, url = 0, priv = 0;
+	int common = -1, is_new = -1;
+	char out[256] = "";
+
+	is_int(store_indicator_get(st, "ip", "192.0.2.10", &ip, &common, &e), V_OK,
+	       "indicator created");
+	ok(ip > 0 && common == 0, "with an id, not common");
+	is_int(store_indicator_get(st, "ip", "192.0.2.10", &ip2, &common, &e), V_OK, "looked up");
+	is_int(ip2, ip, "same (kind, value): same id");
+	store_indicator_get(st, "url", "192.0.2.10", &url, &common, &e);
+	ok(url != ip, "another kind: another indicator");
+	store_indicator_get(st, "ip", "10.0.0.1", &priv, &common, &e);
+	is_int(store_indicator_set_common(st, priv, "RFC 1918", &e), V_OK, "marked common");
+	store_indicator_get(st, "ip", "10.0.0.1", &ip2, &common, &e);
+	ok(ip2 == priv && common == 1, "the common flag is returned");
+	is_int(store_indicator_set_common(st, 999999, "x", &e), V_ERR_NOTFOUND,
+	       "marking a missing one fails");
+
+	is_int(store_posting_add(st, ip, 1, &is_new, &e), V_OK, "posting added");
+	is_int(is_new, 1, "... new");
+	store_posting_add(st, ip, 1, &is_new, &e);
+	is_int(is_new, 0, "the same posting again is not new");
+	store_posting_add(st, ip, 2, &is_new, &e);
+	store_posting_add(st, priv, 2, &is_new, &e);
+	is_int(store_postings_of(st, ip, id_cb, out, &e), V_OK, "postings listed");
+	is_str(out, "1,2", "once per incident");
+	out[0] = 0;
+	store_indicators_list(st, 2, ind_cb, out, &e);
+	is_str(out, "[ip 10.0.0.1 1 RFC 1918][ip 192.0.2.10 0 -]", "indicators of an incident");
+	out[0] = 0;
+	store_indicators_list(st, 0, ind_cb, out, &e);
+	is_str(out, "[ip 10.0.0.1 1 RFC 1918]", "the common indicators, with why");
+	is_int(store_posting_add(st, ip, 999999, &is_new, &e), V_ERR_NOTFOUND,
+	       "a posting to a missing incident fails");
+	/* no cap: many incidents share one value */
+	{
+		int64_t many = 0, n = 0;
+		struct verr e2 = { 0 };
+		store_begin(st, &e2);
+		for (int i = 0; i < 300; i++) {
+			int64_t inc = mk_incident(st, "r", "k", IS_NEW, NULL, 3, 0);
+			int nw = 0;
+			store_indicator_get(st, "domain", "shared.example", &many, NULL, &e2);
+			store_posting_add(st, many, inc, &nw, &e2);
+			n += nw;
+		}
+		is_int(store_commit(st, &e2), V_OK, "300 incidents in one transaction");
+		is_int(n, 300, "one value posted to 300 incidents: no cap");
+	}
+}
+
+static int audit_cb(void *arg, const struct store_audit *a)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+	snprintf(out + n, 512 - n, "[%lld %s %s %s %s>%s %d]", (long long)a->id, a->actor,
+		 a->object, a->action, a->before ? a->before : "-", a->after ? a->after : "-",
+		 a->hash && a->prev_hash && strlen(a->hash) == 64);
+	return 0;
+}
+
+static void test_audit(struct store *st)
+{
+	struct verr e = { 0 };
+	char out[512] = "";
+	int64_t checked = -1, bad = -1;
+
+	is_int(store_audit_verify(st, &checked, &bad, &e), V_OK, "an empty trail verifies");
+	ok(checked == 0 && bad == 0, "... nothing checked, nothing bad");
+	store_audit_append(st, "ana", "incident:1", "create", NULL, "{\"state\":\"new\"}", &e);
+	store_audit_append(st, "ana", "incident:1", "set", "{\"state\":\"new\"}",
+			   "{\"state\":\"open\"}", &e);
+	store_audit_append(st, "bo", "incident:2", "note", NULL, "{\"note\":1}", &e);
+	store_audit_append(st, "ana", "incident:1", "set", "{\"owner\":null}",
+			   "{\"owner\":\"ana\"}", &e);
+	is_int(store_audit_append(st, "bo", "incident:2", "close", "{}", "{}", &e), V_OK,
+	       "entries appended");
+	is_int(store_audit_list(st, "incident:2", audit_cb, out, &e), V_OK, "listed by object");
+	is_str(out, "[3 bo incident:2 note ->{\"note\":1} 1][5 bo incident:2 close {}>{} 1]",
+	       "entries of one object, in order, with hashes");
+	out[0] = 0;
+	store_audit_list(st, NULL, audit_cb, out, &e);
+	ok(strstr(out, "[1 ana") && strstr(out, "[5 bo"), "every entry listed");
+	is_int(store_audit_verify(st, &checked, &bad, &e), V_OK, "the chain verifies");
+	ok(checked == 5 && bad == 0, "... 5 entries checked");
+	if (!is_sqlite) {
+		printf("# tampering checks need raw access: SQLite only\n");
+		return;
+	}
+	tamper("UPDATE audit SET after = '{\"state\":\"closed\"}' WHERE id = 2");
+	is_int(store_audit_verify(st, &checked, &bad, &e), V_ERR_INVALID,
+	       "an edited entry is caught");
+	is_int(bad, 2, "... and named");
+	ok(strstr(e.reason, "2") && strstr(e.reason, "altered"), "... with a reason: %s", e.reason);
+	tamper("UPDATE audit SET after = '{\"state\":\"open\"}' WHERE id = 2");
+	is_int(store_audit_verify(st, &checked, &bad, &e), V_OK, "put back, it verifies again");
+	tamper("UPDATE audit SET time = time + 1 WHERE id = 4");
+	is_int(store_audit_verify(st, &checked, &bad, &e), V_ERR_INVALID,
+	       "a changed time is caught");
+	is_int(bad, 4, "... entry 4");
+	tamper("UPDATE audit SET time = time - 1 WHERE id = 4");
+	tamper("DELETE FROM audit WHERE id = 3");
+	is_int(store_audit_verify(st, &checked, &bad, &e), V_ERR_INVALID,
+	       "a deleted entry is caught");
+	is_int(bad, 3, "... the missing one is named");
+	is_int(checked, 2, "... after 2 good ones");
+	ok(strstr(e.reason, "missing") != NULL, "... reason: %s", e.reason);
+	/* deleting and renumbering so the ids have no gap does not help either */
+	tamper("UPDATE audit SET id = id - 1 WHERE id > 3");
+	is_int(store_audit_verify(st, &checked, &bad, &e), V_ERR_INVALID,
+	       "deleted and renumbered: caught");
+	is_int(bad, 3, "... at the first renumbered entry");
+	/* rebuild a clean chain in a fresh part of the test: delete only the last entry */
+	tamper("DELETE FROM audit; DELETE FROM audit_head;");
+	store_audit_append(st, "a", "o", "x", NULL, NULL, &e);
+	store_audit_append(st, "a", "o", "y", NULL, NULL, &e);
+	store_audit_append(st, "a", "o", "z", NULL, NULL, &e);
+	is_int(store_audit_verify(st, &checked, &bad, &e), V_OK, "a new chain verifies");
+	tamper("DELETE FROM audit WHERE id = 3");
+	is_int(store_audit_verify(st, &checked, &bad, &e), V_ERR_INVALID,
+	       "deleting the last entry is caught");
+	is_int(bad, 3, "... entry 3 missing");
+	tamper("DELETE FROM audit WHERE id = 1");
+	tamper("DELETE FROM audit_head");
+	is_int(store_audit_verify(st, &checked, &bad, &e), V_ERR_INVALID,
+	       "deleting the first entry and the head is caught");
+	is_int(bad, 1, "... entry 1 missing");
+	tamper("DELETE FROM audit");
+	is_int(store_audit_verify(st, &checked, &bad, &e), V_OK,
+	       "(emptied by hand: nothing left to check)");
+}
+
+static void test_prune(struct store *st)
+{
+	struct verr e = { 0 };
+	int64_t removed = -1, open_inc, closed_inc, e_open, e_closed, e_free, e_new, before;
+	struct store_event_filter f = { .limit = -1 };
+	static const char *const old1[] = { "source.ip", "203.0.113.1", "time.observation",
+					     "2020-01-01T00:00:00+00:00", NULL };
+	static const char *const old2[] = { "source.ip", "203.0.113.2", "time.observation",
+					     "2020-01-01T00:00:00+00:00", NULL };
+	static const char *const old3[] = { "source.ip", "203.0.113.3", "time.observation",
+					     "2020-01-02T00:00:00+00:00", NULL };
+	static const char *const fresh[] = { "source.ip", "203.0.113.4", "time.observation",
+					      "2030-01-01T00:00:00+00:00", NULL };
+
+	e_open = put(st, 0, old1, 0, 0, NULL);
+	e_closed = put(st, 0, old2, 0, 0, NULL);
+	e_free = put(st, 0, old3, 0, 0, NULL);
+	e_new = put(st, 0, fresh, 0, 0, NULL);
+	open_inc = mk_incident(st, "p", "open", IS_RESOLVED, NULL, 3, 0);
+	closed_inc = mk_incident(st, "p", "closed", IS_CLOSED, NULL, 3, 0);
+	store_incident_add_event(st, open_inc, e_open, 1577836800, &e);
+	store_incident_add_event(st, closed_inc, e_closed, 1577836800, &e);
+	before = count_events(st);
+	is_int(store_events_prune(st, 1700000000, &removed, &e), V_OK, "prune ran");
+	is_int(removed, 2, "two old events removed");
+	is_int(count_events(st), before - 2, "... and gone from the store");
+	f.network = "203.0.113.0/24";
+	{
+		char want[64];
+		snprintf(want, sizeof(want), "%lld,%lld", (long long)e_new, (long long)e_open);
+		is_str(query(st, &f), want,
+		       "kept: the new one and the old one of an incident not yet closed");
+	}
+	memset(&f, 0, sizeof(f));
+	f.incident = closed_inc;
+	is_str(query(st, &f), "", "the closed incident's old event is gone");
+	(void)e_free;
+	(void)e_closed;
+	is_int(store_events_prune(st, 1700000000, &removed, &e), V_OK, "prune again");
+	is_int(removed, 0, "... nothing more to remove");
+}
+
+static void test_rollback(struct store *st)
+{
+	struct verr e = { 0 };
+	int64_t before = count_events(st), batch = 0, id = 0, inc;
+	struct store_event_filter f = { 0 };
+	struct store_info in0, in1;
+	static const char *const ev[] = { "source.ip", "192.0.2.99", "feed.name", "Rollback",
+					   NULL };
+	struct event *x = mk(ev);
+	int dup, rc;
+
+	store_info(st, &in0, &e);
+	store_rollback(st); /* nothing to undo: harmless */
+	is_int(store_begin(st, &e), V_OK, "batch transaction begun");
+	store_batch_start(st, "Rollback", "r.csv", &batch, &e);
+	for (int i = 0; i < 50; i++)
+		store_event_put(st, batch, x, 0x9999 + (uint64_t)i, 0, &id, &dup, &e);
+	inc = mk_incident(st, "rb", "k", IS_NEW, NULL, 3, 0);
+	store_incident_add_event(st, inc, id, 1, &e);
+	store_audit_append(st, "ingest", "incident:x", "create", NULL, "{}", &e);
+	is_int(count_events(st), before + 50, "inside the transaction: 50 more events");
+	rc = store_incident_add_event(st, 999999, id, 1, &e);
+	ok(rc != V_OK, "a write in the batch fails: %s", e.reason);
+	store_rollback(st);
+	is_int(count_events(st), before, "rolled back: no event of the batch is left");
+	store_info(st, &in1, &e);
+	ok(in1.batches == in0.batches && in1.incidents == in0.incidents &&
+	   in1.audit_entries == in0.audit_entries, "... nor its batch, incident or audit entry");
+	f.feed = "Rollback";
+	is_str(query(st, &f), "", "... nor can they be found");
+	is_int(store_begin(st, &e), V_OK, "begin again");
+	store_event_put(st, 0, x, 0, 0, &id, &dup, &e);
+	is_int(store_commit(st, &e), V_OK, "commit");
+	is_int(count_events(st), before + 1, "a committed event stays");
+	event_free(x);
+}
+
+int main(void)
+{
+	const char *named = getenv("VIGIA_TEST_STORE");
+	struct store *st = NULL;
+	struct verr e = { 0 };
+
+	conf_init();
+	if (named && *named) {
+		snprintf(path, sizeof(path), "%s", named);
+	} else {
+		if (!mkdtemp(dir)) {
+			perror("mkdtemp");
+			return 1;
+		}
+		snprintf(path, sizeof(path), "%s/store.db", dir);
+	}
+	is_sqlite = strncmp(path, "postgres", 8) != 0;
+	printf("# store: %s\n", path);
+	test_paths();
+	is_int(store_open(path, &st, &e), V_OK, "store opened: %s", e.reason);
+	if (!st)
+		return done_testing();
+	is_int(store_schema_version(st), store_schema_latest(), "at the latest schema");
+	if (!(named && *named))
+		is_int(store_schema_opened_at(st), 0, "a new store was at version 0");
+	ok(store_schema_latest() >= 2, "the schema has several versions");
+	is_str(store_path(st), path, "store_path");
+	test_events(st);
+	test_fingerprints(st);
+	test_incidents(st);
+	test_notes_attachments_links(st);
+	test_indicators(st);
+	test_audit(st);
+	test_prune(st);
+	test_rollback(st);
+	{
+		struct store_info in;
+		is_int(store_info(st, &in, &e), V_OK, "store_info");
+		ok(in.incidents > 300 && in.indicators >= 4 && in.batches >= 2 && in.size > 0,
+		   "... counts and size");
+		is_str(in.backend, is_sqlite ? "sqlite" : in.backend, "... backend named");
+	}
+	store_close(st);
+	/* reopening: nothing to migrate */
+	is_int(store_open(path, &st, &e), V_OK, "reopened");
+	if (st) {
+		is_int(store_schema_opened_at(st), store_schema_latest(), "... already current");
+		store_close(st);
+	}
+	if (!(named && *named)) {
+		char p[4200];
+		const char *sfx[] = { "", "-wal", "-shm" };
+		for (int i = 0; i < 3; i++) {
+			snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+			unlink(p);
+		}
+		rmdir(dir);
+	}
+	conf_fini();
+	return done_testing();
+}

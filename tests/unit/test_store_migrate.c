@@ -1,0 +1,534 @@
+/*
+ * test_store_migrate.c — the SQLite backend's schema migrations and its failure modes.
+ *
+ * Migrations: a database is built at every earlier schema version (store_sqlite_migrate_to),
+ * filled with raw SQL as that version's vigia would have written it, then opened with
+ * store_open: it must reach the latest version with the data intact.  A database from a newer
+ * vigia, one that is not a vigia store, a damaged file, a locked database and a full disk must
+ * each give a clear error naming the database, and a batch that fails leaves nothing behind.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "base/conf.h"
+#include "store/store.h"
+#include "store/store_impl.h"
+#include "store/store_sqlite.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/vigia-test-migrate-XXXXXX";
+static int nfiles;
+
+static const char *new_path(const char *name)
+{
+	static char p[4][4096];
+	static int turn;
+	char *o = p[turn++ % 4];
+
+	snprintf(o, 4096, "%s/%d-%s.db", dir, nfiles++, name);
+	return o;
+}
+
+static int sql(const char *path, const char *text)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+	int rc;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	rc = sqlite3_exec(db, text, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		printf("# sql: %s\n", msg ? msg : "?");
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static int64_t sql_int(const char *path, const char *text)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int64_t n = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, text, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+/* What a vigia at schema version 1 wrote: one of everything. */
+static const char v1_data[] =
+	"INSERT INTO batches (id, feed, source, started, finished, records, events)"
+	"  VALUES (1, 'Old feed', 'old.csv', 1700000000, 1700000001, 2, 2);"
+	"INSERT INTO events (id, batch, fingerprint, first_seen, last_seen, repeats, time,"
+	"  source_ip, classification_type, taxonomy, feed, source_fqdn_rev, source_url, json)"
+	"  VALUES (1, 1, 4660, 1700000000, 1700000500, 3, 1699990000,"
+	"  X'00000000000000000000FFFFC000020A', 'scanner', 'information-gathering', 'Old feed',"
+	"  'org.example.www', 'http://www.example.org/a',"
+	"  '{\"feed.name\":\"Old feed\",\"source.ip\":\"192.0.2.10\"}');"
+	"INSERT INTO events (id, batch, first_seen, last_seen, time, json)"
+	"  VALUES (2, 1, 1700000000, 1700000000, 1700000000, '{\"feed.name\":\"Old feed\"}');"
+	"INSERT INTO incidents (id, rule, key, state, owner, priority, title, first_seen,"
+	"  last_seen, event_count, created, updated, deadline)"
+	"  VALUES (1, 'ip', '192.0.2.10', 1, 'ana', 2, 'old one', 1700000000, 1700000500, 1,"
+	"  1700000000, 1700000000, 1700100000);"
+	"INSERT INTO incidents (id, rule, key, state, created, updated)"
+	"  VALUES (2, 'ip', '192.0.2.11', 0, 1700000000, 1700000000);"
+	"INSERT INTO incident_events VALUES (1, 1, 1700000000);"
+	"INSERT INTO notes (incident, author, time, text) VALUES (1, 'ana', 1700000000, 'kept');"
+	"INSERT INTO contents VALUES"
+	"  ('2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', 5, X'68656C6C6F');"
+	"INSERT INTO attachments (incident, name, sha256, time) VALUES (1, 'a.txt',"
+	"  '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', 1700000000);"
+	"INSERT INTO links VALUES (1, 2, 'linked', 'same host', 1700000000);"
+	"INSERT INTO indicators (id, kind, value) VALUES (1, 'ip', '192.0.2.10');"
+	"INSERT INTO indicators (id, kind, value, common, why) VALUES (2, 'ip', '10.0.0.1', 1,"
+	"  'RFC 1918');"
+	"INSERT INTO postings VALUES (1, 1), (1, 2);";
+
+struct seen {
+	int n;
+	char text[512];
+};
+
+static int ev_cb(void *arg, const struct store_event_row *r)
+{
+	struct seen *s = arg;
+	size_t n = strlen(s->text);
+	s->n++;
+	snprintf(s->text + n, sizeof(s->text) - n, "[%lld %lld %s]", (long long)r->id,
+		 (long long)r->repeats, r->json);
+	return 0;
+}
+
+static int id_cb(void *arg, int64_t id)
+{
+	struct seen *s = arg;
+	size_t n = strlen(s->text);
+	s->n++;
+	snprintf(s->text + n, sizeof(s->text) - n, "%s%lld", n ? "," : "", (long long)id);
+	return 0;
+}
+
+static int inc_cb(void *arg, const struct store_incident *inc)
+{
+	return id_cb(arg, inc->id);
+}
+
+static int note_cb(void *arg, int64_t id, const char *author, int64_t t, const char *text)
+{
+	struct seen *s = arg;
+	(void)id;
+	(void)t;
+	(void)author;
+	s->n++;
+	snprintf(s->text, sizeof(s->text), "%s", text);
+	return 0;
+}
+
+static int att_cb(void *arg, const char *name, const char *sha, int64_t size, int64_t t)
+{
+	struct seen *s = arg;
+	(void)sha;
+	(void)t;
+	s->n++;
+	snprintf(s->text, sizeof(s->text), "%s %lld", name, (long long)size);
+	return 0;
+}
+
+static int link_cb(void *arg, int64_t other, const char *kind, const char *why)
+{
+	struct seen *s = arg;
+	s->n++;
+	snprintf(s->text, sizeof(s->text), "%lld %s %s", (long long)other, kind, why);
+	return 0;
+}
+
+/* Open a database filled at version `from` and check everything arrived. */
+static void check_migrated(const char *path, int from)
+{
+	struct store *st = NULL;
+	struct verr e = { 0 };
+	struct store_incident inc;
+	struct store_event_filter f = { 0 };
+	struct seen s;
+	int64_t id = 0, checked = 0, bad = 0;
+	int common = -1, dup = 0;
+
+	is_int(store_open(path, &st, &e), V_OK, "v%d: opened (%s)", from, e.reason);
+	if (!st)
+		return;
+	is_int(store_schema_opened_at(st), from, "v%d: it was at version %d", from, from);
+	is_int(store_schema_version(st), store_schema_latest(), "v%d: now at the latest", from);
+	is_int(sql_int(path, "SELECT count(*) FROM schema_version"), store_schema_latest(),
+	       "v%d: every step recorded in schema_version", from);
+	if (from == 0) {
+		store_close(st);
+		return;
+	}
+	memset(&s, 0, sizeof(s));
+	f.ip = "192.0.2.10";
+	store_events_query(st, &f, ev_cb, &s, &e);
+	is_str(s.text, "[1 3 {\"feed.name\":\"Old feed\",\"source.ip\":\"192.0.2.10\"}]",
+	       "v%d: the event, its repeats and JSON intact, found by address", from);
+	memset(&s, 0, sizeof(s));
+	memset(&f, 0, sizeof(f));
+	f.fqdn = "example.org";
+	f.url = "http://www.example.org/";
+	f.classification = "scanner";
+	f.since = 1699990000;
+	f.until = 1699990001;
+	f.batch = 1;
+	f.incident = 1;
+	store_events_query(st, &f, ev_cb, &s, &e);
+	is_int(s.n, 1, "v%d: every filter works on the old rows", from);
+	memset(&f, 0, sizeof(f));
+	memset(&s, 0, sizeof(s));
+	store_events_query(st, &f, ev_cb, &s, &e);
+	is_int(s.n, 2, "v%d: both events", from);
+	is_int(store_incident_get(st, 1, &inc, &e), V_OK, "v%d: incident read", from);
+	ok(inc.state == IS_OPEN && inc.priority == 2 && inc.event_count == 1 &&
+	   inc.deadline == 1700100000 && inc.owner && !strcmp(inc.owner, "ana") &&
+	   !strcmp(inc.title, "old one"), "v%d: incident intact", from);
+	store_incident_free(&inc);
+	{
+		struct store_incident_filter fi = { .state = -1, .due_before = 1800000000 };
+		memset(&s, 0, sizeof(s));
+		store_incidents_query(st, &fi, inc_cb, &s, &e);
+		is_str(s.text, "1", "v%d: the old incident is due (deadline index)", from);
+		fi.due_before = 0;
+		fi.open_only = 1;
+		memset(&s, 0, sizeof(s));
+		store_incidents_query(st, &fi, inc_cb, &s, &e);
+		is_str(s.text, "2,1", "v%d: both open", from);
+	}
+	memset(&s, 0, sizeof(s));
+	store_postings_of(st, 1, id_cb, &s, &e);
+	is_str(s.text, "1,2", "v%d: postings intact", from);
+	memset(&s, 0, sizeof(s));
+	store_notes_list(st, 1, note_cb, &s, &e);
+	is_str(s.text, "kept", "v%d: note intact", from);
+	memset(&s, 0, sizeof(s));
+	store_attachments_list(st, 1, att_cb, &s, &e);
+	is_str(s.text, "a.txt 5", "v%d: attachment intact", from);
+	memset(&s, 0, sizeof(s));
+	store_links_list(st, 2, link_cb, &s, &e);
+	is_str(s.text, "1 linked same host", "v%d: link intact", from);
+	store_indicator_get(st, "ip", "10.0.0.1", &id, &common, &e);
+	ok(id == 2 && common == 1, "v%d: indicator and its common flag intact", from);
+	/* the new version's parts work on the old data */
+	is_int(store_audit_append(st, "test", "incident:1", "set", "{}", "{}", &e), V_OK,
+	       "v%d: audit works after migrating", from);
+	is_int(store_audit_verify(st, &checked, &bad, &e), V_OK, "v%d: and verifies", from);
+	{
+		struct event *ev = event_new();
+		event_set_str(ev, "source.ip", "192.0.2.10", 0, &e);
+		event_set_str(ev, "time.observation", "2023-11-14T22:20:00+00:00", 0, &e);
+		is_int(store_event_put(st, 1, ev, 4660, 1699000000, &id, &dup, &e), V_OK,
+		       "v%d: dedup against an old event", from);
+		ok(id == 1 && dup == 1, "v%d: ... finds it by its fingerprint", from);
+		event_free(ev);
+	}
+	store_close(st);
+}
+
+static void test_migrations(void)
+{
+	struct verr e = { 0 };
+	const char *p;
+
+	/* from nothing: a new file, and an existing empty one */
+	p = new_path("new");
+	check_migrated(p, 0);
+	p = new_path("empty");
+	close(open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	check_migrated(p, 0);
+	/* from every earlier version */
+	for (int v = 1; v < store_schema_latest(); v++) {
+		p = new_path("old");
+		is_int(store_sqlite_migrate_to(p, v, &e), V_OK, "built at version %d (%s)", v,
+		       e.reason);
+		is_int(sql_int(p, "SELECT max(version) FROM schema_version"), v,
+		       "... and it is at version %d", v);
+		ok(sql(p, v1_data) == 0, "v%d: filled as that vigia would", v);
+		check_migrated(p, v);
+	}
+	/* going step by step gives the same schema as going at once */
+	{
+		const char *a = new_path("stepwise"), *b = new_path("atonce");
+		const char *q = "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master "
+				"WHERE sql IS NOT NULL ORDER BY name)";
+		sqlite3 *da = NULL, *db = NULL;
+		sqlite3_stmt *qa = NULL, *qb = NULL;
+		for (int v = 1; v <= store_schema_latest(); v++)
+			store_sqlite_migrate_to(a, v, &e);
+		store_sqlite_migrate_to(b, store_schema_latest(), &e);
+		sqlite3_open(a, &da);
+		sqlite3_open(b, &db);
+		sqlite3_prepare_v2(da, q, -1, &qa, NULL);
+		sqlite3_prepare_v2(db, q, -1, &qb, NULL);
+		ok(sqlite3_step(qa) == SQLITE_ROW && sqlite3_step(qb) == SQLITE_ROW &&
+		   !strcmp((const char *)sqlite3_column_text(qa, 0),
+			   (const char *)sqlite3_column_text(qb, 0)),
+		   "step by step and at once give the same schema");
+		sqlite3_finalize(qa);
+		sqlite3_finalize(qb);
+		sqlite3_close(da);
+		sqlite3_close(db);
+	}
+	p = new_path("back");
+	store_sqlite_migrate_to(p, store_schema_latest(), &e);
+	is_int(store_sqlite_migrate_to(p, 1, &e), V_ERR_INVALID, "no going back a version");
+	is_int(store_sqlite_migrate_to(p, store_schema_latest() + 1, &e), V_ERR_USAGE,
+	       "no version past the latest");
+}
+
+static void test_refusals(void)
+{
+	struct store *st = NULL;
+	struct verr e = { 0 };
+	const char *p = new_path("newer");
+	char q[128];
+
+	store_sqlite_migrate_to(p, store_schema_latest(), &e);
+	snprintf(q, sizeof(q), "INSERT INTO schema_version VALUES (%d, 0)",
+		 store_schema_latest() + 1);
+	sql(p, q);
+	is_int(store_open(p, &st, &e), V_ERR_INVALID, "a database from a newer vigia is refused");
+	ok(st == NULL, "... no store");
+	ok(strstr(e.reason, p) && strstr(e.reason, "newer"), "... clear reason: %s", e.reason);
+	is_int(sql_int(p, "SELECT max(version) FROM schema_version"), store_schema_latest() + 1,
+	       "... and it is left as it was");
+
+	p = new_path("foreign");
+	sql(p, "CREATE TABLE customers (name TEXT); INSERT INTO customers VALUES ('x');");
+	is_int(store_open(p, &st, &e), V_ERR_INVALID, "another program's database is refused");
+	ok(strstr(e.reason, p) && strstr(e.reason, "not a vigia store"), "... reason: %s",
+	   e.reason);
+	is_int(sql_int(p, "SELECT count(*) FROM sqlite_master"), 1, "... and not touched");
+
+	is_int(store_open("/nonexistent-dir/x/y.db", &st, &e), V_ERR_IO,
+	       "a path in a missing folder fails");
+	ok(strstr(e.reason, "/nonexistent-dir/x/y.db") != NULL, "... naming it: %s", e.reason);
+}
+
+static void write_garbage(const char *p, long off, size_t n)
+{
+	int fd = open(p, O_WRONLY | O_CREAT, 0644);
+	char buf[4096];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)("garbage!"[i % 8] ^ (i * 7));
+	if (fd < 0)
+		return;
+	while (n > 0) {
+		size_t k = n < sizeof(buf) ? n : sizeof(buf);
+		if (pwrite(fd, buf, k, off) != (ssize_t)k)
+			break;
+		off += (long)k;
+		n -= k;
+	}
+	close(fd);
+}
+
+static int count_cb(void *arg, const struct store_event_row *r)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_corrupt(void)
+{
+	struct store *st = NULL;
+	struct verr e = { 0 };
+	const char *p = new_path("garbage");
+	struct event *ev;
+	int rc, n = 0, dup;
+	int64_t id;
+
+	write_garbage(p, 0, 16384);
+	is_int(store_open(p, &st, &e), V_ERR_IO, "a file of garbage is refused");
+	ok(st == NULL, "... no store");
+	ok(strstr(e.reason, p) && strstr(e.reason, "damaged"), "... reason names it: %s",
+	   e.reason);
+
+	/* a real store whose pages are overwritten after it was written */
+	p = new_path("damaged");
+	store_open(p, &st, &e);
+	ev = event_new();
+	event_set_str(ev, "feed.name", "Corruption test with a long enough feed name", 0, &e);
+	store_begin(st, &e);
+	for (int i = 0; i < 3000; i++) {
+		event_set_int(ev, "extra.i", i, EV_OVERWRITE, &e);
+		store_event_put(st, 0, ev, (uint64_t)i + 1, 0, &id, &dup, &e);
+	}
+	store_commit(st, &e);
+	event_free(ev);
+	store_close(st);
+	write_garbage(p, 4096 * 8, 4096 * 40);
+	rc = store_open(p, &st, &e);
+	if (rc == V_OK) {
+		struct store_event_filter f = { .limit = -1 };
+		rc = store_events_query(st, &f, count_cb, &n, &e);
+		store_close(st);
+	}
+	ok(rc == V_ERR_IO, "a damaged store gives an error (at open or when read)");
+	ok(strstr(e.reason, p) && strstr(e.reason, "damaged"), "... naming it: %s", e.reason);
+}
+
+static void test_locked(void)
+{
+	struct store *st = NULL;
+	struct verr e = { 0 };
+	const char *p = new_path("locked");
+	sqlite3 *other = NULL;
+	struct timespec t0, t1;
+	struct event *ev = event_new();
+	int64_t id, ms;
+	int dup, rc;
+
+	conf_set("store.busy_timeout", "200", NULL);
+	store_open(p, &st, &e);
+	sqlite3_open(p, &other);
+	is_int(sqlite3_exec(other, "BEGIN EXCLUSIVE; INSERT INTO batches (started) VALUES (1);",
+			    NULL, NULL, NULL), SQLITE_OK, "another process holds the write lock");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = store_begin(st, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	is_int(rc, V_ERR_IO, "beginning a batch fails after the busy timeout");
+	ok(ms >= 150 && ms < 3000, "... which was waited for (%lld ms)", (long long)ms);
+	ok(strstr(e.reason, p) && strstr(e.reason, "locked") && strstr(e.reason, "200 ms"),
+	   "... clear reason naming it: %s", e.reason);
+	event_set_str(ev, "source.ip", "192.0.2.1", 0, &e);
+	is_int(store_event_put(st, 0, ev, 0, 0, &id, &dup, &e), V_ERR_IO,
+	       "a single write fails the same way");
+	{
+		struct store_event_filter f = { 0 };
+		int n = 0;
+		is_int(store_events_query(st, &f, count_cb, &n, &e), V_OK,
+		       "reading still works while another writes (WAL)");
+	}
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	is_int(store_begin(st, &e), V_OK, "once released, the batch begins");
+	is_int(store_event_put(st, 0, ev, 0, 0, &id, &dup, &e), V_OK, "... and writes");
+	is_int(store_commit(st, &e), V_OK, "... and commits");
+	store_close(st);
+
+	/* opening a database that needs migrating while another holds the lock */
+	p = new_path("locked-old");
+	store_sqlite_migrate_to(p, 1, &e);
+	sqlite3_close(other);
+	sqlite3_open(p, &other);
+	sqlite3_exec(other, "BEGIN EXCLUSIVE; INSERT INTO batches (started) VALUES (1);", NULL,
+		     NULL, NULL);
+	is_int(store_open(p, &st, &e), V_ERR_IO, "migrating a locked database fails");
+	ok(strstr(e.reason, p) && strstr(e.reason, "locked"), "... reason: %s", e.reason);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	is_int(store_open(p, &st, &e), V_OK, "once released, it opens and migrates");
+	store_close(st);
+	event_free(ev);
+	conf_set("store.busy_timeout", "5000", NULL);
+}
+
+static int64_t pragma(struct store *st, const char *q)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(store_sqlite_db(st), q, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void test_full(void)
+{
+	struct store *st = NULL;
+	struct verr e = { 0 };
+	const char *p = new_path("full");
+	struct store_info in0, in1;
+	struct event *ev = event_new();
+	char big[3000], q[128];
+	int64_t id, batch = 0;
+	int dup, rc = V_OK, i;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	store_open(p, &st, &e);
+	event_set_str(ev, "source.ip", "192.0.2.1", 0, &e);
+	event_set_str(ev, "extra.padding", big, 0, &e);
+	for (i = 0; i < 10; i++)
+		store_event_put(st, 0, ev, 0, 0, &id, &dup, &e);
+	store_info(st, &in0, &e);
+	/* the disk fills up: no more than a few pages may be added */
+	snprintf(q, sizeof(q), "PRAGMA max_page_count = %lld",
+		 (long long)pragma(st, "PRAGMA page_count") + 3);
+	pragma(st, q);
+	is_int(store_begin(st, &e), V_OK, "a batch begins on a nearly full disk");
+	store_batch_start(st, "Full", "full.csv", &batch, &e);
+	for (i = 0; i < 1000 && rc == V_OK; i++)
+		rc = store_event_put(st, batch, ev, 0, 0, &id, &dup, &e);
+	is_int(rc, V_ERR_IO, "the batch fails when the disk is full (after %d events)", i);
+	ok(strstr(e.reason, p) && strstr(e.reason, "full"), "... clear reason naming it: %s",
+	   e.reason);
+	store_rollback(st);
+	store_info(st, &in1, &e);
+	is_int(in1.events, in0.events, "rolled back: none of the batch's events is left");
+	is_int(in1.batches, in0.batches, "... nor its batch row");
+	pragma(st, "PRAGMA max_page_count = 1073741823");
+	is_int(store_begin(st, &e), V_OK, "space again: a batch begins");
+	is_int(store_event_put(st, 0, ev, 0, 0, &id, &dup, &e), V_OK, "... and writes");
+	is_int(store_commit(st, &e), V_OK, "... and commits");
+	/* synchronous: NORMAL between batch start and finish, FULL otherwise */
+	is_int(pragma(st, "PRAGMA synchronous"), 2, "FULL outside a batch");
+	store_batch_start(st, "Sync", "s.csv", &batch, &e);
+	is_int(pragma(st, "PRAGMA synchronous"), 1, "NORMAL inside a batch");
+	{
+		struct store_batch b = { .id = batch };
+		store_batch_finish(st, &b, &e);
+	}
+	is_int(pragma(st, "PRAGMA synchronous"), 2, "FULL again after it");
+	is_int(pragma(st, "PRAGMA foreign_keys"), 1, "foreign keys are on");
+	is_int(sql_int(p, "PRAGMA journal_mode = WAL") >= 0, 1, "(journal mode readable)");
+	store_close(st);
+	event_free(ev);
+}
+
+int main(void)
+{
+	conf_init();
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_migrations();
+	test_refusals();
+	test_corrupt();
+	test_locked();
+	test_full();
+	{
+		char cmd[4200];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			printf("# could not remove %s\n", dir);
+	}
+	conf_fini();
+	return done_testing();
+}
