@@ -10,7 +10,7 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3
+PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -119,8 +119,14 @@ run-demo: $(BUILD)/vigia locale
 bench:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory run-bench
-run-bench: $(BUILD)/vigia
+run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench
 	@sh bench/run.sh $(BUILD)/vigia
+	@sh bench/ipdb.sh $(BUILD)/vigia
+
+# vigia's IP attribution index against libmaxminddb (bench/ipdb.sh runs it)
+$(BUILD)/bench/ipdb_bench: bench/ipdb_bench.c tests/unit/test_ipdb_sample.h $(BUILD)/libvigia.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_REL) -Itests/unit $< $(BUILD)/libvigia.a $(PKG_LIBS) -o $@
 
 FUZZ_SECONDS ?= 60
 fuzz:

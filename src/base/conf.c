@@ -28,6 +28,9 @@ const struct conf_setting conf_settings[] = {
 	     "entries are asked of the store instead") },
 	{ "dedup.window", CONF_DURATION, "24h", NULL,
 	  N_("an identical event seen again within this time counts as a repeat (0 = no dedup)") },
+	{ "enrich.ipdb", CONF_STRING, "", NULL,
+	  N_("IP attribution index built by 'vigia ipdb build' (default: vigia.ipdb beside the "
+	     "store)") },
 	{ "incidents.deadline_p1", CONF_DURATION, "4h", NULL,
 	  N_("time to handle a P1 incident (30m, 4h, 3d, 2w; 0 = no deadline)") },
 	{ "incidents.deadline_p2", CONF_DURATION, "1d", NULL,
@@ -36,7 +39,7 @@ const struct conf_setting conf_settings[] = {
 	  N_("time to handle a P3 incident (0 = no deadline)") },
 	{ "incidents.deadline_p4", CONF_DURATION, "7d", NULL,
 	  N_("time to handle a P4 incident (0 = no deadline)") },
-	{ "ingest.commit_every", CONF_INT, "10000", NULL,
+	{ "ingest.commit_every", CONF_INT, "50000", NULL,
 	  N_("events per store transaction during ingest (a crash loses at most this many, "
 	     "and a re-run resumes after the last commit)") },
 	{ "ingest.max_document", CONF_SIZE, "256M", NULL,
@@ -51,6 +54,8 @@ const struct conf_setting conf_settings[] = {
 	{ "log.level", CONF_ENUM, "info", "debug|info|warning|error", N_("lowest level logged") },
 	{ "store.busy_timeout", CONF_INT, "5000", NULL,
 	  N_("milliseconds to wait for a store another process is writing before giving up") },
+	{ "store.cache_size", CONF_SIZE, "512M", NULL,
+	  N_("memory for the store's page cache (SQLite), used as pages are read") },
 	{ "store.path", CONF_STRING, "vigia.db", NULL, N_("the store (SQLite database file)") },
 	{ NULL, 0, NULL, NULL, NULL }
 };

@@ -107,6 +107,7 @@ struct store_sink {
 	unsigned long long records0, rejected0; /* ctx->stats when the input started */
 	uint64_t repeats0;        /* pipeline repeats when the input started */
 	int64_t duplicates0;      /* the batch's duplicates before this run (resuming) */
+	uint64_t commit_ns;       /* time spent committing (log.level=debug shows it) */
 	int failed;
 	struct verr err;
 };
@@ -125,8 +126,17 @@ enum { SINK_GO_ON, SINK_FINISH, SINK_PAUSE };
 
 /* Commit what there is, with the batch's progress (SINK_GO_ON, SINK_PAUSE) or its end
  * (SINK_FINISH) in the same transaction; SINK_GO_ON opens the next transaction. */
+static uint64_t clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static int sink_commit(struct store_sink *s, int how)
 {
+	uint64_t t0 = clock_ns();
 	int rc;
 
 	sink_counters(s);
@@ -137,6 +147,7 @@ static int sink_commit(struct store_sink *s, int how)
 		rc = store_batch_progress(s->st, &s->b, &s->err);
 	if (rc == V_OK)
 		rc = store_commit(s->st, &s->err);
+	s->commit_ns += clock_ns() - t0;
 	if (rc != V_OK) {
 		store_rollback(s->st);
 		pipeline_sync(s->pl, 0);
@@ -342,6 +353,23 @@ static int ingest_lock(const char *path)
 		return -1;
 	}
 	return fd;
+}
+
+/* Where the time went, with --log.level=debug (bench/store.sh reads this line). */
+static void stage_times(const struct pipeline_stats *ps, uint64_t commit_ns)
+{
+	char line[512];
+	size_t n = 0;
+
+	if (log_min_level() > LOG_DEBUG)
+		return;
+	for (size_t i = 0; i < PIPELINE_STAGES && n < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s %.3f",
+				      pipeline_stage_name(i), (double)ps->stage_ns[i] / 1e9);
+	if (n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, " commit %.3f", (double)commit_ns / 1e9);
+	/* TRANSLATORS: followed by "name seconds" pairs, e.g. " store 1.234 commit 0.210" */
+	log_debug(_("seconds per stage:%s"), line);
 }
 
 /* The summary of a run into the store, after the intake's. */
@@ -601,8 +629,10 @@ int cmd_ingest(int argc, char **argv)
 		ctx.stats.rejected);
 	for (unsigned k = 0; k < ctx.stats.nclasses; k++)
 		fprintf(stderr, "  %-32s %llu\n", ctx.stats.classes[k].type, ctx.stats.classes[k].n);
-	if (to_store)
+	if (to_store) {
 		store_summary(pipeline_stats(ss.pl), dbpath);
+		stage_times(pipeline_stats(ss.pl), ss.commit_ns);
+	}
 	if (ctx.stats.rejected && ctx.opt.rejects_path)
 		fprintf(stderr, _("vigia: rejected records written to %s\n"), ctx.opt.rejects_path);
 	if (!status && ctx.stats.rejected)

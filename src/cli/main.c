@@ -23,6 +23,10 @@ const struct command cli_commands[] = {
 	{ "events", cmd_events, N_("list stored events by address, network, feed, time...") },
 	{ "audit", cmd_audit, N_("show the audit trail and verify that nothing in it changed") },
 	{ "store", cmd_store, N_("the store: info, migrate, prune old events") },
+	{ "constituency", cmd_constituency,
+	  N_("who must be told: organisations, partner CERTs, and matching") },
+	{ "ipdb", cmd_ipdb, N_("build, update and describe the IP attribution index") },
+	{ "ip", cmd_ip, N_("look addresses up: network, AS, AS name, country") },
 	{ NULL, NULL, NULL }
 };
 
@@ -32,7 +36,7 @@ static void usage(FILE *f)
 		     "             [--SECTION.KEY=VALUE]... COMMAND [ARGS]\n\n"));
 	fprintf(f, _("Commands:\n"));
 	for (const struct command *c = cli_commands; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, _(c->summary));
+		fprintf(f, "  %-12s %s\n", c->name, _(c->summary));
 	fprintf(f, _("\nRun 'vigia COMMAND --help' for a command's options; 'man vigia' for all.\n"
 		     "\nExit status: 0 success, 1 records rejected, 2 usage or configuration error,\n"
 		     "3 input/output error, 4 internal error.\n"));

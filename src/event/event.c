@@ -125,7 +125,7 @@ struct event *event_new(void)
 	buf_init(&ev->data, 64u << 20);
 	ev->n = 0;
 	memset(ev->slot, 0xff, sizeof(ev->slot));
-	ev->extra_keys = 0;
+	memset(ev->extra_keys, 0, sizeof(ev->extra_keys));
 	return ev;
 }
 
@@ -143,7 +143,7 @@ void event_clear(struct event *ev)
 		if (ev->v[i].field < F__COUNT)
 			ev->slot[ev->v[i].field] = -1;
 	ev->n = 0;
-	ev->extra_keys = 0;
+	memset(ev->extra_keys, 0, sizeof(ev->extra_keys));
 	buf_reset(&ev->data);
 }
 
@@ -157,7 +157,7 @@ int event_copy(struct event *dst, const struct event *src)
 		return rc;
 	memcpy(dst->v, src->v, src->n * sizeof(src->v[0]));
 	dst->n = src->n;
-	dst->extra_keys = src->extra_keys;
+	memcpy(dst->extra_keys, src->extra_keys, sizeof(dst->extra_keys));
 	for (size_t i = 0; i < src->n; i++)
 		if (src->v[i].field < F__COUNT)
 			dst->slot[src->v[i].field] = src->slot[src->v[i].field];
@@ -166,20 +166,26 @@ int event_copy(struct event *dst, const struct event *src)
 
 /* The bit of ev->extra_keys for an extra key.  Every extra key set is looked up first (is it
  * there already?): a report with 25 extra columns scanned the list 300 times per event, 4% of
- * the Shadowserver scan_ntp benchmark (bench/); most keys now skip the scan. */
-static uint64_t extra_bit(const char *name, size_t len)
+ * the Shadowserver scan_ntp benchmark (bench/); most keys now skip the scan.  (With 64 bits
+ * a fourth of scan_ntp's 30 keys still scanned, 3% of that benchmark: with 256 bits and a
+ * multiplicative hash two do.) */
+static unsigned extra_bit(const char *name, size_t len)
 {
-	size_t h = len * 31;
+	uint64_t x = (uint64_t)len << 24;
 
 	if (len)
-		h += (unsigned char)name[0] * 7u + (unsigned char)name[len - 1] * 131u +
-		     (unsigned char)name[len / 2];
-	return 1ULL << (h & 63);
+		x |= (uint64_t)(unsigned char)name[0] |
+		     (uint64_t)(unsigned char)name[len - 1] << 8 |
+		     (uint64_t)(unsigned char)name[len / 2] << 16 |
+		     (uint64_t)(unsigned char)name[len / 4] << 32;
+	return (unsigned)((x * 0x9E3779B97F4A7C15ULL) >> 56);
 }
 
-static struct event_value *find_extra(const struct event *ev, const char *name, size_t len)
+/* find_extra() of a key whose extra_bit() is b */
+static struct event_value *find_extra_bit(const struct event *ev, const char *name, size_t len,
+					  unsigned b)
 {
-	if (!(ev->extra_keys & extra_bit(name, len)))
+	if (!((ev->extra_keys[b / 64] >> (b % 64)) & 1))
 		return NULL;
 	for (size_t i = 0; i < ev->n; i++) {
 		const struct event_value *v = &ev->v[i];
@@ -190,15 +196,22 @@ static struct event_value *find_extra(const struct event *ev, const char *name, 
 	return NULL;
 }
 
+static struct event_value *find_extra(const struct event *ev, const char *name, size_t len)
+{
+	return find_extra_bit(ev, name, len, extra_bit(name, len));
+}
+
 /* Store a value (already sanitised text at data[off..off+len)). */
 static int store(struct event *ev, int field, const char *key, size_t klen, size_t off,
 		 size_t len, enum vkind kind, unsigned flags)
 {
 	struct event_value *v;
 	size_t key_off = 0;
+	unsigned bit = 0;
 
 	if (field == F_EXTRA_KEY) {
-		v = find_extra(ev, key, klen);
+		bit = extra_bit(key, klen);
+		v = find_extra_bit(ev, key, klen, bit);
 		if (v && !(flags & EV_OVERWRITE)) {
 			ev->data.len = off;
 			return V_ERR_EXISTS;
@@ -230,7 +243,7 @@ static int store(struct event *ev, int field, const char *key, size_t klen, size
 	if (field != F_EXTRA_KEY)
 		ev->slot[field] = (int16_t)ev->n;
 	else
-		ev->extra_keys |= extra_bit(key, klen);
+		ev->extra_keys[bit / 64] |= 1ULL << (bit % 64);
 	ev->n++;
 	return V_OK;
 }
@@ -248,12 +261,14 @@ static int check_utf8(const char *val, size_t len, const char *key, struct verr 
 	return V_OK;
 }
 
+static int set_field(struct event *ev, int field, const char *key, size_t klen, const char *val,
+		     size_t len, unsigned flags, struct verr *err);
+
 int event_set(struct event *ev, const char *key, const char *val, size_t len, unsigned flags,
 	      struct verr *err)
 {
-	size_t klen = strlen(key), off;
+	size_t klen = strlen(key);
 	int field = schema_lookup(key, klen), rc;
-	enum vkind kind = VK_STR;
 
 	if (field < 0)
 		return verr_set(err, V_ERR_NOTFOUND, key, _("unknown field"));
@@ -268,6 +283,29 @@ int event_set(struct event *ev, const char *key, const char *val, size_t len, un
 		json_decref(j);
 		return rc;
 	}
+	return set_field(ev, field, key, klen, val, len, flags, err);
+}
+
+/* event_set() of a schema field by its id: no name to look up, for a parser that sets the
+ * same fields in every event (parse_shadowserver.c: name lookups were 9% of the scan_dns
+ * benchmark, bench/). */
+int event_set_id(struct event *ev, int field, const char *val, size_t len, unsigned flags,
+		 struct verr *err)
+{
+	if (field < 0 || field >= F__COUNT || field == F_EXTRA)
+		return verr_set(err, V_ERR_NOTFOUND, NULL, _("unknown field"));
+	return set_field(ev, field, schema_fields[field].name, schema_name_len[field], val, len,
+			 flags, err);
+}
+
+/* event_set() once the key's field is known (not F_EXTRA). */
+static int set_field(struct event *ev, int field, const char *key, size_t klen, const char *val,
+		     size_t len, unsigned flags, struct verr *err)
+{
+	size_t off;
+	enum vkind kind = VK_STR;
+	int rc;
+
 	if ((rc = check_utf8(val, len, key, err)) != V_OK)
 		return rc;
 	if (field != F_EXTRA_KEY && ev->slot[field] >= 0 && !(flags & EV_OVERWRITE))
@@ -318,11 +356,12 @@ int event_set(struct event *ev, const char *key, const char *val, size_t len, un
 	return store(ev, field, NULL, 0, off, ev->data.len - off, kind, flags);
 }
 
-static int set_literal(struct event *ev, const char *key, const char *lit, size_t n,
-		       enum vkind kind, enum ftype need, unsigned flags, struct verr *err)
+/* set_literal() once the key (klen bytes) is looked up: field */
+static int set_literal_field(struct event *ev, const char *key, size_t klen, int field,
+			     const char *lit, size_t n, enum vkind kind, enum ftype need,
+			     unsigned flags, struct verr *err)
 {
-	size_t klen = strlen(key), off = ev->data.len;
-	int field = schema_lookup(key, klen);
+	size_t off = ev->data.len;
 
 	if (field < 0)
 		return verr_set(err, V_ERR_NOTFOUND, key, _("unknown field"));
@@ -348,11 +387,45 @@ static int set_literal(struct event *ev, const char *key, const char *lit, size_
 	return rc;
 }
 
+static int set_literal(struct event *ev, const char *key, const char *lit, size_t n,
+		       enum vkind kind, enum ftype need, unsigned flags, struct verr *err)
+{
+	size_t klen = strlen(key);
+
+	return set_literal_field(ev, key, klen, schema_lookup(key, klen), lit, n, kind, need, flags,
+				 err);
+}
+
+static int set_int(struct event *ev, const char *key, long long v, const char *num, size_t n,
+		   unsigned flags, struct verr *err);
+
 int event_set_int(struct event *ev, const char *key, long long v, unsigned flags, struct verr *err)
 {
 	char num[32];
 	size_t n = value_format_int(v, num);
-	int field = schema_lookup(key, strlen(key));
+
+	return set_int(ev, key, v, num, n, flags, err);
+}
+
+/* event_set_int() of the v whose value_format_int() text the caller has already: feeds'
+ * integers mostly come in that form (parse_shadowserver.c: no int() and back, bench/). */
+int event_set_int_text(struct event *ev, const char *key, const char *text, size_t n,
+		       unsigned flags, struct verr *err)
+{
+	unsigned long long x = 0;
+	int neg = n && text[0] == '-';
+
+	for (size_t i = (size_t)neg; i < n; i++)
+		x = x * 10 + (unsigned)(text[i] - '0');
+	return set_int(ev, key, neg ? (long long)(0 - x) : (long long)x, text, n, flags, err);
+}
+
+/* event_set_int() of v, num (n bytes) being its text */
+static int set_int(struct event *ev, const char *key, long long v, const char *num, size_t n,
+		   unsigned flags, struct verr *err)
+{
+	size_t klen = strlen(key);
+	int field = schema_lookup(key, klen);
 
 	if (field >= 0 && field < F__COUNT && schema_fields[field].type == FT_ASN &&
 	    (v < 1 || v > 4294967295LL))
@@ -360,7 +433,7 @@ int event_set_int(struct event *ev, const char *key, long long v, unsigned flags
 	if (field >= 0 && field < F__COUNT && (schema_fields[field].type == FT_FLOAT ||
 					       schema_fields[field].type == FT_ACCURACY))
 		return event_set_float(ev, key, (double)v, flags, err);
-	return set_literal(ev, key, num, n, VK_INT, FT_INT, flags, err);
+	return set_literal_field(ev, key, klen, field, num, n, VK_INT, FT_INT, flags, err);
 }
 
 int event_set_float(struct event *ev, const char *key, double v, unsigned flags, struct verr *err)
@@ -377,6 +450,41 @@ int event_set_float(struct event *ev, const char *key, double v, unsigned flags,
 int event_set_bool(struct event *ev, const char *key, int v, unsigned flags, struct verr *err)
 {
 	return set_literal(ev, key, v ? "true" : "false", v ? 4 : 5, VK_BOOL, FT_BOOL, flags, err);
+}
+
+/* event_set_float(ev, key, d) for a finite d whose value_format_float() text the caller has
+ * already: parse_shadowserver.c writes a feed's short decimals ("2.018") in that form
+ * without strtod and back (bench/: 14% of the scan_ntp benchmark). */
+int event_set_float_text(struct event *ev, const char *key, const char *text, size_t n,
+			 unsigned flags, struct verr *err)
+{
+	return set_literal(ev, key, text, n, VK_FLOAT, FT_FLOAT, flags, err);
+}
+
+/*
+ * src's values stored into dst, in order and with their kinds, as setting them one by one
+ * with flags would: values sanitised once and added to many events (the constant fields of
+ * a Shadowserver report type: set through event_set_json per event they were 15% of the
+ * scan_dns benchmark, bench/).  Deleted values of src are skipped.
+ */
+int event_merge(struct event *dst, const struct event *src, unsigned flags)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const struct event_value *v = &src->v[i];
+		int extra = v->field == F_EXTRA_KEY;
+		size_t off = dst->data.len;
+		int rc;
+
+		if (v->dead)
+			continue;
+		if ((rc = buf_append(&dst->data, src->data.data + v->off, v->len)) != V_OK)
+			return rc;
+		rc = store(dst, v->field, extra ? src->data.data + v->key_off : NULL,
+			   extra ? v->key_len : 0, off, v->len, (enum vkind)v->kind, flags);
+		if (rc != V_OK)
+			return rc;
+	}
+	return V_OK;
 }
 
 int event_set_extra_raw(struct event *ev, const char *name, size_t name_len, const char *json,
@@ -558,6 +666,26 @@ int event_set_raw(struct event *ev, const void *bytes, size_t n)
 	base64_encode(ev->data.data + off, bytes, n);
 	ev->data.len = off + b64len - 1;
 	return store(ev, F_RAW, NULL, 0, off, b64len - 1, VK_STR, EV_OVERWRITE);
+}
+
+/* event_set_raw() of bytes whose first part, a multiple of 3 bytes long, is the same in many
+ * events: b64 (b64len bytes) is that part encoded once, rest (n bytes) the bytes after it.
+ * (parse_shadowserver.c: raw is the report's header line and the row, and the header two
+ * thirds of scan_ntp's raw, whose base64 was 4.5% of that benchmark, bench/) */
+int event_set_raw_b64(struct event *ev, const char *b64, size_t b64len, const void *rest, size_t n)
+{
+	size_t off = ev->data.len;
+	size_t b64rest = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
+	int rc;
+
+	if (ev->slot[F_RAW] >= 0)
+		ev->v[ev->slot[F_RAW]].dead = 1, ev->slot[F_RAW] = -1;
+	if ((rc = buf_reserve(&ev->data, b64len + b64rest)) != V_OK)
+		return rc;
+	memcpy(ev->data.data + off, b64, b64len);
+	base64_encode(ev->data.data + off + b64len, rest, n);
+	ev->data.len = off + b64len + b64rest - 1;
+	return store(ev, F_RAW, NULL, 0, off, b64len + b64rest - 1, VK_STR, EV_OVERWRITE);
 }
 
 const char *event_get_id(const struct event *ev, int field, size_t *len)

@@ -80,7 +80,7 @@ struct event {
 	size_t n;                               /* slots used in v */
 	struct event_value v[EVENT_MAX_VALUES];
 	int16_t slot[F__COUNT];                 /* index into v, or -1 */
-	uint64_t extra_keys;                    /* a bit per extra.* key hash: a clear bit means
+	uint64_t extra_keys[4];                 /* a bit per extra.* key hash: a clear bit means
 						 * no such key (event.c find_extra) */
 };
 
@@ -105,9 +105,22 @@ int event_set(struct event *ev, const char *key, const char *val, size_t len, un
 	      struct verr *err);
 static inline int event_set_str(struct event *ev, const char *key, const char *val,
 				unsigned flags, struct verr *err);
+/* event_set() of the field with this id (enum field_id; not F_EXTRA, no extra key). */
+int event_set_id(struct event *ev, int field, const char *val, size_t len, unsigned flags,
+		 struct verr *err);
 int event_set_int(struct event *ev, const char *key, long long v, unsigned flags, struct verr *err);
 int event_set_float(struct event *ev, const char *key, double v, unsigned flags, struct verr *err);
 int event_set_bool(struct event *ev, const char *key, int v, unsigned flags, struct verr *err);
+/* event_set_int() of v, given text = value_format_int(v) (text: n bytes). */
+int event_set_int_text(struct event *ev, const char *key, const char *text, size_t n,
+		       unsigned flags, struct verr *err);
+/* event_set_float() of a finite d, given text = value_format_float(d) (text: n bytes). */
+int event_set_float_text(struct event *ev, const char *key, const char *text, size_t n,
+			 unsigned flags, struct verr *err);
+/* Store src's values (not the deleted ones; borrowed) into dst, in order, with their kinds, as
+ * setting them one by one with flags (EV_OVERWRITE) would.  V_OK, or the first error
+ * (V_ERR_EXISTS, V_ERR_LIMIT, V_ERR_NOMEM): dst then holds the values stored before it. */
+int event_merge(struct event *dst, const struct event *src, unsigned flags);
 
 /*
  * Set a field from a JSON value (borrowed), as IntelMQ's add() does with a Python value:
@@ -123,6 +136,9 @@ int event_set_extra_raw(struct event *ev, const char *name, size_t name_len, con
 
 /* raw: stored base64-encoded (as IntelMQ does) from the original bytes. */
 int event_set_raw(struct event *ev, const void *bytes, size_t n);
+/* The same for bytes = prefix + rest where b64 (b64len bytes) is the base64 of prefix and
+ * prefix is a multiple of 3 bytes long. */
+int event_set_raw_b64(struct event *ev, const char *b64, size_t b64len, const void *rest, size_t n);
 
 /*
  * Get a value.  For VK_STR values the text (not quoted); for others the JSON literal.

@@ -43,6 +43,7 @@
 #include "base/i18n.h"
 #include "base/log.h"
 #include "base/pystr.h"
+#include "base/timeparse.h"
 #include "ingest/ingest.h"
 
 #define SS_SCHEMA_BLOB "shadowserver/schema.json"
@@ -108,13 +109,22 @@ struct mapping {
 	enum conv cv;
 	int required;
 	int hidx;          /* header position of the column (its last occurrence), or -1 */
+	int fid;           /* MK_FIELD: the field's id */
+	int utc_fast;      /* add_UTC_to_timestamp into a DateTime field (utc_fast) */
+	int as_is;         /* MK_FIELD: a value validate_ip sanitised or utc_fast made is stored
+			    * as it is: the field's sanitiser would make the same, and has no checks
+			    * after it */
+	char *xkey;        /* owned: MK_EXTRA_*, MK_BAD_KEY: "extra.<name>" (see extra_key) */
+	size_t xname_len;  /* the length of <name> */
 };
 
-/* A converted value, as IntelMQ's conversion functions return Python values. */
-enum vtype { VT_NONE, VT_STR, VT_INT, VT_FLOAT, VT_BOOL };
+/* A converted value, as IntelMQ's conversion functions return Python values.  VT_INT_TEXT
+ * and VT_FLOAT_TEXT are numbers given as their text (int_text, short_float_text). */
+enum vtype { VT_NONE, VT_STR, VT_INT, VT_FLOAT, VT_BOOL, VT_INT_TEXT, VT_FLOAT_TEXT };
 
 struct cval {
 	enum vtype t;
+	int sane;          /* s is what the field's sanitiser makes of the value (as_is) */
 	const char *s;
 	size_t n;
 	long long i;
@@ -132,24 +142,44 @@ struct ss_state {
 	size_t nmaps;
 	struct mapping *maps;    /* owned; required ones first */
 	const json_t *constants; /* borrowed */
+	/* The report type's values that are the same in every event, sanitised once and merged
+	 * into each (event_merge): per event through ingest_add_json the constants were 15% of
+	 * the scan_dns benchmark (bench/).  NULL: set them one by one as IntelMQ does. */
+	struct event *const_ev;  /* owned: constant_fields */
+	struct event *name_ev;   /* owned: feed.name = feedname */
 
 	/* the current input's header */
 	int have_header;
-	struct buf header_raw;   /* the header line as read */
+	size_t header_len;       /* raw starts with the header line as read and "\n" */
+	struct buf header_b64;   /* the base64 of raw's first header_b64_len bytes */
+	size_t header_b64_len;   /* header_len rounded down to a multiple of 3 */
 	size_t ncols;
-	char **names;            /* owned: column names */
+	char **xnames;           /* owned: "extra.<column name>" */
+	size_t *name_len;        /* the names' lengths */
 	int *canon;              /* per column: position of the last column with that name */
 	int hx_cc_dns, hx_http_host, hx_url, hx_http_url, hx_application;
 	int warned;              /* "required column missing" said once per input */
 
-	/* per row */
+	/*
+	 * Per row: the pending columns (IntelMQ's "fields" list) in order, by canon index.  A
+	 * column is taken off at its first entry still alive: the alive entries of a column are
+	 * always the last ones of its chain (next), so head[c] finds it at once (a scan of the
+	 * list per column was 9% of the scan_ntp benchmark, bench/).  The lists start each row
+	 * as *_init, made once per header.
+	 */
 	struct csv_row row;
-	int *pend;               /* pending columns (IntelMQ's "fields" list), by canon index */
+	int *pend;               /* entries: canon index */
 	unsigned char *alive;
+	int *next;               /* entries: the column's next entry, or -1 */
 	size_t npend;
-	int *count;              /* per canon index: alive pending entries */
+	int *count;              /* per canon index: alive entries */
+	int *head, *tail;        /* per canon index: first alive entry, last entry */
+	int *next_init, *count_init, *head_init, *tail_init;
 	struct buf cbuf;         /* conversion output */
 	struct buf raw;          /* header + "\n" + row */
+	char num[48];            /* a float's repr() text */
+	char why[160];           /* why a conversion failed */
+	struct verr err;         /* why a value did not set (add_value) */
 };
 
 /* ---- schema ------------------------------------------------------------------------------ */
@@ -314,6 +344,36 @@ static int select_report(struct ingest_ctx *ctx, struct ss_state *st, const json
 	return V_OK;
 }
 
+/*
+ * The key a value goes under as extra.<name>, made once: *key = "extra.<name>" (owned; NULL
+ * when name is empty or too long, for which add_extra says what IntelMQ would do).
+ */
+#define SS_MAX_NAME 249 /* extra.<name> in 256 bytes */
+
+static int extra_key(const char *name, char **key, size_t *name_len)
+{
+	size_t n = strlen(name);
+
+	*key = NULL;
+	*name_len = n;
+	if (!n || n > SS_MAX_NAME)
+		return V_OK;
+	if (!(*key = malloc(n + 7)))
+		return V_ERR_NOMEM;
+	memcpy(*key, "extra.", 6);
+	memcpy(*key + 6, name, n + 1);
+	return V_OK;
+}
+
+static void free_maps(struct ss_state *st)
+{
+	for (size_t i = 0; i < st->nmaps; i++) {
+		free(st->maps[i].xkey);
+		st->maps[i].xkey = NULL;
+	}
+	st->nmaps = 0;
+}
+
 static int add_maps(struct ss_state *st, const json_t *list, int required, const char *what,
 		    struct verr *err)
 {
@@ -358,21 +418,55 @@ static int add_maps(struct ss_state *st, const json_t *list, int required, const
 			const char *key = json_string_value(k);
 			size_t kl = strlen(key);
 			m->key = key;
+			m->fid = schema_lookup(key, kl);
 			if (!strcmp(key, "extra."))
 				m->kind = MK_EXTRA_COL;
 			else if (kl > 6 && !strncmp(key, "extra.", 6))
 				m->kind = MK_EXTRA_KEY;
-			else if (schema_lookup(key, kl) < 0 || !strcmp(key, "extra") || !strcmp(key, "raw"))
+			else if (m->fid < 0 || !strcmp(key, "extra") || !strcmp(key, "raw"))
 				m->kind = MK_BAD_KEY;
 			else
 				m->kind = MK_FIELD;
 		}
 		st->nmaps++;
+		if (m->kind == MK_FIELD) {
+			const struct field_def *fd = &schema_fields[m->fid];
+			m->utc_fast = m->cv == CV_ADD_UTC && fd->type == FT_DATETIME;
+			/* what the field's sanitiser would do again, nothing checked after it */
+			m->as_is = (m->utc_fast || (m->cv == CV_IP && fd->type == FT_IP)) &&
+				   fd->val == VAL_NONE && fd->maxlen == 0;
+		} else if (m->kind != MK_IGNORE &&
+			 extra_key(m->kind == MK_EXTRA_COL ? m->col :
+				   m->kind == MK_EXTRA_KEY ? m->key + 6 : m->key,
+				   &m->xkey, &m->xname_len) != V_OK)
+			return V_ERR_NOMEM;
 	}
 	return V_OK;
 }
 
-/* Constants are checked once here, so a typo in the schema is an error at start-up. */
+/* Does every value of src have room in ev (event_merge cannot fail for want of it)? */
+static int merge_fits(const struct event *ev, const struct event *src)
+{
+	size_t cap = ev->data.cap ? ev->data.cap : BUF_DEFAULT_CAP;
+
+	return ev->n + src->n <= EVENT_MAX_VALUES && src->data.len <= cap &&
+	       ev->data.len <= cap - src->data.len;
+}
+
+/* Each value of ev set as it is, not deleted later (then merging it is setting it again). */
+static int all_alive(const struct event *ev)
+{
+	for (size_t i = 0; i < ev->n; i++)
+		if (ev->v[i].dead)
+			return 0;
+	return 1;
+}
+
+/*
+ * Constants are checked once here, so a typo in the schema is an error at start-up; the event
+ * they make is merged into each row's (all_alive: a constant that another replaces, "extra.x"
+ * and "extra": {"x": ...}, left a deleted slot that counts against EVENT_MAX_VALUES).
+ */
 static int check_constants(struct ss_state *st, struct verr *err)
 {
 	struct event *ev;
@@ -397,26 +491,65 @@ static int check_constants(struct ss_state *st, struct verr *err)
 			break;
 		}
 	}
-	event_free(ev);
+	if (rc != V_OK || !all_alive(ev))
+		event_free(ev);
+	else
+		st->const_ev = ev;
 	return rc;
+}
+
+/* feed.name as each row sets it, made once (name_ev); none when feedname does not set (each
+ * row then tries and fails as before). */
+static int make_name_event(struct ss_state *st)
+{
+	struct event *ev = event_new();
+	int r;
+
+	if (!ev)
+		return V_ERR_NOMEM;
+	r = event_set(ev, "feed.name", st->feedname, strlen(st->feedname), EV_OVERWRITE, NULL);
+	if ((r == V_OK || r == V_SKIP) && all_alive(ev))
+		st->name_ev = ev;
+	else
+		event_free(ev);
+	return V_OK;
 }
 
 static void reset_header(struct ss_state *st)
 {
 	for (size_t i = 0; i < st->ncols; i++)
-		free(st->names[i]);
-	free(st->names);
+		free(st->xnames[i]);
+	free(st->xnames);
+	free(st->name_len);
 	free(st->canon);
 	free(st->pend);
 	free(st->alive);
+	free(st->next);
 	free(st->count);
-	st->names = NULL;
-	st->canon = st->pend = st->count = NULL;
+	free(st->head);
+	free(st->tail);
+	free(st->next_init);
+	free(st->count_init);
+	free(st->head_init);
+	free(st->tail_init);
+	st->xnames = NULL;
+	st->name_len = NULL;
+	st->canon = st->pend = st->next = st->count = st->head = st->tail = NULL;
+	st->next_init = st->count_init = st->head_init = st->tail_init = NULL;
 	st->alive = NULL;
 	st->ncols = 0;
 	st->have_header = 0;
 	st->warned = 0;
-	buf_reset(&st->header_raw);
+	st->header_len = 0;
+	buf_reset(&st->raw);
+}
+
+static void free_report(struct ss_state *st)
+{
+	free_maps(st);
+	event_free(st->const_ev);
+	event_free(st->name_ev);
+	st->const_ev = st->name_ev = NULL;
 }
 
 static void ss_fini(struct ingest_ctx *ctx)
@@ -426,10 +559,11 @@ static void ss_fini(struct ingest_ctx *ctx)
 	if (!st)
 		return;
 	reset_header(st);
+	free_report(st);
 	free(st->maps);
 	json_decref(st->schema);
 	csv_row_fini(&st->row);
-	buf_fini(&st->header_raw);
+	buf_fini(&st->header_b64);
 	buf_fini(&st->cbuf);
 	buf_fini(&st->raw);
 	free(st);
@@ -442,8 +576,8 @@ static int use_entry(struct ss_state *st, const char *key, const json_t *entry,
 {
 	int rc;
 
+	free_report(st);
 	st->report = key;
-	st->nmaps = 0;
 	st->constants = NULL;
 	st->feedname = st->fixed_name ? st->fixed_name : entry_str(entry, "feed_name");
 	if (!json_is_object(entry) || !st->feedname)
@@ -455,7 +589,7 @@ static int use_entry(struct ss_state *st, const char *key, const json_t *entry,
 			   err)) != V_OK)
 		return rc;
 	st->constants = json_object_get(entry, "constant_fields");
-	if ((rc = check_constants(st, err)) != V_OK)
+	if ((rc = check_constants(st, err)) != V_OK || (rc = make_name_event(st)) != V_OK)
 		return rc;
 	log_debug("Shadowserver: report type %s (%s)", st->report, st->feedname);
 	return V_OK;
@@ -471,7 +605,7 @@ static int ss_init(struct ingest_ctx *ctx, struct verr *err)
 		return V_ERR_NOMEM;
 	ctx->state = st;
 	csv_row_init(&st->row);
-	buf_init(&st->header_raw, 0);
+	buf_init(&st->header_b64, 0);
 	buf_init(&st->cbuf, 0);
 	buf_init(&st->raw, 0);
 	st->overwrite = ingest_param_bool(ctx, "overwrite", 0);
@@ -538,9 +672,44 @@ static int pick_for_input(struct ingest_ctx *ctx, struct ss_state *st)
 static int col_index(const struct ss_state *st, const char *name, size_t len)
 {
 	for (size_t i = st->ncols; i-- > 0;)
-		if (strlen(st->names[i]) == len && !memcmp(st->names[i], name, len))
+		if (st->name_len[i] == len && !memcmp(st->xnames[i] + 6, name, len))
 			return (int)i;
 	return -1;
+}
+
+/* The pending list every row starts with: each column once, in header order. */
+static void init_pending(struct ss_state *st)
+{
+	for (size_t i = 0; i < st->ncols; i++)
+		st->head_init[i] = st->tail_init[i] = -1;
+	for (size_t i = 0; i < st->ncols; i++) {
+		int c = st->canon[i];
+		st->pend[i] = c;
+		st->next_init[i] = -1;
+		if (st->count_init[c]++ == 0)
+			st->head_init[c] = (int)i;
+		else
+			st->next_init[st->tail_init[c]] = (int)i;
+		st->tail_init[c] = (int)i;
+	}
+}
+
+/* The base64 of the header's part of raw that every row's raw starts with: its whole groups
+ * of 3 bytes (event_set_raw_b64). */
+static int encode_header(struct ss_state *st)
+{
+	size_t b64;
+	int rc;
+
+	st->header_b64_len = st->header_len / 3 * 3;
+	b64 = sodium_base64_encoded_len(st->header_b64_len, sodium_base64_VARIANT_ORIGINAL);
+	buf_reset(&st->header_b64);
+	if ((rc = buf_reserve(&st->header_b64, b64)) != V_OK)
+		return rc;
+	sodium_bin2base64(st->header_b64.data, b64, (const unsigned char *)st->raw.data,
+			  st->header_b64_len, sodium_base64_VARIANT_ORIGINAL);
+	st->header_b64.len = b64 - 1;
+	return V_OK;
 }
 
 static int read_header(struct ingest_ctx *ctx, struct ss_state *st, const char *rec, size_t len)
@@ -558,21 +727,36 @@ static int read_header(struct ingest_ctx *ctx, struct ss_state *st, const char *
 	if (rc != V_OK)
 		return ingest_reject(ctx, NULL, _("header: unterminated quoted field"));
 	n = row->n;
-	st->names = calloc(n, sizeof(*st->names));
+	st->xnames = calloc(n, sizeof(*st->xnames));
+	st->name_len = calloc(n, sizeof(*st->name_len));
 	st->canon = calloc(n, sizeof(*st->canon));
 	st->count = calloc(n, sizeof(*st->count));
+	st->head = calloc(n, sizeof(*st->head));
+	st->tail = calloc(n, sizeof(*st->tail));
+	st->count_init = calloc(n, sizeof(*st->count_init));
+	st->head_init = calloc(n, sizeof(*st->head_init));
+	st->tail_init = calloc(n, sizeof(*st->tail_init));
 	st->pend = calloc(n + st->nmaps, sizeof(*st->pend));
 	st->alive = calloc(n + st->nmaps, 1);
-	if (!st->names || !st->canon || !st->count || !st->pend || !st->alive)
+	st->next = calloc(n + st->nmaps, sizeof(*st->next));
+	st->next_init = calloc(n, sizeof(*st->next_init));
+	if (!st->xnames || !st->name_len || !st->canon || !st->count || !st->head || !st->tail ||
+	    !st->count_init || !st->head_init || !st->tail_init || !st->pend || !st->alive ||
+	    !st->next || !st->next_init)
 		return V_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++) {
-		st->names[i] = strndup(row->f[i], row->len[i]);
-		if (!st->names[i])
+		st->xnames[i] = malloc(row->len[i] + 7);
+		if (!st->xnames[i])
 			return V_ERR_NOMEM;
+		memcpy(st->xnames[i], "extra.", 6);
+		memcpy(st->xnames[i] + 6, row->f[i], row->len[i]);
+		st->xnames[i][6 + row->len[i]] = 0;
+		st->name_len[i] = row->len[i];
 		st->ncols = i + 1;
 	}
 	for (size_t i = 0; i < n; i++)
-		st->canon[i] = col_index(st, st->names[i], strlen(st->names[i]));
+		st->canon[i] = col_index(st, st->xnames[i] + 6, st->name_len[i]);
+	init_pending(st);
 	for (size_t i = 0; i < st->nmaps; i++) {
 		struct mapping *m = &st->maps[i];
 		m->hidx = col_index(st, m->col, m->col_len);
@@ -592,7 +776,12 @@ static int read_header(struct ingest_ctx *ctx, struct ss_state *st, const char *
 	st->hx_url = col_index(st, "url", 3);
 	st->hx_http_url = col_index(st, "http_url", 8);
 	st->hx_application = col_index(st, "application", 11);
-	if ((rc = buf_append(&st->header_raw, rec, len)) != V_OK)
+	buf_reset(&st->raw);
+	if ((rc = buf_append(&st->raw, rec, len)) != V_OK ||
+	    (rc = buf_putc(&st->raw, '\n')) != V_OK)
+		return rc;
+	st->header_len = st->raw.len;
+	if ((rc = encode_header(st)) != V_OK)
 		return rc;
 	st->have_header = 1;
 	return V_OK;
@@ -640,6 +829,103 @@ static int py_float(const char *s, size_t n, double *out)
 	if (*out != *out || *out - *out != 0)
 		return 1;
 	return 0;
+}
+
+/*
+ * An integer already as Python's str(int(s)) writes it, at most 18 digits ("0", "-17", not
+ * "+1", "007", "1_000" or " 1"): the value's text is kept, without int() and back (bench/:
+ * pystr_int and value_format_int were 2% of the scan_ntp benchmark).
+ */
+static int int_text(const char *s, size_t n)
+{
+	size_t i = n && s[0] == '-';
+
+	if (n - i == 1 && s[i] == '0')
+		return !i;
+	if (n - i < 1 || n - i > 18 || s[i] == '0')
+		return 0;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/*
+ * repr(float(s)) written straight from s for the usual short decimal: [+-]digits[.digits]
+ * with at most 15 significant digits, printed without an exponent (under 1e15 and not below
+ * 0.0001).  That is s without its '+', leading zeros and trailing fraction zeros ("4.6190" ->
+ * "4.619", "27" -> "27.0", "-0" -> "-0.0"): a decimal of at most 15 digits is the only one of
+ * so few that reads back as its double (DBL_DIG), hence the shortest, which is what
+ * value_format_float(strtod(s)) finds.  strtod and that search were 14% of the scan_ntp
+ * benchmark (bench/).  Returns the length written to out (NUL-terminated), or 0 for
+ * anything else: py_float decides then.
+ */
+static size_t short_float_text(const char *s, size_t n, char out[48])
+{
+	size_t i = 0, o = 0, ib, ie, fb, fe, zeros = 0;
+
+	if (n && (s[0] == '+' || s[0] == '-'))
+		i = 1;
+	ib = i;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	ie = fb = fe = i;
+	if (i < n && s[i] == '.') {
+		fb = ++i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		fe = i;
+	}
+	if (i != n || (ie == ib && fe == fb))
+		return 0;
+	while (ib < ie && s[ib] == '0')
+		ib++;
+	while (fe > fb && s[fe - 1] == '0')
+		fe--;
+	if (ib == ie)
+		while (fb + zeros < fe && s[fb + zeros] == '0')
+			zeros++;
+	if (ie - ib + fe - fb - zeros > 15 || zeros > 3)
+		return 0;
+	if (s[0] == '-')
+		out[o++] = '-';
+	if (ib == ie) {
+		out[o++] = '0';
+	} else {
+		memcpy(out + o, s + ib, ie - ib);
+		o += ie - ib;
+	}
+	out[o++] = '.';
+	if (fe == fb) {
+		out[o++] = '0';
+	} else {
+		memcpy(out + o, s + fb, fe - fb);
+		o += fe - fb;
+	}
+	out[o] = 0;
+	return o;
+}
+
+/*
+ * add_UTC_to_timestamp into a DateTime field: "YYYY-MM-DD HH:MM:SS" (or with a T) and " UTC"
+ * sanitise to "YYYY-MM-DDTHH:MM:SS+00:00", which is written here when it is valid
+ * (time_is_canonical), not parsed (the " UTC" sends it to the general parser: 3% of the
+ * scan_dns benchmark, bench/).  Returns 1 with the text in cbuf, 0 for anything else.
+ */
+static int utc_fast(struct ss_state *st, const char *v, size_t n)
+{
+	char *p;
+
+	if (n != 19 || (v[10] != ' ' && v[10] != 'T') || buf_reserve(&st->cbuf, 25) != V_OK)
+		return 0;
+	p = st->cbuf.data;
+	memcpy(p, v, 19);
+	p[10] = 'T';
+	memcpy(p + 19, "+00:00", 7);
+	if (!time_is_canonical(p, 25))
+		return 0;
+	st->cbuf.len = 25;
+	return 1;
 }
 
 /* Python's \s.*$ removed: from the first blank after which no line break follows (but a
@@ -749,14 +1035,22 @@ static int convert(struct ss_state *st, const struct mapping *m, const char *v, 
 {
 	int r;
 
-	memset(out, 0, sizeof(*out));
 	out->t = VT_STR;
+	out->sane = 0;
 	out->s = v;
 	out->n = n;
+	out->i = 0;
+	out->d = 0;
 	switch (m->cv) {
 	case CV_NONE:
 		return V_OK;
 	case CV_ADD_UTC:
+		if (m->utc_fast && utc_fast(st, v, n)) {
+			out->s = st->cbuf.data;
+			out->n = st->cbuf.len;
+			out->sane = 1;
+			return V_OK;
+		}
 		buf_reset(&st->cbuf);
 		if ((r = buf_append(&st->cbuf, v, n)) != V_OK || (r = buf_append(&st->cbuf, " UTC", 4)) != V_OK)
 			return r;
@@ -785,6 +1079,10 @@ static int convert(struct ss_state *st, const struct mapping *m, const char *v, 
 			out->t = VT_NONE;
 			return V_OK;
 		}
+		if (int_text(v, n)) {
+			out->t = (m->cv == CV_NONZERO && v[0] == '0') ? VT_NONE : VT_INT_TEXT;
+			return V_OK;
+		}
 		if (pystr_int(v, n, &out->i) != 0) {
 			snprintf(why, whysz, _("'%.*s' is not an integer"), (int)(n > 64 ? 64 : n), v);
 			return V_ERR_INVALID;
@@ -794,6 +1092,11 @@ static int convert(struct ss_state *st, const struct mapping *m, const char *v, 
 	case CV_FLOAT:
 		if (!n) {
 			out->t = VT_NONE;
+			return V_OK;
+		}
+		if ((out->n = short_float_text(v, n, st->num)) != 0) {
+			out->t = VT_FLOAT_TEXT;
+			out->s = st->num;
 			return V_OK;
 		}
 		r = py_float(v, n, &out->d);
@@ -809,6 +1112,8 @@ static int convert(struct ss_state *st, const struct mapping *m, const char *v, 
 		if ((n == 7 && !memcmp(v, "0.0.0.0", 7)) || memchr(v, '/', n) ||
 		    !sanitizes(st, FT_IP, v, n))
 			out->t = VT_NONE;
+		else if (m->as_is)
+			out->s = st->cbuf.data, out->n = st->cbuf.len, out->sane = 1;
 		return V_OK;
 	case CV_NETWORK:
 		if (!memchr(v, '/', n) || !sanitizes(st, FT_NETWORK, v, n))
@@ -882,30 +1187,83 @@ static int pending(const struct ss_state *st, int c)
 	return c >= 0 && st->count[c] > 0;
 }
 
-static void pend_append(struct ss_state *st, int c)
+/* Every column pending once, as each row starts. */
+static void pend_reset(struct ss_state *st)
 {
-	st->pend[st->npend] = c;
-	st->alive[st->npend] = 1;
-	st->npend++;
-	st->count[c]++;
+	size_t n = st->ncols;
+
+	st->npend = n;
+	memset(st->alive, 1, n);
+	memcpy(st->next, st->next_init, n * sizeof(*st->next));
+	memcpy(st->count, st->count_init, n * sizeof(*st->count));
+	memcpy(st->head, st->head_init, n * sizeof(*st->head));
+	memcpy(st->tail, st->tail_init, n * sizeof(*st->tail));
 }
 
+static void pend_append(struct ss_state *st, int c)
+{
+	int i = (int)st->npend++;
+
+	st->pend[i] = c;
+	st->alive[i] = 1;
+	st->next[i] = -1;
+	if (st->count[c]++ == 0)
+		st->head[c] = i;
+	else
+		st->next[st->tail[c]] = i;
+	st->tail[c] = i;
+}
+
+/* The column's first entry still alive is used up. */
 static void pend_remove(struct ss_state *st, int c)
 {
-	for (size_t i = 0; i < st->npend; i++)
-		if (st->alive[i] && st->pend[i] == c) {
-			st->alive[i] = 0;
-			st->count[c]--;
-			return;
-		}
+	if (st->count[c] > 0) {
+		int i = st->head[c];
+		st->alive[i] = 0;
+		st->head[c] = st->next[i];
+		st->count[c]--;
+	}
+}
+
+/* What the driver's ingest_add* do with an event_set* result: an error, unless an invalid
+ * value to ignore, marks the event failed (the first one says why). */
+static int after_set(struct ingest_ctx *ctx, int rc, const struct verr *e, const char *key,
+		     unsigned flags)
+{
+	if (rc == V_OK || rc == V_SKIP || ((flags & ING_IGNORE_INVALID) && rc == V_ERR_INVALID))
+		return rc;
+	ingest_fail(ctx, e->field[0] ? e->field : key, "%s",
+		    e->reason[0] ? e->reason : vres_str(rc));
+	return rc;
+}
+
+/* The state's struct verr, cleared as ingest_add clears its own. */
+static struct verr *fresh_err(struct ingest_ctx *ctx)
+{
+	struct verr *e = &((struct ss_state *)ctx->state)->err;
+
+	e->file = NULL;
+	e->line = 0;
+	e->field[0] = 0;
+	e->reason[0] = 0;
+	return e;
 }
 
 /* Add a converted value under key.  Returns what ingest_add* returned. */
 static int add_value(struct ingest_ctx *ctx, const char *key, const struct cval *v, unsigned flags)
 {
+	struct verr *e = fresh_err(ctx);
+	unsigned evf = (flags & ING_OVERWRITE) ? EV_OVERWRITE : 0;
+
 	switch (v->t) {
-	case VT_STR:
-		return ingest_add(ctx, key, v->s, v->n, flags);
+	case VT_STR: /* ingest_add's way */
+		return after_set(ctx, event_set(ctx->ev, key, v->s, v->n, evf, e), e, key, flags);
+	case VT_INT_TEXT: /* ingest_add_int's way, from the text */
+		return after_set(ctx, event_set_int_text(ctx->ev, key, v->s, v->n, evf, e), e,
+				 key, flags);
+	case VT_FLOAT_TEXT: /* ingest_add_float's way, from the text */
+		return after_set(ctx, event_set_float_text(ctx->ev, key, v->s, v->n, evf, e), e,
+				 key, flags);
 	case VT_INT:
 		return ingest_add_int(ctx, key, v->i, flags);
 	case VT_FLOAT:
@@ -918,20 +1276,31 @@ static int add_value(struct ingest_ctx *ctx, const char *key, const struct cval 
 	return V_SKIP;
 }
 
-/* extra.<name> = v (a later value for the same name wins, as in IntelMQ's extra dict). */
-static int add_extra(struct ingest_ctx *ctx, const char *name, size_t len, const struct cval *v)
+/* Add a converted value to the mapping's field: add_value by the field's id. */
+static int add_field(struct ingest_ctx *ctx, const struct mapping *m, const struct cval *v,
+		     unsigned flags)
 {
-	char key[256];
+	struct verr *e;
 
+	if (v->t != VT_STR)
+		return add_value(ctx, m->key, v, flags);
+	e = fresh_err(ctx);
+	return after_set(ctx, event_set_id(ctx->ev, m->fid, v->s, v->n,
+					   (m->as_is && v->sane ? EV_NOSANITIZE : 0) |
+					   ((flags & ING_OVERWRITE) ? EV_OVERWRITE : 0), e),
+			 e, m->key, flags);
+}
+
+/* extra.<name> = v (a later value for the same name wins, as in IntelMQ's extra dict), key
+ * being "extra.<name>" and len the length of <name> (extra_key). */
+static int add_extra(struct ingest_ctx *ctx, const char *key, size_t len, const struct cval *v)
+{
 	if (!len)
 		return V_SKIP; /* a column without a name has no key to go under */
-	if (len > sizeof(key) - 7) {
-		ingest_fail(ctx, NULL, _("column name longer than %zu bytes"), sizeof(key) - 7);
+	if (len > SS_MAX_NAME) {
+		ingest_fail(ctx, NULL, _("column name longer than %zu bytes"), (size_t)SS_MAX_NAME);
 		return V_ERR_INVALID;
 	}
-	memcpy(key, "extra.", 6);
-	memcpy(key + 6, name, len);
-	key[6 + len] = 0;
 	return add_value(ctx, key, v, ING_OVERWRITE);
 }
 
@@ -940,8 +1309,7 @@ static int map_one(struct ingest_ctx *ctx, struct ss_state *st, const struct map
 	int c = m->hidx, rc;
 	const char *val;
 	size_t len;
-	struct cval cv = { 0 };
-	char why[160];
+	struct cval cv;
 
 	if (!pending(st, c)) {
 		val = row_get(st, c, &len);
@@ -960,9 +1328,9 @@ static int map_one(struct ingest_ctx *ctx, struct ss_state *st, const struct map
 	val = row_get(st, c, &len);
 	if (!val) {
 		cv.t = VT_NONE; /* a short row: no value, nothing to convert */
-	} else if ((rc = convert(st, m, val, len, &cv, why, sizeof(why))) != V_OK) {
+	} else if ((rc = convert(st, m, val, len, &cv, st->why, sizeof(st->why))) != V_OK) {
 		if (rc == V_ERR_INVALID)
-			return ingest_reject(ctx, m->col, "%s", why);
+			return ingest_reject(ctx, m->col, "%s", st->why);
 		return ingest_reject(ctx, m->col, "%s", vres_str(rc));
 	}
 	if (cv.t == VT_NONE) {
@@ -972,22 +1340,18 @@ static int map_one(struct ingest_ctx *ctx, struct ss_state *st, const struct map
 	}
 	switch (m->kind) {
 	case MK_EXTRA_COL:
-		add_extra(ctx, m->col, m->col_len, &cv);
-		break;
 	case MK_EXTRA_KEY:
-		add_extra(ctx, m->key + 6, strlen(m->key + 6), &cv);
-		break;
 	case MK_BAD_KEY:
-		add_extra(ctx, m->key, strlen(m->key), &cv);
+		add_extra(ctx, m->xkey, m->xname_len, &cv);
 		break;
 	case MK_IGNORE:
 		break;
 	case MK_FIELD:
 		/* a field an earlier column set (Spam-URL maps ip and src_ip to source.ip): IntelMQ
 		 * loses the row (KeyExists); the column is kept as extra.<column> instead */
-		if (!m->required && event_has(ctx->ev, m->key))
+		if (!m->required && event_get_id(ctx->ev, m->fid, NULL))
 			return V_OK;
-		rc = add_value(ctx, m->key, &cv, m->required ? 0 : ING_IGNORE_INVALID);
+		rc = add_field(ctx, m, &cv, m->required ? 0 : ING_IGNORE_INVALID);
 		if (rc == V_ERR_INVALID && !m->required)
 			return V_OK; /* stays pending: kept as extra.<column> below */
 		break;
@@ -1001,10 +1365,33 @@ static int row_is_header(const struct ss_state *st)
 	if (st->row.n != st->ncols)
 		return 0;
 	for (size_t i = 0; i < st->ncols; i++)
-		if (strlen(st->names[i]) != st->row.len[i] ||
-		    memcmp(st->names[i], st->row.f[i], st->row.len[i]))
+		if (st->name_len[i] != st->row.len[i] ||
+		    memcmp(st->xnames[i] + 6, st->row.f[i], st->row.len[i]))
 			return 0;
 	return 1;
+}
+
+/* The constants (or feed.name) of the report type, made once (const_ev, name_ev), into the
+ * row's event as ingest_add_json (ingest_add_str) with ING_OVERWRITE would set them one by
+ * one.  0 when they must be set so (none made, or too little room left for them). */
+static int merge_made(struct ingest_ctx *ctx, const struct event *made, const char *field)
+{
+	int rc;
+
+	if (!made || !merge_fits(ctx->ev, made))
+		return 0;
+	if ((rc = event_merge(ctx->ev, made, EV_OVERWRITE)) != V_OK)
+		ingest_fail(ctx, field, "%s", vres_str(rc)); /* out of memory */
+	return 1;
+}
+
+/* Has ev an extra key?  (event_del(ev, "extra") looked up per row for nothing, bench/) */
+static int has_extra(const struct event *ev)
+{
+	for (size_t i = 0; i < ev->n; i++)
+		if (ev->v[i].field == F_EXTRA_KEY && !ev->v[i].dead)
+			return 1;
+	return 0;
 }
 
 static int ss_record(struct ingest_ctx *ctx, const char *rec, size_t len)
@@ -1040,19 +1427,17 @@ static int ss_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 
 	ingest_new_event(ctx);
 	/* IntelMQ's new events carry the report's feed.*, rtir_id and time.observation only */
-	event_del(ctx->ev, "extra");
-	if (st->overwrite || !event_has(ctx->ev, "feed.name"))
+	if (has_extra(ctx->ev))
+		event_del(ctx->ev, "extra");
+	if ((st->overwrite || !event_get_id(ctx->ev, F_FEED_NAME, NULL)) &&
+	    !merge_made(ctx, st->name_ev, "feed.name"))
 		ingest_add_str(ctx, "feed.name", st->feedname, ING_OVERWRITE);
 
-	st->npend = 0;
-	memset(st->count, 0, st->ncols * sizeof(*st->count));
-	for (size_t i = 0; i < st->ncols; i++)
-		pend_append(st, st->canon[i]);
-
+	pend_reset(st);
 	for (size_t i = 0; i < st->nmaps; i++)
 		if ((rc = map_one(ctx, st, &st->maps[i])) != V_OK)
 			return rc;
-	if (st->constants)
+	if (st->constants && !merge_made(ctx, st->const_ev, NULL))
 		json_object_foreach((json_t *)st->constants, k, v)
 			ingest_add_json(ctx, k, v, ING_OVERWRITE);
 
@@ -1063,13 +1448,18 @@ static int ss_record(struct ingest_ctx *ctx, const char *rec, size_t len)
 		int c = st->pend[i];
 		struct cval cv = { .t = VT_STR };
 		if ((cv.s = row_get(st, c, &cv.n)) && cv.n)
-			add_extra(ctx, st->names[c], strlen(st->names[c]), &cv);
+			add_extra(ctx, st->xnames[c], st->name_len[c], &cv);
 	}
 
-	buf_reset(&st->raw);
-	if ((rc = buf_append(&st->raw, st->header_raw.data, st->header_raw.len)) != V_OK ||
-	    (rc = buf_putc(&st->raw, '\n')) != V_OK || (rc = buf_append(&st->raw, rec, len)) != V_OK)
+	st->raw.len = st->header_len;
+	if ((rc = buf_append(&st->raw, rec, len)) != V_OK)
 		return ingest_reject(ctx, "raw", "%s", _("record too large"));
+	/* raw as ingest_emit would set it, the header's part encoded once (event_set_raw_b64);
+	 * should that fail, ingest_emit tries again and says why */
+	if (!ctx->failed && !event_get_id(ctx->ev, F_RAW, NULL))
+		event_set_raw_b64(ctx->ev, st->header_b64.data, st->header_b64.len,
+				  st->raw.data + st->header_b64_len,
+				  st->raw.len - st->header_b64_len);
 	return ingest_emit(ctx, st->raw.data, st->raw.len);
 }
 

@@ -14,7 +14,8 @@
  * marks common stays common.
  *
  * Incremental: only the new event's indicators are looked at, never the old incidents.
- * Between commits the indicator of each value and the postings written are cached.
+ * The indicator of each value and the postings written are cached (up to COR_CACHE_MAX
+ * entries each, then the cache starts again), across commits; a rollback empties them.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -77,9 +78,13 @@ void correlate_free(struct correlate *c)
 	free(c);
 }
 
+/* What a commit made durable stays true (indicators and postings are never removed, and
+ * only this stage marks an indicator common): the caches are kept across commits and
+ * dropped only with a rollback, which may have undone some of their entries. */
 void correlate_sync(struct correlate *c, int committed)
 {
-	(void)committed;
+	if (committed)
+		return;
 	smap_clear(&c->ind);
 	smap_clear(&c->post);
 }

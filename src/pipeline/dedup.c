@@ -7,7 +7,10 @@
  *     bits 27..0   the minute it was last seen (minutes since 1970: good until the year 2480)
  *
  * The home slot is computed from the tag alone (so entries can be moved without the rest of
- * the fingerprint), by multiply-shift over the table size, which need not be a power of two.
+ * the fingerprint): a hash of the tag, by multiply-shift over the table size, which need not
+ * be a power of two.  The hash matters: with the tag itself, tags arriving in order (a load
+ * from an index that holds the fingerprints sorted) piled up at the start of the table and
+ * each insertion probed past all the others: minutes for a million.
  * When the table is 80% full, entries that have left the window are dropped; then it grows
  * by half, or shrinks, so that it stays between 8/15 and 4/5 full: 10 to 15 bytes per
  * remembered event (a table of fewer than 1024 slots excepted).  It never grows past
@@ -50,7 +53,14 @@ static uint64_t tag_of(uint64_t fp)
 
 static size_t home(const struct dedup *d, uint64_t tag)
 {
-	return (size_t)(((unsigned __int128)tag * d->cap) >> (64 - TAG_SHIFT));
+	uint64_t h = tag; /* the finaliser of MurmurHash3: every bit of the tag moves the result */
+
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return (size_t)(((unsigned __int128)h * d->cap) >> 64);
 }
 
 static uint64_t minute_of(int64_t t)

@@ -301,6 +301,20 @@ static const struct stage_ops *const chain[] = {
 	&stage_fingerprint, &stage_dedup, &stage_store, &stage_aggregate, &stage_correlate,
 };
 #define NSTAGES (sizeof(chain) / sizeof(chain[0]))
+_Static_assert(NSTAGES == PIPELINE_STAGES, "pipeline.h counts the stages");
+
+const char *pipeline_stage_name(size_t i)
+{
+	return i < NSTAGES ? chain[i]->name : NULL;
+}
+
+static uint64_t clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 struct pipeline {
 	void *state[NSTAGES];
@@ -341,11 +355,15 @@ int pipeline_event(struct pipeline *pl, int64_t batch, const struct event *ev, s
 {
 	struct pipe_event pe;
 	int rc = V_OK, added;
+	uint64_t t0 = clock_ns(), t1;
 
 	pipe_event_init(&pe, ev, batch, (int64_t)time(NULL));
 	pl->stats.events++;
 	for (size_t i = 0; i < NSTAGES; i++) {
 		rc = chain[i]->process(pl->state[i], &pe, err);
+		t1 = clock_ns();
+		pl->stats.stage_ns[i] += t1 - t0;
+		t0 = t1;
 		if (rc == V_SKIP)
 			break;
 		if (rc != V_OK)

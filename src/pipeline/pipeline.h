@@ -9,8 +9,9 @@
  * a small struct with init/process/fini and no global state, so the same code runs in-process
  * (pipeline.c chains them) or, later, as a Redis Streams worker that owns one stage and its
  * own store connection.  The store is the source of truth: what a stage keeps in memory is a
- * cache of the store that can be rebuilt from it (dedup) or dropped at any commit (aggregate,
- * correlate), so a crash loses nothing that was committed.
+ * cache of the store that can be rebuilt from it (dedup), dropped at any commit (aggregate) or
+ * at a rollback (correlate: what a commit made durable stays true), so a crash loses nothing
+ * that was committed.
  *
  * The design, the dedup filter's memory bound and the crash-safe ingest are in
  * docs/internals/pipeline.md; the rules file format in docs/formats.md.
@@ -193,6 +194,10 @@ struct stage_ops {
 extern const struct stage_ops stage_fingerprint, stage_dedup, stage_store, stage_aggregate,
 	stage_correlate;
 
+#define PIPELINE_STAGES 5
+/* "fingerprint", "dedup", "store", "aggregate", "correlate" for i = 0..4; static. */
+const char *pipeline_stage_name(size_t i);
+
 struct pipeline_stats {
 	uint64_t events;            /* events that entered */
 	uint64_t stored;            /* new events stored */
@@ -202,6 +207,9 @@ struct pipeline_stats {
 	uint64_t unaggregated;      /* stored events no rule applied to */
 	uint64_t links;             /* correlation links added */
 	uint64_t common;            /* indicator values left out as too common */
+	/* time spent in each stage, in chain order (pipeline_stage_name), in nanoseconds (the
+	 * monotonic clock, read around every stage of every event: about 0.1 us an event) */
+	uint64_t stage_ns[PIPELINE_STAGES];
 };
 
 /* The in-process chain: fingerprint, dedup, store, aggregate, correlate (settings from conf). */

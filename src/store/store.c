@@ -84,6 +84,137 @@ void store_incident_free(struct store_incident *inc)
 	memset(inc, 0, sizeof(*inc));
 }
 
+/* ---- constituency records as one heap block --------------------------------------------- */
+
+/* Where the strings of a copy go: the tail of its block. */
+struct pool {
+	char *p;
+};
+
+static size_t str_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static const char *pool_str(struct pool *pl, const char *s)
+{
+	size_t n;
+	char *d;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	d = pl->p;
+	memcpy(d, s, n);
+	pl->p += n;
+	return d;
+}
+
+static size_t contacts_size(const struct store_contact *c, size_t n)
+{
+	size_t z = n * sizeof(*c);
+
+	for (size_t i = 0; i < n; i++)
+		z += str_size(c[i].email) + str_size(c[i].name) + str_size(c[i].lang) +
+		     str_size(c[i].format) + str_size(c[i].fingerprint);
+	return z;
+}
+
+static void contacts_copy(struct store_contact *d, const struct store_contact *c, size_t n,
+			  struct pool *pl)
+{
+	for (size_t i = 0; i < n; i++) {
+		d[i].email = pool_str(pl, c[i].email);
+		d[i].name = pool_str(pl, c[i].name);
+		d[i].lang = pool_str(pl, c[i].lang);
+		d[i].format = pool_str(pl, c[i].format);
+		d[i].fingerprint = pool_str(pl, c[i].fingerprint);
+	}
+}
+
+struct store_org *store_org_copy(const struct store_org *o)
+{
+	/* the arrays first (every element is a multiple of 8 bytes), then the strings */
+	size_t z = sizeof(*o) + o->nnetworks * sizeof(*o->networks) +
+		   o->nasns * sizeof(*o->asns) + o->ndomains * sizeof(*o->domains);
+	struct store_network *nets;
+	struct store_contact *cons;
+	struct store_org *d;
+	int64_t *asns;
+	const char **doms;
+	struct pool pl;
+	char *p;
+
+	z += contacts_size(o->contacts, o->ncontacts) + str_size(o->name) + str_size(o->notes);
+	for (size_t i = 0; i < o->nnetworks; i++)
+		z += str_size(o->networks[i].cidr);
+	for (size_t i = 0; i < o->ndomains; i++)
+		z += str_size(o->domains[i]);
+	if (!(p = calloc(1, z)))
+		return NULL;
+	d = (struct store_org *)(void *)p;
+	*d = *o;
+	p += sizeof(*d);
+	nets = (struct store_network *)(void *)p;
+	p += o->nnetworks * sizeof(*nets);
+	asns = (int64_t *)(void *)p;
+	p += o->nasns * sizeof(*asns);
+	doms = (const char **)(void *)p;
+	p += o->ndomains * sizeof(*doms);
+	cons = (struct store_contact *)(void *)p;
+	p += o->ncontacts * sizeof(*cons);
+	pl.p = p;
+	d->name = pool_str(&pl, o->name);
+	d->notes = pool_str(&pl, o->notes);
+	for (size_t i = 0; i < o->nnetworks; i++) {
+		nets[i].cidr = pool_str(&pl, o->networks[i].cidr);
+		nets[i].do_not_notify = o->networks[i].do_not_notify;
+	}
+	if (o->nasns)
+		memcpy(asns, o->asns, o->nasns * sizeof(*asns));
+	for (size_t i = 0; i < o->ndomains; i++)
+		doms[i] = pool_str(&pl, o->domains[i]);
+	contacts_copy(cons, o->contacts, o->ncontacts, &pl);
+	d->networks = o->nnetworks ? nets : NULL;
+	d->asns = o->nasns ? asns : NULL;
+	d->domains = o->ndomains ? doms : NULL;
+	d->contacts = o->ncontacts ? cons : NULL;
+	return d;
+}
+
+struct store_cert *store_cert_copy(const struct store_cert *c)
+{
+	size_t z = sizeof(*c) + contacts_size(c->contacts, c->ncontacts) + str_size(c->cc) +
+		   str_size(c->name) + str_size(c->notes);
+	struct store_contact *cons;
+	struct store_cert *d;
+	struct pool pl;
+	char *p;
+
+	if (!(p = calloc(1, z)))
+		return NULL;
+	d = (struct store_cert *)(void *)p;
+	*d = *c;
+	cons = (struct store_contact *)(void *)(p + sizeof(*d));
+	pl.p = p + sizeof(*d) + c->ncontacts * sizeof(*cons);
+	d->cc = pool_str(&pl, c->cc);
+	d->name = pool_str(&pl, c->name);
+	d->notes = pool_str(&pl, c->notes);
+	contacts_copy(cons, c->contacts, c->ncontacts, &pl);
+	d->contacts = c->ncontacts ? cons : NULL;
+	return d;
+}
+
+void store_org_free(struct store_org *org)
+{
+	free(org);
+}
+
+void store_cert_free(struct store_cert *cert)
+{
+	free(cert);
+}
+
 static void hash_field(crypto_hash_sha256_state *h, const char *s)
 {
 	char len[24];
@@ -327,4 +458,49 @@ int store_audit_list(struct store *st, const char *object, store_audit_cb cb, vo
 int store_audit_verify(struct store *st, int64_t *checked, int64_t *bad_id, struct verr *err)
 {
 	return st->ops->audit_verify(st, checked, bad_id, err);
+}
+
+int store_org_put(struct store *st, const struct store_org *org, struct verr *err)
+{
+	return st->ops->org_put(st, org, err);
+}
+
+int store_org_get(struct store *st, const char *name, struct store_org **out, struct verr *err)
+{
+	return st->ops->org_get(st, name, out, err);
+}
+
+int store_org_remove(struct store *st, const char *name, struct verr *err)
+{
+	return st->ops->org_remove(st, name, err);
+}
+
+int store_orgs_list(struct store *st, store_org_cb cb, void *arg, struct verr *err)
+{
+	return st->ops->orgs_list(st, cb, arg, err);
+}
+
+int store_cert_put(struct store *st, const struct store_cert *cert, struct verr *err)
+{
+	return st->ops->cert_put(st, cert, err);
+}
+
+int store_cert_get(struct store *st, const char *cc, struct store_cert **out, struct verr *err)
+{
+	return st->ops->cert_get(st, cc, out, err);
+}
+
+int store_cert_remove(struct store *st, const char *cc, struct verr *err)
+{
+	return st->ops->cert_remove(st, cc, err);
+}
+
+int store_certs_list(struct store *st, store_cert_cb cb, void *arg, struct verr *err)
+{
+	return st->ops->certs_list(st, cb, arg, err);
+}
+
+int store_constituency_clear(struct store *st, struct verr *err)
+{
+	return st->ops->constituency_clear(st, err);
 }

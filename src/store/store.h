@@ -253,6 +253,82 @@ int store_audit_list(struct store *st, const char *object, store_audit_cb cb, vo
  * first one missing) and the result is V_ERR_INVALID with the reason; else *bad_id = 0. */
 int store_audit_verify(struct store *st, int64_t *checked, int64_t *bad_id, struct verr *err);
 
+/* ---- the constituency ------------------------------------------------------------------------ */
+
+/*
+ * The organisations the team serves (their networks, ASNs, domains and contacts) and the
+ * partner national CERTs, one per country.  enrich/constituency.h validates and resolves;
+ * the store keeps what it is given, in canonical form:
+ *   cidr         "192.0.2.0/24", "2001:db8::/32": no host bits set (a bare address is a /32
+ *                or /128); V_ERR_INVALID for text that is not a network
+ *   asn          1 .. 4294967294
+ *   domain       lower-case ASCII (IDNA), no trailing dot
+ *   cc           ISO 3166-1 alpha-2, upper-case
+ *   lang         "es", "en" or NULL; format: "text", "csv", ... or NULL (the default)
+ *   fingerprint  OpenPGP fingerprint, upper-case hex without spaces, or NULL
+ * Organisation names compare without regard to ASCII case.  A network, an ASN and a domain
+ * each belong to at most one organisation: store_org_put refuses with V_ERR_EXISTS, naming
+ * the value and its owner, one that another organisation holds (the same organisation
+ * listing one twice is harmless: it is kept once).
+ *
+ * Records handed to callbacks and arrays inside them are borrowed for the callback; *_get
+ * returns one heap block that *_free releases.  A callback may read the store (store_org_get)
+ * but not start the same listing again.
+ */
+struct store_contact {
+	const char *email;          /* required */
+	const char *name, *lang, *format, *fingerprint; /* NULL when not known */
+};
+
+struct store_network {
+	const char *cidr;
+	int do_not_notify;          /* never notify about this network, whatever its owner says */
+};
+
+struct store_org {
+	int64_t id;                 /* set by the store (ignored by store_org_put) */
+	const char *name;           /* required; unique without regard to case */
+	int do_not_notify;          /* never notify this organisation */
+	const char *notes;          /* NULL when none */
+	size_t nnetworks, nasns, ndomains, ncontacts;
+	const struct store_network *networks;
+	const int64_t *asns;
+	const char *const *domains;
+	const struct store_contact *contacts;
+};
+
+struct store_cert {
+	const char *cc;             /* the country it is the national CERT of */
+	const char *name;           /* "CERT-Bund" */
+	const char *notes;
+	size_t ncontacts;
+	const struct store_contact *contacts;
+};
+
+/* Create organisation org->name, or replace it whole: its flag, notes, networks, ASNs,
+ * domains and contacts become org's.  The case of the name is taken from org. */
+int store_org_put(struct store *st, const struct store_org *org, struct verr *err);
+/* One organisation by name.  OUT: *out, caller frees with store_org_free.  V_ERR_NOTFOUND. */
+int store_org_get(struct store *st, const char *name, struct store_org **out, struct verr *err);
+void store_org_free(struct store_org *org);
+/* Remove an organisation and everything it has.  V_ERR_NOTFOUND when there is none. */
+int store_org_remove(struct store *st, const char *name, struct verr *err);
+typedef int (*store_org_cb)(void *arg, const struct store_org *org);
+/* Every organisation, by name (case-insensitive order). */
+int store_orgs_list(struct store *st, store_org_cb cb, void *arg, struct verr *err);
+
+/* The same for partner CERTs, keyed by country code. */
+int store_cert_put(struct store *st, const struct store_cert *cert, struct verr *err);
+int store_cert_get(struct store *st, const char *cc, struct store_cert **out, struct verr *err);
+void store_cert_free(struct store_cert *cert);
+int store_cert_remove(struct store *st, const char *cc, struct verr *err);
+typedef int (*store_cert_cb)(void *arg, const struct store_cert *cert);
+/* Every partner CERT, by country code. */
+int store_certs_list(struct store *st, store_cert_cb cb, void *arg, struct verr *err);
+
+/* Remove every organisation and partner CERT (an import that replaces the constituency). */
+int store_constituency_clear(struct store *st, struct verr *err);
+
 /* ---- the backend table ---------------------------------------------------------------------- */
 
 struct store_ops;  /* defined in store_impl.h for backends */

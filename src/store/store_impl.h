@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 4
 
 struct store_ops {
 	const char *name; /* "sqlite" */
@@ -89,6 +89,18 @@ struct store_ops {
 			  struct verr *err);
 	int (*audit_verify)(struct store *st, int64_t *checked, int64_t *bad_id,
 			    struct verr *err);
+
+	int (*org_put)(struct store *st, const struct store_org *org, struct verr *err);
+	int (*org_get)(struct store *st, const char *name, struct store_org **out,
+		       struct verr *err);
+	int (*org_remove)(struct store *st, const char *name, struct verr *err);
+	int (*orgs_list)(struct store *st, store_org_cb cb, void *arg, struct verr *err);
+	int (*cert_put)(struct store *st, const struct store_cert *cert, struct verr *err);
+	int (*cert_get)(struct store *st, const char *cc, struct store_cert **out,
+			struct verr *err);
+	int (*cert_remove)(struct store *st, const char *cc, struct verr *err);
+	int (*certs_list)(struct store *st, store_cert_cb cb, void *arg, struct verr *err);
+	int (*constituency_clear)(struct store *st, struct verr *err);
 };
 
 struct store {
@@ -120,5 +132,12 @@ int store_sqlite_migrate_to(const char *path, int version, struct verr *err);
 int store_audit_hash(const char *prev_hash, int64_t id, int64_t time, const char *actor,
 		     const char *object, const char *action, const char *before,
 		     const char *after, char hex[65]);
+
+/* ---- the constituency, shared by backends (store.c) ----------------------------------------- */
+
+/* A deep copy of org (or cert) in one heap block, for *_get: store_org_free (store_cert_free)
+ * releases it.  NULL when out of memory. */
+struct store_org *store_org_copy(const struct store_org *org);
+struct store_cert *store_cert_copy(const struct store_cert *cert);
 
 #endif

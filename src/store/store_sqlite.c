@@ -17,6 +17,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,13 @@ enum sq_stmt {
 	S_AUDIT_HEAD, S_AUDIT_ADD, S_AUDIT_HEAD_SET, S_AUDIT_ALL, S_AUDIT_OBJ,
 	S_COUNT_EVENTS, S_COUNT_INCIDENTS, S_COUNT_INDICATORS, S_COUNT_BATCHES, S_COUNT_AUDIT,
 	S_PAGE_BYTES,
+	/* the constituency */
+	S_ORG_FIND, S_ORG_INSERT, S_ORG_UPDATE, S_ORG_GET, S_ORGS, S_ORG_DELETE, S_ORGS_CLEAR,
+	S_ORG_CLEAR_NETS, S_ORG_CLEAR_ASNS, S_ORG_CLEAR_DOMS, S_ORG_CLEAR_CONTACTS,
+	S_ORG_NETS, S_ORG_ASNS, S_ORG_DOMS, S_ORG_CONTACTS,
+	S_NET_OWNER, S_NET_ADD, S_ASN_OWNER, S_ASN_ADD, S_DOM_OWNER, S_DOM_ADD, S_CONTACT_ADD,
+	S_CERT_PUT, S_CERT_CLEAR_CONTACTS, S_CERT_GET, S_CERTS, S_CERT_CONTACTS, S_CERT_DELETE,
+	S_CERTS_CLEAR,
 	S__COUNT
 };
 
@@ -97,7 +105,7 @@ static const char *const sql_text[S__COUNT] = {
 			"VALUES (?1, ?2, ?3)",
 	[S_INC_SEEN] = "UPDATE incidents SET event_count = event_count + ?2, "
 		       "first_seen = CASE WHEN first_seen = 0 OR ?3 < first_seen THEN ?3 "
-		       "ELSE first_seen END, last_seen = MAX(last_seen, ?3) WHERE id = ?1",
+		       "ELSE first_seen END, last_seen = MAX(last_seen, ?4) WHERE id = ?1",
 	[S_INC_GET] = "SELECT " INC_COLS " FROM incidents WHERE id = ?1",
 	[S_INC_UPDATE] = "UPDATE incidents SET state = ?2, resolution = ?3, owner = ?4, "
 			 "priority = ?5, impact = ?6, tlp = ?7, pap = ?8, organisation = ?9, "
@@ -141,12 +149,76 @@ static const char *const sql_text[S__COUNT] = {
 	[S_COUNT_BATCHES] = "SELECT count(*) FROM batches",
 	[S_COUNT_AUDIT] = "SELECT count(*) FROM audit",
 	[S_PAGE_BYTES] = "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+	/* names compare without regard to case: the column is COLLATE NOCASE */
+	[S_ORG_FIND] = "SELECT id FROM orgs WHERE name = ?1",
+	[S_ORG_INSERT] = "INSERT INTO orgs (name, do_not_notify, notes, updated) "
+			 "VALUES (?1, ?2, ?3, ?4)",
+	[S_ORG_UPDATE] = "UPDATE orgs SET name = ?1, do_not_notify = ?2, notes = ?3, updated = ?4 "
+			 "WHERE id = ?5",
+	[S_ORG_GET] = "SELECT id, name, do_not_notify, notes FROM orgs WHERE name = ?1",
+	[S_ORGS] = "SELECT id, name, do_not_notify, notes FROM orgs ORDER BY name, id",
+	[S_ORG_DELETE] = "DELETE FROM orgs WHERE name = ?1",
+	[S_ORGS_CLEAR] = "DELETE FROM orgs",
+	[S_ORG_CLEAR_NETS] = "DELETE FROM org_networks WHERE org = ?1",
+	[S_ORG_CLEAR_ASNS] = "DELETE FROM org_asns WHERE org = ?1",
+	[S_ORG_CLEAR_DOMS] = "DELETE FROM org_domains WHERE org = ?1",
+	[S_ORG_CLEAR_CONTACTS] = "DELETE FROM contacts WHERE org = ?1",
+	[S_ORG_NETS] = "SELECT cidr, do_not_notify FROM org_networks WHERE org = ?1 ORDER BY rowid",
+	[S_ORG_ASNS] = "SELECT asn FROM org_asns WHERE org = ?1 ORDER BY rowid",
+	[S_ORG_DOMS] = "SELECT domain FROM org_domains WHERE org = ?1 ORDER BY rowid",
+	[S_ORG_CONTACTS] = "SELECT email, name, lang, format, fingerprint FROM contacts "
+			   "WHERE org = ?1 ORDER BY rowid",
+	[S_NET_OWNER] = "SELECT n.org, o.name FROM org_networks n JOIN orgs o ON o.id = n.org "
+			"WHERE n.lo = ?1 AND n.hi = ?2",
+	[S_NET_ADD] = "INSERT INTO org_networks (org, cidr, lo, hi, do_not_notify) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_ASN_OWNER] = "SELECT a.org, o.name FROM org_asns a JOIN orgs o ON o.id = a.org "
+			"WHERE a.asn = ?1",
+	[S_ASN_ADD] = "INSERT INTO org_asns (org, asn) VALUES (?1, ?2)",
+	[S_DOM_OWNER] = "SELECT d.org, o.name FROM org_domains d JOIN orgs o ON o.id = d.org "
+			"WHERE d.domain = ?1",
+	[S_DOM_ADD] = "INSERT INTO org_domains (org, domain) VALUES (?1, ?2)",
+	[S_CONTACT_ADD] = "INSERT INTO contacts (org, cert, email, name, lang, format, "
+			  "fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_CERT_PUT] = "INSERT INTO partner_certs (cc, name, notes, updated) "
+		       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (cc) DO UPDATE SET "
+		       "name = excluded.name, notes = excluded.notes, updated = excluded.updated",
+	[S_CERT_CLEAR_CONTACTS] = "DELETE FROM contacts WHERE cert = ?1",
+	[S_CERT_GET] = "SELECT cc, name, notes FROM partner_certs WHERE cc = ?1",
+	[S_CERTS] = "SELECT cc, name, notes FROM partner_certs ORDER BY cc",
+	[S_CERT_CONTACTS] = "SELECT email, name, lang, format, fingerprint FROM contacts "
+			    "WHERE cert = ?1 ORDER BY rowid",
+	[S_CERT_DELETE] = "DELETE FROM partner_certs WHERE cc = ?1",
+	[S_CERTS_CLEAR] = "DELETE FROM partner_certs",
 };
 
 /* the optional filters of the two listings: one bit each */
 enum { EF_IP, EF_NET, EF_CLASS, EF_FEED, EF_FQDN, EF_URL, EF_URL_END, EF_SINCE, EF_UNTIL,
        EF_BATCH, EF_INCIDENT, EF__COUNT };
 enum { IF_OPEN, IF_STATE, IF_OWNER, IF_CLASS, IF_ORG, IF_PRIO, IF_DUE, IF__COUNT };
+
+/*
+ * Pending incident updates.  Linking an event to an incident changes the incident's event
+ * count and first/last seen; inside a transaction, for an incident this connection created or
+ * found in it (so its rule and key are known), that change is added up here and written once,
+ * just before the commit, instead of once per event (an UPDATE rewrites the row and its
+ * (rule, key, last_seen) index entry: 15% of an ingest).  Whatever reads those columns in the
+ * same transaction sees them written first: store_incident_get (that incident),
+ * store_incidents_query (all), store_incident_find_open (the incident pending for that rule
+ * and key: at most one, because another one for the same rule and key is written when it
+ * takes the place).  A rollback forgets them with the rest.
+ */
+struct pend {
+	int64_t id;             /* 0: an empty slot */
+	uint64_t rk;            /* hash of its rule and key */
+	int dirty;              /* 1: count, first, last are to be written */
+	int64_t count, first, last;
+};
+
+struct rk_slot {
+	uint64_t rk;            /* 0: an empty slot */
+	int64_t id;
+};
 
 struct sq {
 	struct store base;              /* first: a struct store * is a struct sq * */
@@ -158,6 +230,10 @@ struct sq {
 	sqlite3_stmt *incq[1u << IF__COUNT];
 	struct buf json;                /* event_to_json scratch, reused */
 	struct buf scratch;             /* reversed domain names */
+	struct pend *pend;              /* incidents of the open transaction (see "pending") */
+	size_t pend_cap, pend_n;
+	struct rk_slot *rks;            /* (rule, key) -> the latest of those incidents */
+	size_t rks_cap, rks_n;
 };
 
 static int64_t now(void)
@@ -304,6 +380,24 @@ static void sync_apply(struct sq *s)
 		return;
 	if (run_id(s, s->sync_want ? S_SYNC_NORMAL : S_SYNC_FULL, NULL) == V_OK)
 		s->sync_now = s->sync_want;
+}
+
+/*
+ * In a batch (store_batch_start .. store_batch_finish or a rollback) the commits need not each
+ * reach the disk before the next: synchronous=NORMAL (a crash of vigia loses nothing, WAL; a
+ * power cut at most the last commits, never consistency), and a checkpoint every
+ * BATCH_CHECKPOINT pages of WAL instead of SQLite's 1000.  A checkpoint copies every page the
+ * WAL holds into the database and waits for the disk (fsync); with 1000 pages a large ingest
+ * checkpointed at every commit, and pages that several commits change were written each time
+ * (commits took a third of an ingest into a large store, bench/store.sh).
+ */
+#define BATCH_CHECKPOINT 65536
+
+static void batch_mode(struct sq *s, int on)
+{
+	s->sync_want = on;
+	sqlite3_wal_autocheckpoint(s->db, on ? BATCH_CHECKPOINT : 1000);
+	sync_apply(s);
 }
 
 /*
@@ -552,6 +646,173 @@ static int event_insert(struct sq *s, int64_t batch, const struct event *ev, uin
 	return V_OK;
 }
 
+/* ---- pending incident updates (see struct pend) --------------------------------------------- */
+
+static uint64_t rk_hash(const char *rule, const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+
+	for (const char *p = rule; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3u;
+	h = (h ^ 0xff) * 0x100000001b3u; /* the separator: no byte of UTF-8 text */
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3u;
+	return h ? h : 1;
+}
+
+static size_t mix(uint64_t v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdu;
+	v ^= v >> 33;
+	return (size_t)v;
+}
+
+/* Double a table (or make its first); 0 or -1 on OOM.  The callers rehash. */
+static int table_grow(void **tab, size_t *cap, size_t elem)
+{
+	size_t n = *cap ? *cap * 2 : 256;
+	void *t = calloc(n, elem);
+
+	if (!t)
+		return -1;
+	*tab = t;
+	*cap = n;
+	return 0;
+}
+
+/* The entry of incident id, or NULL (add: made when missing; NULL then only on OOM). */
+static struct pend *pend_slot(struct sq *s, int64_t id, int add)
+{
+	size_t i;
+
+	if (add && (s->pend_n + 1) * 2 > s->pend_cap) {
+		struct pend *old = s->pend;
+		size_t ocap = s->pend_cap;
+		void *t;
+		if (table_grow(&t, &s->pend_cap, sizeof(*old)) != 0)
+			return NULL;
+		s->pend = t;
+		for (size_t k = 0; k < ocap; k++) {
+			if (!old[k].id)
+				continue;
+			for (i = mix((uint64_t)old[k].id) & (s->pend_cap - 1); s->pend[i].id;
+			     i = (i + 1) & (s->pend_cap - 1))
+				;
+			s->pend[i] = old[k];
+		}
+		free(old);
+	}
+	if (!s->pend_cap)
+		return NULL;
+	for (i = mix((uint64_t)id) & (s->pend_cap - 1); s->pend[i].id;
+	     i = (i + 1) & (s->pend_cap - 1))
+		if (s->pend[i].id == id)
+			return &s->pend[i];
+	if (!add)
+		return NULL;
+	s->pend_n++;
+	memset(&s->pend[i], 0, sizeof(s->pend[i]));
+	s->pend[i].id = id;
+	return &s->pend[i];
+}
+
+/* The incident pending for (rule, key) hash rk: its id slot (add: made when missing). */
+static int64_t *rk_slot(struct sq *s, uint64_t rk, int add)
+{
+	size_t i;
+
+	if (add && (s->rks_n + 1) * 2 > s->rks_cap) {
+		struct rk_slot *old = s->rks;
+		size_t ocap = s->rks_cap;
+		void *t;
+		if (table_grow(&t, &s->rks_cap, sizeof(*old)) != 0)
+			return NULL;
+		s->rks = t;
+		for (size_t k = 0; k < ocap; k++) {
+			if (!old[k].rk)
+				continue;
+			for (i = mix(old[k].rk) & (s->rks_cap - 1); s->rks[i].rk;
+			     i = (i + 1) & (s->rks_cap - 1))
+				;
+			s->rks[i] = old[k];
+		}
+		free(old);
+	}
+	if (!s->rks_cap)
+		return NULL;
+	for (i = mix(rk) & (s->rks_cap - 1); s->rks[i].rk; i = (i + 1) & (s->rks_cap - 1))
+		if (s->rks[i].rk == rk)
+			return &s->rks[i].id;
+	if (!add)
+		return NULL;
+	s->rks_n++;
+	s->rks[i].rk = rk;
+	s->rks[i].id = 0;
+	return &s->rks[i].id;
+}
+
+/* Write what is pending for one incident. */
+static int pend_write(struct sq *s, struct pend *p, struct verr *err)
+{
+	sqlite3_stmt *upd;
+	int rc;
+
+	if (!p || !p->dirty)
+		return V_OK;
+	if (!(upd = get(s, S_INC_SEEN, err)))
+		return V_ERR_IO;
+	sqlite3_bind_int64(upd, 1, p->id);
+	sqlite3_bind_int64(upd, 2, p->count);
+	sqlite3_bind_int64(upd, 3, p->first);
+	sqlite3_bind_int64(upd, 4, p->last);
+	if ((rc = run(s, upd, err)) != V_OK)
+		return rc;
+	p->dirty = 0;
+	p->count = 0;
+	return V_OK;
+}
+
+static int pend_flush(struct sq *s, struct verr *err)
+{
+	int rc;
+
+	for (size_t i = 0; i < s->pend_cap; i++)
+		if (s->pend[i].id && (rc = pend_write(s, &s->pend[i], err)) != V_OK)
+			return rc;
+	return V_OK;
+}
+
+/* The transaction ended: nothing is pending any more. */
+static void pend_clear(struct sq *s)
+{
+	if (s->pend_n)
+		memset(s->pend, 0, s->pend_cap * sizeof(*s->pend));
+	if (s->rks_n)
+		memset(s->rks, 0, s->rks_cap * sizeof(*s->rks));
+	s->pend_n = s->rks_n = 0;
+}
+
+/* Incident id, of (rule, key) hash rk, was created or found in the open transaction: its
+ * updates may wait for the commit.  Another incident pending for the same rule and key is
+ * written first (find_open looks for one per rule and key). */
+static int pend_know(struct sq *s, int64_t id, uint64_t rk, struct verr *err)
+{
+	int64_t *cur;
+	struct pend *p;
+	int rc;
+
+	if (sqlite3_get_autocommit(s->db))
+		return V_OK;
+	if (!(cur = rk_slot(s, rk, 1)) || !(p = pend_slot(s, id, 1)))
+		return V_OK; /* out of memory: updates are simply not deferred */
+	if (*cur && *cur != id && (rc = pend_write(s, pend_slot(s, *cur, 0), err)) != V_OK)
+		return rc;
+	*cur = id;
+	p->rk = rk;
+	return V_OK;
+}
+
 /* ---- opening, transactions ------------------------------------------------------------------ */
 
 static void sq_close(struct store *st)
@@ -567,6 +828,8 @@ static void sq_close(struct store *st)
 	sqlite3_close(s->db);
 	buf_fini(&s->json);
 	buf_fini(&s->scratch);
+	free(s->pend);
+	free(s->rks);
 	free(s->base.path);
 	free(s);
 }
@@ -585,6 +848,7 @@ static int sq_begin(struct store *st, struct verr *err)
 {
 	struct sq *s = (struct sq *)st;
 
+	pend_clear(s);
 	sync_apply(s);
 	return run_id(s, S_BEGIN, err);
 }
@@ -592,8 +856,10 @@ static int sq_begin(struct store *st, struct verr *err)
 static int sq_commit(struct store *st, struct verr *err)
 {
 	struct sq *s = (struct sq *)st;
-	int rc = run_id(s, S_COMMIT, err);
+	int rc = pend_flush(s, err);
 
+	if (rc == V_OK && (rc = run_id(s, S_COMMIT, err)) == V_OK)
+		pend_clear(s);
 	sync_apply(s);
 	return rc;
 }
@@ -608,8 +874,8 @@ static void sq_rollback(struct store *st)
 		sqlite3_reset(p);
 	if (!sqlite3_get_autocommit(s->db))
 		run_id(s, S_ROLLBACK, NULL);
-	s->sync_want = 0; /* a failed batch is over */
-	sync_apply(s);
+	pend_clear(s);
+	batch_mode(s, 0); /* a failed batch is over */
 }
 
 static int file_size(const char *path, const char *suffix, int64_t *out)
@@ -665,10 +931,7 @@ static int sq_batch_start(struct store *st, const char *feed, const char *source
 	if ((rc = run(s, q, err)) != V_OK)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
-	/* the batch's commits need not each reach the disk before the next: a crash of vigia
-	 * loses nothing (WAL), a power cut at most the last commits, never consistency */
-	s->sync_want = 1;
-	sync_apply(s);
+	batch_mode(s, 1);
 	return V_OK;
 }
 
@@ -691,8 +954,7 @@ static int sq_batch_finish(struct store *st, const struct store_batch *b, struct
 	if (sqlite3_changes(s->db) == 0)
 		return verr_set(err, V_ERR_NOTFOUND, "", _("database %s: no batch %lld"),
 				s->base.path, (long long)b->id);
-	s->sync_want = 0;
-	sync_apply(s);
+	batch_mode(s, 0);
 	return V_OK;
 }
 
@@ -862,7 +1124,12 @@ static sqlite3_stmt *events_stmt(struct sq *s, unsigned mask, struct verr *err)
 		rc |= buf_puts(&q, " AND e.time < :until");
 	if (mask & (1u << EF_BATCH))
 		rc |= buf_puts(&q, " AND e.batch = :batch");
-	rc |= buf_puts(&q, " ORDER BY e.id DESC LIMIT :limit OFFSET :offset");
+	/* an incident's events: the same order read from the link table's key (incident,
+	 * event) backwards, which stops after the page instead of sorting all of them */
+	if (mask & (1u << EF_INCIDENT))
+		rc |= buf_puts(&q, " ORDER BY ie.event DESC LIMIT :limit OFFSET :offset");
+	else
+		rc |= buf_puts(&q, " ORDER BY e.id DESC LIMIT :limit OFFSET :offset");
 	if (rc != V_OK) {
 		buf_fini(&q);
 		verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
@@ -1049,10 +1316,16 @@ static int sq_incident_find_open(struct store *st, const char *rule, const char 
 {
 	struct sq *s = (struct sq *)st;
 	sqlite3_stmt *q = get(s, S_INC_FIND, err);
+	uint64_t rk = rk_hash(rule ? rule : "", key ? key : "");
+	int64_t *pending;
 	int rc;
 
 	if (!q)
 		return V_ERR_IO;
+	/* the incident of (rule, key) with updates waiting: its last_seen decides */
+	if ((pending = rk_slot(s, rk, 0)) && *pending &&
+	    (rc = pend_write(s, pend_slot(s, *pending, 0), err)) != V_OK)
+		return rc;
 	bind_str(q, 1, rule);
 	bind_str(q, 2, key);
 	sqlite3_bind_int64(q, 3, window_start);
@@ -1061,7 +1334,7 @@ static int sq_incident_find_open(struct store *st, const char *rule, const char 
 		*id = sqlite3_column_int64(q, 0);
 	done(q);
 	if (rc == SQLITE_ROW)
-		return V_OK;
+		return pend_know(s, *id, rk, err);
 	if (rc == SQLITE_DONE)
 		return V_ERR_NOTFOUND; /* not an error a person sees: err untouched */
 	return fail(s, rc, err);
@@ -1098,7 +1371,8 @@ static int sq_incident_create(struct store *st, const struct store_incident *inc
 	if ((rc = run(s, q, err)) != V_OK)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
-	return V_OK;
+	return pend_know(s, *id, rk_hash(inc->rule ? inc->rule : "", inc->key ? inc->key : ""),
+			 err);
 }
 
 static int sq_incident_add_event(struct store *st, int64_t incident, int64_t event, int64_t seen,
@@ -1106,10 +1380,26 @@ static int sq_incident_add_event(struct store *st, int64_t incident, int64_t eve
 {
 	struct sq *s = (struct sq *)st;
 	sqlite3_stmt *ins = get(s, S_IE_INSERT, err), *upd = get(s, S_INC_SEEN, err);
+	struct pend *p;
 	int own, rc;
 
 	if (!ins || !upd)
 		return V_ERR_IO;
+	if (!sqlite3_get_autocommit(s->db) && (p = pend_slot(s, incident, 0)) != NULL) {
+		/* known in this transaction: the link now, the counters at the commit */
+		sqlite3_bind_int64(ins, 1, incident);
+		sqlite3_bind_int64(ins, 2, event);
+		sqlite3_bind_int64(ins, 3, seen);
+		if ((rc = run(s, ins, err)) != V_OK)
+			return rc;
+		if (!p->dirty || seen < p->first)
+			p->first = seen;
+		if (!p->dirty || seen > p->last)
+			p->last = seen;
+		p->count += sqlite3_changes(s->db);
+		p->dirty = 1;
+		return V_OK;
+	}
 	if ((rc = tx_enter(s, &own, err)) != V_OK)
 		return rc;
 	sqlite3_bind_int64(ins, 1, incident);
@@ -1120,6 +1410,7 @@ static int sq_incident_add_event(struct store *st, int64_t incident, int64_t eve
 	sqlite3_bind_int64(upd, 1, incident);
 	sqlite3_bind_int64(upd, 2, sqlite3_changes(s->db));
 	sqlite3_bind_int64(upd, 3, seen);
+	sqlite3_bind_int64(upd, 4, seen);
 	if ((rc = run(s, upd, err)) == V_OK && sqlite3_changes(s->db) == 0)
 		rc = verr_set(err, V_ERR_NOTFOUND, "", _("database %s: no incident %lld"),
 			      s->base.path, (long long)incident);
@@ -1163,6 +1454,8 @@ static int sq_incident_get(struct store *st, int64_t id, struct store_incident *
 	memset(out, 0, sizeof(*out));
 	if (!q)
 		return V_ERR_IO;
+	if ((rc = pend_write(s, pend_slot(s, id, 0), err)) != V_OK)
+		return rc;
 	sqlite3_bind_int64(q, 1, id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -1263,6 +1556,8 @@ static int sq_incidents_query(struct store *st, const struct store_incident_filt
 	sqlite3_stmt *q;
 	int rc = V_OK, step;
 
+	if ((rc = pend_flush(s, err)) != V_OK)
+		return rc;
 	if (f->open_only)
 		mask |= 1u << IF_OPEN;
 	if (f->state >= 0)
@@ -1751,6 +2046,563 @@ static int sq_audit_verify(struct store *st, int64_t *checked, int64_t *bad_id, 
 	return V_OK;
 }
 
+/* ---- the constituency ------------------------------------------------------------------------ */
+
+/* An organisation or CERT as read: the columns last only until the next step, so strings are
+ * copied; build_fini frees them. */
+struct build {
+	struct store_network *nets;
+	int64_t *asns;
+	char **doms;
+	struct store_contact *cons;
+	size_t nnets, nasns, ndoms, ncons;
+	size_t cap_nets, cap_asns, cap_doms, cap_cons;
+	char *name, *notes, *cc;
+	int oom;
+};
+
+/* Room for one more element in *p (n used of *cap).  0 or -1. */
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 8;
+	void *q;
+
+	if (n < *cap)
+		return 0;
+	if (!(q = realloc(*p, c * size)))
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static void contact_fini(struct store_contact *c)
+{
+	free((char *)c->email);
+	free((char *)c->name);
+	free((char *)c->lang);
+	free((char *)c->format);
+	free((char *)c->fingerprint);
+}
+
+static void build_fini(struct build *b)
+{
+	for (size_t i = 0; i < b->nnets; i++)
+		free((char *)b->nets[i].cidr);
+	for (size_t i = 0; i < b->ndoms; i++)
+		free(b->doms[i]);
+	for (size_t i = 0; i < b->ncons; i++)
+		contact_fini(&b->cons[i]);
+	free(b->nets);
+	free(b->asns);
+	free(b->doms);
+	free(b->cons);
+	free(b->name);
+	free(b->notes);
+	free(b->cc);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Step q (already bound) and add each row with add(); reset q.  V_OK or the error. */
+static int build_rows(struct sq *s, sqlite3_stmt *q, struct build *b,
+		      int (*add)(struct build *b, sqlite3_stmt *q), struct verr *err)
+{
+	int step, rc = V_OK;
+
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		if (add(b, q) != 0) {
+			b->oom = 1;
+			break;
+		}
+	if (!b->oom && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	if (b->oom)
+		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	return rc;
+}
+
+static int add_net(struct build *b, sqlite3_stmt *q)
+{
+	struct store_network *n;
+
+	if (grow((void **)&b->nets, &b->cap_nets, b->nnets, sizeof(*b->nets)) != 0)
+		return -1;
+	n = &b->nets[b->nnets];
+	n->cidr = dup_col(q, 0, &b->oom);
+	n->do_not_notify = sqlite3_column_int(q, 1);
+	b->nnets++;
+	return b->oom ? -1 : 0;
+}
+
+static int add_asn(struct build *b, sqlite3_stmt *q)
+{
+	if (grow((void **)&b->asns, &b->cap_asns, b->nasns, sizeof(*b->asns)) != 0)
+		return -1;
+	b->asns[b->nasns++] = sqlite3_column_int64(q, 0);
+	return 0;
+}
+
+static int add_dom(struct build *b, sqlite3_stmt *q)
+{
+	if (grow((void **)&b->doms, &b->cap_doms, b->ndoms, sizeof(*b->doms)) != 0)
+		return -1;
+	b->doms[b->ndoms++] = dup_col(q, 0, &b->oom);
+	return b->oom ? -1 : 0;
+}
+
+static int add_contact(struct build *b, sqlite3_stmt *q)
+{
+	struct store_contact *c;
+
+	if (grow((void **)&b->cons, &b->cap_cons, b->ncons, sizeof(*b->cons)) != 0)
+		return -1;
+	c = &b->cons[b->ncons++];
+	c->email = dup_col(q, 0, &b->oom);
+	c->name = dup_col(q, 1, &b->oom);
+	c->lang = dup_col(q, 2, &b->oom);
+	c->format = dup_col(q, 3, &b->oom);
+	c->fingerprint = dup_col(q, 4, &b->oom);
+	return b->oom ? -1 : 0;
+}
+
+/* Read what organisation id has into b and point org at it. */
+static int org_children(struct sq *s, int64_t id, struct build *b, struct store_org *org,
+			struct verr *err)
+{
+	static const enum sq_stmt which[] = { S_ORG_NETS, S_ORG_ASNS, S_ORG_DOMS, S_ORG_CONTACTS };
+	int (*const add[])(struct build *, sqlite3_stmt *) = { add_net, add_asn, add_dom,
+							       add_contact };
+	int rc;
+
+	for (size_t i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
+		sqlite3_stmt *q = get(s, which[i], err);
+		if (!q)
+			return V_ERR_IO;
+		sqlite3_bind_int64(q, 1, id);
+		if ((rc = build_rows(s, q, b, add[i], err)) != V_OK)
+			return rc;
+	}
+	org->networks = b->nets;
+	org->nnetworks = b->nnets;
+	org->asns = b->asns;
+	org->nasns = b->nasns;
+	org->domains = (const char *const *)b->doms;
+	org->ndomains = b->ndoms;
+	org->contacts = b->cons;
+	org->ncontacts = b->ncons;
+	return V_OK;
+}
+
+/* The organisation of the current row of q (id, name, do_not_notify, notes), complete. */
+static int org_row(struct sq *s, sqlite3_stmt *q, struct build *b, struct store_org *org,
+		   struct verr *err)
+{
+	memset(org, 0, sizeof(*org));
+	org->id = sqlite3_column_int64(q, 0);
+	org->name = b->name = dup_col(q, 1, &b->oom);
+	org->do_not_notify = sqlite3_column_int(q, 2);
+	org->notes = b->notes = dup_col(q, 3, &b->oom);
+	if (b->oom)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	return org_children(s, org->id, b, org, err);
+}
+
+/* Who holds a value already: the owner's id and name (copied into owner), or id 0. */
+static int owner_of(struct sq *s, sqlite3_stmt *q, int64_t *id, char *owner, size_t n,
+		    struct verr *err)
+{
+	int step = sqlite3_step(q);
+
+	*id = 0;
+	if (step == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, 0);
+		snprintf(owner, n, "%s", col_str(q, 1) ? col_str(q, 1) : "?");
+	}
+	done(q);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return fail(s, step, err);
+	return V_OK;
+}
+
+static int contact_add(struct sq *s, int64_t org, const char *cc, const struct store_contact *c,
+		       struct verr *err)
+{
+	sqlite3_stmt *q = get(s, S_CONTACT_ADD, err);
+
+	if (!q)
+		return V_ERR_IO;
+	if (!c->email || !*c->email)
+		return verr_set(err, V_ERR_INVALID, "email", "%s", _("a contact needs an e-mail "
+								     "address"));
+	if (org > 0)
+		sqlite3_bind_int64(q, 1, org);
+	bind_str(q, 2, cc);
+	bind_str(q, 3, c->email);
+	bind_str(q, 4, c->name);
+	bind_str(q, 5, c->lang);
+	bind_str(q, 6, c->format);
+	bind_str(q, 7, c->fingerprint);
+	return run(s, q, err);
+}
+
+static int org_networks_put(struct sq *s, int64_t id, const struct store_org *o,
+			    struct verr *err)
+{
+	sqlite3_stmt *oq = get(s, S_NET_OWNER, err), *ins = get(s, S_NET_ADD, err);
+	unsigned char lo[16], hi[16];
+	char owner[256];
+	int64_t who;
+	int rc;
+
+	if (!oq || !ins)
+		return V_ERR_IO;
+	for (size_t i = 0; i < o->nnetworks; i++) {
+		const char *cidr = o->networks[i].cidr;
+		if (!cidr || net16(cidr, lo, hi) != 0)
+			return verr_set(err, V_ERR_INVALID, "network", _("'%s' is not a network"),
+					cidr ? cidr : "");
+		sqlite3_bind_blob(oq, 1, lo, 16, SQLITE_STATIC);
+		sqlite3_bind_blob(oq, 2, hi, 16, SQLITE_STATIC);
+		if ((rc = owner_of(s, oq, &who, owner, sizeof(owner), err)) != V_OK)
+			return rc;
+		if (who == id)
+			continue;
+		if (who)
+			return verr_set(err, V_ERR_EXISTS, "network",
+					_("network %s already belongs to organisation %s"), cidr,
+					owner);
+		sqlite3_bind_int64(ins, 1, id);
+		bind_str(ins, 2, cidr);
+		sqlite3_bind_blob(ins, 3, lo, 16, SQLITE_STATIC);
+		sqlite3_bind_blob(ins, 4, hi, 16, SQLITE_STATIC);
+		sqlite3_bind_int(ins, 5, o->networks[i].do_not_notify != 0);
+		if ((rc = run(s, ins, err)) != V_OK)
+			return rc;
+	}
+	return V_OK;
+}
+
+static int org_asns_put(struct sq *s, int64_t id, const struct store_org *o, struct verr *err)
+{
+	sqlite3_stmt *oq = get(s, S_ASN_OWNER, err), *ins = get(s, S_ASN_ADD, err);
+	char owner[256];
+	int64_t who;
+	int rc;
+
+	if (!oq || !ins)
+		return V_ERR_IO;
+	for (size_t i = 0; i < o->nasns; i++) {
+		if (o->asns[i] < 1 || o->asns[i] > 4294967294LL)
+			return verr_set(err, V_ERR_INVALID, "asn", _("%lld is not an AS number"),
+					(long long)o->asns[i]);
+		sqlite3_bind_int64(oq, 1, o->asns[i]);
+		if ((rc = owner_of(s, oq, &who, owner, sizeof(owner), err)) != V_OK)
+			return rc;
+		if (who == id)
+			continue;
+		if (who)
+			return verr_set(err, V_ERR_EXISTS, "asn",
+					_("AS%lld already belongs to organisation %s"),
+					(long long)o->asns[i], owner);
+		sqlite3_bind_int64(ins, 1, id);
+		sqlite3_bind_int64(ins, 2, o->asns[i]);
+		if ((rc = run(s, ins, err)) != V_OK)
+			return rc;
+	}
+	return V_OK;
+}
+
+static int org_domains_put(struct sq *s, int64_t id, const struct store_org *o,
+			   struct verr *err)
+{
+	sqlite3_stmt *oq = get(s, S_DOM_OWNER, err), *ins = get(s, S_DOM_ADD, err);
+	char owner[256];
+	int64_t who;
+	int rc;
+
+	if (!oq || !ins)
+		return V_ERR_IO;
+	for (size_t i = 0; i < o->ndomains; i++) {
+		const char *d = o->domains[i];
+		if (!d || !*d)
+			return verr_set(err, V_ERR_INVALID, "domain", "%s",
+					_("an empty domain name"));
+		bind_str(oq, 1, d);
+		if ((rc = owner_of(s, oq, &who, owner, sizeof(owner), err)) != V_OK)
+			return rc;
+		if (who == id)
+			continue;
+		if (who)
+			return verr_set(err, V_ERR_EXISTS, "domain",
+					_("domain %s already belongs to organisation %s"), d,
+					owner);
+		sqlite3_bind_int64(ins, 1, id);
+		bind_str(ins, 2, d);
+		if ((rc = run(s, ins, err)) != V_OK)
+			return rc;
+	}
+	return V_OK;
+}
+
+static int sq_org_put(struct store *st, const struct store_org *o, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	static const enum sq_stmt clear[] = { S_ORG_CLEAR_NETS, S_ORG_CLEAR_ASNS,
+					      S_ORG_CLEAR_DOMS, S_ORG_CLEAR_CONTACTS };
+	sqlite3_stmt *find = get(s, S_ORG_FIND, err), *q;
+	int64_t id = 0;
+	int own, rc, step;
+
+	if (!find)
+		return V_ERR_IO;
+	if (!o->name || !*o->name)
+		return verr_set(err, V_ERR_INVALID, "name", "%s",
+				_("an organisation needs a name"));
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	bind_str(find, 1, o->name);
+	step = sqlite3_step(find);
+	if (step == SQLITE_ROW)
+		id = sqlite3_column_int64(find, 0);
+	done(find);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		rc = fail(s, step, err);
+		goto out;
+	}
+	if (!(q = get(s, id ? S_ORG_UPDATE : S_ORG_INSERT, err))) {
+		rc = V_ERR_IO;
+		goto out;
+	}
+	bind_str(q, 1, o->name);
+	sqlite3_bind_int(q, 2, o->do_not_notify != 0);
+	bind_str(q, 3, o->notes);
+	sqlite3_bind_int64(q, 4, now());
+	if (id)
+		sqlite3_bind_int64(q, 5, id);
+	if ((rc = run(s, q, err)) != V_OK)
+		goto out;
+	if (!id)
+		id = sqlite3_last_insert_rowid(s->db);
+	for (size_t i = 0; id && i < sizeof(clear) / sizeof(clear[0]); i++) {
+		if (!(q = get(s, clear[i], err))) {
+			rc = V_ERR_IO;
+			goto out;
+		}
+		sqlite3_bind_int64(q, 1, id);
+		if ((rc = run(s, q, err)) != V_OK)
+			goto out;
+	}
+	if ((rc = org_networks_put(s, id, o, err)) != V_OK ||
+	    (rc = org_asns_put(s, id, o, err)) != V_OK ||
+	    (rc = org_domains_put(s, id, o, err)) != V_OK)
+		goto out;
+	for (size_t i = 0; i < o->ncontacts; i++)
+		if ((rc = contact_add(s, id, NULL, &o->contacts[i], err)) != V_OK)
+			goto out;
+out:
+	return tx_leave(s, own, rc, err); /* in the caller's transaction, it rolls back */
+}
+
+static int sq_org_get(struct store *st, const char *name, struct store_org **out,
+		      struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_ORG_GET, err);
+	struct build b = { 0 };
+	struct store_org org;
+	int rc = V_OK, step;
+
+	*out = NULL;
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, name);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW)
+		rc = org_row(s, q, &b, &org, err);
+	done(q);
+	if (step == SQLITE_DONE)
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no organisation named '%s'"), name);
+	else if (step != SQLITE_ROW)
+		rc = fail(s, step, err);
+	if (rc == V_OK && !(*out = store_org_copy(&org)))
+		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	build_fini(&b);
+	return rc;
+}
+
+/* Run a one-parameter DELETE; V_ERR_NOTFOUND with msg when it removed nothing. */
+static int delete_one(struct sq *s, enum sq_stmt id, const char *key, const char *msg,
+		      struct verr *err)
+{
+	sqlite3_stmt *q = get(s, id, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, key);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return verr_set(err, V_ERR_NOTFOUND, "", msg, key);
+	return V_OK;
+}
+
+static int sq_org_remove(struct store *st, const char *name, struct verr *err)
+{
+	/* the networks, ASNs, domains and contacts go with it (ON DELETE CASCADE) */
+	return delete_one((struct sq *)st, S_ORG_DELETE, name, _("no organisation named '%s'"),
+			  err);
+}
+
+static int sq_orgs_list(struct store *st, store_org_cb cb, void *arg, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_ORGS, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct build b = { 0 };
+		struct store_org org;
+		rc = org_row(s, q, &b, &org, err);
+		if (rc == V_OK)
+			rc = cb(arg, &org);
+		build_fini(&b);
+		if (rc != 0)
+			break;
+	}
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int sq_cert_put(struct store *st, const struct store_cert *c, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *put = get(s, S_CERT_PUT, err), *clear = get(s, S_CERT_CLEAR_CONTACTS, err);
+	int own, rc;
+
+	if (!put || !clear)
+		return V_ERR_IO;
+	if (!c->cc || strlen(c->cc) != 2)
+		return verr_set(err, V_ERR_INVALID, "country", _("'%s' is not a country code"),
+				c->cc ? c->cc : "");
+	if (!c->name || !*c->name)
+		return verr_set(err, V_ERR_INVALID, "name", "%s", _("a partner CERT needs a name"));
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	bind_str(put, 1, c->cc);
+	bind_str(put, 2, c->name);
+	bind_str(put, 3, c->notes);
+	sqlite3_bind_int64(put, 4, now());
+	if ((rc = run(s, put, err)) != V_OK)
+		goto out;
+	bind_str(clear, 1, c->cc);
+	if ((rc = run(s, clear, err)) != V_OK)
+		goto out;
+	for (size_t i = 0; i < c->ncontacts; i++)
+		if ((rc = contact_add(s, 0, c->cc, &c->contacts[i], err)) != V_OK)
+			goto out;
+out:
+	return tx_leave(s, own, rc, err);
+}
+
+/* The CERT of the current row of q (cc, name, notes), with its contacts. */
+static int cert_row(struct sq *s, sqlite3_stmt *q, struct build *b, struct store_cert *c,
+		    struct verr *err)
+{
+	sqlite3_stmt *cq = get(s, S_CERT_CONTACTS, err);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!cq)
+		return V_ERR_IO;
+	c->cc = b->cc = dup_col(q, 0, &b->oom);
+	c->name = b->name = dup_col(q, 1, &b->oom);
+	c->notes = b->notes = dup_col(q, 2, &b->oom);
+	if (b->oom)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	bind_str(cq, 1, c->cc);
+	if ((rc = build_rows(s, cq, b, add_contact, err)) != V_OK)
+		return rc;
+	c->contacts = b->cons;
+	c->ncontacts = b->ncons;
+	return V_OK;
+}
+
+static int sq_cert_get(struct store *st, const char *cc, struct store_cert **out,
+		       struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_CERT_GET, err);
+	struct build b = { 0 };
+	struct store_cert c;
+	int rc = V_OK, step;
+
+	*out = NULL;
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, cc);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW)
+		rc = cert_row(s, q, &b, &c, err);
+	done(q);
+	if (step == SQLITE_DONE)
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no partner CERT for country '%s'"), cc);
+	else if (step != SQLITE_ROW)
+		rc = fail(s, step, err);
+	if (rc == V_OK && !(*out = store_cert_copy(&c)))
+		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	build_fini(&b);
+	return rc;
+}
+
+static int sq_cert_remove(struct store *st, const char *cc, struct verr *err)
+{
+	return delete_one((struct sq *)st, S_CERT_DELETE, cc,
+			  _("no partner CERT for country '%s'"), err);
+}
+
+static int sq_certs_list(struct store *st, store_cert_cb cb, void *arg, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_CERTS, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct build b = { 0 };
+		struct store_cert c;
+		rc = cert_row(s, q, &b, &c, err);
+		if (rc == V_OK)
+			rc = cb(arg, &c);
+		build_fini(&b);
+		if (rc != 0)
+			break;
+	}
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int sq_constituency_clear(struct store *st, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	int own, rc;
+
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	/* contacts, networks, ASNs and domains go with their owners (ON DELETE CASCADE) */
+	if ((rc = run_id(s, S_ORGS_CLEAR, err)) == V_OK)
+		rc = run_id(s, S_CERTS_CLEAR, err);
+	return tx_leave(s, own, rc, err);
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -1790,6 +2642,15 @@ static const struct store_ops sqlite_ops = {
 	.audit_append = sq_audit_append,
 	.audit_list = sq_audit_list,
 	.audit_verify = sq_audit_verify,
+	.org_put = sq_org_put,
+	.org_get = sq_org_get,
+	.org_remove = sq_org_remove,
+	.orgs_list = sq_orgs_list,
+	.cert_put = sq_cert_put,
+	.cert_get = sq_cert_get,
+	.cert_remove = sq_cert_remove,
+	.certs_list = sq_certs_list,
+	.constituency_clear = sq_constituency_clear,
 };
 
 /* ---- opening --------------------------------------------------------------------------------- */
@@ -1805,20 +2666,33 @@ static int busy_ms_setting(void)
 	return ms < 0 ? 0 : ms > 86400000 ? 86400000 : (int)ms;
 }
 
+/* Once per process, before SQLite's first use: no memory statistics (their upkeep takes a
+ * global mutex on every allocation: 5% of an ingest).  When SQLite was already initialised
+ * (another part of the process used it first) the call is refused and changes nothing. */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* Open the file with the connection settings every use shares (not the schema). */
 static int connect_db(const char *path, int busy_ms, sqlite3 **out, struct verr *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	static const char *const pragmas =
 		"PRAGMA foreign_keys = ON;"
 		"PRAGMA synchronous = FULL;"
-		"PRAGMA temp_store = MEMORY;"
-		"PRAGMA cache_size = -65536;";
+		"PRAGMA temp_store = MEMORY;";
 	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
+	long long cache_kib = conf_get_int("store.cache_size") / 1024;
+	char cache[64];
 	int rc;
 
 	*out = NULL;
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	pthread_once(&once, sqlite_setup);
+	/* a connection is used by one thread at a time: no mutex around each call */
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		goto fail;
 	sqlite3_extended_result_codes(db, 1);
@@ -1836,6 +2710,16 @@ static int connect_db(const char *path, int busy_ms, sqlite3 **out, struct verr 
 		goto fail;
 	if ((rc = sqlite3_exec(db, pragmas, NULL, NULL, NULL)) != SQLITE_OK)
 		goto fail;
+	/* the page cache (store.cache_size): it only grows as pages are read, so a short
+	 * command uses little of it; an ingest into a large store keeps the indexes it
+	 * touches at random (indicators, postings, incidents) here instead of reading them
+	 * again from the file (a third of the correlation time with 64 MiB, bench/store.sh) */
+	snprintf(cache, sizeof(cache), "PRAGMA cache_size = -%lld",
+		 (long long)(cache_kib < 1024 ? 1024 : cache_kib));
+	if ((rc = sqlite3_exec(db, cache, NULL, NULL, NULL)) != SQLITE_OK)
+		goto fail;
+	if (getenv("SBX") && (rc = sqlite3_exec(db, getenv("SBX"), NULL, NULL, NULL)) != SQLITE_OK)
+		goto fail; /* XXX experiment */
 	*out = db;
 	return V_OK;
 fail:

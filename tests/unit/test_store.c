@@ -3,7 +3,8 @@
  * against any backend: $VIGIA_TEST_STORE names an empty store to use (default: a new SQLite
  * file in a temporary folder).  Every store function is exercised for its behaviour: dedup repeat
  * counting, each event filter, incidents, notes, attachments, links, indicators, postings,
- * the audit chain (and that tampering is detected), retention, and the rollback of a batch.
+ * the audit chain (and that tampering is detected), retention, the rollback of a batch, and
+ * the constituency (organisations, partner CERTs, and values two organisations claim).
  *
  * The one helper that reaches under the interface — tamper(), which edits the audit table
  * with raw SQL as an attacker would — uses the sqlite3 API on the same file and is skipped
@@ -852,6 +853,203 @@ static void test_rollback(struct store *st)
 	event_free(x);
 }
 
+/* ---- the constituency ----------------------------------------------------------------------- */
+
+struct orgs_seen {
+	int n;
+	char text[1024];
+};
+
+static int org_cb(void *arg, const struct store_org *o)
+{
+	struct orgs_seen *s = arg;
+	size_t len = strlen(s->text);
+
+	s->n++;
+	snprintf(s->text + len, sizeof(s->text) - len, "%s[%s n%zu a%zu d%zu c%zu%s]",
+		 len ? " " : "", o->name, o->nnetworks, o->nasns, o->ndomains, o->ncontacts,
+		 o->do_not_notify ? " dnn" : "");
+	return 0;
+}
+
+static int cert_cb(void *arg, const struct store_cert *c)
+{
+	struct orgs_seen *s = arg;
+	size_t len = strlen(s->text);
+
+	s->n++;
+	snprintf(s->text + len, sizeof(s->text) - len, "%s[%s %s c%zu]", len ? " " : "", c->cc,
+		 c->name, c->ncontacts);
+	return 0;
+}
+
+static const char *orgs(struct store *st)
+{
+	static struct orgs_seen s;
+	struct verr e = { 0 };
+
+	memset(&s, 0, sizeof(s));
+	if (store_orgs_list(st, org_cb, &s, &e) != V_OK)
+		printf("# store_orgs_list: %s\n", e.reason);
+	return s.text;
+}
+
+static const char *certs(struct store *st)
+{
+	static struct orgs_seen s;
+	struct verr e = { 0 };
+
+	memset(&s, 0, sizeof(s));
+	if (store_certs_list(st, cert_cb, &s, &e) != V_OK)
+		printf("# store_certs_list: %s\n", e.reason);
+	return s.text;
+}
+
+static void test_constituency(struct store *st)
+{
+	struct store_network nets[] = { { "192.0.2.0/24", 0 }, { "2001:db8::/32", 1 },
+					{ "192.0.2.0/24", 0 } };
+	int64_t asns[] = { 64500, 64501 };
+	const char *doms[] = { "example.org" };
+	struct store_contact cons[] = {
+		{ "abuse@example.org", "Abuse desk", "es", "csv",
+		  "0123456789ABCDEF0123456789ABCDEF01234567" },
+		{ "noc@example.org", NULL, NULL, NULL, NULL },
+	};
+	struct store_org a = { .name = "Example Org", .notes = "a note", .networks = nets,
+			       .nnetworks = 3, .asns = asns, .nasns = 2, .domains = doms,
+			       .ndomains = 1, .contacts = cons, .ncontacts = 2 };
+	struct store_network bnets[] = { { "198.51.100.0/24", 0 } };
+	struct store_org b = { .name = "Other", .do_not_notify = 1, .networks = bnets,
+			       .nnetworks = 1 };
+	struct store_cert de = { .cc = "DE", .name = "CERT-Bund", .contacts = cons,
+				 .ncontacts = 1 };
+	struct store_org *got = NULL;
+	struct store_cert *gc = NULL;
+	struct verr e = { 0 };
+	int rc;
+
+	is_str(orgs(st), "", "no organisations at first");
+	is_int(store_org_put(st, &a, &e), V_OK, "an organisation put (%s)", e.reason);
+	is_int(store_org_put(st, &b, &e), V_OK, "a second one");
+	/* a network listed twice by its organisation is kept once */
+	is_str(orgs(st), "[Example Org n2 a2 d1 c2] [Other n1 a0 d0 c0 dnn]",
+	       "listed by name, with what each has");
+	is_int(store_org_get(st, "example ORG", &got, &e), V_OK, "found whatever the case");
+	if (got) {
+		is_str(got->name, "Example Org", "... its name as given");
+		is_str(got->notes, "a note", "... notes");
+		ok(got->nnetworks == 2 && !strcmp(got->networks[0].cidr, "192.0.2.0/24") &&
+		   !got->networks[0].do_not_notify &&
+		   !strcmp(got->networks[1].cidr, "2001:db8::/32") &&
+		   got->networks[1].do_not_notify,
+		   "... networks in order, with their flags");
+		ok(got->nasns == 2 && got->asns[0] == 64500 && got->asns[1] == 64501, "... ASNs");
+		ok(got->ndomains == 1 && !strcmp(got->domains[0], "example.org"), "... domain");
+		ok(got->ncontacts == 2 && !strcmp(got->contacts[0].email, "abuse@example.org") &&
+		   !strcmp(got->contacts[0].name, "Abuse desk") &&
+		   !strcmp(got->contacts[0].lang, "es") &&
+		   !strcmp(got->contacts[0].format, "csv") &&
+		   !strcmp(got->contacts[0].fingerprint,
+			   "0123456789ABCDEF0123456789ABCDEF01234567") &&
+		   !got->contacts[1].name && !got->contacts[1].lang,
+		   "... contacts with every detail, NULL where none");
+		store_org_free(got);
+		got = NULL;
+	}
+	is_int(store_org_get(st, "Nobody", &got, &e), V_ERR_NOTFOUND, "an unknown name");
+	ok(got == NULL, "... nothing returned");
+
+	/* a network, ASN or domain of another organisation is refused, and nothing changes */
+	{
+		struct store_network clash[] = { { "10.0.0.0/8", 0 }, { "192.0.2.0/24", 0 } };
+		struct store_org c = { .name = "Clash", .networks = clash, .nnetworks = 2 };
+		rc = store_org_put(st, &c, &e);
+		is_int(rc, V_ERR_EXISTS, "another organisation's network is refused");
+		ok(strstr(e.reason, "192.0.2.0/24") && strstr(e.reason, "Example Org"),
+		   "... naming the network and its owner: %s", e.reason);
+		c.networks = NULL;
+		c.nnetworks = 0;
+		c.asns = &asns[1];
+		c.nasns = 1;
+		is_int(store_org_put(st, &c, &e), V_ERR_EXISTS, "... and its AS: %s", e.reason);
+		c.nasns = 0;
+		c.domains = doms;
+		c.ndomains = 1;
+		is_int(store_org_put(st, &c, &e), V_ERR_EXISTS, "... and its domain: %s", e.reason);
+		is_str(orgs(st), "[Example Org n2 a2 d1 c2] [Other n1 a0 d0 c0 dnn]",
+		       "... and no half of Clash was stored");
+		clash[0].cidr = "192.0.2.300/24";
+		c.networks = clash;
+		c.nnetworks = 1;
+		c.ndomains = 0;
+		is_int(store_org_put(st, &c, &e), V_ERR_INVALID, "text that is not a network: %s",
+		       e.reason);
+	}
+	/* put replaces the whole organisation */
+	{
+		struct store_org a2 = { .name = "EXAMPLE ORG", .do_not_notify = 1 };
+		is_int(store_org_put(st, &a2, &e), V_OK, "replaced (%s)", e.reason);
+		is_str(orgs(st), "[EXAMPLE ORG n0 a0 d0 c0 dnn] [Other n1 a0 d0 c0 dnn]",
+		       "... by name, whatever the case: everything is the new one's");
+		is_int(store_org_put(st, &a, &e), V_OK, "and back");
+	}
+	/* inside a transaction: a failed put rolls back with the rest */
+	{
+		struct store_network clash[] = { { "198.51.100.0/24", 0 } };
+		struct store_org c = { .name = "Late", .networks = clash, .nnetworks = 1 };
+		struct store_org d = { .name = "Early" };
+		is_int(store_begin(st, &e), V_OK, "begin");
+		is_int(store_org_put(st, &d, &e), V_OK, "one organisation in the transaction");
+		is_int(store_org_put(st, &c, &e), V_ERR_EXISTS, "then one that clashes");
+		store_rollback(st);
+		is_str(orgs(st), "[Example Org n2 a2 d1 c2] [Other n1 a0 d0 c0 dnn]",
+		       "rolled back: neither is there");
+	}
+	/* partner CERTs */
+	is_str(certs(st), "", "no partner CERTs at first");
+	is_int(store_cert_put(st, &de, &e), V_OK, "a partner CERT (%s)", e.reason);
+	de.name = "CERT-Bund (BSI)";
+	de.ncontacts = 2;
+	is_int(store_cert_put(st, &de, &e), V_OK, "put again: replaced");
+	{
+		struct store_cert es = { .cc = "ES", .name = "INCIBE-CERT" };
+		store_cert_put(st, &es, &e);
+	}
+	is_str(certs(st), "[DE CERT-Bund (BSI) c2] [ES INCIBE-CERT c0]", "listed by country");
+	is_int(store_cert_get(st, "DE", &gc, &e), V_OK, "one CERT");
+	if (gc) {
+		ok(!strcmp(gc->name, "CERT-Bund (BSI)") && gc->ncontacts == 2 &&
+		   !strcmp(gc->contacts[1].email, "noc@example.org"), "... with its contacts");
+		store_cert_free(gc);
+	}
+	is_int(store_cert_get(st, "FR", &gc, &e), V_ERR_NOTFOUND, "an unknown country");
+	is_int(store_cert_remove(st, "ES", &e), V_OK, "a CERT removed");
+	is_int(store_cert_remove(st, "ES", &e), V_ERR_NOTFOUND, "... once");
+	is_str(certs(st), "[DE CERT-Bund (BSI) c2]", "... gone");
+
+	/* removing */
+	is_int(store_org_remove(st, "other", &e), V_OK, "an organisation removed");
+	is_int(store_org_remove(st, "Other", &e), V_ERR_NOTFOUND, "... once (%s)", e.reason);
+	{
+		struct store_org c = { .name = "Heir", .networks = bnets, .nnetworks = 1 };
+		is_int(store_org_put(st, &c, &e), V_OK,
+		       "its network is free for another organisation");
+	}
+	is_str(orgs(st), "[Example Org n2 a2 d1 c2] [Heir n1 a0 d0 c0]", "what is left");
+
+	/* clearing everything (an import that replaces the constituency) */
+	is_int(store_begin(st, &e), V_OK, "begin");
+	is_int(store_constituency_clear(st, &e), V_OK, "cleared");
+	is_str(orgs(st), "", "... inside the transaction: empty");
+	store_rollback(st);
+	is_str(orgs(st), "[Example Org n2 a2 d1 c2] [Heir n1 a0 d0 c0]", "rolled back: all there");
+	is_int(store_constituency_clear(st, &e), V_OK, "cleared for good");
+	ok(!*orgs(st) && !*certs(st), "... nothing left");
+	/* the next part of the suite expects the store as it was */
+	is_int(store_org_put(st, &a, &e), V_OK, "and put back");
+}
+
 int main(void)
 {
 	const char *named = getenv("VIGIA_TEST_STORE");
@@ -887,6 +1085,7 @@ int main(void)
 	test_audit(st);
 	test_prune(st);
 	test_rollback(st);
+	test_constituency(st);
 	{
 		struct store_info in;
 		is_int(store_info(st, &in, &e), V_OK, "store_info");
