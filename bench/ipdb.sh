@@ -135,6 +135,21 @@ $pin "$BENCH" -n "$naddr" -r "$lruns" "$tmp/geo.ipdb" "$M" "$G/geo-whois-asn-cou
 	exit 1
 }
 get() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/lookups"; }
+for f in 4 6; do
+	# shellcheck disable=SC2086
+	$pin "$BENCH" -f $f -n "$naddr" -r "$lruns" "$tmp/geo.ipdb" "$M" \
+		"$G/geo-whois-asn-country-ipv4.csv" "$G/geo-whois-asn-country-ipv6.csv" \
+		>"$tmp/lookups$f" 2>"$tmp/stderr" || {
+		echo "bench: ipdb_bench -f $f failed (answers differ?):" >&2
+		cat "$tmp/stderr" >&2
+		exit 1
+	}
+done
+fam() { # FAMILY -> "vigia-one vigia-many mmdb differ"
+	awk '$1 == "vigia_country_per_s" { a = $2 } $1 == "vigia_country_many_per_s" { b = $2 }
+		$1 == "mmdb_country_per_s" { c = $2 } $1 == "differ" { d = $2 }
+		END { print a, b, c, d }' "$tmp/lookups$1"
+}
 
 "$BENCH" -n "$naddr" -W "$tmp/addresses" "$G/geo-whois-asn-country-ipv4.csv" \
 	"$G/geo-whois-asn-country-ipv6.csv"
@@ -157,7 +172,8 @@ awk -v vc="$(get vigia_country_per_s)" -v vcm="$(get vigia_country_many_per_s)" 
 	-v rv="$(get rss_vigia_kb)" -v rm="$(get rss_mmdb_kb)" -v cw="$cliwall" -v cr="$clirss" \
 	-v one="$onewall" -v ver="$verwall" -v gs="$(wc -c <"$tmp/geo.ipdb")" \
 	-v fs="$(wc -c <"$tmp/full.ipdb")" -v ms="$mmsize" -v cs="$csvsize" -v res="$results" \
-	-v pin="${pin:-not pinned}" -v lr="$lruns" 'BEGIN {
+	-v pin="${pin:-not pinned}" -v lr="$lruns" -v f4="$(fam 4)" -v f6="$(fam 6)" 'BEGIN {
+	split(f4, v4, " "); split(f6, v6, " ")
 	printf "lookups: %d addresses (%d with a country), answers compared: %d differ\n", n, ans, diff
 	printf "  %-44s %12.0f /s  %5.1fx libmaxminddb\n", "vigia country, one at a time", vc, vc / mc
 	printf "  %-44s %12.0f /s  %5.1fx\n", "vigia country, 256 at a time", vcm, vcm / mc
@@ -167,6 +183,8 @@ awk -v vc="$(get vigia_country_per_s)" -v vcm="$(get vigia_country_many_per_s)" 
 	printf "  %-44s %12.0f /s  %5.1fx\n", "vigia full answer (ASN + country), 256", vam, vam / mc
 	printf "  %-44s %12.0f /s\n", "libmaxminddb: lookup + country", mc
 	printf "  %-44s %12.0f /s\n", "libmaxminddb: lookup only", ml
+	printf "  IPv4 only: vigia %.0f /s (%.1fx), 256 at a time %.0f /s (%.1fx), libmaxminddb %.0f /s; %d differ\n", v4[1], v4[1] / v4[3], v4[2], v4[2] / v4[3], v4[3], v4[4]
+	printf "  IPv6 only: vigia %.0f /s (%.1fx), 256 at a time %.0f /s (%.1fx), libmaxminddb %.0f /s; %d differ\n", v6[1], v6[1] / v6[3], v6[2], v6[2] / v6[3], v6[3], v6[4]
 	printf "load: ipdb_open %.3f ms best, %.3f median (country index); %.3f / %.3f (ASN + country);\n", ob, om, fb, fm
 	printf "      MMDB_open %.3f / %.3f ms; a whole vigia ip lookup process %.1f ms (vigia --version %.1f ms)\n", mb, mm, one * 1000, ver * 1000
 	printf "memory: lookups touched %.1f MB of the country index (%.1f MB), libmaxminddb %.1f MB of its file (%.1f MB);\n", rv / 1024, gs / 1e6, rm / 1024, ms / 1e6
@@ -181,6 +199,10 @@ awk -v vc="$(get vigia_country_per_s)" -v vcm="$(get vigia_country_many_per_s)" 
 	printf "| vigia `ipdb_lookup_many()` (ASN + country index) | %.0f | %.1fx |\n", vam, vam / mc >> res
 	printf "| libmaxminddb `MMDB_lookup_sockaddr()` + country | %.0f | 1x |\n", mc >> res
 	printf "| libmaxminddb `MMDB_lookup_sockaddr()` only | %.0f | |\n\n", ml >> res
+	printf "The same, one address family at a time (country: vigia one at a time / 256 a call / libmaxminddb):\n\n" >> res
+	printf "| addresses | vigia one at a time | vigia 256 a call | libmaxminddb | ratios |\n|---|---:|---:|---:|---:|\n" >> res
+	printf "| IPv4 only | %.0f | %.0f | %.0f | %.1fx / %.1fx |\n", v4[1], v4[2], v4[3], v4[1] / v4[3], v4[2] / v4[3] >> res
+	printf "| IPv6 only | %.0f | %.0f | %.0f | %.1fx / %.1fx |\n\n", v6[1], v6[2], v6[3], v6[1] / v6[3], v6[2] / v6[3] >> res
 	printf "| load and memory | vigia | libmaxminddb |\n|---|---:|---:|\n" >> res
 	printf "| open, best / median of 200 (country index) | %.3f / %.3f ms | %.3f / %.3f ms |\n", ob, om, mb, mm >> res
 	printf "| open, best / median (ASN + country index) | %.3f / %.3f ms | |\n", fb, fm >> res

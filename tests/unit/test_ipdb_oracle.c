@@ -5,7 +5,9 @@
  * sample (test_ipdb_sample.h: 100,000 random IPv4 and IPv6 addresses, the boundaries of about
  * 2,000 rows per family and one below and above each, IPv4-mapped IPv6 forms, the ends of the
  * address spaces).  The same holds for an index built from the MaxMind DB itself (the reader
- * of MaxMind DB sources), and for the batch lookups (ipdb_lookup_country_many).
+ * of MaxMind DB sources), for the batch lookups (ipdb_lookup_country_many, ipdb_lookup_many),
+ * and for an index that also holds the ASN data (asn-ipv4/6.csv: the country then comes from
+ * the second layer of each lookup).
  * bench/ipdb.sh runs the comparison over 1,000,000 addresses.
  *
  * The tarballs are unpacked into a temporary directory (never into the repository).  Without
@@ -23,6 +25,7 @@ extern char **environ;
 
 #define TARBALL_CSV "ip-location-db-geo-whois-asn-country-2.3.2026061719.tgz"
 #define TARBALL_MMDB "ip-location-db-geo-whois-asn-country-mmdb-2.3.2026061719.tgz"
+#define TARBALL_ASN "ip-location-db-asn-2.3.2026061719.tgz"
 
 static int untar(const char *tarball, const char *dir, const char *member)
 {
@@ -51,11 +54,11 @@ int main(void)
 {
 	const char *shared = getenv("VIGIA_SHARED");
 	char data[2048], tb[4096], dir[] = "/tmp/vigia-ipdb-oracle-XXXXXX", p4[4200], p6[4200],
-	     pm[4200], idx[4200], idxm[4200];
+	     pm[4200], idx[4200], idxm[4200], a4[4200], a6[4200], idxf[4200];
 	struct sample_ranges r4 = { 0 }, r6 = { 0 };
 	struct sample_addrs s = { 0 };
 	struct ipdb_builder *b = NULL;
-	struct ipdb *db = NULL, *dbm = NULL;
+	struct ipdb *db = NULL, *dbm = NULL, *dbf = NULL;
 	struct verr e = { 0 };
 	struct stat st;
 	MMDB_s mm;
@@ -76,6 +79,12 @@ int main(void)
 	   "CSV files unpacked");
 	snprintf(tb, sizeof(tb), "%s/%s", data, TARBALL_MMDB);
 	ok(untar(tb, dir, "package/geo-whois-asn-country.mmdb") == 0, "MaxMind DB unpacked");
+	snprintf(tb, sizeof(tb), "%s/%s", data, TARBALL_ASN);
+	ok(untar(tb, dir, "package/asn-ipv4.csv") == 0 && untar(tb, dir, "package/asn-ipv6.csv") == 0,
+	   "ASN CSV files unpacked");
+	snprintf(a4, sizeof(a4), "%s/package/asn-ipv4.csv", dir);
+	snprintf(a6, sizeof(a6), "%s/package/asn-ipv6.csv", dir);
+	snprintf(idxf, sizeof(idxf), "%s/full.ipdb", dir);
 	snprintf(p4, sizeof(p4), "%s/package/geo-whois-asn-country-ipv4.csv", dir);
 	snprintf(p6, sizeof(p6), "%s/package/geo-whois-asn-country-ipv6.csv", dir);
 	snprintf(pm, sizeof(pm), "%s/package/geo-whois-asn-country.mmdb", dir);
@@ -94,12 +103,21 @@ int main(void)
 	   "index built from the MaxMind DB %s", e.reason);
 	ipdb_builder_free(b);
 	ok(ipdb_open(idxm, 0, &dbm, &e) == V_OK, "and opened %s", e.reason);
+	ok(ipdb_builder_new(IPDB_BUILD_STRICT, NULL, NULL, &b) == V_OK &&
+		   ipdb_builder_add(b, a4, NULL, &e) == V_OK &&
+		   ipdb_builder_add(b, a6, NULL, &e) == V_OK &&
+		   ipdb_builder_add(b, p4, NULL, &e) == V_OK &&
+		   ipdb_builder_add(b, p6, NULL, &e) == V_OK &&
+		   ipdb_builder_write(b, idxf, NULL, &e) == V_OK,
+	   "index built from the ASN and country CSV files %s", e.reason);
+	ipdb_builder_free(b);
+	ok(ipdb_open(idxf, 0, &dbf, &e) == V_OK, "and opened %s", e.reason);
 	ok(MMDB_open(pm, MMDB_MODE_MMAP, &mm) == MMDB_SUCCESS, "MaxMind DB opened");
 	sample_read_csv(p4, &r4);
 	sample_read_csv(p6, &r6);
 	ok(r4.n > 300000 && r6.n > 200000, "rows read for sampling (%zu IPv4, %zu IPv6)", r4.n,
 	   r6.n);
-	if (!db || !dbm)
+	if (!db || !dbm || !dbf)
 		goto out;
 	sample_make(&r4, &r6, 100000, 2000, 20261128, &s);
 	for (size_t i = 0; i < s.n; i++) {
@@ -135,8 +153,9 @@ int main(void)
 	   s.n, answered, diff);
 	{
 		char(*cc)[3] = calloc(s.n, 3);
-		size_t dm = 0, dmany = 0;
-		if (cc) {
+		struct ipdb_result *rf = calloc(s.n, sizeof(*rf));
+		size_t dm = 0, dmany = 0, df = 0, dfmany = 0, withasn = 0;
+		if (cc && rf) {
 			ipdb_lookup_country_many(db, s.v, s.n, cc);
 			for (size_t i = 0; i < s.n; i++) {
 				char one[3], m[3];
@@ -145,8 +164,26 @@ int main(void)
 				dmany += strcmp(one, cc[i]) != 0;
 				dm += strcmp(one, m) != 0;
 			}
+			ipdb_lookup_many(dbf, s.v, s.n, rf);
+			for (size_t i = 0; i < s.n; i++) {
+				char one[3];
+				struct ipdb_result r;
+				ipdb_lookup_country(db, &s.v[i], one);
+				ipdb_lookup(dbf, &s.v[i], &r);
+				withasn += (r.have & IPDB_HAVE_ASN) != 0;
+				df += strcmp(one, r.country) != 0;
+				dfmany += r.have != rf[i].have || r.asn != rf[i].asn ||
+					  strcmp(r.country, rf[i].country) ||
+					  r.first.hi != rf[i].first.hi || r.first.lo != rf[i].first.lo ||
+					  r.last.hi != rf[i].last.hi || r.last.lo != rf[i].last.lo;
+			}
 		}
 		ok(cc && dmany == 0, "batch lookups answer the same (%zu differ)", dmany);
+		ok(rf && df == 0 && withasn > s.n / 3,
+		   "with the ASN layer too, the country is the same (%zu differ; %zu with an ASN)", df,
+		   withasn);
+		ok(rf && dfmany == 0, "ipdb_lookup_many() equals ipdb_lookup() (%zu differ)", dfmany);
+		free(rf);
 		ok(cc && dm == 0,
 		   "the index built from the MaxMind DB answers the same (%zu differ)", dm);
 		free(cc);
@@ -158,6 +195,7 @@ int main(void)
 out:
 	ipdb_close(db);
 	ipdb_close(dbm);
+	ipdb_close(dbf);
 	free(r4.v);
 	free(r6.v);
 	free(s.v);
