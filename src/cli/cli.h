@@ -56,6 +56,9 @@ int cli_store_open(const char *db, struct store **out);
  * "--"): settings flags (--section.key=VALUE, --set) and --db PATH / --db=PATH (into *db,
  * borrowed from argv).  Returns the new argc, or -1 with *status set (cmd_incidents.c). */
 int cli_common_flags(int argc, char **argv, const char **db, int *status);
+/* The same for another path flag (e.g. "--ipdb"): takes FLAG PATH / FLAG=PATH and the
+ * settings flags out of argv; *path borrows from argv.  New argc, or -1 with *status set. */
+int cli_path_flags(int argc, char **argv, const char *flag, const char **path, int *status);
 
 /* Aligned tables for people (cmd_incidents.c): columns padded to their widest cell in
  * characters, two spaces apart; align[i] 'r' right-aligns column i. */

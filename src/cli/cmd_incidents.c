@@ -1285,8 +1285,9 @@ static const struct {
 	{ "due", sub_due },
 };
 
-int cli_common_flags(int argc, char **argv, const char **db, int *status)
+int cli_path_flags(int argc, char **argv, const char *flag, const char **path, int *status)
 {
+	size_t fl = strlen(flag);
 	int kept = 1;
 
 	for (int i = 1; i < argc; i++) {
@@ -1295,17 +1296,17 @@ int cli_common_flags(int argc, char **argv, const char **db, int *status)
 				argv[kept++] = argv[i++];
 			break;
 		}
-		if (!strcmp(argv[i], "--db")) {
+		if (!strcmp(argv[i], flag)) {
 			if (i + 1 >= argc) {
-				log_error(_("--db needs a path"));
+				log_error(_("%s needs a path"), flag);
 				*status = EXIT_USAGE;
 				return -1;
 			}
-			*db = argv[++i];
+			*path = argv[++i];
 			continue;
 		}
-		if (!strncmp(argv[i], "--db=", 5)) {
-			*db = argv[i] + 5;
+		if (!strncmp(argv[i], flag, fl) && argv[i][fl] == '=') {
+			*path = argv[i] + fl + 1;
 			continue;
 		}
 		if (cli_setting_flag(argc, argv, &i, status)) {
@@ -1318,6 +1319,11 @@ int cli_common_flags(int argc, char **argv, const char **db, int *status)
 	for (int i = kept; i < argc; i++)
 		argv[i] = NULL;
 	return kept;
+}
+
+int cli_common_flags(int argc, char **argv, const char **db, int *status)
+{
+	return cli_path_flags(argc, argv, "--db", db, status);
 }
 
 int cmd_incidents(int argc, char **argv)

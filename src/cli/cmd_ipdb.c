@@ -74,37 +74,7 @@ static void ip_usage(FILE *f)
 /* Take --ipdb PATH / --ipdb=PATH and the settings flags out of argv.  New argc, or -1. */
 static int common_flags(int argc, char **argv, const char **ipdb, int *status)
 {
-	int kept = 1;
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--")) {
-			while (i < argc)
-				argv[kept++] = argv[i++];
-			break;
-		}
-		if (!strcmp(argv[i], "--ipdb")) {
-			if (i + 1 >= argc) {
-				log_error(_("--ipdb needs a path"));
-				*status = EXIT_USAGE;
-				return -1;
-			}
-			*ipdb = argv[++i];
-			continue;
-		}
-		if (!strncmp(argv[i], "--ipdb=", 7)) {
-			*ipdb = argv[i] + 7;
-			continue;
-		}
-		if (cli_setting_flag(argc, argv, &i, status)) {
-			if (*status)
-				return -1;
-			continue;
-		}
-		argv[kept++] = argv[i];
-	}
-	for (int i = kept; i < argc; i++)
-		argv[i] = NULL;
-	return kept;
+	return cli_path_flags(argc, argv, "--ipdb", ipdb, status);
 }
 
 static void human_size(uint64_t n, char out[32])
