@@ -28,7 +28,8 @@
 # A case whose parser is not in this build is skipped.  BENCH_CASES="urlhaus ..." picks some.
 # Without ../shared (or VIGIA_SHARED) there is nothing to build inputs from: it says so and
 # exits 0.  Results: on standard output, and as Markdown in bench/data/results.md
-# (docs/benchmarks.md records them).
+# (docs/benchmarks.md records them).  Then bench/store.sh measures the store (its header says
+# what; BENCH_STORE=no skips it).
 set -eu
 
 VIGIA=${1:-build/vigia}
@@ -209,3 +210,10 @@ done
 rm -f "$results.rows" "$data/stderr.txt"
 echo
 echo "bench: Markdown table in $results"
+
+# the store (issue 3): ingest into SQLite end to end, incidents in a large store, correlation;
+# BENCH_STORE=no skips it (it builds about 14 GB in bench/store-data the first time)
+if [ "${BENCH_STORE:-yes}" != no ]; then
+	echo
+	sh "$here/store.sh" "$VIGIA"
+fi

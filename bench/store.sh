@@ -1,10 +1,11 @@
 #!/bin/sh
+# shellcheck disable=SC2046,SC2086 # "set -- $(...)" and "set -- $line" split numbers on purpose
 # bench/store.sh — the store's speed (issue 3): ingest into SQLite end to end, listing and
 # showing incidents in a large store, and incremental correlation.
 #
 #     sh bench/store.sh [path/to/vigia]        (bench/run.sh runs it after the parsers)
 #
-# Everything it builds goes to bench/store-data/ (git-ignored; about 12 GB with the defaults)
+# Everything it builds goes to bench/store-data/ (git-ignored; about 14 GB with the defaults)
 # and is reused while the script that built it is unchanged.  Parts (STORE_PARTS, default
 # "ingest query correlate"):
 #
@@ -145,7 +146,7 @@ part_ingest() {
 			fi
 		done
 	done
-	size=$(ls -l "$db" | awk '{ print $5 }')
+	size=$(wc -c <"$db" | tr -d ' ')
 	for half in 1 2; do
 		if [ "$half" = 1 ]; then b=$best1 what="into a new store"; else b=$best2 what="into a store holding $ningest"; fi
 		set -- $b
@@ -162,6 +163,7 @@ part_ingest() {
 		}'
 	done
 	echo "  store after both halves: $((size / 1048576)) MB"
+	rm -f "$db" "$db-wal" "$db-shm"
 }
 
 # ---- query ---------------------------------------------------------------------------------
