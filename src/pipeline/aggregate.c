@@ -9,7 +9,9 @@
  * opens a new one: state new, the rule's priority, a deadline from the priority
  * (incidents.deadline_pN), the event's TLP (AMBER when it has none), its classification, a
  * title from the rule's template.  An event with a stricter TLP than its incident raises the
- * incident's (audited).
+ * incident's (audited).  Opening an incident is audited too (actor "vigia", action "create",
+ * the new incident's rule, key and markings as "after"), so the trail of an incident starts
+ * where the incident does.
  *
  * The key is text: "field=value" per part, separated by spaces, with '%' and ' ' in values
  * written %25 and %20, so that two different keys never read the same.
@@ -482,6 +484,37 @@ static int raise_tlp(struct store *st, int64_t id, int rank, struct verr *err)
 	return rc;
 }
 
+/* The audit entry of an incident the pipeline opened: what it was created with. */
+static int audit_create(struct store *st, int64_t id, const struct store_incident *inc,
+			struct verr *err)
+{
+	char object[32];
+	json_t *o = json_object();
+	char *after = NULL;
+	int rc = V_ERR_NOMEM;
+
+	if (!o)
+		return rc;
+	snprintf(object, sizeof(object), "incident:%lld", (long long)id);
+	if (json_object_set_new(o, "rule", json_string(inc->rule)) == 0 &&
+	    json_object_set_new(o, "key", json_string(inc->key)) == 0 &&
+	    json_object_set_new(o, "state", json_string("new")) == 0 &&
+	    json_object_set_new(o, "priority", json_integer(inc->priority)) == 0 &&
+	    json_object_set_new(o, "tlp", json_string(inc->tlp)) == 0 &&
+	    json_object_set_new(o, "classification_type",
+				inc->classification_type ? json_string(inc->classification_type)
+							 : json_null()) == 0 &&
+	    json_object_set_new(o, "title", inc->title ? json_string(inc->title) : json_null()) ==
+		    0 &&
+	    json_object_set_new(o, "deadline", json_integer(inc->deadline)) == 0)
+		after = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (after)
+		rc = store_audit_append(st, "vigia", object, "create", NULL, after, err);
+	free(after);
+	return rc;
+}
+
 int aggregate_event(struct aggregate *ag, struct store *st, struct pipe_event *pe,
 		    struct verr *err)
 {
@@ -536,6 +569,8 @@ int aggregate_event(struct aggregate *ag, struct store *st, struct pipe_event *p
 			int64_t dl = ag->deadline[r->priority - 1];
 			inc.deadline = dl > 0 ? now + dl : 0;
 			if ((rc = store_incident_create(st, &inc, &id, err)) != V_OK)
+				return rc;
+			if ((rc = audit_create(st, id, &inc, err)) != V_OK)
 				return rc;
 			pe->incident_created = 1;
 		} else if (rc != V_OK)

@@ -47,6 +47,23 @@ static int64_t put(struct store *st, struct aggregate *ag, struct event *ev, int
 	return pe.incident;
 }
 
+struct audit_seen {
+	int n;
+	char actor[32], action[32], after[512];
+};
+
+static int audit_collect(void *arg, const struct store_audit *a)
+{
+	struct audit_seen *as = arg;
+
+	if (as->n++ == 0) {
+		snprintf(as->actor, sizeof(as->actor), "%s", a->actor ? a->actor : "");
+		snprintf(as->action, sizeof(as->action), "%s", a->action ? a->action : "");
+		snprintf(as->after, sizeof(as->after), "%s", a->after ? a->after : "");
+	}
+	return 0;
+}
+
 int main(void)
 {
 	struct aggregate_options o = { 0 };
@@ -204,6 +221,23 @@ int main(void)
 	event_free(f);
 	store_commit(st, &e);
 
+	{
+		/* opening an incident is the first entry of its audit trail */
+		struct audit_seen as = { 0 };
+		char object[32];
+		snprintf(object, sizeof(object), "incident:%lld", (long long)i1);
+		is_int(store_audit_list(st, object, audit_collect, &as, &e), V_OK, "audit list");
+		is_int(as.n, 2, "two audit entries: opened, then raised to RED by the second event");
+		is_str(as.action, "create", "the first one's action is create");
+		is_str(as.actor, "vigia", "by vigia");
+		ok(strstr(as.after, "\"rule\":\"by-source\"") &&
+			   strstr(as.after, "\"state\":\"new\"") &&
+			   strstr(as.after, "\"priority\":3"),
+		   "it records rule, state and priority: %s", as.after);
+		int64_t checked = 0, bad_id = 0;
+		is_int(store_audit_verify(st, &checked, &bad_id, &e), V_OK, "the trail verifies");
+		ok(checked >= 3, "one entry per incident opened (%lld)", (long long)checked);
+	}
 	is_int(store_incident_get(st, i1, &inc, &e), V_OK, "read the incident");
 	is_str(inc.rule, "by-source", "rule");
 	is_str(inc.key, "source.ip=192.0.2.50 classification.type=scanner", "key");
