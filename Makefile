@@ -30,7 +30,7 @@ CLI_MAIN := src/cli/main.c
 GEN_SRC  := $(BUILD)/gen/parsers_gen.c $(BUILD)/gen/catalogue_gen.c
 HDRS     := $(wildcard src/*/*.h) $(wildcard src/*/*.def) $(BUILD)/gen/version.h
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-FUZZ_SRC := tests/fuzz/fuzz_parser.c tests/fuzz/fuzz_value.c
+FUZZ_SRC := tests/fuzz/fuzz_parser.c tests/fuzz/fuzz_value.c tests/fuzz/fuzz_enrich.c
 
 REL_OBJ  := $(patsubst %.c,$(BUILD)/rel/%.o,$(LIB_SRC) $(GEN_SRC))
 SAN_OBJ  := $(patsubst %.c,$(BUILD)/san/%.o,$(LIB_SRC) $(GEN_SRC))

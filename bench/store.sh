@@ -154,9 +154,9 @@ part_ingest() {
 		shift 3
 		sl="$*"
 		awk -v n="$ningest" -v w="$wall" -v c="$cpus" -v r="$rss" -v what="$what" -v sl="$sl" 'BEGIN {
-			split(sl, f, " ")
+			nf = split(sl, f, " ")
 			s = ""
-			for (i = 1; i < 12; i += 2)
+			for (i = 1; i < nf; i += 2)
 				s = s sprintf("%s%s %.1f", s == "" ? "" : ", ", f[i], f[i + 1])
 			printf "ingest %s: %.0f events/s (%d events in %.2f s; CPU %.2f s, %.0f events per CPU-second; peak RSS %.0f MB)\n  seconds per stage: %s\n", what, n / w, n, w, c, n / c, r / 1024, s
 			printf "| URLhaus CSV %s | %d | %.2f | **%.0f** | %.2f | %.0f MB | %s |\n", what, n, w, n / w, c, r / 1024, s >> "'"$res.rows"'"

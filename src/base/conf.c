@@ -28,9 +28,15 @@ const struct conf_setting conf_settings[] = {
 	     "entries are asked of the store instead") },
 	{ "dedup.window", CONF_DURATION, "24h", NULL,
 	  N_("an identical event seen again within this time counts as a repeat (0 = no dedup)") },
+	{ "enrich.enabled", CONF_BOOL, "true", NULL,
+	  N_("fill network, AS, country and abuse contact of each event's addresses during "
+	     "ingest (ingest --no-enrich turns it off for one run)") },
 	{ "enrich.ipdb", CONF_STRING, "", NULL,
 	  N_("IP attribution index built by 'vigia ipdb build' (default: vigia.ipdb beside the "
 	     "store)") },
+	{ "enrich.overwrite", CONF_STRING, "", NULL,
+	  N_("fields whose feed-supplied values enrichment replaces (comma-separated, e.g. "
+	     "source.geolocation.cc, source.*, *; empty = keep every value the feed gave)") },
 	{ "incidents.deadline_p1", CONF_DURATION, "4h", NULL,
 	  N_("time to handle a P1 incident (30m, 4h, 3d, 2w; 0 = no deadline)") },
 	{ "incidents.deadline_p2", CONF_DURATION, "1d", NULL,

@@ -28,6 +28,7 @@
 #include "base/i18n.h"
 #include "base/log.h"
 #include "cli/cli.h"
+#include "enrich/enrich.h"
 #include "ingest/ingest.h"
 #include "pipeline/pipeline.h"
 #include "store/store.h"
@@ -36,13 +37,15 @@ static void ingest_usage(FILE *f)
 {
 	fprintf(f, _("usage: vigia ingest [--feed NAME | --feed-file DEF.json | --parser NAME]\n"
 		     "                    [--db PATH [--again] | --output jsonl [-o FILE]]\n"
-		     "                    [--rejects FILE]\n"
+		     "                    [--ipdb INDEX | --no-enrich] [--rejects FILE]\n"
 		     "                    [--param KEY=VALUE]... [--report KEY=VALUE]...\n"
 		     "                    [--observation-time TIME] [--progress | --no-progress]\n"
 		     "                    FILE... | -\n\n"
 		     "Reads feed files (plain, gzip or zip; '-' is standard input), turns every record\n"
-		     "into a canonical event and puts the events into the store: repeats are counted\n"
-		     "on the event they repeat, the rest are grouped into incidents and correlated.\n"
+		     "into a canonical event, adds the network, AS, country and abuse contact of its\n"
+		     "addresses (from the IP index and the constituency) and puts the events into the\n"
+		     "store: repeats are counted on the event they repeat, the rest are grouped into\n"
+		     "incidents and correlated.\n"
 		     "With --output jsonl the events are written as JSON lines instead.  Rejected\n"
 		     "records go to the reject file with their file, line and reason.  A summary goes\n"
 		     "to stderr.  Running a file again after an interruption resumes where the last\n"
@@ -54,7 +57,11 @@ static void ingest_usage(FILE *f)
 		     "  --db PATH            the store (default: $VIGIA_DB, else the store.path setting)\n"
 		     "  --again              ingest files even if they were ingested before (repeats\n"
 		     "                       are then counted on the events stored the first time)\n"
-		     "  --output jsonl       write events as JSON lines instead of storing them\n"
+		     "  --output jsonl       write events as JSON lines instead of storing them (with\n"
+		     "                       --db, the store's constituency still gives abuse contacts)\n"
+		     "  --ipdb INDEX         the IP index (default: the enrich.ipdb setting, else\n"
+		     "                       vigia.ipdb beside the store; none there: no attribution)\n"
+		     "  --no-enrich          add nothing to the events (setting enrich.enabled)\n"
 		     "  -o, --output-file F  with --output jsonl: write to F, not standard output\n"
 		     "  --rejects FILE       reject file (default: vigia-rejects.jsonl beside the store)\n"
 		     "  --param KEY=VALUE    set a parser parameter (VALUE is JSON, or else a string)\n"
@@ -76,12 +83,22 @@ struct jsonl_sink {
 	FILE *f;
 	struct buf b;
 	int failed;
+	void *enrich;        /* the enrichment stage's state (pipeline.h), NULL: none */
+	uint64_t enriched;   /* events it added fields to */
 };
 
 static int jsonl_event(void *arg, const struct event *ev)
 {
 	struct jsonl_sink *s = arg;
 
+	if (s->enrich) {
+		struct pipe_event pe = { .ev = ev };
+		struct verr e = { 0 };
+		if (stage_enrich.process(s->enrich, &pe, &e) == V_OK) {
+			ev = pe.ev;
+			s->enriched += pe.enriched != 0;
+		}
+	}
 	if (event_to_json(ev, &s->b) != V_OK)
 		return V_ERR_LIMIT;
 	buf_putc(&s->b, '\n');
@@ -91,6 +108,44 @@ static int jsonl_event(void *arg, const struct event *ev)
 		buf_reset(&s->b);
 	}
 	return V_OK;
+}
+
+/* The feed definition's "enrich" key into the settings the enrichment stage reads: enabled
+ * false turns it off; overwrite adds to enrich.overwrite.  0, or EXIT_USAGE (reported). */
+static int feed_enrich_settings(const struct feed_def *fd)
+{
+	struct enrich_overwrite ow = { 0 };
+	struct verr e = { 0 };
+	struct buf b;
+	const char *now = conf_get("enrich.overwrite");
+	int rc;
+
+	if (fd->no_enrich)
+		conf_set("enrich.enabled", "no", NULL);
+	if (!fd->enrich_overwrite)
+		return 0;
+	if (enrich_overwrite_parse(fd->enrich_overwrite, &ow, &e) != V_OK) {
+		char field[sizeof(e.field)];
+		snprintf(field, sizeof(field), "%s", e.field);
+		e.file = fd->source;
+		snprintf(e.field, sizeof(e.field), "enrich.overwrite: %.40s", field);
+		cli_report(&e);
+		return EXIT_USAGE;
+	}
+	buf_init(&b, 1u << 20);
+	rc = buf_puts(&b, now ? now : "");
+	if (rc == V_OK && b.len)
+		rc = buf_putc(&b, ',');
+	if (rc == V_OK)
+		rc = buf_puts(&b, fd->enrich_overwrite);
+	if (rc == V_OK)
+		rc = conf_set("enrich.overwrite", buf_cstr(&b), &e);
+	buf_fini(&b);
+	if (rc != V_OK) {
+		cli_report(&e);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* ---- into the store -------------------------------------------------------------------------- */
@@ -403,6 +458,8 @@ int cmd_ingest(int argc, char **argv)
 		{ "parser", required_argument, NULL, 'p' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "again", no_argument, NULL, 'a' },
+		{ "ipdb", required_argument, NULL, 'I' },
+		{ "no-enrich", no_argument, NULL, 'N' },
 		{ "output", required_argument, NULL, 'O' },
 		{ "output-file", required_argument, NULL, 'o' },
 		{ "rejects", required_argument, NULL, 'r' },
@@ -425,6 +482,7 @@ int cmd_ingest(int argc, char **argv)
 	struct store_sink ss = { 0 };
 	struct ingest_sink sink;
 	int c, status = 0, rc, ctx_ok = 0, to_store, lockfd = -1, again = 0;
+	uint64_t enriched;
 	char rejects_default[4096];
 
 	/* settings flags (--section.key=VALUE, --set KEY=VALUE) may stand anywhere: take them out */
@@ -457,6 +515,8 @@ int cmd_ingest(int argc, char **argv)
 		case 'p': parser = optarg; break;
 		case 'd': db = optarg; break;
 		case 'a': again = 1; break;
+		case 'I': conf_set("enrich.ipdb", optarg, NULL); break;
+		case 'N': conf_set("enrich.enabled", "no", NULL); break;
 		case 'O': output = optarg; break;
 		case 'o': outfile = optarg; break;
 		case 'r': conf_set("ingest.rejects", optarg, NULL); break;
@@ -494,11 +554,6 @@ int cmd_ingest(int argc, char **argv)
 	if (outfile && !output) /* -o names where JSON lines go: that is --output jsonl */
 		output = "jsonl";
 	to_store = !output;
-	if (!to_store && db) {
-		log_error(_("ingest: --db and --output jsonl exclude each other"));
-		status = EXIT_USAGE;
-		goto out;
-	}
 	if (optind >= argc) {
 		log_error(_("ingest: no input files (use '-' for standard input)"));
 		status = EXIT_USAGE;
@@ -520,6 +575,8 @@ int cmd_ingest(int argc, char **argv)
 	}
 	json_object_update(fd->params, params);
 	json_object_update(fd->report, report);
+	if ((status = feed_enrich_settings(fd)) != 0)
+		goto out;
 
 	opt.max_line = (size_t)conf_get_int("ingest.max_line");
 	opt.max_document = (size_t)conf_get_int("ingest.max_document");
@@ -557,6 +614,21 @@ int cmd_ingest(int argc, char **argv)
 		sink.event = store_event;
 		sink.arg = &ss;
 	} else {
+		/* the constituency of --db, or of the default store when there is one */
+		const char *sp = store_default_path(db);
+		struct store *cst = NULL;
+		if (conf_get_bool("enrich.enabled") && (db || (!strstr(sp, "://") &&
+							     access(sp, F_OK) == 0))) {
+			if ((status = cli_store_open(db, &cst)))
+				goto out;
+		}
+		rc = stage_enrich.init(&js.enrich, cst, &e);
+		store_close(cst);
+		if (rc != V_OK) {
+			cli_report(&e);
+			status = cli_status(rc) == EXIT_USAGE ? EXIT_USAGE : EXIT_IO;
+			goto out;
+		}
 		js.f = stdout;
 		if (outfile && strcmp(outfile, "-")) {
 			js.f = fopen(outfile, "w");
@@ -633,6 +705,13 @@ int cmd_ingest(int argc, char **argv)
 		store_summary(pipeline_stats(ss.pl), dbpath);
 		stage_times(pipeline_stats(ss.pl), ss.commit_ns);
 	}
+	enriched = to_store ? pipeline_stats(ss.pl)->enriched : js.enriched;
+	if (enriched)
+		fprintf(stderr, ngettext("vigia: %llu event enriched (network, AS, country, abuse "
+					 "contact)\n",
+					 "vigia: %llu events enriched (network, AS, country, abuse "
+					 "contact)\n", plural(enriched)),
+			(unsigned long long)enriched);
 	if (ctx.stats.rejected && ctx.opt.rejects_path)
 		fprintf(stderr, _("vigia: rejected records written to %s\n"), ctx.opt.rejects_path);
 	if (!status && ctx.stats.rejected)
@@ -641,6 +720,8 @@ out:
 	if (ctx_ok)
 		ingest_ctx_fini(&ctx);
 	pipeline_free(ss.pl);
+	if (js.enrich)
+		stage_enrich.fini(js.enrich);
 	store_close(ss.st);
 	if (lockfd >= 0)
 		close(lockfd);

@@ -6,25 +6,32 @@
  *   ipdb update [--ipdb INDEX] [SOURCE...]        rebuild (from the sources it was built
  *                                                 from, by default) and swap atomically
  *   ipdb info [--ipdb INDEX] [--verify]           what it holds; --verify: the checksum
- *   ip lookup [--ipdb INDEX] [--json] ADDR... | - one row or JSON object per address
+ *   ip lookup [--ipdb INDEX] [--db PATH] [--json] ADDR... | -
+ *                                                 one row or JSON object per address, with
+ *                                                 the store's constituency match
  *
  * The index: --ipdb (or -o for build), else the setting enrich.ipdb, else vigia.ipdb beside
  * the store.  Malformed source rows are skipped and counted (exit status 1), or refused with
  * --strict; the first few of each file are named on standard error.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/conf.h"
 #include "base/i18n.h"
 #include "base/log.h"
 #include "cli/cli.h"
+#include "enrich/constituency.h"
 #include "enrich/ipdb.h"
+#include "store/store.h"
 
 #define BAD_SHOWN 10       /* malformed rows named per source */
 #define LOOKUP_CHUNK 256   /* addresses looked up together */
@@ -57,18 +64,23 @@ static void ipdb_usage(FILE *f)
 
 static void ip_usage(FILE *f)
 {
-	fprintf(f, _("usage: vigia ip lookup [--ipdb INDEX] [--json] ADDRESS... | -\n\n"
+	fprintf(f, _("usage: vigia ip lookup [--ipdb INDEX] [--db PATH] [--json] ADDRESS... | -\n\n"
 		     "For each IPv4 or IPv6 address (- reads them from standard input, one a\n"
 		     "line): the network (the largest CIDR block holding it inside the range\n"
 		     "that answered), the AS number and name, and the country, from the IP\n"
-		     "attribution index ('vigia ipdb build').  An address in no range has no\n"
+		     "attribution index ('vigia ipdb build'), and who in the constituency is\n"
+		     "responsible: the organisation (by network, then AS) or the partner CERT\n"
+		     "of the country, with the rule that matched.  An address in no range has no\n"
 		     "answer ('-', or null in JSON).  ::ffff:a.b.c.d answers as a.b.c.d.\n\n"
 		     "  --json              one JSON object a line: ip, network, range, asn,\n"
-		     "                      as_name, country\n"
+		     "                      as_name, country, constituency (rule, match,\n"
+		     "                      organisation or cert, contacts, do_not_notify)\n"
 		     "  --ipdb PATH         the index (default: the setting enrich.ipdb, else\n"
-		     "                      vigia.ipdb beside the store)\n\n"
+		     "                      vigia.ipdb beside the store)\n"
+		     "  --db PATH           the store whose constituency answers (default:\n"
+		     "                      $VIGIA_DB, else store.path, when that file exists)\n\n"
 		     "Exit status: 0 done, 1 some lines were not addresses, 2 usage error,\n"
-		     "3 the index cannot be read.\n"));
+		     "3 the index or the store cannot be read.\n"));
 }
 
 /* Take --ipdb PATH / --ipdb=PATH and the settings flags out of argv.  New argc, or -1. */
@@ -358,6 +370,7 @@ int cmd_ipdb(int argc, char **argv)
 
 struct lookup {
 	struct ipdb *db;
+	struct constituency *cons; /* NULL: no constituency */
 	int json;
 	struct cli_table t;
 	struct buf out;
@@ -367,19 +380,84 @@ struct lookup {
 	int bad;
 };
 
+static const char *const lookup_head[] = { N_("IP"), N_("NETWORK"), N_("ASN"), N_("AS NAME"),
+					   N_("COUNTRY"), N_("CONSTITUENCY") };
+#define LOOKUP_COLS 6
+
+static void lookup_table_init(struct lookup *l)
+{
+	static const char *th[LOOKUP_COLS];
+
+	for (int i = 0; i < LOOKUP_COLS; i++)
+		th[i] = _(lookup_head[i]);
+	cli_table_init(&l->t, LOOKUP_COLS, th, "llrlll");
+}
+
 static void lookup_flush_table(struct lookup *l)
 {
-	static const char *const head[] = { N_("IP"), N_("NETWORK"), N_("ASN"), N_("AS NAME"),
-					    N_("COUNTRY") };
-	const char *th[5];
-
 	if (l->t.nrows == 0)
 		return;
 	cli_table_print(&l->t, stdout);
 	cli_table_fini(&l->t);
-	for (int i = 0; i < 5; i++)
-		th[i] = _(head[i]);
-	cli_table_init(&l->t, 5, th, "llrll");
+	lookup_table_init(l);
+}
+
+/* Who in the constituency answers for address a with the index's answer r: m->rule. */
+static enum constituency_rule lookup_match(const struct lookup *l, const struct ipdb_addr *a,
+					   const struct ipdb_result *r,
+					   struct constituency_match *m)
+{
+	struct constituency_query q = { 0 };
+
+	memset(m, 0, sizeof(*m));
+	if (!l->cons)
+		return CONSTITUENCY_NONE;
+	q.addr = *a;
+	if (r->have & IPDB_HAVE_ASN)
+		q.asn = r->asn;
+	if (r->have & IPDB_HAVE_COUNTRY)
+		q.cc = r->country;
+	return constituency_resolve(l->cons, &q, m);
+}
+
+/* The match as a table cell: "Uni (network 192.0.2.0/24)", "CERT-Bund (cert DE)", with
+ * "; do not notify" when flagged. */
+static const char *match_cell(const struct constituency_match *m, char *out, size_t n)
+{
+	if (m->rule == CONSTITUENCY_NONE)
+		return NULL;
+	snprintf(out, n, "%s (%s %s%s)", m->org ? m->org : m->cert ? m->cert : "",
+		 constituency_rule_name(m->rule), m->value,
+		 m->do_not_notify ? _("; do not notify") : "");
+	return out;
+}
+
+/* The match as the value of "constituency" (null when none), appended to o. */
+static void match_json(const struct constituency_match *m, struct buf *o)
+{
+	if (m->rule == CONSTITUENCY_NONE) {
+		buf_puts(o, "null");
+		return;
+	}
+	buf_printf(o, "{\"rule\":\"%s\",\"match\":", constituency_rule_name(m->rule));
+	buf_json_str(o, m->value, strlen(m->value));
+	buf_puts(o, ",\"organisation\":");
+	if (m->org)
+		buf_json_str(o, m->org, strlen(m->org));
+	else
+		buf_puts(o, "null");
+	buf_puts(o, ",\"cert\":");
+	if (m->cert)
+		buf_json_str(o, m->cert, strlen(m->cert));
+	else
+		buf_puts(o, "null");
+	buf_puts(o, ",\"contacts\":[");
+	for (size_t i = 0; i < m->ncontacts; i++) {
+		if (i)
+			buf_putc(o, ',');
+		buf_json_str(o, m->contacts[i].email, strlen(m->contacts[i].email));
+	}
+	buf_printf(o, "],\"do_not_notify\":%s}", m->do_not_notify ? "true" : "false");
 }
 
 /* Look up the addresses gathered and print them. */
@@ -390,7 +468,11 @@ static int lookup_run(struct lookup *l)
 	ipdb_lookup_many(l->db, l->a, l->n, r);
 	for (size_t i = 0; i < l->n; i++) {
 		char net[IPDB_NETSTRLEN], first[IPDB_ADDRSTRLEN], last[IPDB_ADDRSTRLEN], asn[16];
+		char who[CONSTITUENCY_DOMAINLEN + 512];
 		struct ipdb_addr base;
+		struct constituency_match m;
+
+		lookup_match(l, &l->a[i], &r[i], &m);
 		if (r[i].have) {
 			ipdb_cidr(&l->a[i], &r[i].first, &r[i].last, &base, net);
 			ipdb_addr_format(&r[i].first, first);
@@ -418,17 +500,21 @@ static int lookup_run(struct lookup *l)
 				buf_puts(o, ",\"asn\":null,\"as_name\":null");
 			}
 			if (r[i].have & IPDB_HAVE_COUNTRY)
-				buf_printf(o, ",\"country\":\"%s\"}\n", r[i].country);
+				buf_printf(o, ",\"country\":\"%s\"", r[i].country);
 			else
-				buf_puts(o, ",\"country\":null}\n");
+				buf_puts(o, ",\"country\":null");
+			buf_puts(o, ",\"constituency\":");
+			match_json(&m, o);
+			buf_puts(o, "}\n");
 			if (fwrite(o->data, 1, o->len, stdout) != o->len)
 				return EXIT_IO;
 		} else {
-			const char *cells[5] = {
+			const char *cells[LOOKUP_COLS] = {
 			    l->text[i], r[i].have ? net : NULL,
 			    (r[i].have & IPDB_HAVE_ASN) ? asn : NULL,
 			    (r[i].have & IPDB_HAVE_ASN) && r[i].as_name[0] ? r[i].as_name : NULL,
-			    (r[i].have & IPDB_HAVE_COUNTRY) ? r[i].country : NULL};
+			    (r[i].have & IPDB_HAVE_COUNTRY) ? r[i].country : NULL,
+			    match_cell(&m, who, sizeof(who))};
 			if (cli_table_add(&l->t, cells) != V_OK)
 				return EXIT_INTERNAL;
 		}
@@ -487,6 +573,49 @@ static int lookup_stdin(struct lookup *l)
 	return st;
 }
 
+/* The index: --ipdb, else enrich.ipdb, else vigia.ipdb beside --db, else beside the store. */
+static void lookup_index_path(const char *flag, const char *db, char *out, size_t n)
+{
+	const char *conf = conf_get("enrich.ipdb");
+	char *copy;
+
+	if (!flag && !(conf && *conf) && db && !strstr(db, "://") && (copy = strdup(db))) {
+		snprintf(out, n, "%s/vigia.ipdb", dirname(copy));
+		free(copy);
+		return;
+	}
+	ipdb_default_path(flag, out, n);
+}
+
+/* The constituency of --db (an error when it cannot be opened), else of the default store when
+ * that file exists; *out stays NULL when there is none or it is empty.  0 or an exit status. */
+static int lookup_constituency(const char *db, struct constituency **out)
+{
+	const char *sp = store_default_path(db);
+	struct store *st = NULL;
+	struct verr e = { 0 };
+	size_t orgs = 0, certs = 0;
+	int status, rc;
+
+	*out = NULL;
+	if (!db && (strstr(sp, "://") || access(sp, F_OK) != 0))
+		return 0;
+	if ((status = cli_store_open(db, &st)) != 0)
+		return status;
+	rc = constituency_load(st, out, &e);
+	store_close(st);
+	if (rc != V_OK) {
+		cli_report(&e);
+		return cli_status(rc) == EXIT_USAGE ? EXIT_IO : cli_status(rc);
+	}
+	constituency_counts(*out, &orgs, NULL, &certs);
+	if (!orgs && !certs) {
+		constituency_free(*out);
+		*out = NULL;
+	}
+	return 0;
+}
+
 int cmd_ip(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -494,15 +623,14 @@ int cmd_ip(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char *const head[] = { N_("IP"), N_("NETWORK"), N_("ASN"), N_("AS NAME"),
-					    N_("COUNTRY") };
-	const char *flag = NULL, *th[5];
+	const char *flag = NULL, *db = NULL;
 	struct lookup l;
 	struct verr e = { 0 };
 	char path[4096];
 	int c, status = 0, rc, stdin_seen = 0;
 
-	if ((argc = common_flags(argc, argv, &flag, &status)) < 0)
+	if ((argc = common_flags(argc, argv, &flag, &status)) < 0 ||
+	    (argc = cli_path_flags(argc, argv, "--db", &db, &status)) < 0)
 		return status;
 	if (argc < 2) {
 		ip_usage(stderr);
@@ -534,14 +662,16 @@ int cmd_ip(int argc, char **argv)
 		log_error(_("ip lookup: no addresses (give them, or - to read standard input)"));
 		return EXIT_USAGE;
 	}
-	ipdb_default_path(flag, path, sizeof(path));
+	lookup_index_path(flag, db, path, sizeof(path));
 	if ((rc = ipdb_open(path, 0, &l.db, &e)) != V_OK) {
 		cli_report(&e);
 		return cli_status(rc) == EXIT_USAGE ? EXIT_IO : cli_status(rc);
 	}
-	for (int i = 0; i < 5; i++)
-		th[i] = _(head[i]);
-	cli_table_init(&l.t, 5, th, "llrll");
+	if ((status = lookup_constituency(db, &l.cons)) != 0) {
+		ipdb_close(l.db);
+		return status;
+	}
+	lookup_table_init(&l);
 	buf_init(&l.out, 1u << 20);
 	for (int i = optind + 1; i < argc && !status; i++) {
 		if (!strcmp(argv[i], "-")) {
@@ -563,6 +693,7 @@ int cmd_ip(int argc, char **argv)
 	cli_table_fini(&l.t);
 	buf_fini(&l.out);
 	ipdb_close(l.db);
+	constituency_free(l.cons);
 	if (!status && l.bad)
 		status = EXIT_REJECTS;
 	return status;

@@ -5,7 +5,8 @@
  *   { "parser": "csv" | "intelmq.bots.parsers.generic.parser_csv",
  *     "parameters": { IntelMQ parser parameters: columns, delimiter, type_translation, ... },
  *     "report": { "feed.name": ..., "feed.url": ..., "extra.file_name": ..., ... },
- *     "description": "...", "input": "sample file (optional)" }
+ *     "description": "...", "input": "sample file (optional)",
+ *     "enrich": { "enabled": true, "overwrite": ["source.geolocation.cc"] } (vigia's own) }
  * Unknown top-level keys are refused (a typo should not silently change behaviour).
  */
 #include <stdlib.h>
@@ -69,9 +70,66 @@ void feed_def_free(struct feed_def *fd)
 	free(fd->name);
 	free(fd->source);
 	free(fd->input);
+	free(fd->enrich_overwrite);
 	json_decref(fd->params);
 	json_decref(fd->report);
 	free(fd);
+}
+
+/* The "enrich" object: "enabled" (boolean) and "overwrite" (field names: an array of strings,
+ * or one string, comma-separated).  The names are checked where they are used (the enrichment
+ * stage knows its fields). */
+static int enrich_key(struct feed_def *fd, const json_t *e, struct verr *err)
+{
+	const char *k;
+	json_t *v;
+	struct buf b;
+	size_t i;
+	int rc = V_OK;
+
+	if (!e)
+		return V_OK;
+	if (!json_is_object(e))
+		return verr_set(err, V_ERR_PARSE, "enrich", _("must be a JSON object"));
+	json_object_foreach((json_t *)e, k, v) {
+		if (strcmp(k, "enabled") && strcmp(k, "overwrite"))
+			return verr_set(err, V_ERR_PARSE, "enrich",
+					_("unknown key '%s' (enabled, overwrite)"), k);
+	}
+	v = json_object_get(e, "enabled");
+	if (v && !json_is_boolean(v))
+		return verr_set(err, V_ERR_PARSE, "enrich.enabled", _("must be true or false"));
+	fd->no_enrich = v && json_is_false(v);
+	v = json_object_get(e, "overwrite");
+	if (!v)
+		return V_OK;
+	buf_init(&b, 65536);
+	if (json_is_string(v)) {
+		rc = buf_puts(&b, json_string_value(v));
+	} else if (json_is_array(v)) {
+		json_t *s;
+		json_array_foreach(v, i, s) {
+			if (!json_is_string(s)) {
+				buf_fini(&b);
+				return verr_set(err, V_ERR_PARSE, "enrich.overwrite",
+						_("must be a list of field names"));
+			}
+			if (i && rc == V_OK)
+				rc = buf_putc(&b, ',');
+			if (rc == V_OK)
+				rc = buf_puts(&b, json_string_value(s));
+		}
+	} else {
+		buf_fini(&b);
+		return verr_set(err, V_ERR_PARSE, "enrich.overwrite",
+				_("must be a list of field names"));
+	}
+	if (rc == V_OK && !(fd->enrich_overwrite = strdup(buf_cstr(&b))))
+		rc = V_ERR_NOMEM;
+	buf_fini(&b);
+	if (rc != V_OK)
+		return verr_set(err, rc, "enrich.overwrite", "%s", vres_str(rc));
+	return V_OK;
 }
 
 int feed_def_from_json(const json_t *j, const char *name, const char *source,
@@ -80,6 +138,7 @@ int feed_def_from_json(const json_t *j, const char *name, const char *source,
 	struct feed_def *fd;
 	const char *k, *pname;
 	json_t *v;
+	int rc;
 
 	*out = NULL;
 	if (!json_is_object(j))
@@ -87,7 +146,7 @@ int feed_def_from_json(const json_t *j, const char *name, const char *source,
 	json_object_foreach((json_t *)j, k, v) {
 		if (strcmp(k, "parser") && strcmp(k, "parameters") && strcmp(k, "report") &&
 		    strcmp(k, "description") && strcmp(k, "input") && strcmp(k, "name") &&
-		    strcmp(k, "provider") && strcmp(k, "documentation"))
+		    strcmp(k, "provider") && strcmp(k, "documentation") && strcmp(k, "enrich"))
 			return verr_set(err, V_ERR_PARSE, k, _("unknown key in feed definition"));
 	}
 	v = json_object_get(j, "parser");
@@ -117,6 +176,10 @@ int feed_def_from_json(const json_t *j, const char *name, const char *source,
 	if (!fd->name || !fd->source || !fd->params || !fd->report) {
 		feed_def_free(fd);
 		return V_ERR_NOMEM;
+	}
+	if ((rc = enrich_key(fd, json_object_get(j, "enrich"), err)) != V_OK) {
+		feed_def_free(fd);
+		return rc;
 	}
 	*out = fd;
 	return V_OK;

@@ -52,6 +52,10 @@ struct feed_def {
 	json_t *params;    /* owned: the "parameters" object (never NULL) */
 	json_t *report;    /* owned: the "report" object (never NULL): feed.*, extra.file_name, ... */
 	char *input;       /* owned, may be NULL: the sample input named by "input" */
+	/* "enrich": { "enabled": false, "overwrite": ["source.geolocation.cc", ...] } */
+	int no_enrich;     /* 1: the feed's events are not enriched */
+	char *enrich_overwrite; /* owned, may be NULL: fields whose feed values enrichment
+				 * replaces, comma-separated (checked by the enrichment stage) */
 };
 
 /* Load a definition file (JSON).  OUT: *out, caller frees with feed_def_free. */

@@ -9,6 +9,10 @@
  * linked to the first incident that had it (kind "correlated", why "<kind> <value>"): a star
  * around the first, so n incidents sharing a value cost n links, not n².
  *
+ * A network the enrichment stage filled (it has extra.enrichment.<field>: src/enrich/enrich.h)
+ * is not an indicator: it is the range the address belongs to, often a whole provider's, and
+ * would link every incident of that provider.  Networks the feed reported are.
+ *
  * A value on a warning list is marked common in the store with the list's name, keeps its
  * postings (so an incident shows it, marked) but links nothing.  A value the store already
  * marks common stays common.
@@ -18,9 +22,11 @@
  * entries each, then the cache starts again), across commits; a rollback empties them.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "enrich/enrich.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/smap.h"
 
@@ -54,6 +60,16 @@ struct correlate {
 	struct buf key;
 	char value[COR_VALUE_MAX + 1];
 };
+
+/* Did the enrichment stage fill indicator field i (its provenance key is there)? */
+static int enriched(const struct event *ev, size_t i)
+{
+	char key[128];
+
+	snprintf(key, sizeof(key), ENRICH_PROVENANCE_PREFIX "%s",
+		 schema_fields[indicator_fields[i].field].name);
+	return event_has(ev, key);
+}
 
 struct correlate *correlate_new(const struct wlists *wl)
 {
@@ -197,6 +213,8 @@ int correlate_event(struct correlate *c, struct store *st, struct pipe_event *pe
 		size_t len;
 		const char *v = event_get_id(pe->ev, indicator_fields[i].field, &len);
 		if (!v)
+			continue;
+		if (!strcmp(indicator_fields[i].kind, "network") && enriched(pe->ev, i))
 			continue;
 		len = normalise(indicator_fields[i].kind, v, len, c->value);
 		if (!len)

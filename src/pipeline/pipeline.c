@@ -1,18 +1,23 @@
 /*
  * pipeline.c — the stages behind one face (struct stage_ops) and the in-process chain.
  *
- * Each stage_* below wraps one module (fingerprint.c, dedup.c, the store, aggregate.c,
- * correlate.c) with its settings: init reads them from conf, process handles one pipe_event,
- * sync hears about commits and rollbacks, fini frees.  pipeline_new() chains all five in the
- * order of pipeline.h; a worker process would run one of them the same way.
+ * Each stage_* below wraps one module (fingerprint.c, dedup.c, src/enrich/enrich.c, the store,
+ * aggregate.c, correlate.c) with its settings: init reads them from conf, process handles one
+ * pipe_event, sync hears about commits and rollbacks, fini frees.  pipeline_new() chains all
+ * six in the order of pipeline.h; a worker process would run one of them the same way.
  */
+#include <errno.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/conf.h"
 #include "base/i18n.h"
+#include "base/log.h"
 #include "base/timeparse.h"
+#include "enrich/enrich.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/smap.h"
 
@@ -161,6 +166,147 @@ const struct stage_ops stage_dedup = {
 	.name = "dedup", .init = dd_init, .process = dd_process, .fini = dd_fini,
 };
 
+struct enrich_stage {
+	struct enrich *e;       /* NULL: nothing to enrich with, or enrich.enabled is off */
+	struct event *scratch;  /* the enriched copy of the current event */
+	uint64_t failed;        /* events passed on unenriched (they did not fit) */
+	char path[4096];        /* the index's (errors borrow it) */
+};
+
+static void en_fini(void *state)
+{
+	struct enrich_stage *s = state;
+
+	if (!s)
+		return;
+	enrich_free(s->e);
+	event_free(s->scratch);
+	free(s);
+}
+
+/* Where the index is: enrich.ipdb (*named = 1), else vigia.ipdb beside the store. */
+static void en_ipdb_path(struct store *st, char *out, size_t n, int *named)
+{
+	const char *conf = conf_get("enrich.ipdb"), *sp = st ? store_path(st) : NULL;
+	char *copy;
+
+	*named = conf && *conf;
+	if (*named || !sp || strstr(sp, "://") || !(copy = strdup(sp))) {
+		ipdb_default_path(NULL, out, n);
+		return;
+	}
+	snprintf(out, n, "%s/vigia.ipdb", dirname(copy));
+	free(copy);
+}
+
+static int en_init(void **state, struct store *st, struct verr *err)
+{
+	struct enrich_stage *s = calloc(1, sizeof(*s));
+	struct enrich_overwrite ow = { 0 };
+	struct ipdb *db = NULL;
+	struct constituency *c = NULL;
+	char *path;
+	size_t orgs = 0, certs = 0;
+	int named, rc;
+
+	if (!s)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	*state = s;
+	if (!conf_get_bool("enrich.enabled"))
+		return V_OK;
+	if ((rc = enrich_overwrite_parse(conf_get("enrich.overwrite"), &ow, err)) != V_OK)
+		return rc;
+	path = s->path;
+	en_ipdb_path(st, path, sizeof(s->path), &named);
+	if (named || access(path, F_OK) == 0 || errno != ENOENT) {
+		struct verr ie = { 0 };
+		if ((rc = ipdb_open(path, 0, &db, &ie)) != V_OK) {
+			/* err outlives the stage (freed on failure): the path goes into the reason */
+			char reason[sizeof(ie.reason)];
+			snprintf(reason, sizeof(reason), "%s", ie.reason);
+			if (err) {
+				err->file = NULL;
+				err->line = 0;
+			}
+			return verr_set(err, rc, ie.field, "%.*s: %s", 1024, path, reason);
+		}
+	}
+	if (st) {
+		if ((rc = constituency_load(st, &c, err)) != V_OK) {
+			ipdb_close(db);
+			return rc;
+		}
+		constituency_counts(c, &orgs, NULL, &certs);
+		if (!orgs && !certs) {
+			constituency_free(c);
+			c = NULL;
+		}
+	}
+	if (!db)
+		log_info(_("enrichment: no IP index at %s (build one with 'vigia ipdb build', or "
+			   "set enrich.ipdb): no network, AS or country is added"), path);
+	else if (!c)
+		log_info(_("enrichment: IP index %s; no constituency: no abuse contact is added"),
+			 path);
+	else
+		log_info(_("enrichment: IP index %s; constituency of %zu organisations and %zu "
+			   "partner CERTs"), path, orgs, certs);
+	if (!db && !c)
+		return V_OK;
+	if (!(s->scratch = event_new())) {
+		ipdb_close(db);
+		constituency_free(c);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	return enrich_new(db, c, &ow, &s->e, err);
+}
+
+static int en_process(void *state, struct pipe_event *pe, struct verr *err)
+{
+	struct enrich_stage *s = state;
+	const struct event *out;
+	struct verr ve = { 0 };
+
+	(void)err;
+	pe->enriched = 0;
+	if (!s->e)
+		return V_OK;
+	if (enrich_event(s->e, pe->ev, s->scratch, &out, &pe->enriched, &ve) != V_OK) {
+		/* the event goes on as it came: losing its attribution beats losing it */
+		if (!s->failed++)
+			log_warn(_("enrichment: an event is passed on without its attribution: "
+				   "%s: %s (further ones are only counted)"), ve.field, ve.reason);
+		return V_OK;
+	}
+	pe->ev = out;
+	return V_OK;
+}
+
+static void en_sync(void *state, int committed)
+{
+	struct enrich_stage *s = state;
+	const struct ipdb *db;
+	struct ipdb *fresh;
+	struct verr e = { 0 };
+
+	(void)committed;
+	if (!s->e || !(db = enrich_ipdb(s->e)) || !ipdb_changed(db))
+		return;
+	/* ipdb update replaced the index: take the new one between two transactions */
+	if (ipdb_open(ipdb_path(db), 0, &fresh, &e) != V_OK) {
+		log_warn(_("enrichment: the IP index changed but the new one cannot be opened "
+			   "(%s); going on with the old one"), e.reason);
+		return;
+	}
+	log_info(_("enrichment: IP index %s was updated: using the new one"), ipdb_path(fresh));
+	enrich_set_ipdb(s->e, fresh);
+}
+
+const struct stage_ops stage_enrich = {
+	.name = "enrich", .init = en_init, .process = en_process, .sync = en_sync,
+	.fini = en_fini,
+};
+
 static int st_init(void **state, struct store *st, struct verr *err)
 {
 	(void)err;
@@ -298,7 +444,8 @@ const struct stage_ops stage_correlate = {
 /* ---- the chain ------------------------------------------------------------------------------- */
 
 static const struct stage_ops *const chain[] = {
-	&stage_fingerprint, &stage_dedup, &stage_store, &stage_aggregate, &stage_correlate,
+	&stage_fingerprint, &stage_dedup, &stage_enrich, &stage_store, &stage_aggregate,
+	&stage_correlate,
 };
 #define NSTAGES (sizeof(chain) / sizeof(chain[0]))
 _Static_assert(NSTAGES == PIPELINE_STAGES, "pipeline.h counts the stages");
@@ -369,6 +516,8 @@ int pipeline_event(struct pipeline *pl, int64_t batch, const struct event *ev, s
 		if (rc != V_OK)
 			return rc;
 	}
+	if (pe.enriched)
+		pl->stats.enriched++;
 	if (pe.repeat) {
 		pl->stats.repeats++;
 		return V_OK;

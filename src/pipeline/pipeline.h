@@ -1,7 +1,7 @@
 /*
  * pipeline.h — from events to incidents: the stages between intake and the analysts.
  *
- *   event ─► fingerprint ─► dedup ─► store ─► aggregate ─► correlate
+ *   event ─► fingerprint ─► dedup ─► enrich ─► store ─► aggregate ─► correlate
  *
  * A stage is a function from events to events: it takes a struct pipe_event (the event plus
  * what earlier stages found out about it: fingerprint, dedup verdict, stored id, incident) and
@@ -15,6 +15,9 @@
  *
  * The design, the dedup filter's memory bound and the crash-safe ingest are in
  * docs/internals/pipeline.md; the rules file format in docs/formats.md.
+ *
+ * The fingerprint is taken before enrichment: whether an event repeats an earlier one is
+ * decided on what the feed said, not on what the IP index of the day adds to it.
  *
  * Ownership: strings passed in are borrowed; *_new() objects are freed by their *_free();
  * an event in a pipe_event is borrowed for the duration of the call.
@@ -43,6 +46,8 @@ struct pipe_event {
 	/* dedup */
 	int maybe_repeat;       /* 1: the filter cannot rule out a repeat, the store decides */
 	int64_t window_start;   /* seen - dedup.window: an earlier event counts if seen since */
+	/* enrich: ev then points at the stage's enriched copy (valid until its next event) */
+	unsigned enriched;      /* fields the enrichment filled */
 	/* store */
 	int64_t event_id;
 	int repeat;             /* 1: a repeat of event_id, counted there; the event ends here */
@@ -191,11 +196,20 @@ struct stage_ops {
 	void (*sync)(void *state, int committed);
 	void (*fini)(void *state);
 };
-extern const struct stage_ops stage_fingerprint, stage_dedup, stage_store, stage_aggregate,
-	stage_correlate;
+extern const struct stage_ops stage_fingerprint, stage_dedup, stage_enrich, stage_store,
+	stage_aggregate, stage_correlate;
 
-#define PIPELINE_STAGES 5
-/* "fingerprint", "dedup", "store", "aggregate", "correlate" for i = 0..4; static. */
+/*
+ * The enrichment stage (src/enrich/enrich.h) with its settings: enrich.enabled (off: the stage
+ * passes events on untouched), enrich.ipdb (the index; when not set, vigia.ipdb beside the
+ * store, and when that file does not exist the stage logs one line and adds no attribution:
+ * an index named by the setting that cannot be opened is an error), enrich.overwrite (fields
+ * whose feed values are replaced).  The constituency comes from st (NULL: none).  When `ipdb
+ * update` replaces the index, the stage opens the new one at the next commit (sync).
+ */
+
+#define PIPELINE_STAGES 6
+/* "fingerprint", "dedup", "enrich", "store", "aggregate", "correlate" for i = 0..5; static. */
 const char *pipeline_stage_name(size_t i);
 
 struct pipeline_stats {
@@ -207,12 +221,14 @@ struct pipeline_stats {
 	uint64_t unaggregated;      /* stored events no rule applied to */
 	uint64_t links;             /* correlation links added */
 	uint64_t common;            /* indicator values left out as too common */
+	uint64_t enriched;          /* events the enrichment added fields to */
 	/* time spent in each stage, in chain order (pipeline_stage_name), in nanoseconds (the
 	 * monotonic clock, read around every stage of every event: about 0.1 us an event) */
 	uint64_t stage_ns[PIPELINE_STAGES];
 };
 
-/* The in-process chain: fingerprint, dedup, store, aggregate, correlate (settings from conf). */
+/* The in-process chain: fingerprint, dedup, enrich, store, aggregate, correlate (settings from
+ * conf). */
 struct pipeline;
 int pipeline_new(struct store *st, struct pipeline **out, struct verr *err);
 void pipeline_free(struct pipeline *pl);
