@@ -298,7 +298,8 @@ const struct stage_ops stage_correlate = {
 /* ---- the chain ------------------------------------------------------------------------------- */
 
 static const struct stage_ops *const chain[] = {
-	&stage_fingerprint, &stage_dedup, &stage_store, &stage_aggregate, &stage_correlate,
+	&stage_fingerprint, &stage_dedup, &stage_urlcheck, &stage_store, &stage_aggregate,
+	&stage_correlate,
 };
 #define NSTAGES (sizeof(chain) / sizeof(chain[0]))
 _Static_assert(NSTAGES == PIPELINE_STAGES, "pipeline.h counts the stages");

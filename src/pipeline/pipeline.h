@@ -193,9 +193,11 @@ struct stage_ops {
 };
 extern const struct stage_ops stage_fingerprint, stage_dedup, stage_store, stage_aggregate,
 	stage_correlate;
+/* urlcheck.c: the URL analyzer's verdict in extra.url_* (setting url.enrich) */
+extern const struct stage_ops stage_urlcheck;
 
-#define PIPELINE_STAGES 5
-/* "fingerprint", "dedup", "store", "aggregate", "correlate" for i = 0..4; static. */
+#define PIPELINE_STAGES 6
+/* "fingerprint", "dedup", "urlcheck", "store", "aggregate", "correlate" for i = 0..5; static. */
 const char *pipeline_stage_name(size_t i);
 
 struct pipeline_stats {
