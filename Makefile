@@ -10,7 +10,8 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb
+PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb \
+            libpsl icu-uc icu-i18n
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -25,19 +26,20 @@ CFLAGS_REL := $(CFLAGS_COMMON) -O2
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 CFLAGS_SAN := $(CFLAGS_COMMON) -O1 $(SAN)
 
-LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
+LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c) $(wildcard src/*/*/*.c))
 CLI_MAIN := src/cli/main.c
 GEN_SRC  := $(BUILD)/gen/parsers_gen.c $(BUILD)/gen/catalogue_gen.c
-HDRS     := $(wildcard src/*/*.h) $(wildcard src/*/*.def) $(BUILD)/gen/version.h
+HDRS     := $(wildcard src/*/*.h) $(wildcard src/*/*/*.h) $(wildcard src/*/*.def) $(BUILD)/gen/version.h
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-FUZZ_SRC := tests/fuzz/fuzz_parser.c tests/fuzz/fuzz_value.c tests/fuzz/fuzz_enrich.c
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 REL_OBJ  := $(patsubst %.c,$(BUILD)/rel/%.o,$(LIB_SRC) $(GEN_SRC))
 SAN_OBJ  := $(patsubst %.c,$(BUILD)/san/%.o,$(LIB_SRC) $(GEN_SRC))
 
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all build-all demo run-demo check run-check bench run-bench fuzz deps clean lint locale
+.PHONY: print-pkgs all build-all demo run-demo check run-check bench run-bench fuzz deps clean lint locale \
+        url-model
 # The public targets first install what is missing (scripts/deps.sh is idempotent and quick
 # when everything is there), then build in a sub-make that sees the installed pkg-config files.
 all:
@@ -57,7 +59,8 @@ $(BUILD)/gen/parsers_gen.c: scripts/gen-registry.sh $(wildcard src/ingest/parse_
 	sh scripts/gen-registry.sh src/ingest > $@
 
 BLOBS    := $(sort $(wildcard data/feeds/*.json)) $(sort $(wildcard data/shadowserver/*.json)) \
-            $(sort $(wildcard data/rules/*.json)) $(sort $(wildcard data/warninglists/*.json))
+            $(sort $(wildcard data/rules/*.json)) $(sort $(wildcard data/warninglists/*.json)) \
+            $(sort $(wildcard data/url/*.txt))
 $(BUILD)/gen/catalogue_gen.c: scripts/gen-blobs.sh $(BLOBS)
 	@mkdir -p $(dir $@)
 	sh scripts/gen-blobs.sh $@ $(BLOBS)
@@ -119,16 +122,32 @@ run-demo: $(BUILD)/vigia locale
 bench:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory run-bench
-run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench
+run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench $(BUILD)/bench/url_bench
 	@sh bench/run.sh $(BUILD)/vigia
 	@sh bench/ipdb.sh $(BUILD)/vigia
+	@sh bench/url.sh $(BUILD)
+
+# the URL analyzer: 1,000,000-entry list, canonicalization + lookup, the whole check
+$(BUILD)/bench/url_bench: bench/url_bench.c $(BUILD)/libvigia.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_REL) $(shell pkg-config --cflags libcurl) $< $(BUILD)/libvigia.a \
+		$(PKG_LIBS) $(shell pkg-config --libs libcurl) -o $@
 
 # vigia's IP attribution index against libmaxminddb (bench/ipdb.sh runs it)
 $(BUILD)/bench/ipdb_bench: bench/ipdb_bench.c tests/unit/test_ipdb_sample.h $(BUILD)/libvigia.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_REL) -Itests/unit $< $(BUILD)/libvigia.a $(PKG_LIBS) -o $@
 
+# The lexical URL model (docs/url-analysis.md): built from ../shared, never shipped.
+VIGIA_SHARED ?= ../shared
+url-model: $(BUILD)/vigia
+	$(BUILD)/vigia url train --cv 5 --data $(VIGIA_SHARED)/corpus/url/labeled-dev.tsv \
+		--out $(BUILD)/url-model.bin
+
 FUZZ_SECONDS ?= 60
+print-pkgs:
+	@echo $(PKGS)
+
 fuzz:
 	@sh scripts/deps.sh
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run-libfuzzer.sh

@@ -5,7 +5,7 @@
 #   strtok -> strtok_r/memchr      atoi/atol -> strtol with end checks      gets -> never
 set -u
 pattern='\b(sprintf|vsprintf|strcpy|strcat|strncat|strtok|atoi|atol|atoll|gets)[[:space:]]*\('
-hits=$(grep -nE "$pattern" src/*/*.c src/*/*.h tests/*/*.c 2>/dev/null | grep -v 'banned-ok')
+hits=$(grep -nE "$pattern" src/*/*.c src/*/*.h src/*/*/*.c src/*/*/*.h tests/*/*.c 2>/dev/null | grep -v 'banned-ok')
 if [ -n "$hits" ]; then
 	echo "banned functions used:"
 	echo "$hits"

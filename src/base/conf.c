@@ -63,6 +63,18 @@ const struct conf_setting conf_settings[] = {
 	{ "store.cache_size", CONF_SIZE, "512M", NULL,
 	  N_("memory for the store's page cache (SQLite), used as pages are read") },
 	{ "store.path", CONF_STRING, "vigia.db", NULL, N_("the store (SQLite database file)") },
+	{ "url.allow_lists", CONF_STRING, "", NULL,
+	  N_("allow lists for URL checks: files of URLs, hosts and sha256: hashes, or 'store', "
+	     "separated by commas; a match makes a URL clean") },
+	{ "url.block_lists", CONF_STRING, "", NULL,
+	  N_("block lists for URL checks: files of URLs, hosts and sha256: hashes, or 'store' "
+	     "(the URLs of the store's phishing and malware events), separated by commas") },
+	{ "url.enrich", CONF_BOOL, "false", NULL,
+	  N_("give events with a URL a verdict, score and reasons during ingest (extra.url_*)") },
+	{ "url.model", CONF_STRING, "", NULL,
+	  N_("the lexical URL model built by 'vigia url train'; empty = heuristics only") },
+	{ "url.psl", CONF_STRING, "/usr/share/publicsuffix/public_suffix_list.dat", NULL,
+	  N_("public suffix list for registrable domains (Debian's publicsuffix package)") },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 

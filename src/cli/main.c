@@ -27,6 +27,7 @@ const struct command cli_commands[] = {
 	  N_("who must be told: organisations, partner CERTs, and matching") },
 	{ "ipdb", cmd_ipdb, N_("build, update and describe the IP attribution index") },
 	{ "ip", cmd_ip, N_("look addresses up: network, AS, AS name, country") },
+	{ "url", cmd_url, N_("check URLs: verdict, score, reasons; train the URL model") },
 	{ NULL, NULL, NULL }
 };
 

@@ -444,7 +444,8 @@ const struct stage_ops stage_correlate = {
 /* ---- the chain ------------------------------------------------------------------------------- */
 
 static const struct stage_ops *const chain[] = {
-	&stage_fingerprint, &stage_dedup, &stage_enrich, &stage_store, &stage_aggregate,
+	&stage_fingerprint, &stage_dedup, &stage_enrich, &stage_urlcheck, &stage_store,
+	&stage_aggregate,
 	&stage_correlate,
 };
 #define NSTAGES (sizeof(chain) / sizeof(chain[0]))

@@ -208,8 +208,12 @@ extern const struct stage_ops stage_fingerprint, stage_dedup, stage_enrich, stag
  * update` replaces the index, the stage opens the new one at the next commit (sync).
  */
 
-#define PIPELINE_STAGES 6
-/* "fingerprint", "dedup", "enrich", "store", "aggregate", "correlate" for i = 0..5; static. */
+/* urlcheck.c: the URL analyzer's verdict in extra.url_* (setting url.enrich) */
+extern const struct stage_ops stage_urlcheck;
+
+#define PIPELINE_STAGES 7
+/* "fingerprint", "dedup", "enrich", "urlcheck", "store", "aggregate", "correlate" for
+ * i = 0..6; static. */
 const char *pipeline_stage_name(size_t i);
 
 struct pipeline_stats {

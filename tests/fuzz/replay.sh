@@ -1,6 +1,7 @@
 #!/bin/sh
 # Replays the fuzz corpus under ASan+UBSan: every parser must have a seed folder
-# tests/fuzz/corpus/<parser>/, and every seed must run clean.
+# tests/fuzz/corpus/<parser>/, every other target tests/fuzz/fuzz_<name>.c a folder
+# tests/fuzz/corpus/<name>/, and every seed must run clean.
 set -u
 BUILD=${BUILD:-build}
 VIGIA=${VIGIA:-$BUILD/san/vigia}
@@ -19,6 +20,19 @@ for p in $("$VIGIA" parsers | awk '/^[a-z]/ {print $1}'); do
 		status=1
 	fi
 done
-if "$BUILD/san/fuzz/fuzz_value" tests/fuzz/corpus/value; then echo "ok: value"; else status=1; fi
-if "$BUILD/san/fuzz/fuzz_enrich" tests/fuzz/corpus/enrich; then echo "ok: enrich"; else status=1; fi
+for src in tests/fuzz/fuzz_*.c; do
+	name=$(basename "$src" .c)
+	name=${name#fuzz_}
+	[ "$name" = parser ] && continue
+	dir=tests/fuzz/corpus/$name
+	if [ ! -d "$dir" ] || [ -z "$(ls "$dir")" ]; then
+		echo "FAIL: fuzz target $name has no seeds in $dir"
+		status=1
+	elif "$BUILD/san/fuzz/fuzz_$name" "$dir"; then
+		echo "ok: $name"
+	else
+		echo "FAIL: $name"
+		status=1
+	fi
+done
 exit $status

@@ -8,19 +8,22 @@ BUILD=${BUILD:-build}
 SECS=${FUZZ_SECONDS:-60}
 out=$BUILD/libfuzzer
 mkdir -p "$out" "$BUILD/fuzz-artifacts"
-PKGS="jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb"
+PKGS=$(make --no-print-directory -s print-pkgs)
 CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Isrc -I$BUILD/gen $(pkg-config --cflags $PKGS)"
 make --no-print-directory BUILD="$BUILD" build-all >/dev/null
 objs=""
-for src in $(ls src/*/*.c | grep -v '^src/cli/') "$BUILD/gen/parsers_gen.c" "$BUILD/gen/catalogue_gen.c"; do
+for src in $(ls src/*/*.c src/*/*/*.c | grep -v '^src/cli/') "$BUILD/gen/parsers_gen.c" "$BUILD/gen/catalogue_gen.c"; do
 	o=$out/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
 	clang $CFLAGS -c "$src" -o "$o"
 	objs="$objs $o"
 done
 LIBS="$(pkg-config --libs $PKGS) -lm"
-clang $CFLAGS -fsanitize=fuzzer tests/fuzz/fuzz_value.c $objs $LIBS -o "$out/fuzz_value"
-clang $CFLAGS -fsanitize=fuzzer tests/fuzz/fuzz_parser.c $objs $LIBS -o "$out/fuzz_parser"
-clang $CFLAGS -fsanitize=fuzzer tests/fuzz/fuzz_enrich.c $objs $LIBS -o "$out/fuzz_enrich"
+targets=""
+for src in tests/fuzz/fuzz_*.c; do
+	name=$(basename "$src" .c)
+	clang $CFLAGS -fsanitize=fuzzer "$src" $objs $LIBS -o "$out/$name"
+	if [ "$name" != fuzz_parser ]; then targets="$targets ${name#fuzz_}"; fi
+done
 status=0
 parsers=${FUZZ_PARSERS:-$("$BUILD/vigia" parsers | awk '/^[a-z]/ {print $1}')}
 for p in $parsers; do
@@ -32,13 +35,13 @@ for p in $parsers; do
 		"tests/fuzz/corpus/$p" > "$BUILD/fuzz-artifacts/$p.log" 2>&1 || status=1
 	tail -1 "$BUILD/fuzz-artifacts/$p.log"
 done
-mkdir -p "$BUILD/fuzz-corpus/value"
-"$out/fuzz_value" -max_total_time="$SECS" -artifact_prefix="$BUILD/fuzz-artifacts/value-" \
-	"$BUILD/fuzz-corpus/value" tests/fuzz/corpus/value > "$BUILD/fuzz-artifacts/value.log" 2>&1 || status=1
-tail -1 "$BUILD/fuzz-artifacts/value.log"
-mkdir -p "$BUILD/fuzz-corpus/enrich"
-"$out/fuzz_enrich" -max_total_time="$SECS" -artifact_prefix="$BUILD/fuzz-artifacts/enrich-" \
-	"$BUILD/fuzz-corpus/enrich" tests/fuzz/corpus/enrich > "$BUILD/fuzz-artifacts/enrich.log" 2>&1 || status=1
-tail -1 "$BUILD/fuzz-artifacts/enrich.log"
+for t in $targets; do
+	mkdir -p "$BUILD/fuzz-corpus/$t"
+	echo "== fuzz_$t ($SECS s)"
+	"$out/fuzz_$t" -max_total_time="$SECS" -rss_limit_mb=2048 -max_len=65536 \
+		-artifact_prefix="$BUILD/fuzz-artifacts/$t-" "$BUILD/fuzz-corpus/$t" \
+		"tests/fuzz/corpus/$t" > "$BUILD/fuzz-artifacts/$t.log" 2>&1 || status=1
+	tail -1 "$BUILD/fuzz-artifacts/$t.log"
+done
 [ $status -eq 0 ] && echo "fuzz: all targets ran clean" || echo "fuzz: FAILURES, see $BUILD/fuzz-artifacts/"
 exit $status

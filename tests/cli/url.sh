@@ -1,0 +1,105 @@
+#!/bin/sh
+# vigia url check|train|blocklist: block/allow lists (hosts, prefixes, exact URLs, bad lines
+# counted), --json keys, --expressions, batch mode answering in input order, invalid input,
+# exit codes; training twice gives the same model byte for byte (SKIP without ../shared).
+set -u
+V=${VIGIA:-build/san/vigia}
+F=tests/data/url
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0; bad=0
+check() { # description, then a shell condition
+	n=$((n + 1)); d=$1; shift
+	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
+}
+export LC_ALL=C LANGUAGE=
+unset VIGIA_DB || true
+
+check "url --help" '"$V" url --help | grep -q "vigia url check"'
+check "url without a command exits 2" '"$V" url 2>/dev/null; [ $? -eq 2 ]'
+check "url check without URLs exits 2" '"$V" url check 2>/dev/null; [ $? -eq 2 ]'
+check "unknown option exits 2" '"$V" url check --frob x 2>/dev/null; [ $? -eq 2 ]'
+check "missing list file exits 3" '"$V" url check --list "$T/none" http://a.example/ 2>/dev/null; [ $? -eq 3 ]'
+
+"$V" url check --json --list $F/block.txt --allow $F/allow.txt --file $F/batch.txt > "$T/out" 2> "$T/err"
+rc=$?
+check "batch exits 0" '[ $rc -eq 0 ]'
+check "one answer per input line" '[ "$(wc -l < "$T/out")" -eq "$(wc -l < $F/batch.txt)" ]'
+check "bad list lines are counted, named and skipped" 'grep -q "2 list lines" "$T/err" && grep -q "block.txt:6" "$T/err"'
+python3 - "$T/out" > "$T/py" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+for r in rows:
+    for k in ("url", "canonical", "registrable_domain", "verdict", "score", "reasons"):
+        assert k in r, (k, r)
+v = [r["verdict"] for r in rows]
+print(" ".join(v))
+print(rows[0]["matches"][0]["kind"], rows[0]["matches"][0]["entry"])
+print(rows[1]["matches"][0]["kind"], rows[2]["matches"][0]["kind"])
+print(rows[3]["url"], rows[3]["verdict"])
+print(rows[6]["registrable_domain"], rows[6]["canonical"])
+print(" ".join(x["name"] for x in rows[6]["reasons"]))
+print(rows[7]["url"])
+PY
+check "every line has the keys; verdicts in input order" \
+	'head -1 "$T/py" | grep -qx "malicious malicious malicious unknown clean invalid suspicious unknown invalid invalid"'
+check "host entry matches a subdomain" 'sed -n 2p "$T/py" | grep -qx "host evil.example/"'
+check "prefix and exact URL entries" 'sed -n 3p "$T/py" | grep -qx "prefix url"'
+check "other path of an exact entry does not match" 'sed -n 4p "$T/py" | grep -q "other.html"'
+check "IP host, port, executable" 'sed -n 5p "$T/py" | grep -qx "192.168.0.1 http://192.168.0.1/bins/mozi.m" && sed -n 6p "$T/py" | grep -qx "ip_host unusual_port executable"'
+check "invalid UTF-8 shown as U+FFFD" 'sed -n 7p "$T/py" | grep -q "^http://a.*b.example/$"'
+
+out=$("$V" url check --expressions --json "http://a.b.c/1/2.html?param=1")
+check "--expressions: the Safe Browsing expressions" 'echo "$out" | grep -q "\"a.b.c/1/2.html?param=1\",\"a.b.c/1/2.html\",\"a.b.c/\",\"a.b.c/1/\",\"b.c/1/2.html?param=1\""'
+out=$("$V" url check "http://[::ffff:1.2.3.4]:8080/x" "http://0x7f.1/")
+check "table: IPv4-mapped and hex hosts canonical" 'echo "$out" | grep -q "http://1.2.3.4/x" && echo "$out" | grep -q "http://127.0.0.1/"'
+out=$(printf 'http://xn--pypal-4ve.com/\n' | "$V" url check -)
+check "stdin; confusable brand look-alike" 'echo "$out" | grep -q "brand_lookalike"'
+long=$(python3 -c 'print("http://example.com/" + "a" * 20000)')
+out=$("$V" url check --json "$long")
+check "a very long URL is capped with a reason" 'echo "$out" | grep -q "\"too_long\""'
+
+printf 'a.example\n' > "$T/restore.txt"
+VA=$(cd "$(dirname "$V")" && pwd)/$(basename "$V")
+(cd "$T" && "$VA" url check --list restore.txt http://a.example/ > "$T/ra" 2>&1)
+check "a list file named like 'store'..." 'grep -q "^malicious" "$T/ra"'
+check "... opens no store" '[ ! -e "$T/vigia.db" ]'
+
+# the store as a block list: events of a phishing feed
+"$V" ingest --db "$T/v.db" --rejects "$T/rej" --feed openphish $F/openphish.txt > /dev/null 2>&1
+rc=$?
+check "a phishing feed ingested" '[ $rc -eq 0 ]'
+"$V" url blocklist --db "$T/v.db" -o "$T/bl.txt" 2> /dev/null
+check "blocklist from the store" '[ "$(grep -vc "^#" "$T/bl.txt")" -eq 2 ] && grep -qx "bank.example.co/secure/" "$T/bl.txt"'
+out=$("$V" url check --db "$T/v.db" --url.block_lists=store --json "https://bank.example.co/secure/x" 2>&1)
+check "url.block_lists=store matches a stored URL" 'echo "$out" | grep -q "\"source\":\"store:OpenPhish\""' 
+
+# the pipeline stage: url.enrich gives stored events extra.url_* (off by default)
+printf 'login-paypal.phish.example\n' > "$T/bl2.txt"
+"$V" ingest --db "$T/e.db" --rejects "$T/rej" --url.enrich=true --url.block_lists="$T/bl2.txt" \
+	--feed openphish $F/openphish.txt > /dev/null 2>&1
+"$V" events --db "$T/e.db" --json > "$T/ev" 2>/dev/null
+check "enrichment: verdict, score, reasons, registrable domain" \
+	'grep -q "\"extra.url_verdict\":\"malicious\",\"extra.url_score\":100" "$T/ev" && grep -q "\"extra.url_reasons\":\[\"credential_words\",\"brand_outside\"\]" "$T/ev" && grep -q "\"extra.url_registrable_domain\":\"example.co\"" "$T/ev"'
+check "enrichment: the list entry that matched" 'grep -q "\"extra.url_list_match\":\"login-paypal.phish.example/\"" "$T/ev"'
+"$V" ingest --db "$T/f.db" --rejects "$T/rej" --feed openphish $F/openphish.txt > /dev/null 2>&1
+check "no enrichment when url.enrich is off" '! "$V" events --db "$T/f.db" --json | grep -q extra.url_'
+
+S=${VIGIA_SHARED:-../shared}
+if [ -f "$S/corpus/url/labeled-dev.tsv" ]; then
+	head -3000 "$S/corpus/url/labeled-dev.tsv" > "$T/a.tsv"
+	tail -3000 "$S/corpus/url/labeled-dev.tsv" >> "$T/a.tsv"
+	"$V" url train --data "$T/a.tsv" --out "$T/m1" > /dev/null 2>&1
+	"$V" url train --data "$T/a.tsv" --out "$T/m2" > /dev/null 2>&1
+	check "training is reproducible byte for byte" 'cmp -s "$T/m1" "$T/m2"'
+	out=$("$V" url check --model "$T/m1" --json "http://paypal.com.secure-login.tk/verify/account.php")
+	check "the model scores" 'echo "$out" | grep -q "\"model\":[01]\."'
+	printf 'garbage\n' > "$T/bad.tsv"
+	check "training on no labeled rows exits 3" '"$V" url train --data "$T/bad.tsv" --out "$T/m3" 2>/dev/null; [ $? -eq 3 ]'
+	printf 'x' > "$T/m4"
+	check "a damaged model is refused" '"$V" url check --model "$T/m4" http://a.example/ 2>/dev/null; [ $? -eq 3 ]'
+else
+	echo "SKIP training tests: $S/corpus/url/labeled-dev.tsv not found"
+fi
+echo "1..$n"
+[ "$bad" -eq 0 ]
