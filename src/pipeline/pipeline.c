@@ -209,13 +209,21 @@ static int en_init(void **state, struct store *st, struct verr *err)
 	size_t orgs = 0, certs = 0;
 	int named, rc;
 
+	if (err) { /* what goes wrong here is no file's (the caller's err may name one) */
+		err->file = NULL;
+		err->line = 0;
+	}
 	if (!s)
 		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
 	*state = s;
 	if (!conf_get_bool("enrich.enabled"))
 		return V_OK;
-	if ((rc = enrich_overwrite_parse(conf_get("enrich.overwrite"), &ow, err)) != V_OK)
+	if ((rc = enrich_overwrite_parse(conf_get("enrich.overwrite"), &ow, err)) != V_OK) {
+		char field[sizeof(err->field)];
+		snprintf(field, sizeof(field), "%s", err->field);
+		snprintf(err->field, sizeof(err->field), "enrich.overwrite: %.40s", field);
 		return rc;
+	}
 	path = s->path;
 	en_ipdb_path(st, path, sizeof(s->path), &named);
 	if (named || access(path, F_OK) == 0 || errno != ENOENT) {
@@ -224,10 +232,6 @@ static int en_init(void **state, struct store *st, struct verr *err)
 			/* err outlives the stage (freed on failure): the path goes into the reason */
 			char reason[sizeof(ie.reason)];
 			snprintf(reason, sizeof(reason), "%s", ie.reason);
-			if (err) {
-				err->file = NULL;
-				err->line = 0;
-			}
 			return verr_set(err, rc, ie.field, "%.*s: %s", 1024, path, reason);
 		}
 	}

@@ -112,7 +112,7 @@ check "--ipdb missing: exit 3, names the file" '[ $rc -eq 3 ] && grep -q "$T/not
 check "--ipdb with jsonl and no store: attribution without abuse contacts" 'has "$T/j" 5.1.2.3 source.asn=3320 && ! grep -q abuse_contact=noc "$T/j" && ! fields "$T/j" 192.0.2.10 | grep -q abuse_contact'
 "$V" ingest --output jsonl --enrich.overwrite=source.colour --ipdb "$T/s/vigia.ipdb" --feed-file $D/feed.json $D/feed.csv > /dev/null 2> "$T/err"
 rc=$?
-check "enrich.overwrite with a field enrichment does not fill: exit 2, names it" '[ $rc -eq 2 ] && grep -q "source.colour" "$T/err"'
+check "enrich.overwrite with a field enrichment does not fill: exit 2, names setting and field" '[ $rc -eq 2 ] && grep -q "error: enrich.overwrite: source.colour: " "$T/err"'
 
 # ---- the feed definition's "enrich" key ----
 python3 - $D/feed.json "$T/ow.json" "$T/off.json" "$T/bad.json" <<'EOF'

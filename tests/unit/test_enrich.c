@@ -360,7 +360,7 @@ static void test_stage(void)
 	conf_set("enrich.overwrite", "source.asn,source.port", NULL);
 	state = NULL;
 	is_int(stage_enrich.init(&state, NULL, &e), V_ERR_USAGE, "enrich.overwrite checked");
-	is_str(e.field, "source.port", "... naming the field");
+	is_str(e.field, "enrich.overwrite: source.port", "... naming the setting and the field");
 	stage_enrich.fini(state);
 	conf_init();
 	event_free(ev);
