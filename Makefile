@@ -10,7 +10,8 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb
+PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb \
+            yara libclamav libarchive libcrypto gmime-3.0 libpsl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -25,12 +26,12 @@ CFLAGS_REL := $(CFLAGS_COMMON) -O2
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 CFLAGS_SAN := $(CFLAGS_COMMON) -O1 $(SAN)
 
-LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
+LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c src/*/*/*.c))
 CLI_MAIN := src/cli/main.c
 GEN_SRC  := $(BUILD)/gen/parsers_gen.c $(BUILD)/gen/catalogue_gen.c
-HDRS     := $(wildcard src/*/*.h) $(wildcard src/*/*.def) $(BUILD)/gen/version.h
+HDRS     := $(wildcard src/*/*.h src/*/*/*.h) $(wildcard src/*/*.def) $(BUILD)/gen/version.h
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-FUZZ_SRC := tests/fuzz/fuzz_parser.c tests/fuzz/fuzz_value.c
+FUZZ_SRC := tests/fuzz/fuzz_parser.c tests/fuzz/fuzz_value.c tests/fuzz/fuzz_scan.c tests/fuzz/fuzz_mail.c
 
 REL_OBJ  := $(patsubst %.c,$(BUILD)/rel/%.o,$(LIB_SRC) $(GEN_SRC))
 SAN_OBJ  := $(patsubst %.c,$(BUILD)/san/%.o,$(LIB_SRC) $(GEN_SRC))
@@ -122,6 +123,7 @@ bench:
 run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench
 	@sh bench/run.sh $(BUILD)/vigia
 	@sh bench/ipdb.sh $(BUILD)/vigia
+	@sh bench/scan.sh $(BUILD)/vigia
 
 # vigia's IP attribution index against libmaxminddb (bench/ipdb.sh runs it)
 $(BUILD)/bench/ipdb_bench: bench/ipdb_bench.c tests/unit/test_ipdb_sample.h $(BUILD)/libvigia.a $(HDRS)

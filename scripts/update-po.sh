@@ -5,7 +5,7 @@
 set -eu
 xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS: \
 	--package-name=vigia --msgid-bugs-address=cert@example.org --sort-by-file \
-	-o po/vigia.pot $(ls src/*/*.c src/*/*.h | sort)
+	-o po/vigia.pot $(ls src/*/*.c src/*/*.h src/*/*/*.c src/*/*/*.h 2>/dev/null | sort)
 for po in po/*.po; do
 	msgmerge --quiet --update --backup=none --no-fuzzy-matching "$po" po/vigia.pot
 	msgattrib --no-obsolete -o "$po" "$po"

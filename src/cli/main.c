@@ -27,6 +27,8 @@ const struct command cli_commands[] = {
 	  N_("who must be told: organisations, partner CERTs, and matching") },
 	{ "ipdb", cmd_ipdb, N_("build, update and describe the IP attribution index") },
 	{ "ip", cmd_ip, N_("look addresses up: network, AS, AS name, country") },
+	{ "mail", cmd_mail, N_("analyze suspicious e-mail: origin, senders, URLs, attachments") },
+	{ "scan", cmd_scan, N_("scan files for malware: YARA, ClamAV, known hashes, archives") },
 	{ NULL, NULL, NULL }
 };
 

@@ -20,4 +20,6 @@ for p in $("$VIGIA" parsers | awk '/^[a-z]/ {print $1}'); do
 	fi
 done
 if "$BUILD/san/fuzz/fuzz_value" tests/fuzz/corpus/value; then echo "ok: value"; else status=1; fi
+if "$BUILD/san/fuzz/fuzz_scan" tests/fuzz/corpus/scan; then echo "ok: scan"; else status=1; fi
+if "$BUILD/san/fuzz/fuzz_mail" tests/fuzz/corpus/mail; then echo "ok: mail"; else status=1; fi
 exit $status

@@ -8,11 +8,12 @@ BUILD=${BUILD:-build}
 SECS=${FUZZ_SECONDS:-60}
 out=$BUILD/libfuzzer
 mkdir -p "$out" "$BUILD/fuzz-artifacts"
-PKGS="jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8"
+PKGS="jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb yara libclamav
+libarchive libcrypto gmime-3.0 libpsl"
 CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Isrc -I$BUILD/gen $(pkg-config --cflags $PKGS)"
 make --no-print-directory BUILD="$BUILD" build-all >/dev/null
 objs=""
-for src in $(ls src/*/*.c | grep -v '^src/cli/') "$BUILD/gen/parsers_gen.c" "$BUILD/gen/catalogue_gen.c"; do
+for src in $(ls src/*/*.c src/*/*/*.c | grep -v '^src/cli/') "$BUILD/gen/parsers_gen.c" "$BUILD/gen/catalogue_gen.c"; do
 	o=$out/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
 	clang $CFLAGS -c "$src" -o "$o"
 	objs="$objs $o"
@@ -20,6 +21,8 @@ done
 LIBS="$(pkg-config --libs $PKGS) -lm"
 clang $CFLAGS -fsanitize=fuzzer tests/fuzz/fuzz_value.c $objs $LIBS -o "$out/fuzz_value"
 clang $CFLAGS -fsanitize=fuzzer tests/fuzz/fuzz_parser.c $objs $LIBS -o "$out/fuzz_parser"
+clang $CFLAGS -fsanitize=fuzzer tests/fuzz/fuzz_scan.c $objs $LIBS -o "$out/fuzz_scan"
+clang $CFLAGS -fsanitize=fuzzer tests/fuzz/fuzz_mail.c $objs $LIBS -o "$out/fuzz_mail"
 status=0
 parsers=${FUZZ_PARSERS:-$("$BUILD/vigia" parsers | awk '/^[a-z]/ {print $1}')}
 for p in $parsers; do
@@ -35,5 +38,13 @@ mkdir -p "$BUILD/fuzz-corpus/value"
 "$out/fuzz_value" -max_total_time="$SECS" -artifact_prefix="$BUILD/fuzz-artifacts/value-" \
 	"$BUILD/fuzz-corpus/value" tests/fuzz/corpus/value > "$BUILD/fuzz-artifacts/value.log" 2>&1 || status=1
 tail -1 "$BUILD/fuzz-artifacts/value.log"
+mkdir -p "$BUILD/fuzz-corpus/scan"
+"$out/fuzz_scan" -max_total_time="$SECS" -rss_limit_mb=2048 -artifact_prefix="$BUILD/fuzz-artifacts/scan-" \
+	"$BUILD/fuzz-corpus/scan" tests/fuzz/corpus/scan > "$BUILD/fuzz-artifacts/scan.log" 2>&1 || status=1
+tail -1 "$BUILD/fuzz-artifacts/scan.log"
+mkdir -p "$BUILD/fuzz-corpus/mail"
+"$out/fuzz_mail" -max_total_time="$SECS" -rss_limit_mb=2048 -artifact_prefix="$BUILD/fuzz-artifacts/mail-" \
+	"$BUILD/fuzz-corpus/mail" tests/fuzz/corpus/mail > "$BUILD/fuzz-artifacts/mail.log" 2>&1 || status=1
+tail -1 "$BUILD/fuzz-artifacts/mail.log"
 [ $status -eq 0 ] && echo "fuzz: all targets ran clean" || echo "fuzz: FAILURES, see $BUILD/fuzz-artifacts/"
 exit $status
