@@ -11,7 +11,7 @@
 BUILD    ?= build
 CC       ?= cc
 PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb \
-            libpsl icu-uc icu-i18n
+            libpsl icu-uc icu-i18n yara libclamav libarchive libcrypto gmime-3.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -126,6 +126,7 @@ run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench $(BUILD)/bench/url_bench
 	@sh bench/run.sh $(BUILD)/vigia
 	@sh bench/ipdb.sh $(BUILD)/vigia
 	@sh bench/url.sh $(BUILD)
+	@sh bench/scan.sh $(BUILD)/vigia
 
 # the URL analyzer: 1,000,000-entry list, canonicalization + lookup, the whole check
 $(BUILD)/bench/url_bench: bench/url_bench.c $(BUILD)/libvigia.a $(HDRS)

@@ -28,6 +28,8 @@ const struct command cli_commands[] = {
 	{ "ipdb", cmd_ipdb, N_("build, update and describe the IP attribution index") },
 	{ "ip", cmd_ip, N_("look addresses up: network, AS, AS name, country") },
 	{ "url", cmd_url, N_("check URLs: verdict, score, reasons; train the URL model") },
+	{ "mail", cmd_mail, N_("analyze suspicious e-mail: origin, senders, URLs, attachments") },
+	{ "scan", cmd_scan, N_("scan files for malware: YARA, ClamAV, known hashes, archives") },
 	{ NULL, NULL, NULL }
 };
 

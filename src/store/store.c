@@ -420,6 +420,12 @@ int store_indicator_get(struct store *st, const char *kind, const char *value, i
 	return st->ops->indicator_get(st, kind, value, id, common, err);
 }
 
+int store_indicator_find(struct store *st, const char *kind, const char *value, int64_t *id,
+			 int *common, struct verr *err)
+{
+	return st->ops->indicator_find(st, kind, value, id, common, err);
+}
+
 int store_indicator_set_common(struct store *st, int64_t id, const char *why, struct verr *err)
 {
 	return st->ops->indicator_set_common(st, id, why, err);

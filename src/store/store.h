@@ -218,6 +218,10 @@ int store_links_list(struct store *st, int64_t incident, store_link_cb cb, void 
 /* The id of (kind, value), created if new. *common = it is on a warning list (excluded). */
 int store_indicator_get(struct store *st, const char *kind, const char *value, int64_t *id,
 			int *common, struct verr *err);
+/* Look (kind, value) up without creating it: V_OK with *id (and *common when not NULL), or
+ * V_ERR_NOTFOUND when the store does not hold it. */
+int store_indicator_find(struct store *st, const char *kind, const char *value, int64_t *id,
+			 int *common, struct verr *err);
 int store_indicator_set_common(struct store *st, int64_t id, const char *why, struct verr *err);
 /* Record that incident uses indicator; *is_new = first time.  Postings are stored once. */
 int store_posting_add(struct store *st, int64_t indicator, int64_t incident, int *is_new,

@@ -73,6 +73,8 @@ struct store_ops {
 
 	int (*indicator_get)(struct store *st, const char *kind, const char *value, int64_t *id,
 			     int *common, struct verr *err);
+	int (*indicator_find)(struct store *st, const char *kind, const char *value, int64_t *id,
+			      int *common, struct verr *err);
 	int (*indicator_set_common)(struct store *st, int64_t id, const char *why,
 				    struct verr *err);
 	int (*posting_add)(struct store *st, int64_t indicator, int64_t incident, int *is_new,

@@ -1811,6 +1811,31 @@ static int sq_indicator_get(struct store *st, const char *kind, const char *valu
 	return V_OK;
 }
 
+static int sq_indicator_find(struct store *st, const char *kind, const char *value, int64_t *id,
+			     int *common, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *f = get(s, S_IND_FIND, err);
+	int step;
+
+	if (!f)
+		return V_ERR_IO;
+	bind_str(f, 1, kind);
+	bind_str(f, 2, value);
+	step = sqlite3_step(f);
+	if (step == SQLITE_ROW) {
+		*id = sqlite3_column_int64(f, 0);
+		if (common)
+			*common = sqlite3_column_int(f, 1);
+	}
+	done(f);
+	if (step == SQLITE_ROW)
+		return V_OK;
+	if (step != SQLITE_DONE)
+		return fail(s, step, err);
+	return V_ERR_NOTFOUND;
+}
+
 static int sq_indicator_set_common(struct store *st, int64_t id, const char *why,
 				   struct verr *err)
 {
@@ -2651,6 +2676,7 @@ static const struct store_ops sqlite_ops = {
 	.link_add = sq_link_add,
 	.links_list = sq_links_list,
 	.indicator_get = sq_indicator_get,
+	.indicator_find = sq_indicator_find,
 	.indicator_set_common = sq_indicator_set_common,
 	.posting_add = sq_posting_add,
 	.postings_of = sq_postings_of,

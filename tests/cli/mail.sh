@@ -1,0 +1,106 @@
+#!/bin/sh
+# vigia mail analyze: a Microsoft 365 phishing message written for the test (Received chain
+# with IPv6 hops, Authentication-Results without an authserv-id, From/Return-Path/Reply-To
+# mismatches, quoted-printable text and base64 HTML with a link whose text shows another
+# domain, a zip attachment put through the scanner), an mbox of two old messages, a maildir,
+# standard input, mail.internal_networks, broken input and limits; then, when ../shared is
+# there, the whole e-mail corpus read without a failure.
+set -u
+V=${VIGIA:-build/san/vigia}
+D=tests/data/mail
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0; bad=0
+check() { # description, then a shell condition
+	n=$((n + 1)); d=$1; shift
+	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
+}
+# py EXPR: a Python expression over the JSON lines on standard input (bound to j: a list)
+py() { python3 -c "import json, sys; j = [json.loads(l) for l in sys.stdin]; sys.exit(0 if ($1) else 1)"; }
+export LC_ALL=C.UTF-8 LANGUAGE= XDG_CACHE_HOME="$T/cache"
+unset VIGIA_DB || true
+SCAN="--rules tests/data/scan/rules --no-clamav --no-store"
+
+check "mail --help" '"$V" mail --help | grep -q "mail analyze"'
+check "mail without a command exits 2" '"$V" mail 2>/dev/null; [ $? -eq 2 ]'
+check "unknown mail command exits 2" '"$V" mail frob 2>/dev/null; [ $? -eq 2 ]'
+check "analyze without input exits 2" '"$V" mail analyze 2>/dev/null; [ $? -eq 2 ]'
+
+"$V" mail analyze $SCAN "$D/phish-m365.eml" > "$T/out" 2> "$T/err"
+rc=$?
+check "analyze exits 0" '[ $rc -eq 0 ]'
+check "encoded subject decoded" 'grep -q "^subject: *Your account is limited" "$T/out"'
+check "origin: the hop that reached the receiving side" 'grep -q "^origin ip: *89.144.7.84$" "$T/out"'
+check "the receiver'\''s own IPv6 hops are internal" '[ "$(grep -c "(internal)$" "$T/out")" -eq 2 ]'
+check "hops below the origin marked" 'grep -q "from - \[10.1.2.3\] by mail.thedaalimetioner.com  (before origin)" "$T/out"'
+check "Return-Path mismatch" 'grep -q "^return-path: .*example-mailer.net)  MISMATCH with From" "$T/out"'
+check "Reply-To mismatch (registrable domain under co.uk)" 'grep -q "^reply-to: .*(secure-paypal-help.co.uk)  MISMATCH with From" "$T/out"'
+check "Authentication-Results without authserv-id" 'grep -q "^authentication: (by -) spf=fail dkim=none dmarc=fail compauth=fail$" "$T/out"'
+check "quoted-printable URL decoded" 'grep -q "url (text): *https://www.paypal.com.account-verify.example.net/login?id=7  \[example.net\]" "$T/out"'
+check "trailing punctuation not in the URL" 'grep -q "http://198.51.100.7/paypal/  \[198.51.100.7\]$" "$T/out"'
+check "HTML link whose text shows another domain" 'grep -q "url (html): *http://login-example.shop/pp?id=1  \[login-example.shop\]  MISMATCH: shown text names paypal.com" "$T/out"'
+check "HTML link with plain text: no mismatch" 'grep -q "url (html): *https://www.paypal.com/help  \[paypal.com\]$" "$T/out"'
+check "attachment scanned, member named" 'grep -q "^attachment: *invoice.zip (application/octet-stream, [0-9]* bytes) sha256 [0-9a-f]\{64\}: yara:vigia_test_marker in invoice.txt" "$T/out"'
+
+"$V" mail analyze $SCAN --json "$D/phish-m365.eml" > "$T/j" 2>/dev/null
+check "JSON: one object" 'py "len(j) == 1" < "$T/j"'
+check "JSON: origin and roles" 'py "j[0][\"origin_ip\"] == \"89.144.7.84\" and [h[\"role\"] for h in j[0][\"received\"]] == [\"internal\", \"internal\", \"origin\", \"before origin\"]" < "$T/j"'
+check "JSON: IPv6 hop address" 'py "j[0][\"received\"][1][\"from_ip\"] == \"2603:10b6:208:23a:cafe::28\"" < "$T/j"'
+check "JSON: authentication results" 'py "{a[\"method\"]: a[\"result\"] for a in j[0][\"authentication\"]} == {\"spf\": \"fail\", \"dkim\": \"none\", \"dmarc\": \"fail\", \"compauth\": \"fail\"}" < "$T/j"'
+check "JSON: dmarc detail kept" 'py "[a[\"detail\"] for a in j[0][\"authentication\"] if a[\"method\"] == \"dmarc\"] == [\"action=none header.from=paypal.com\"]" < "$T/j"'
+check "JSON: URL seam fields (unchecked until the URL analyzer is connected)" 'py "all(u[\"verdict\"] == \"unchecked\" and u[\"score\"] == -1 for u in j[0][\"urls\"]) and [u[\"reasons\"] for u in j[0][\"urls\"] if u[\"text_mismatch\"]] == [\"link text shows paypal.com, link goes to login-example.shop\"]" < "$T/j"'
+check "JSON: IP host reason" 'py "[u[\"reasons\"] for u in j[0][\"urls\"] if u[\"host\"] == \"198.51.100.7\"] == [\"host is an IP address\"]" < "$T/j"'
+ZIPSHA=$(python3 -c "
+import email, hashlib, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
+print([hashlib.sha256(p.get_payload(decode=True)).hexdigest() for p in m.walk() if p.get_filename()][0])" "$D/phish-m365.eml")
+check "JSON: attachment hash equals Python's" 'py "j[0][\"attachments\"][0][\"sha256\"] == \"$ZIPSHA\" and j[0][\"attachments\"][0][\"name\"] == \"invoice.zip\"" < "$T/j"'
+check "JSON: attachment scan matches" 'py "sorted(m[\"object\"] for m in j[0][\"attachments\"][0][\"scan\"]) == [\"invoice.zip\", \"invoice.zip!invoice.txt\"]" < "$T/j"'
+
+"$V" mail analyze $SCAN --json "$D/old-list.mbox" > "$T/j" 2>/dev/null
+check "mbox: two messages" 'py "[m[\"index\"] for m in j] == [1, 2]" < "$T/j"'
+check "mbox: private hop skipped, origin is the first public hop" 'py "j[0][\"origin_ip\"] == \"212.17.35.15\" and j[0][\"received\"][0][\"role\"] == \"private\"" < "$T/j"'
+check "mbox: a message without Received has no origin" 'py "j[1][\"origin_ip\"] is None and j[1][\"received\"] == []" < "$T/j"'
+check "mbox: HTML href trimmed, mailto ignored" 'py "[u[\"url\"] for u in j[1][\"urls\"]] == [\"https://example.net/ok\"]" < "$T/j"'
+check "mbox: URL in parentheses" 'py "\"http://ftp.example.org/x\" in [u[\"url\"] for u in j[0][\"urls\"]]" < "$T/j"'
+"$V" mail analyze $SCAN --json --mail.internal-networks=212.17.35.0/24,10.0.0.0/8 "$D/old-list.mbox" > "$T/j" 2>/dev/null
+check "mail.internal_networks: the fetch hop is the receiver'\''s own" 'py "j[0][\"origin_ip\"] == \"81.2.3.4\" and j[0][\"received\"][1][\"role\"] == \"internal\"" < "$T/j"'
+
+"$V" mail analyze $SCAN --json "$D/maildir" > "$T/j" 2>/dev/null
+check "maildir: cur and new read" 'py "sorted(m[\"subject\"] for m in j) == [\"in cur\", \"in new\"]" < "$T/j"'
+"$V" mail analyze $SCAN --json - < "$D/phish-m365.eml" > "$T/j" 2>/dev/null
+check "standard input" 'py "j[0][\"file\"] == \"standard input\" and j[0][\"origin_ip\"] == \"89.144.7.84\"" < "$T/j"'
+
+# ---- bad input --------------------------------------------------------------------------------
+"$V" mail analyze $SCAN "$T/missing.eml" "$D/old-list.mbox" > "$T/out" 2> "$T/err"
+rc=$?
+check "missing file: exit 3, named, the others read" '[ $rc -eq 3 ] && grep -q "missing.eml: cannot read" "$T/err" && grep -q "first message" "$T/out"'
+"$V" mail analyze $SCAN --mail.max-message=2k "$D/phish-m365.eml" "$D/old-list.mbox" > "$T/out" 2> "$T/err"
+rc=$?
+check "message over mail.max_message: exit 1, named, the others read" '[ $rc -eq 1 ] && grep -q "phish-m365.eml: larger than mail.max_message (2k); not read" "$T/err" && grep -q "first message" "$T/out"'
+head -c 3000 /dev/urandom > "$T/noise.bin"
+"$V" mail analyze $SCAN --json "$T/noise.bin" > "$T/j" 2> "$T/err"
+rc=$?
+check "binary noise: no crash" '[ $rc -le 1 ]'
+printf 'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/html\n\n<a href="http://x.example/">http://y.example/\n--b\nContent-Type: multipart/mixed; boundary="c"\n\n--c\n' > "$T/broken.eml"
+"$V" mail analyze $SCAN --json "$T/broken.eml" > "$T/j" 2> "$T/err"
+rc=$?
+check "broken MIME: read, problems noted" '[ $rc -eq 0 ] && py "j[0][\"problems\"] and \"no From\" in j[0][\"problems\"]" < "$T/j"'
+check "broken MIME: unclosed HTML link still compared" 'py "[u[\"text_mismatch\"] for u in j[0][\"urls\"]] == [True]" < "$T/j"'
+"$V" mail analyze $SCAN --json --mail.max-urls=1 "$D/phish-m365.eml" > "$T/j" 2>/dev/null
+check "mail.max_urls: capped and noted" 'py "len(j[0][\"urls\"]) == 1 and \"mail.max_urls\" in j[0][\"problems\"]" < "$T/j"'
+
+# ---- the corpus --------------------------------------------------------------------------------
+C=../shared/corpus/email
+if [ -d "$C" ]; then
+	"$V" mail analyze --no-clamav --no-store --json "$C/ham" "$C/spam" "$C/phish" > "$T/all" 2> "$T/err"
+	rc=$?
+	check "corpus: every message read (exit 0)" '[ $rc -eq 0 ]'
+	check "corpus: 1888 reports" '[ "$(wc -l < "$T/all")" -eq 1888 ]'
+	check "corpus: phishing-pot has an origin IP and Authentication-Results nearly always" 'py "sum(1 for m in j if \"phishing-pot\" in m[\"file\"] and m[\"origin_ip\"] and m[\"authentication\"]) >= 370" < "$T/all"'
+else
+	echo "# SKIP corpus part: $C not found"
+fi
+
+echo "1..$n"
+[ "$bad" -eq 0 ]
