@@ -10,7 +10,7 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb
+PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -30,7 +30,7 @@ CLI_MAIN := src/cli/main.c
 GEN_SRC  := $(BUILD)/gen/parsers_gen.c $(BUILD)/gen/catalogue_gen.c
 HDRS     := $(wildcard src/*/*.h) $(wildcard src/*/*.def) $(BUILD)/gen/version.h
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-FUZZ_SRC := tests/fuzz/fuzz_parser.c tests/fuzz/fuzz_value.c
+FUZZ_SRC := tests/fuzz/fuzz_parser.c tests/fuzz/fuzz_value.c tests/fuzz/fuzz_audit.c
 
 REL_OBJ  := $(patsubst %.c,$(BUILD)/rel/%.o,$(LIB_SRC) $(GEN_SRC))
 SAN_OBJ  := $(patsubst %.c,$(BUILD)/san/%.o,$(LIB_SRC) $(GEN_SRC))
@@ -57,7 +57,8 @@ $(BUILD)/gen/parsers_gen.c: scripts/gen-registry.sh $(wildcard src/ingest/parse_
 	sh scripts/gen-registry.sh src/ingest > $@
 
 BLOBS    := $(sort $(wildcard data/feeds/*.json)) $(sort $(wildcard data/shadowserver/*.json)) \
-            $(sort $(wildcard data/rules/*.json)) $(sort $(wildcard data/warninglists/*.json))
+            $(sort $(wildcard data/rules/*.json)) $(sort $(wildcard data/warninglists/*.json)) \
+            $(sort $(wildcard data/webcheck/*.tsv)) $(sort $(wildcard data/risk/*.tsv))
 $(BUILD)/gen/catalogue_gen.c: scripts/gen-blobs.sh $(BLOBS)
 	@mkdir -p $(dir $@)
 	sh scripts/gen-blobs.sh $@ $(BLOBS)

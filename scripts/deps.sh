@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config gettext locales python3 clang llvm
 libjansson-dev zlib1g-dev libzip-dev libxml2-dev libidn2-dev libsodium-dev libpcre2-dev
-libsqlite3-dev libmaxminddb-dev"
+libsqlite3-dev libmaxminddb-dev libcurl4-openssl-dev nginx-light"
 
 missing=""
 for p in $PKGS; do
