@@ -11,7 +11,7 @@
 BUILD    ?= build
 CC       ?= cc
 PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb \
-            libpsl icu-uc icu-i18n yara libclamav libarchive libcrypto gmime-3.0
+            libpsl icu-uc icu-i18n yara libclamav libarchive libcrypto gmime-3.0 libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -60,7 +60,8 @@ $(BUILD)/gen/parsers_gen.c: scripts/gen-registry.sh $(wildcard src/ingest/parse_
 
 BLOBS    := $(sort $(wildcard data/feeds/*.json)) $(sort $(wildcard data/shadowserver/*.json)) \
             $(sort $(wildcard data/rules/*.json)) $(sort $(wildcard data/warninglists/*.json)) \
-            $(sort $(wildcard data/url/*.txt))
+            $(sort $(wildcard data/url/*.txt)) \
+            $(sort $(wildcard data/webcheck/*.tsv)) $(sort $(wildcard data/risk/*.tsv))
 $(BUILD)/gen/catalogue_gen.c: scripts/gen-blobs.sh $(BLOBS)
 	@mkdir -p $(dir $@)
 	sh scripts/gen-blobs.sh $@ $(BLOBS)

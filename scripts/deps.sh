@@ -8,7 +8,8 @@ PKGS="build-essential pkg-config gettext locales python3 clang llvm
 libjansson-dev zlib1g-dev libzip-dev libxml2-dev libidn2-dev libsodium-dev libpcre2-dev
 libsqlite3-dev libmaxminddb-dev libpsl-dev publicsuffix libicu-dev
 libcurl4-openssl-dev
-libyara-dev yara libclamav-dev clamav libarchive-dev libssl-dev libgmime-3.0-dev"
+libyara-dev yara libclamav-dev clamav libarchive-dev libssl-dev libgmime-3.0-dev
+nginx-light"
 
 missing=""
 for p in $PKGS; do

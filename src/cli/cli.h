@@ -34,7 +34,12 @@ int cmd_parsers(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+/* `vigia audit packages` (cmd_audit_packages.c); argv[0] is "packages". */
+int cli_audit_packages(int argc, char **argv);
+/* `vigia audit web` (cmd_audit_web.c); argv[0] is "web". */
+int cli_audit_web(int argc, char **argv);
 int cmd_store(int argc, char **argv);
+int cmd_risk(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_constituency(int argc, char **argv);
 int cmd_ipdb(int argc, char **argv);

@@ -2,6 +2,8 @@
  * cmd_audit.c — `vigia audit`: the audit trail (every change to an incident: who, when, what,
  * before → after), and the check that nobody edited or removed an entry since it was written
  * (each entry carries the hash of the one before it; the store recomputes the chain).
+ * The prevention checks share the group: `vigia audit packages` (cmd_audit_packages.c) and
+ * `vigia audit web` (cmd_audit_web.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -20,12 +22,19 @@
 static void audit_usage(FILE *f)
 {
 	fprintf(f, _("usage: vigia audit verify [--db PATH]\n"
-		     "       vigia audit log [--object incident:ID] [--json] [--db PATH]\n\n"
+		     "       vigia audit log [--object incident:ID] [--json] [--db PATH]\n"
+		     "       vigia audit packages [--status FILE] [--osv FILE|DIR]...\n"
+		     "                            [--debian-tracker FILE]... [--json|--events]\n"
+		     "       vigia audit web [--json|--events] URL...\n\n"
 		     "  verify  recompute the hash chain of the audit trail: exit status 0\n"
 		     "          when it verifies, 1 when an entry was changed or removed\n"
 		     "          (the first one is named on standard error)\n"
 		     "  log     the audit trail, oldest first: time, actor, object, action,\n"
-		     "          and the changed fields before and after\n\n"
+		     "          and the changed fields before and after\n"
+		     "  packages  the patch audit: installed packages against OSV and Debian\n"
+		     "          Security Tracker records (see vigia audit packages --help)\n"
+		     "  web     web-site checks: Observatory grade, TLS, exposed files; probes\n"
+		     "          only the URLs given (see vigia audit web --help)\n\n"
 		     "Exit status: 0 verified, 1 the chain is broken, 2 usage, 3 store error.\n"));
 }
 
@@ -249,8 +258,13 @@ int cmd_audit(int argc, char **argv)
 	}
 	if (argc >= 2 && !strcmp(argv[1], "log"))
 		return show_log(argc - 1, argv + 1, db);
+	if (argc >= 2 && !strcmp(argv[1], "packages"))
+		return cli_audit_packages(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "web"))
+		return cli_audit_web(argc - 1, argv + 1);
 	if (argc >= 2)
-		log_error(_("audit: '%s' is not a subcommand (verify, log)"), argv[1]);
+		log_error(_("audit: '%s' is not a subcommand (verify, log, packages, web)"),
+			  argv[1]);
 	audit_usage(stderr);
 	return EXIT_USAGE;
 }
