@@ -30,7 +30,7 @@ CLI_MAIN := src/cli/main.c
 GEN_SRC  := $(BUILD)/gen/parsers_gen.c $(BUILD)/gen/catalogue_gen.c
 HDRS     := $(wildcard src/*/*.h) $(wildcard src/*/*.def) $(BUILD)/gen/version.h
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-FUZZ_SRC := tests/fuzz/fuzz_parser.c tests/fuzz/fuzz_value.c
+FUZZ_SRC := tests/fuzz/fuzz_parser.c tests/fuzz/fuzz_value.c tests/fuzz/fuzz_bundle.c
 
 REL_OBJ  := $(patsubst %.c,$(BUILD)/rel/%.o,$(LIB_SRC) $(GEN_SRC))
 SAN_OBJ  := $(patsubst %.c,$(BUILD)/san/%.o,$(LIB_SRC) $(GEN_SRC))
@@ -122,6 +122,7 @@ bench:
 run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench
 	@sh bench/run.sh $(BUILD)/vigia
 	@sh bench/ipdb.sh $(BUILD)/vigia
+	@sh bench/share.sh $(BUILD)/vigia
 
 # vigia's IP attribution index against libmaxminddb (bench/ipdb.sh runs it)
 $(BUILD)/bench/ipdb_bench: bench/ipdb_bench.c tests/unit/test_ipdb_sample.h $(BUILD)/libvigia.a $(HDRS)

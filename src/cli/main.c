@@ -27,6 +27,10 @@ const struct command cli_commands[] = {
 	  N_("who must be told: organisations, partner CERTs, and matching") },
 	{ "ipdb", cmd_ipdb, N_("build, update and describe the IP attribution index") },
 	{ "ip", cmd_ip, N_("look addresses up: network, AS, AS name, country") },
+	{ "partner", cmd_partner, N_("the teams vigia shares with and what each may see") },
+	{ "export", cmd_export, N_("write incidents for a partner as STIX 2.1, as the policy allows") },
+	{ "import", cmd_import, N_("read partners' STIX files into events and incidents") },
+	{ "bundle", cmd_bundle, N_("signed offline bundles: keygen, export, import") },
 	{ NULL, NULL, NULL }
 };
 
