@@ -128,6 +128,9 @@ run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench $(BUILD)/bench/url_bench
 	@sh bench/ipdb.sh $(BUILD)/vigia
 	@sh bench/url.sh $(BUILD)
 	@sh bench/scan.sh $(BUILD)/vigia
+	@sh bench/share.sh $(BUILD)/vigia
+	@sh bench/audit.sh $(BUILD)/vigia
+	@sh bench/web.sh $(BUILD)/vigia
 
 # the URL analyzer: 1,000,000-entry list, canonicalization + lookup, the whole check
 $(BUILD)/bench/url_bench: bench/url_bench.c $(BUILD)/libvigia.a $(HDRS)

@@ -9,7 +9,7 @@ libjansson-dev zlib1g-dev libzip-dev libxml2-dev libidn2-dev libsodium-dev libpc
 libsqlite3-dev libmaxminddb-dev libpsl-dev publicsuffix libicu-dev
 libcurl4-openssl-dev
 libyara-dev yara libclamav-dev clamav libarchive-dev libssl-dev libgmime-3.0-dev
-nginx-light"
+nginx-light nodejs libxml2-utils"
 
 missing=""
 for p in $PKGS; do
@@ -37,4 +37,22 @@ if ! locale -a 2>/dev/null | grep -qi '^es_ES\.utf-\?8$'; then
 	else
 		$SUDO localedef -i es_ES -f UTF-8 es_ES.UTF-8
 	fi
+fi
+
+# The STIX 2.1 validator the tests use (../shared/tools/stix-validate: Ajv over the OASIS
+# schemas) needs npm packages.  They go once into $VIGIA_NODE_DIR (default
+# ~/.cache/vigia/stix-validate) so that the tests run offline afterwards.
+if ! command -v npm >/dev/null 2>&1; then
+	echo "deps: installing npm" >&2
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >&2
+fi
+here=$(cd "$(dirname "$0")/.." && pwd)
+sv="$here/../shared/tools/stix-validate"
+nd=${VIGIA_NODE_DIR:-$HOME/.cache/vigia/stix-validate}
+if [ -f "$sv/package.json" ] && ! cmp -s "$sv/package.json" "$nd/package.json" 2>/dev/null ||
+   { [ -f "$sv/package.json" ] && [ ! -d "$nd/node_modules/ajv-formats" ]; }; then
+	echo "deps: installing the STIX validator's npm packages into $nd" >&2
+	mkdir -p "$nd"
+	cp "$sv/package.json" "$nd/package.json"
+	(cd "$nd" && npm install --no-audit --no-fund --no-package-lock --silent >&2)
 fi

@@ -31,6 +31,10 @@ const struct command cli_commands[] = {
 	{ "url", cmd_url, N_("check URLs: verdict, score, reasons; train the URL model") },
 	{ "mail", cmd_mail, N_("analyze suspicious e-mail: origin, senders, URLs, attachments") },
 	{ "scan", cmd_scan, N_("scan files for malware: YARA, ClamAV, known hashes, archives") },
+	{ "partner", cmd_partner, N_("the teams vigia shares with and what each may see") },
+	{ "export", cmd_export, N_("write incidents for a partner as STIX 2.1, as the policy allows") },
+	{ "import", cmd_import, N_("read partners' STIX files into events and incidents") },
+	{ "bundle", cmd_bundle, N_("signed offline bundles: keygen, export, import") },
 	{ NULL, NULL, NULL }
 };
 

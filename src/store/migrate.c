@@ -179,7 +179,23 @@ static const char step5[] =
 	"CREATE INDEX events_seen ON events(last_seen, id, fingerprint);"
 	"DROP INDEX events_seen_fingerprint;";
 
-static const char *const steps[] = { step1, step2, step3, step4, step5 };
+/* Version 6: sharing (src/share) — the partners vigia shares with and their rights, and the
+ * ids of the signed bundles accepted from them (a bundle is accepted once: replays are
+ * refused).  Keys are hex text: pseudo_key the partner's pseudonymisation key, sign_key its
+ * Ed25519 public key. */
+static const char step6[] =
+	"CREATE TABLE partners ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  kind TEXT NOT NULL, tlp_max TEXT NOT NULL,"
+	"  collections TEXT NOT NULL DEFAULT '*', orgs TEXT NOT NULL DEFAULT '*',"
+	"  pseudonymise INTEGER NOT NULL DEFAULT 0, pseudo_key TEXT NOT NULL,"
+	"  sign_key TEXT, identity TEXT, contact TEXT, notes TEXT,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+	"CREATE TABLE bundles_accepted ("
+	"  bundle_id TEXT PRIMARY KEY, partner TEXT, accepted INTEGER NOT NULL);";
+
+static const char *const steps[] = { step1, step2, step3, step4, step5, step6 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

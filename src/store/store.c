@@ -205,6 +205,41 @@ struct store_cert *store_cert_copy(const struct store_cert *c)
 	return d;
 }
 
+struct store_partner *store_partner_copy(const struct store_partner *s)
+{
+	const char *const *f[] = { &s->name, &s->kind, &s->tlp_max, &s->collections, &s->orgs,
+				   &s->pseudo_key, &s->sign_key, &s->identity, &s->contact,
+				   &s->notes };
+	size_t z = sizeof(*s);
+	struct store_partner *d;
+	struct pool pl;
+	char *p;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		z += str_size(*f[i]);
+	if (!(p = calloc(1, z)))
+		return NULL;
+	d = (struct store_partner *)(void *)p;
+	*d = *s;
+	pl.p = p + sizeof(*d);
+	d->name = pool_str(&pl, s->name);
+	d->kind = pool_str(&pl, s->kind);
+	d->tlp_max = pool_str(&pl, s->tlp_max);
+	d->collections = pool_str(&pl, s->collections);
+	d->orgs = pool_str(&pl, s->orgs);
+	d->pseudo_key = pool_str(&pl, s->pseudo_key);
+	d->sign_key = pool_str(&pl, s->sign_key);
+	d->identity = pool_str(&pl, s->identity);
+	d->contact = pool_str(&pl, s->contact);
+	d->notes = pool_str(&pl, s->notes);
+	return d;
+}
+
+void store_partner_free(struct store_partner *p)
+{
+	free(p);
+}
+
 void store_org_free(struct store_org *org)
 {
 	free(org);
@@ -509,4 +544,31 @@ int store_certs_list(struct store *st, store_cert_cb cb, void *arg, struct verr 
 int store_constituency_clear(struct store *st, struct verr *err)
 {
 	return st->ops->constituency_clear(st, err);
+}
+
+int store_partner_put(struct store *st, const struct store_partner *p, struct verr *err)
+{
+	return st->ops->partner_put(st, p, err);
+}
+
+int store_partner_get(struct store *st, const char *name, struct store_partner **out,
+		      struct verr *err)
+{
+	return st->ops->partner_get(st, name, out, err);
+}
+
+int store_partner_remove(struct store *st, const char *name, struct verr *err)
+{
+	return st->ops->partner_remove(st, name, err);
+}
+
+int store_partners_list(struct store *st, store_partner_cb cb, void *arg, struct verr *err)
+{
+	return st->ops->partners_list(st, cb, arg, err);
+}
+
+int store_bundle_accept(struct store *st, const char *bundle_id, const char *partner,
+			int64_t when, int64_t *accepted_at, struct verr *err)
+{
+	return st->ops->bundle_accept(st, bundle_id, partner, when, accepted_at, err);
 }

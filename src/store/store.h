@@ -333,6 +333,52 @@ int store_certs_list(struct store *st, store_cert_cb cb, void *arg, struct verr 
 /* Remove every organisation and partner CERT (an import that replaces the constituency). */
 int store_constituency_clear(struct store *st, struct verr *err);
 
+/* ---- sharing partners and accepted bundles (src/share) -------------------------------------- */
+
+/*
+ * The teams vigia shares with, and their rights (src/share/policy.h decides with them):
+ *   name          unique, compared without regard to ASCII case
+ *   kind          "public", "community", "partner" or "internal" (policy_kind_parse)
+ *   tlp_max       the highest TLP 2.0 level it may receive: "CLEAR" .. "RED"
+ *   collections   "*" or a comma-separated list of RSIT classes (classification.taxonomy)
+ *   orgs          "*" or a comma-separated list of constituency organisation names
+ *   pseudonymise  1: victim addresses leave only as keyed hashes
+ *   pseudo_key    the partner's pseudonymisation key, 64 hex digits (32 bytes)
+ *   sign_key      its Ed25519 public key for signed bundles, 64 hex digits, or NULL
+ *   identity      its STIX identity id ("identity--<uuid>"), or NULL
+ *   contact, notes  free text, or NULL
+ * The store keeps what it is given (the policy module validates); store_partner_put refuses
+ * only a partner without a name, kind, tlp_max or pseudo_key (V_ERR_INVALID).
+ */
+struct store_partner {
+	int64_t id;                 /* set by the store */
+	const char *name, *kind, *tlp_max, *collections, *orgs;
+	int pseudonymise;
+	const char *pseudo_key, *sign_key, *identity, *contact, *notes;
+	int64_t created, updated;   /* set by the store (unix seconds) */
+};
+
+/* Create partner p->name or replace it whole (its created time is kept). */
+int store_partner_put(struct store *st, const struct store_partner *p, struct verr *err);
+/* One partner by name.  OUT: *out (one heap block), caller frees with store_partner_free.
+ * V_ERR_NOTFOUND when there is none. */
+int store_partner_get(struct store *st, const char *name, struct store_partner **out,
+		      struct verr *err);
+void store_partner_free(struct store_partner *p);
+/* Remove a partner (the bundles accepted from it stay remembered).  V_ERR_NOTFOUND. */
+int store_partner_remove(struct store *st, const char *name, struct verr *err);
+typedef int (*store_partner_cb)(void *arg, const struct store_partner *p);
+/* Every partner, by name (case-insensitive order); p is borrowed for the callback. */
+int store_partners_list(struct store *st, store_partner_cb cb, void *arg, struct verr *err);
+
+/*
+ * Signed bundles accepted (replay protection): remember that bundle id (text, at most 200
+ * bytes) from partner was accepted at time `when`.  V_ERR_EXISTS when that id was accepted
+ * before: *accepted_at then says when (unix seconds) and nothing changes.
+ */
+int store_bundle_accept(struct store *st, const char *bundle_id, const char *partner,
+			int64_t when, int64_t *accepted_at, struct verr *err);
+
 /* ---- the backend table ---------------------------------------------------------------------- */
 
 struct store_ops;  /* defined in store_impl.h for backends */

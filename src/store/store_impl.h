@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store_ops {
 	const char *name; /* "sqlite" */
@@ -103,6 +103,14 @@ struct store_ops {
 	int (*cert_remove)(struct store *st, const char *cc, struct verr *err);
 	int (*certs_list)(struct store *st, store_cert_cb cb, void *arg, struct verr *err);
 	int (*constituency_clear)(struct store *st, struct verr *err);
+
+	int (*partner_put)(struct store *st, const struct store_partner *p, struct verr *err);
+	int (*partner_get)(struct store *st, const char *name, struct store_partner **out,
+			   struct verr *err);
+	int (*partner_remove)(struct store *st, const char *name, struct verr *err);
+	int (*partners_list)(struct store *st, store_partner_cb cb, void *arg, struct verr *err);
+	int (*bundle_accept)(struct store *st, const char *bundle_id, const char *partner,
+			     int64_t when, int64_t *accepted_at, struct verr *err);
 };
 
 struct store {
@@ -141,5 +149,7 @@ int store_audit_hash(const char *prev_hash, int64_t id, int64_t time, const char
  * releases it.  NULL when out of memory. */
 struct store_org *store_org_copy(const struct store_org *org);
 struct store_cert *store_cert_copy(const struct store_cert *cert);
+/* The same for a partner (store_partner_free releases it). */
+struct store_partner *store_partner_copy(const struct store_partner *p);
 
 #endif

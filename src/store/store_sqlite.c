@@ -57,6 +57,8 @@ enum sq_stmt {
 	S_NET_OWNER, S_NET_ADD, S_ASN_OWNER, S_ASN_ADD, S_DOM_OWNER, S_DOM_ADD, S_CONTACT_ADD,
 	S_CERT_PUT, S_CERT_CLEAR_CONTACTS, S_CERT_GET, S_CERTS, S_CERT_CONTACTS, S_CERT_DELETE,
 	S_CERTS_CLEAR,
+	/* sharing partners, accepted bundles */
+	S_PARTNER_PUT, S_PARTNER_GET, S_PARTNERS, S_PARTNER_DELETE, S_BUNDLE_SEEN, S_BUNDLE_ADD,
 	S__COUNT
 };
 
@@ -193,6 +195,21 @@ static const char *const sql_text[S__COUNT] = {
 			    "WHERE cert = ?1 ORDER BY rowid",
 	[S_CERT_DELETE] = "DELETE FROM partner_certs WHERE cc = ?1",
 	[S_CERTS_CLEAR] = "DELETE FROM partner_certs",
+#define PARTNER_COLS                                                                              \
+	"id, name, kind, tlp_max, collections, orgs, pseudonymise, pseudo_key, sign_key, "         \
+	"identity, contact, notes, created, updated"
+	[S_PARTNER_PUT] = "INSERT INTO partners (name, kind, tlp_max, collections, orgs, "
+			  "pseudonymise, pseudo_key, sign_key, identity, contact, notes, created, "
+			  "updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) "
+			  "ON CONFLICT (name) DO UPDATE SET name = ?1, kind = ?2, tlp_max = ?3, "
+			  "collections = ?4, orgs = ?5, pseudonymise = ?6, pseudo_key = ?7, "
+			  "sign_key = ?8, identity = ?9, contact = ?10, notes = ?11, updated = ?12",
+	[S_PARTNER_GET] = "SELECT " PARTNER_COLS " FROM partners WHERE name = ?1",
+	[S_PARTNERS] = "SELECT " PARTNER_COLS " FROM partners ORDER BY name",
+	[S_PARTNER_DELETE] = "DELETE FROM partners WHERE name = ?1",
+	[S_BUNDLE_SEEN] = "SELECT accepted FROM bundles_accepted WHERE bundle_id = ?1",
+	[S_BUNDLE_ADD] = "INSERT INTO bundles_accepted (bundle_id, partner, accepted) "
+			 "VALUES (?1, ?2, ?3)",
 };
 
 /* the optional filters of the two listings: one bit each */
@@ -2644,6 +2661,140 @@ static int sq_constituency_clear(struct store *st, struct verr *err)
 	return tx_leave(s, own, rc, err);
 }
 
+/* ---- sharing partners, accepted bundles ------------------------------------------------------ */
+
+static int sq_partner_put(struct store *st, const struct store_partner *p, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_PARTNER_PUT, err);
+
+	if (!q)
+		return V_ERR_IO;
+	if (!p->name || !*p->name)
+		return verr_set(err, V_ERR_INVALID, "name", "%s", _("a partner needs a name"));
+	if (!p->kind || !p->tlp_max || !p->pseudo_key)
+		return verr_set(err, V_ERR_INVALID, "", _("partner '%s' lacks its kind, TLP level or "
+							  "key"), p->name);
+	bind_str(q, 1, p->name);
+	bind_str(q, 2, p->kind);
+	bind_str(q, 3, p->tlp_max);
+	bind_str(q, 4, p->collections ? p->collections : "*");
+	bind_str(q, 5, p->orgs ? p->orgs : "*");
+	sqlite3_bind_int(q, 6, p->pseudonymise ? 1 : 0);
+	bind_str(q, 7, p->pseudo_key);
+	bind_str(q, 8, p->sign_key);
+	bind_str(q, 9, p->identity);
+	bind_str(q, 10, p->contact);
+	bind_str(q, 11, p->notes);
+	sqlite3_bind_int64(q, 12, now());
+	return run(s, q, err);
+}
+
+/* The partner of the current row of q (PARTNER_COLS); strings borrowed from q. */
+static void partner_row(sqlite3_stmt *q, struct store_partner *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = sqlite3_column_int64(q, 0);
+	p->name = col_str(q, 1);
+	p->kind = col_str(q, 2);
+	p->tlp_max = col_str(q, 3);
+	p->collections = col_str(q, 4);
+	p->orgs = col_str(q, 5);
+	p->pseudonymise = sqlite3_column_int(q, 6);
+	p->pseudo_key = col_str(q, 7);
+	p->sign_key = col_str(q, 8);
+	p->identity = col_str(q, 9);
+	p->contact = col_str(q, 10);
+	p->notes = col_str(q, 11);
+	p->created = sqlite3_column_int64(q, 12);
+	p->updated = sqlite3_column_int64(q, 13);
+}
+
+static int sq_partner_get(struct store *st, const char *name, struct store_partner **out,
+			  struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_PARTNER_GET, err);
+	struct store_partner p;
+	int rc = V_OK, step;
+
+	*out = NULL;
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, name);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		partner_row(q, &p);
+		if (!(*out = store_partner_copy(&p)))
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	} else if (step == SQLITE_DONE) {
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no partner named '%s'"), name);
+	} else {
+		rc = fail(s, step, err);
+	}
+	done(q);
+	return rc;
+}
+
+static int sq_partner_remove(struct store *st, const char *name, struct verr *err)
+{
+	return delete_one((struct sq *)st, S_PARTNER_DELETE, name, _("no partner named '%s'"),
+			  err);
+}
+
+static int sq_partners_list(struct store *st, store_partner_cb cb, void *arg, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_PARTNERS, err);
+	struct store_partner p;
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		partner_row(q, &p);
+		if ((rc = cb(arg, &p)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int sq_bundle_accept(struct store *st, const char *bundle_id, const char *partner,
+			    int64_t when, int64_t *accepted_at, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *seen = get(s, S_BUNDLE_SEEN, err), *add = get(s, S_BUNDLE_ADD, err);
+	int own, rc, step;
+
+	*accepted_at = 0;
+	if (!seen || !add)
+		return V_ERR_IO;
+	if (!bundle_id || !*bundle_id || strlen(bundle_id) > 200)
+		return verr_set(err, V_ERR_INVALID, "bundle", "%s", _("not a bundle id"));
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	bind_str(seen, 1, bundle_id);
+	step = sqlite3_step(seen);
+	if (step == SQLITE_ROW)
+		*accepted_at = sqlite3_column_int64(seen, 0);
+	done(seen);
+	if (step == SQLITE_ROW) {
+		rc = verr_set(err, V_ERR_EXISTS, "bundle", _("bundle %s was accepted before"),
+			      bundle_id);
+	} else if (step != SQLITE_DONE) {
+		rc = fail(s, step, err);
+	} else {
+		bind_str(add, 1, bundle_id);
+		bind_str(add, 2, partner);
+		sqlite3_bind_int64(add, 3, when);
+		rc = run(s, add, err);
+	}
+	return tx_leave(s, own, rc, err);
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -2693,6 +2844,11 @@ static const struct store_ops sqlite_ops = {
 	.cert_remove = sq_cert_remove,
 	.certs_list = sq_certs_list,
 	.constituency_clear = sq_constituency_clear,
+	.partner_put = sq_partner_put,
+	.partner_get = sq_partner_get,
+	.partner_remove = sq_partner_remove,
+	.partners_list = sq_partners_list,
+	.bundle_accept = sq_bundle_accept,
 };
 
 /* ---- opening --------------------------------------------------------------------------------- */

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""share-gen.py - a STIX 2.1 bundle of N indicators for bench/share.sh.
+
+    python3 bench/share-gen.py N OUT.json
+
+One incident, N indicators related to it (IPv4 addresses, domains, URLs and SHA-256 hashes in
+turn, all distinct and outside the warning lists), TLP:AMBER, an RSIT label: what a partner
+team sends after a large botnet takedown.  Deterministic (the same N gives the same file).
+"""
+import hashlib
+import json
+import sys
+
+n, out = int(sys.argv[1]), sys.argv[2]
+U = "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}"
+AMBER = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+inc = "incident--" + U.format(1, 2, 3, 4, 5)
+ts = "2026-11-20T10:00:00.000Z"
+objs = [{"type": "marking-definition", "spec_version": "2.1", "id": AMBER,
+         "created": "2022-10-01T00:00:00.000Z", "name": "TLP:AMBER",
+         "extensions": {"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":
+                        {"extension_type": "property-extension", "tlp_2_0": "amber"}}},
+        {"type": "incident", "spec_version": "2.1", "id": inc, "created": ts, "modified": ts,
+         "name": "Botnet takedown", "labels": ['rsit:malicious-code="c2-server"'],
+         "object_marking_refs": [AMBER]}]
+for i in range(n):
+    k = i % 4
+    if k == 0:
+        v = "[ipv4-addr:value = '%d.%d.%d.%d']" % (11 + (i >> 24) % 80, (i >> 16) & 255, (i >> 8) & 255, i & 255 or 1)
+    elif k == 1:
+        v = "[domain-name:value = 'c2-%d.botnet-bench.xyz']" % i
+    elif k == 2:
+        v = "[url:value = 'http://drop-%d.botnet-bench.xyz/gate.php']" % i
+    else:
+        v = "[file:hashes.'SHA-256' = '%s']" % hashlib.sha256(str(i).encode()).hexdigest()
+    iid = "indicator--" + U.format(i, 1, 1, 1, i)
+    objs.append({"type": "indicator", "spec_version": "2.1", "id": iid, "created": ts,
+                 "modified": ts, "pattern": v, "pattern_type": "stix", "valid_from": ts,
+                 "indicator_types": ["malicious-activity"],
+                 "labels": ['rsit:malicious-code="c2-server"'], "object_marking_refs": [AMBER]})
+    objs.append({"type": "relationship", "spec_version": "2.1",
+                 "id": "relationship--" + U.format(i, 2, 2, 2, i), "created": ts, "modified": ts,
+                 "relationship_type": "indicates", "source_ref": iid, "target_ref": inc})
+with open(out, "w") as f:
+    json.dump({"type": "bundle", "id": "bundle--" + U.format(9, 9, 9, 9, n), "objects": objs}, f)
