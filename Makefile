@@ -10,7 +10,8 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb
+PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb \
+            libcurl gpgme
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -30,7 +31,7 @@ CLI_MAIN := src/cli/main.c
 GEN_SRC  := $(BUILD)/gen/parsers_gen.c $(BUILD)/gen/catalogue_gen.c
 HDRS     := $(wildcard src/*/*.h) $(wildcard src/*/*.def) $(BUILD)/gen/version.h
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-FUZZ_SRC := tests/fuzz/fuzz_parser.c tests/fuzz/fuzz_value.c
+FUZZ_SRC := tests/fuzz/fuzz_parser.c tests/fuzz/fuzz_value.c tests/fuzz/fuzz_notify.c
 
 REL_OBJ  := $(patsubst %.c,$(BUILD)/rel/%.o,$(LIB_SRC) $(GEN_SRC))
 SAN_OBJ  := $(patsubst %.c,$(BUILD)/san/%.o,$(LIB_SRC) $(GEN_SRC))
@@ -57,7 +58,8 @@ $(BUILD)/gen/parsers_gen.c: scripts/gen-registry.sh $(wildcard src/ingest/parse_
 	sh scripts/gen-registry.sh src/ingest > $@
 
 BLOBS    := $(sort $(wildcard data/feeds/*.json)) $(sort $(wildcard data/shadowserver/*.json)) \
-            $(sort $(wildcard data/rules/*.json)) $(sort $(wildcard data/warninglists/*.json))
+            $(sort $(wildcard data/rules/*.json)) $(sort $(wildcard data/warninglists/*.json)) \
+            $(sort $(wildcard data/notify/*.json)) $(sort $(wildcard data/notify/templates/*/*.txt))
 $(BUILD)/gen/catalogue_gen.c: scripts/gen-blobs.sh $(BLOBS)
 	@mkdir -p $(dir $@)
 	sh scripts/gen-blobs.sh $@ $(BLOBS)
@@ -104,10 +106,17 @@ $(BUILD)/locale/%/LC_MESSAGES/vigia.mo: po/%.po
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/san/fuzz/%,$(FUZZ_SRC))
 
+# the notification tests read sent messages back with GMime (test-only dependency)
+MAILCHECK := $(BUILD)/test-tools/mailcheck
+$(MAILCHECK): tests/notify/mailcheck.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(shell pkg-config --cflags gmime-3.0 jansson) $< \
+		$(shell pkg-config --libs gmime-3.0 jansson) -o $@
+
 check:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory run-check
-run-check: $(BUILD)/san/vigia $(UNIT_BIN) $(FUZZ_BIN) locale
+run-check: $(BUILD)/san/vigia $(UNIT_BIN) $(FUZZ_BIN) $(MAILCHECK) locale
 	@VIGIA=$(BUILD)/san/vigia BUILD=$(BUILD) sh tests/run.sh
 
 demo:
@@ -119,14 +128,20 @@ run-demo: $(BUILD)/vigia locale
 bench:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory run-bench
-run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench
+run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench $(BUILD)/bench/notify_bench
 	@sh bench/run.sh $(BUILD)/vigia
 	@sh bench/ipdb.sh $(BUILD)/vigia
+	@$(BUILD)/bench/notify_bench 100000 5000
 
 # vigia's IP attribution index against libmaxminddb (bench/ipdb.sh runs it)
 $(BUILD)/bench/ipdb_bench: bench/ipdb_bench.c tests/unit/test_ipdb_sample.h $(BUILD)/libvigia.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_REL) -Itests/unit $< $(BUILD)/libvigia.a $(PKG_LIBS) -o $@
+
+# routing and rendering of notifications (docs/benchmarks.md "Notifications")
+$(BUILD)/bench/notify_bench: bench/notify_bench.c $(BUILD)/libvigia.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_REL) $< $(BUILD)/libvigia.a $(PKG_LIBS) -o $@
 
 FUZZ_SECONDS ?= 60
 fuzz:

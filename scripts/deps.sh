@@ -6,7 +6,8 @@ set -eu
 
 PKGS="build-essential pkg-config gettext locales python3 clang llvm
 libjansson-dev zlib1g-dev libzip-dev libxml2-dev libidn2-dev libsodium-dev libpcre2-dev
-libsqlite3-dev libmaxminddb-dev"
+libsqlite3-dev libmaxminddb-dev libcurl4-openssl-dev libgpgme-dev gnupg
+libgmime-3.0-dev python3-aiosmtpd python3-jsonschema openssl"
 
 missing=""
 for p in $PKGS; do

@@ -39,6 +39,7 @@ int cmd_events(int argc, char **argv);
 int cmd_constituency(int argc, char **argv);
 int cmd_ipdb(int argc, char **argv);
 int cmd_ip(int argc, char **argv);
+int cmd_notify(int argc, char **argv);
 
 /* Handle a "--section.key=value" or "--set key=value" flag; returns 1 if it was one. */
 int cli_setting_flag(int argc, char **argv, int *i, int *status);

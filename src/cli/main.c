@@ -27,6 +27,8 @@ const struct command cli_commands[] = {
 	  N_("who must be told: organisations, partner CERTs, and matching") },
 	{ "ipdb", cmd_ipdb, N_("build, update and describe the IP attribution index") },
 	{ "ip", cmd_ip, N_("look addresses up: network, AS, AS name, country") },
+	{ "notify", cmd_notify,
+	  N_("tell network owners and partner CERTs: plan, queue, send, ledger") },
 	{ NULL, NULL, NULL }
 };
 

@@ -2667,6 +2667,12 @@ static const struct store_ops sqlite_ops = {
 	.cert_remove = sq_cert_remove,
 	.certs_list = sq_certs_list,
 	.constituency_clear = sq_constituency_clear,
+	.notices_add = store_sqlite_notices_add,
+	.notices_query = store_sqlite_notices_query,
+	.notices_claim = store_sqlite_notices_claim,
+	.notices_done = store_sqlite_notices_done,
+	.ledger_query = store_sqlite_ledger_query,
+	.ledger_count = store_sqlite_ledger_count,
 };
 
 /* ---- opening --------------------------------------------------------------------------------- */

@@ -20,4 +20,5 @@ for p in $("$VIGIA" parsers | awk '/^[a-z]/ {print $1}'); do
 	fi
 done
 if "$BUILD/san/fuzz/fuzz_value" tests/fuzz/corpus/value; then echo "ok: value"; else status=1; fi
+if "$BUILD/san/fuzz/fuzz_notify" tests/fuzz/corpus/notify; then echo "ok: notify"; else status=1; fi
 exit $status
