@@ -11,7 +11,8 @@
 BUILD    ?= build
 CC       ?= cc
 PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb \
-            libpsl icu-uc icu-i18n yara libclamav libarchive libcrypto gmime-3.0 libcurl
+            libpsl icu-uc icu-i18n yara libclamav libarchive libcrypto gmime-3.0 libcurl \
+            gpgme
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -61,7 +62,8 @@ $(BUILD)/gen/parsers_gen.c: scripts/gen-registry.sh $(wildcard src/ingest/parse_
 BLOBS    := $(sort $(wildcard data/feeds/*.json)) $(sort $(wildcard data/shadowserver/*.json)) \
             $(sort $(wildcard data/rules/*.json)) $(sort $(wildcard data/warninglists/*.json)) \
             $(sort $(wildcard data/url/*.txt)) \
-            $(sort $(wildcard data/webcheck/*.tsv)) $(sort $(wildcard data/risk/*.tsv))
+            $(sort $(wildcard data/webcheck/*.tsv)) $(sort $(wildcard data/risk/*.tsv)) \
+            $(sort $(wildcard data/notify/*.json)) $(sort $(wildcard data/notify/templates/*/*.txt))
 $(BUILD)/gen/catalogue_gen.c: scripts/gen-blobs.sh $(BLOBS)
 	@mkdir -p $(dir $@)
 	sh scripts/gen-blobs.sh $@ $(BLOBS)
@@ -108,10 +110,17 @@ $(BUILD)/locale/%/LC_MESSAGES/vigia.mo: po/%.po
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/san/fuzz/%,$(FUZZ_SRC))
 
+# the notification tests read sent messages back with GMime (test-only dependency)
+MAILCHECK := $(BUILD)/test-tools/mailcheck
+$(MAILCHECK): tests/notify/mailcheck.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(shell pkg-config --cflags gmime-3.0 jansson) $< \
+		$(shell pkg-config --libs gmime-3.0 jansson) -o $@
+
 check:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory run-check
-run-check: $(BUILD)/san/vigia $(UNIT_BIN) $(FUZZ_BIN) locale
+run-check: $(BUILD)/san/vigia $(UNIT_BIN) $(FUZZ_BIN) $(MAILCHECK) locale
 	@VIGIA=$(BUILD)/san/vigia BUILD=$(BUILD) sh tests/run.sh
 
 demo:
@@ -123,7 +132,8 @@ run-demo: $(BUILD)/vigia locale
 bench:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory run-bench
-run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench $(BUILD)/bench/url_bench
+run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench $(BUILD)/bench/url_bench \
+           $(BUILD)/bench/notify_bench
 	@sh bench/run.sh $(BUILD)/vigia
 	@sh bench/ipdb.sh $(BUILD)/vigia
 	@sh bench/url.sh $(BUILD)
@@ -131,6 +141,7 @@ run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench $(BUILD)/bench/url_bench
 	@sh bench/share.sh $(BUILD)/vigia
 	@sh bench/audit.sh $(BUILD)/vigia
 	@sh bench/web.sh $(BUILD)/vigia
+	@$(BUILD)/bench/notify_bench 100000 5000
 
 # the URL analyzer: 1,000,000-entry list, canonicalization + lookup, the whole check
 $(BUILD)/bench/url_bench: bench/url_bench.c $(BUILD)/libvigia.a $(HDRS)
@@ -148,6 +159,10 @@ VIGIA_SHARED ?= ../shared
 url-model: $(BUILD)/vigia
 	$(BUILD)/vigia url train --cv 5 --data $(VIGIA_SHARED)/corpus/url/labeled-dev.tsv \
 		--out $(BUILD)/url-model.bin
+# routing and rendering of notifications (docs/benchmarks.md "Notifications")
+$(BUILD)/bench/notify_bench: bench/notify_bench.c $(BUILD)/libvigia.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_REL) $< $(BUILD)/libvigia.a $(PKG_LIBS) -o $@
 
 FUZZ_SECONDS ?= 60
 print-pkgs:

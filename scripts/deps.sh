@@ -9,7 +9,8 @@ libjansson-dev zlib1g-dev libzip-dev libxml2-dev libidn2-dev libsodium-dev libpc
 libsqlite3-dev libmaxminddb-dev libpsl-dev publicsuffix libicu-dev
 libcurl4-openssl-dev
 libyara-dev yara libclamav-dev clamav libarchive-dev libssl-dev libgmime-3.0-dev
-nginx-light nodejs libxml2-utils"
+nginx-light nodejs libxml2-utils
+libgpgme-dev gnupg python3-aiosmtpd python3-jsonschema openssl"
 
 missing=""
 for p in $PKGS; do

@@ -194,8 +194,37 @@ static const char step6[] =
 	"  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
 	"CREATE TABLE bundles_accepted ("
 	"  bundle_id TEXT PRIMARY KEY, partner TEXT, accepted INTEGER NOT NULL);";
+/* Version 7: notifications (src/notify; docs/internals/notify.md).  notices is the queue: one
+ * row per (recipient, incident, version) that routing decided to send, with the batch it
+ * belongs to (aggregation key), when it is due and how far it got (0 queued, 1 sending: claimed
+ * by a message whose Message-ID is message_id, 2 sent, 3 failed).  notify_ledger is what left:
+ * one row per (recipient, incident, version, template) the SMTP server accepted, never changed, so
+ * nothing is queued or sent twice. */
+static const char step7[] =
+	"CREATE TABLE notices ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
+	"  version INTEGER NOT NULL,"
+	"  recipient TEXT NOT NULL, name TEXT, kind TEXT NOT NULL, address TEXT,"
+	"  lang TEXT NOT NULL, format TEXT NOT NULL, template TEXT NOT NULL,"
+	"  interval TEXT NOT NULL, akey TEXT NOT NULL, rule TEXT, why TEXT,"
+	"  created INTEGER NOT NULL, due INTEGER NOT NULL, next_try INTEGER NOT NULL DEFAULT 0,"
+	"  state INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+	"  message_id TEXT, error TEXT,"
+	"  UNIQUE (recipient, incident, version, template));"
+	"CREATE INDEX notices_open ON notices(state, due) WHERE state < 2;"
+	"CREATE INDEX notices_message ON notices(message_id) WHERE message_id IS NOT NULL;"
+	"CREATE INDEX notices_incident ON notices(incident);"
+	"CREATE TABLE notify_ledger ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL, recipient TEXT NOT NULL,"
+	"  incident INTEGER NOT NULL, version INTEGER NOT NULL, template TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL, reply TEXT,"
+	"  UNIQUE (recipient, incident, version, template));"
+	"CREATE INDEX notify_ledger_recipient ON notify_ledger(recipient, time);"
+	"CREATE INDEX notify_ledger_incident ON notify_ledger(incident);";
 
-static const char *const steps[] = { step1, step2, step3, step4, step5, step6 };
+static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

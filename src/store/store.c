@@ -572,3 +572,39 @@ int store_bundle_accept(struct store *st, const char *bundle_id, const char *par
 {
 	return st->ops->bundle_accept(st, bundle_id, partner, when, accepted_at, err);
 }
+
+int store_notices_add(struct store *st, const struct store_notice *n, size_t count, size_t *added,
+		      struct verr *err)
+{
+	return st->ops->notices_add(st, n, count, added, err);
+}
+
+int store_notices_query(struct store *st, const struct store_notice_filter *f,
+			store_notice_cb cb, void *arg, struct verr *err)
+{
+	return st->ops->notices_query(st, f, cb, arg, err);
+}
+
+int store_notices_claim(struct store *st, const int64_t *ids, size_t n, const char *message_id,
+			struct verr *err)
+{
+	return st->ops->notices_claim(st, ids, n, message_id, err);
+}
+
+int store_notices_done(struct store *st, const char *message_id, int state, int64_t next_try,
+		       const char *reply, struct verr *err)
+{
+	return st->ops->notices_done(st, message_id, state, next_try, reply, err);
+}
+
+int store_ledger_query(struct store *st, const char *recipient, int64_t incident,
+		       store_ledger_cb cb, void *arg, struct verr *err)
+{
+	return st->ops->ledger_query(st, recipient, incident, cb, arg, err);
+}
+
+int store_ledger_count(struct store *st, const char *recipient, int64_t since, int64_t *messages,
+		       struct verr *err)
+{
+	return st->ops->ledger_count(st, recipient, since, messages, err);
+}

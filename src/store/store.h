@@ -378,6 +378,83 @@ int store_partners_list(struct store *st, store_partner_cb cb, void *arg, struct
  */
 int store_bundle_accept(struct store *st, const char *bundle_id, const char *partner,
 			int64_t when, int64_t *accepted_at, struct verr *err);
+/* ---- notifications ------------------------------------------------------------------------- */
+
+/*
+ * The notification queue and the ledger (src/notify; docs/internals/notify.md).  A notice is
+ * one incident, at one version, for one recipient; notices with the same recipient and
+ * aggregation key (akey) leave together in one message once due.  A notice goes
+ *   QUEUED --claim--> SENDING --done--> SENT (a ledger row per notice) | FAILED
+ *                        `-- done(QUEUED, next_try): a temporary failure, tried again later
+ * A claim records the message's Message-ID on its notices, committed before the message is
+ * handed to the SMTP server: after a crash, the notices found SENDING are sent again as the
+ * same message (same Message-ID), so none is lost and a recipient can tell a repeat.
+ */
+enum store_notice_state { NOTICE_QUEUED, NOTICE_SENDING, NOTICE_SENT, NOTICE_FAILED };
+
+struct store_notice {
+	int64_t id;                 /* set by the store */
+	int64_t incident, version;  /* version: the incident's event count when planned */
+	const char *recipient;      /* e-mail address, canonical (constituency_email) */
+	const char *name;           /* organisation or CERT name, or the network; may be NULL */
+	const char *kind;           /* "org", "abuse" or "cert" */
+	const char *address;        /* the address or name that was routed; may be NULL */
+	const char *lang, *format, *template_name; /* "es"; "csv", "xarf", "both"; "summary" */
+	const char *interval;       /* "immediate", "hourly", "daily" */
+	const char *akey;           /* aggregation key: messages group equal (recipient, akey) */
+	const char *rule, *why;     /* the routing rule and the reason, for people; may be NULL */
+	int64_t created, due, next_try;
+	int state, attempts;        /* enum store_notice_state; temporary failures so far */
+	const char *message_id;     /* of the message that claimed it; NULL before */
+	const char *error;          /* the last failure (the server's reply); NULL when none */
+};
+
+/* Queue notices (every field borrowed; id, state, attempts, message_id and error ignored).  A
+ * notice for a (recipient, incident, version, template) already queued, sent or failed is
+ * skipped, and so is one whose version (or a later one) the ledger holds; a still-queued notice
+ * of an older version of the same incident for the same recipient and template is replaced by
+ * the newer one.  One transaction (or the caller's).  *added = how many are new. */
+int store_notices_add(struct store *st, const struct store_notice *n, size_t count, size_t *added,
+		      struct verr *err);
+
+struct store_notice_filter {
+	int state;                  /* -1 any, else enum store_notice_state */
+	int64_t due_before;         /* due <= this and next_try <= this (0: any) */
+	const char *recipient;      /* NULL: any */
+	const char *message_id;     /* NULL: any */
+	int64_t incident;           /* 0: any */
+	int64_t limit;              /* 0 the default page (100); < 0 no limit */
+};
+typedef int (*store_notice_cb)(void *arg, const struct store_notice *n);
+/* Ordered by recipient, akey, incident (a batch's notices come together). */
+int store_notices_query(struct store *st, const struct store_notice_filter *f,
+			store_notice_cb cb, void *arg, struct verr *err);
+/* Mark ids[0..n) SENDING under message_id; committed when this returns (no caller
+ * transaction may be open).  V_ERR_INVALID if one of them is not QUEUED or SENDING. */
+int store_notices_claim(struct store *st, const int64_t *ids, size_t n, const char *message_id,
+			struct verr *err);
+/*
+ * The outcome of message_id, in one transaction:
+ *   NOTICE_SENT    its notices SENT, and a ledger row each (reply: the server's answer);
+ *   NOTICE_FAILED  its notices FAILED with error = reply;
+ *   NOTICE_QUEUED  back in the queue: attempts + 1, next_try, error = reply, message_id
+ *                  cleared.
+ */
+int store_notices_done(struct store *st, const char *message_id, int state, int64_t next_try,
+		       const char *reply, struct verr *err);
+
+struct store_ledger {
+	int64_t id, time, incident, version;
+	const char *recipient, *message_id, *reply;
+	const char *template_name;  /* a country report is another message than a notice */
+};
+typedef int (*store_ledger_cb)(void *arg, const struct store_ledger *l);
+/* The ledger, oldest first; recipient NULL and incident 0 for all. */
+int store_ledger_query(struct store *st, const char *recipient, int64_t incident,
+		       store_ledger_cb cb, void *arg, struct verr *err);
+/* How many messages (distinct Message-IDs) went to recipient since a time. */
+int store_ledger_count(struct store *st, const char *recipient, int64_t since, int64_t *messages,
+		       struct verr *err);
 
 /* ---- the backend table ---------------------------------------------------------------------- */
 

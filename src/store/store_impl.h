@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store_ops {
 	const char *name; /* "sqlite" */
@@ -111,6 +111,18 @@ struct store_ops {
 	int (*partners_list)(struct store *st, store_partner_cb cb, void *arg, struct verr *err);
 	int (*bundle_accept)(struct store *st, const char *bundle_id, const char *partner,
 			     int64_t when, int64_t *accepted_at, struct verr *err);
+	int (*notices_add)(struct store *st, const struct store_notice *n, size_t count,
+			   size_t *added, struct verr *err);
+	int (*notices_query)(struct store *st, const struct store_notice_filter *f,
+			     store_notice_cb cb, void *arg, struct verr *err);
+	int (*notices_claim)(struct store *st, const int64_t *ids, size_t n,
+			     const char *message_id, struct verr *err);
+	int (*notices_done)(struct store *st, const char *message_id, int state, int64_t next_try,
+			    const char *reply, struct verr *err);
+	int (*ledger_query)(struct store *st, const char *recipient, int64_t incident,
+			    store_ledger_cb cb, void *arg, struct verr *err);
+	int (*ledger_count)(struct store *st, const char *recipient, int64_t since,
+			    int64_t *messages, struct verr *err);
 };
 
 struct store {
@@ -129,6 +141,21 @@ int store_sqlite_open(const char *path, struct store **out, struct verr *err);
  * V_ERR_INVALID when the database is already past that version.
  */
 int store_sqlite_migrate_to(const char *path, int version, struct verr *err);
+
+/* ---- notifications of the SQLite backend (store_sqlite_notify.c) ------------------------------ */
+
+int store_sqlite_notices_add(struct store *st, const struct store_notice *n, size_t count,
+			     size_t *added, struct verr *err);
+int store_sqlite_notices_query(struct store *st, const struct store_notice_filter *f,
+			       store_notice_cb cb, void *arg, struct verr *err);
+int store_sqlite_notices_claim(struct store *st, const int64_t *ids, size_t n,
+			       const char *message_id, struct verr *err);
+int store_sqlite_notices_done(struct store *st, const char *message_id, int state,
+			      int64_t next_try, const char *reply, struct verr *err);
+int store_sqlite_ledger_query(struct store *st, const char *recipient, int64_t incident,
+			      store_ledger_cb cb, void *arg, struct verr *err);
+int store_sqlite_ledger_count(struct store *st, const char *recipient, int64_t since,
+			      int64_t *messages, struct verr *err);
 
 /* ---- the audit chain, shared by backends (store.c) ----------------------------------------- */
 

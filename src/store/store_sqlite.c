@@ -2849,6 +2849,12 @@ static const struct store_ops sqlite_ops = {
 	.partner_remove = sq_partner_remove,
 	.partners_list = sq_partners_list,
 	.bundle_accept = sq_bundle_accept,
+	.notices_add = store_sqlite_notices_add,
+	.notices_query = store_sqlite_notices_query,
+	.notices_claim = store_sqlite_notices_claim,
+	.notices_done = store_sqlite_notices_done,
+	.ledger_query = store_sqlite_ledger_query,
+	.ledger_count = store_sqlite_ledger_count,
 };
 
 /* ---- opening --------------------------------------------------------------------------------- */
