@@ -50,8 +50,11 @@ static void semantics(void)
 	snprintf(line, sizeof line, "sha256:%s", hex);
 	ok(url_list_add(l, line, strlen(line), "t", 9, &e) == V_OK, "full hash entry");
 	ok(url_list_add(l, "evil.example", 12, "u", 10, &e) == V_OK, "a duplicate is accepted");
+	ok(url_list_add(l, "http://empty.example/?", 22, "t", 11, &e) == V_OK, "empty query");
 	ok(url_list_seal(l) == V_OK, "seal");
-	is_int(url_list_count(l), 7, "seven entries (the duplicate counted, looked up once)");
+	is_int(url_list_count(l), 8, "eight entries (the duplicate counted, looked up once)");
+	ok(hits(l, "http://a.empty.example/x", &k) == 1 && !strcmp(k, "host"),
+	   "an empty query makes a host entry");
 	ok(hits(l, "http://evil.example/", &k) == 1 && !strcmp(k, "host"), "host itself");
 	ok(hits(l, "https://a.b.evil.example/any/path?x", NULL) == 1, "a subdomain, any path");
 	ok(hits(l, "http://notevil.example/", NULL) == 0, "a different host does not match");

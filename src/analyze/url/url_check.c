@@ -571,8 +571,9 @@ void url_check(struct url_checker *k, const char *in, size_t len, struct url_res
 		r->verdict =
 		    URL_UNKNOWN; /* nothing to judge by: no list hit, no model, no reason */
 	} else {
-		r->verdict = r->score >= URL_SCORE_MALICIOUS    ? URL_MALICIOUS
-		             : r->score >= URL_SCORE_SUSPICIOUS ? URL_SUSPICIOUS
-		                                                : URL_CLEAN;
+		int susp = k->model ? URL_SCORE_SUSPICIOUS : URL_SCORE_SUSPICIOUS_HEURISTIC;
+		r->verdict = r->score >= URL_SCORE_MALICIOUS ? URL_MALICIOUS
+		             : r->score >= susp              ? URL_SUSPICIOUS
+		                                             : URL_CLEAN;
 	}
 }

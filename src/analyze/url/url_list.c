@@ -226,9 +226,13 @@ int url_list_add(struct url_list *l, const char *entry, size_t len, const char *
 	e->len = (uint32_t)n;
 	e->line = (uint32_t)line;
 	e->source = src;
-	e->kind = c->path_len == 1 && !c->has_query                                 ? KIND_HOST
-	          : !c->has_query && c->canon[c->path_off + c->path_len - 1] == '/' ? KIND_PREFIX
-	                                                                            : KIND_URL;
+	int query = c->has_query && c->len > c->query_off; /* "path?" counts as no query */
+	if (query)
+		e->kind = KIND_URL;
+	else if (c->path_len == 1)
+		e->kind = KIND_HOST;
+	else
+		e->kind = c->canon[c->path_off + c->path_len - 1] == '/' ? KIND_PREFIX : KIND_URL;
 	if ((rc = buf_append(&l->text, c->canon + off, n)) != V_OK ||
 	    (rc = buf_putc(&l->text, 0)) != V_OK)
 		return rc;

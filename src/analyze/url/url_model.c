@@ -404,14 +404,16 @@ static void report_line(FILE *o, int json, const char *name, const struct counts
 static void report(FILE *o, int json, const struct data *d, int threshold, int folds)
 {
 	struct counts all = {0}, src[64] = {{0}}, tranco = {0}, heur = {0}, heur_tranco = {0};
+	/* the heuristics alone are judged at their own line (URL_SCORE_SUSPICIOUS_HEURISTIC) */
+	int ht = threshold == URL_SCORE_SUSPICIOUS ? URL_SCORE_SUSPICIOUS_HEURISTIC : threshold;
 
 	for (size_t i = 0; i < d->n; i++) {
 		const struct row *r = &d->rows[i];
 		int pred = r->p * 100.0f >= (float)threshold;
 		count(&all, r->y, pred);
-		count(&heur, r->y, r->hs >= threshold);
+		count(&heur, r->y, r->hs >= ht);
 		if (!strncmp(d->sources[r->source], "tranco", 6))
-			count(&heur_tranco, r->y, r->hs >= threshold);
+			count(&heur_tranco, r->y, r->hs >= ht);
 		count(&src[r->source], r->y, pred);
 		if (!strncmp(d->sources[r->source], "tranco", 6))
 			count(&tranco, r->y, pred);
@@ -434,12 +436,37 @@ static void report(FILE *o, int json, const struct data *d, int threshold, int f
 	for (size_t s = 0; s < d->nsrc; s++)
 		report_line(o, 0, d->sources[s], &src[s], 0);
 	report_line(o, 0, "all", &all, 1);
-	report_line(o, 0, _("(heuristics alone)"), &heur, 1);
+	report_line(o, 0, ht == threshold ? _("(heuristics alone)") : _("(heuristics >= 50)"),
+	            &heur, 1);
 	fprintf(o,
 	        _("\nFalse positives on Tranco rows alone: %zu of %zu (%.2f%%); heuristics "
 	          "alone: %zu (%.2f%%)\n"),
 	        tranco.fp, tranco.fp + tranco.tn, pct(tranco.fp, tranco.fp + tranco.tn),
 	        heur_tranco.fp, pct(heur_tranco.fp, heur_tranco.fp + heur_tranco.tn));
+}
+
+/* The whole set at every threshold from 10 to 95: what moving the verdict lines would cost. */
+static void sweep(FILE *o, const struct data *d)
+{
+	fprintf(o, "%s", _("\nThreshold sweep (all rows):\n\n"));
+	fprintf(o, "| %9s | %8s | %9s | %8s | %7s | %10s |\n", _("threshold"), _("accuracy"),
+	        _("precision"), _("recall"), _("FPR"), _("Tranco FPR"));
+	fprintf(o, "|-----------|----------|-----------|----------|---------|------------|\n");
+	for (int t = 10; t <= 95; t += 5) {
+		struct counts all = {0}, tr = {0};
+		for (size_t i = 0; i < d->n; i++) {
+			const struct row *r = &d->rows[i];
+			int pred = r->p * 100.0f >= (float)t;
+			count(&all, r->y, pred);
+			if (!strncmp(d->sources[r->source], "tranco", 6))
+				count(&tr, r->y, pred);
+		}
+		size_t n = all.tp + all.fp + all.tn + all.fn;
+		fprintf(o, "| %9d | %7.2f%% | %8.2f%% | %7.2f%% | %6.2f%% | %9.2f%% |\n", t,
+		        pct(all.tp + all.tn, n), pct(all.tp, all.tp + all.fp),
+		        pct(all.tp, all.tp + all.fn), pct(all.fp, all.fp + all.tn),
+		        pct(tr.fp, tr.fp + tr.tn));
+	}
 }
 
 int url_model_train(struct url_checker *k, const struct url_train_options *o, struct verr *err)
@@ -545,6 +572,8 @@ int url_model_train(struct url_checker *k, const struct url_train_options *o, st
 		if (o->report) {
 			report(o->report, o->json, &d, URL_SCORE_SUSPICIOUS, o->folds);
 			report(o->report, o->json, &d, URL_SCORE_MALICIOUS, o->folds);
+			if (!o->json)
+				sweep(o->report, &d);
 		}
 	}
 	if (o->out) {
