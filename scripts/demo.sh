@@ -1,15 +1,23 @@
 #!/bin/sh
 # `make demo`: vigia's main job on the bundled samples (data/samples/, written for the demo:
 # documentation addresses and example domains only) — ingest, normalise, classify, quarantine
-# what is bad, deduplicate, group the events into incidents and correlate them — into a fresh
-# store (build/demo/vigia.db), then print the incidents it formed.
+# what is bad, deduplicate, attribute every address (network, AS, country, the constituency's
+# contact), group the events into incidents and correlate them — into a fresh store
+# (build/demo/vigia.db), then print the incidents it formed and who must be told.
 set -u
 V=${1:-build/vigia}
 out=build/demo
 mkdir -p "$out"
-rm -f "$out"/*.jsonl "$out"/vigia.db "$out"/vigia.db-wal "$out"/vigia.db-shm
+rm -f "$out"/*.jsonl "$out"/vigia.db "$out"/vigia.db-wal "$out"/vigia.db-shm "$out"/vigia.ipdb
 export VIGIA_LOCALEDIR="$(pwd)/build/locale"
 export VIGIA_DB="$out/vigia.db"
+
+# Who is behind an address: an IP index beside the store (the enrichment stage finds it there)
+# and the team's constituency with two partner CERTs abroad.
+echo "== IP attribution index and constituency"
+"$V" ipdb build -o "$out/vigia.ipdb" data/samples/ranges-asn.csv data/samples/ranges-country.csv
+"$V" constituency import data/samples/constituency.csv
+echo
 
 ingest() { # title feed-args... -- input
 	title=$1; shift
@@ -29,6 +37,24 @@ echo
 
 echo "== Incidents formed"
 "$V" incidents list --limit 100
+echo
+echo "== Who is behind two of the addresses"
+"$V" ip lookup --ipdb "$out/vigia.ipdb" 192.0.2.10 203.0.113.50
+echo
+echo "== Who would be told, and why (nothing is sent: 'vigia notify queue' then 'send' does that)"
+"$V" notify plan --ipdb "$out/vigia.ipdb"
+echo
+# New incidents are TLP:AMBER, which goes only to the affected organisation.  An analyst
+# reviews the cases traced to Argentina and marks them GREEN for the partner CERT (each change
+# is in the audit trail); then one country report goes to that CERT.
+echo "== Cases traced to AR, marked TLP:GREEN by an analyst, as one report for CERT.ar"
+for id in $("$V" notify country AR --since 30d --ipdb "$out/vigia.ipdb" --json |
+	    python3 -c 'import json, sys; print(" ".join(sorted({str(json.loads(l)["incident"]) for l in sys.stdin})))'); do
+	VIGIA_USER=ana "$V" incidents set "$id" --tlp GREEN > /dev/null
+done
+"$V" notify country AR --since 30d --ipdb "$out/vigia.ipdb" --queue
+"$V" notify status
+"$V" audit verify
 echo
 "$V" incidents list --limit 100 --json > "$out/incidents.json"
 "$V" events --limit 0 --json > "$out/events.jsonl"
