@@ -9,7 +9,7 @@ libjansson-dev zlib1g-dev libzip-dev libxml2-dev libidn2-dev libsodium-dev libpc
 libsqlite3-dev libmaxminddb-dev libpsl-dev publicsuffix libicu-dev
 libcurl4-openssl-dev
 libyara-dev yara libclamav-dev clamav libarchive-dev libssl-dev libgmime-3.0-dev
-nginx-light"
+nginx-light tinyproxy dante-server libldns-dev unbound opensmtpd"
 
 missing=""
 for p in $PKGS; do
