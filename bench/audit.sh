@@ -29,3 +29,9 @@ set -- $(python3 "$here/measure.py" "$runs" "$data/audit.json" "$data/audit.err"
 findings=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["fix_available"]), len(d["no_fix_yet"]), d["advisories"])' "$data/audit.json")
 set -- "$@" $findings
 echo "audit packages: $pkgs packages x $n OSV records ($7 advisories): best $1 s wall, $2 s CPU, peak RSS $3 kB, exit $4; findings: $5 with a fix, $6 without"
+# where the load time goes (CPU of jansson alone vs vigia's normalisation), when built:
+#     make build/bench/audit_json
+aj=$(dirname "$VIGIA")/bench/audit_json
+if [ -x "$aj" ]; then
+	"$aj" "$osv" "$runs"
+fi

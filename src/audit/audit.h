@@ -209,4 +209,120 @@ struct audit_fetch_opts {
 int audit_http_fetch(const char *url, const struct audit_fetch_opts *o, struct audit_http *out);
 void audit_http_fini(struct audit_http *h);
 
+/* ---- open-proxy check (proxy.c) ----------------------------------------------------------- */
+
+/* The canary: a listener run by vigia that notes whether the token of the running probe
+ * arrives.  Start: listen on addr (NULL: every IPv4/IPv6 address getaddrinfo gives first)
+ * and port (NULL or "0": any free port); OUT: *out, released with audit_canary_stop().  One
+ * thread; probes through one canary run one at a time. */
+struct audit_canary;
+int audit_canary_start(const char *addr, const char *port, struct audit_canary **out,
+		       struct verr *e);
+/* The port it listens on (decimal), borrowed. */
+const char *audit_canary_port(const struct audit_canary *c);
+void audit_canary_stop(struct audit_canary *c);
+/* The local address the kernel would use to reach host:port (numeric, into out); 0 or -1.
+ * Sends nothing. */
+int audit_local_addr(const char *host, const char *port, char *out, size_t n);
+
+enum { AUDIT_PROXY_CONNECT, AUDIT_PROXY_GET, AUDIT_PROXY_SOCKS4, AUDIT_PROXY_SOCKS5,
+       AUDIT_PROXY_NKIND };
+enum { AUDIT_PX_OPEN, AUDIT_PX_REFUSED, AUDIT_PX_CLOSED, AUDIT_PX_TIMEOUT };
+#define AUDIT_PROXY_TOKEN_LEN 32
+struct audit_proxy_result {
+	int kind, verdict;
+	int confirmed;     /* the canary received the token: the only proof of "open" */
+	long status;       /* HTTP status (of CONNECT for http-connect); 0 when none */
+	char token[AUDIT_PROXY_TOKEN_LEN + 1];
+	char detail[256];  /* why it is not open ("" when it is) */
+};
+/* Ask host:port (numeric IPv6 without brackets is fine) to relay, by protocol kind, a request
+ * for http://canary_host:<canary port>/vigia-canary/<random token>; connect and each step
+ * limited by timeout_ms.  Fills r.  V_OK, or V_ERR_NOMEM. */
+int audit_proxy_probe(struct audit_canary *c, const char *canary_host, const char *host,
+		      const char *port, int kind, long timeout_ms, struct audit_proxy_result *r);
+/* "http-connect", "http-get", "socks4", "socks5"; "open", "refused", "closed", "timeout". */
+const char *audit_proxy_kind_name(int kind);
+const char *audit_proxy_verdict_name(int verdict);
+
+/* ---- mail checks (mailauth.c: SPF/DMARC; mailprobe.c: DNS through ldns, relay) ------ */
+
+#define AUDIT_MAIL_FINDINGS_MAX 32
+struct audit_mail_finding {
+	char id[32];       /* "spf-missing", "dmarc-p-none", "open-relay", ... */
+	char severity[8];  /* "high", "medium", "low", "info" */
+	char detail[320];
+};
+struct audit_mail_report {
+	struct audit_mail_finding f[AUDIT_MAIL_FINDINGS_MAX];
+	size_t n;
+	int spf_lookups;   /* DNS-querying terms counted through include/redirect */
+};
+/* Add a finding (printf-style detail); a second finding with the same id is dropped. */
+void audit_mail_add(struct audit_mail_report *r, const char *id, const char *severity,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The TXT records of name (each one's strings joined), by the caller's resolver.  OUT: *txt
+ * (n strings, freed with audit_txt_free()); none: 0 with *n 0.  -1 with why on a DNS error. */
+typedef int (*audit_txt_fn)(void *arg, const char *name, char ***txt, size_t *n, char *why,
+			    size_t wn);
+void audit_txt_free(char **txt, size_t n);
+
+#define AUDIT_SPF_TERMS_MAX 64
+#define AUDIT_SPF_TERM_MAX 512
+#define AUDIT_SPF_LOOKUP_LIMIT 10
+struct audit_spf_term {
+	char qual;         /* '+', '-', '~', '?' (mechanisms) */
+	int is_mod;        /* name=value modifier */
+	char name[16];     /* "include", "ip4", "all", "redirect", ... */
+	char value[AUDIT_SPF_TERM_MAX];
+};
+struct audit_spf {
+	struct audit_spf_term t[AUDIT_SPF_TERMS_MAX];
+	size_t n;
+	char error[200];   /* the term and why, when it does not parse */
+};
+/* Parse one SPF record (rec need not be NUL-terminated).  V_OK, V_ERR_PARSE or V_ERR_LIMIT with
+ * out->error naming the term. */
+int audit_spf_parse(const char *rec, size_t len, struct audit_spf *out);
+/* Look up, parse and judge the SPF record of domain, following include:/redirect= for the
+ * lookup count.  OUT: findings added to r; *record the record (caller frees; NULL when
+ * none).  V_OK, V_ERR_IO (DNS failed: a finding says why) or V_ERR_NOMEM. */
+int audit_spf_check(const char *domain, audit_txt_fn lookup, void *arg,
+		    struct audit_mail_report *r, char **record);
+
+struct audit_dmarc {
+	char p[16], sp[16];
+	int pct, has_rua, has_ruf;
+	char adkim, aspf;
+	char error[200];
+};
+int audit_dmarc_parse(const char *rec, size_t len, struct audit_dmarc *out);
+/* _dmarc.domain, else _dmarc.org_domain (may be NULL), parsed and judged into r; *record as
+ * for audit_spf_check(). */
+int audit_dmarc_check(const char *domain, const char *org_domain, audit_txt_fn lookup, void *arg,
+		      struct audit_mail_report *r, char **record);
+
+/* A stub resolver through ldns: resolver "ADDR[@PORT]" (numeric) receives every query; NULL
+ * uses /etc/resolv.conf.  Each query times out after timeout_ms (one retry). */
+struct audit_dns;
+int audit_dns_open(const char *resolver, long timeout_ms, struct audit_dns **out, struct verr *e);
+void audit_dns_close(struct audit_dns *d);
+/* audit_txt_fn over an audit_dns (arg). */
+int audit_dns_txt(void *arg, const char *name, char ***txt, size_t *n, char *why, size_t wn);
+/* The MX hosts of domain, lowest preference first (at most max); the count, -1 on DNS error. */
+int audit_dns_mx(struct audit_dns *d, const char *domain, char hosts[][256], int max, char *why,
+		 size_t wn);
+/* The first IPv4 address of host, numeric, into out; 0 or -1. */
+int audit_dns_a(struct audit_dns *d, const char *host, char *out, size_t n);
+
+/* The open-relay probe: connect to host:port, EHLO (HELO when refused), MAIL FROM:<from>,
+ * RCPT TO:<to> — both outside the server's domains — then RSET and QUIT.  DATA is NEVER
+ * sent.  Every read and the connect limited by timeout_ms.  Returns 1 open relay (RCPT
+ * accepted), 0 closed, -1 could not tell (unreachable, timeout, broken dialogue); reply gets
+ * the server's last answer or why. */
+int audit_smtp_relay_probe(const char *host, const char *port, const char *helo,
+			   const char *from, const char *to, long timeout_ms, char *reply,
+			   size_t rn);
+
 #endif

@@ -3,7 +3,8 @@
  * before → after), and the check that nobody edited or removed an entry since it was written
  * (each entry carries the hash of the one before it; the store recomputes the chain).
  * The prevention checks share the group: `vigia audit packages` (cmd_audit_packages.c) and
- * `vigia audit web` (cmd_audit_web.c).
+ * `vigia audit web` (cmd_audit_web.c), `vigia audit proxy` (cmd_audit_proxy.c),
+ * `vigia audit mail` (cmd_audit_mail.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -25,7 +26,9 @@ static void audit_usage(FILE *f)
 		     "       vigia audit log [--object incident:ID] [--json] [--db PATH]\n"
 		     "       vigia audit packages [--status FILE] [--osv FILE|DIR]...\n"
 		     "                            [--debian-tracker FILE]... [--json|--events]\n"
-		     "       vigia audit web [--json|--events] URL...\n\n"
+		     "       vigia audit web [--json|--events] URL...\n"
+		     "       vigia audit proxy [--json|--events] HOST:PORT...\n"
+		     "       vigia audit mail [--json|--events] DOMAIN|HOST...\n\n"
 		     "  verify  recompute the hash chain of the audit trail: exit status 0\n"
 		     "          when it verifies, 1 when an entry was changed or removed\n"
 		     "          (the first one is named on standard error)\n"
@@ -34,7 +37,11 @@ static void audit_usage(FILE *f)
 		     "  packages  the patch audit: installed packages against OSV and Debian\n"
 		     "          Security Tracker records (see vigia audit packages --help)\n"
 		     "  web     web-site checks: Observatory grade, TLS, exposed files; probes\n"
-		     "          only the URLs given (see vigia audit web --help)\n\n"
+		     "          only the URLs given (see vigia audit web --help)\n"
+		     "  proxy   open HTTP and SOCKS proxies, proven by a canary; probes only\n"
+		     "          the targets given (see vigia audit proxy --help)\n"
+		     "  mail    SPF, DMARC and the open-relay probe (never DATA); probes\n"
+		     "          only the domains given (see vigia audit mail --help)\n\n"
 		     "Exit status: 0 verified, 1 the chain is broken, 2 usage, 3 store error.\n"));
 }
 
@@ -262,8 +269,12 @@ int cmd_audit(int argc, char **argv)
 		return cli_audit_packages(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "web"))
 		return cli_audit_web(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "proxy"))
+		return cli_audit_proxy(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "mail"))
+		return cli_audit_mail(argc - 1, argv + 1);
 	if (argc >= 2)
-		log_error(_("audit: '%s' is not a subcommand (verify, log, packages, web)"),
+		log_error(_("audit: '%s' is not a subcommand (verify, log, packages, web, proxy, mail)"),
 			  argv[1]);
 	audit_usage(stderr);
 	return EXIT_USAGE;
