@@ -435,6 +435,7 @@ static inline uint64_t window4(const struct ipdb_table *t, uint64_t a, uint32_t 
 	uint64_t i = a;
 
 	_Static_assert(IPDB_WBITS4 == 3, "window4 searches 8 ranges");
+	i = i & WIDE ? 0 : i; /* no wide entries in IPv4 tables: a damaged file */
 	i += (uint64_t)(s[i + 4].start <= k) << 2;
 	i += (uint64_t)(s[i + 2].start <= k) << 1;
 	i += (uint64_t)(s[i + 1].start <= k);
@@ -755,24 +756,159 @@ void ipdb_lookup_many(const struct ipdb *db, const struct ipdb_addr *a, size_t n
 	}
 }
 
+/* Country batches (when both families' country tables have ranges) go through a group of
+ * GROUP addresses in stages, each reading what the one before prefetched: stage 1 finds each
+ * address's table and DIR entry and prefetches its UVAL and DIR entries; stage 2 answers from
+ * UVAL where one range holds the whole prefix, else reads the DIR entry and prefetches the
+ * window it names, or lists the address for the nodes; the nodes are walked level by level;
+ * then the windows are searched.  Stage 1 of the next group runs before this group's windows
+ * are read, so that both wait for memory at once. */
+struct cc_group {
+	uint32_t j[GROUP];          /* the DIR index */
+	int8_t tab[GROUP];          /* the table */
+	uint64_t w[GROUP];          /* the window's first step, or WIDE | i */
+	uint32_t v[GROUP], sh[GROUP]; /* walking the nodes: the entry, the key bits left */
+	uint16_t k4[GROUP], k6[GROUP], kn[GROUP]; /* windows to search, nodes to walk */
+	size_t n4, n6, nn;
+};
+
+static void cc_stage1(const struct ipdb *db, const struct ipdb_addr *a, size_t n,
+		      struct cc_group *g)
+{
+	for (size_t k = 0; k < n; k++) {
+		int six = a[k].family == 6;
+		int id = IPDB_T_CC4 + 2 * six;
+		const struct ipdb_table *t = &db->t[id];
+		uint64_t key = six ? a[k].hi : a[k].lo;
+		g->tab[k] = (int8_t)id;
+		g->j[k] = (uint32_t)dir_index(t, key);
+		__builtin_prefetch(&t->uval[g->j[k]]);
+		__builtin_prefetch(&t->dir[g->j[k]]);
+	}
+}
+
+/* Address k's window starts at step v (a DIR or NODES entry that is not a node, or WIDE | i):
+ * prefetch it and list it for the search. */
+static inline void cc_window(const struct ipdb_table *t, struct cc_group *g, size_t k, uint64_t v)
+{
+	if (g->tab[k] == IPDB_T_CC6) {
+		g->w[k] = v;
+		if (!(v & WIDE)) {
+			__builtin_prefetch(t->s6 + v + 1);
+			__builtin_prefetch(t->s6 + v + 3);
+		}
+		g->k6[g->n6++] = (uint16_t)k;
+	} else {
+		g->w[k] = v & WIDE ? 0 : v; /* no wide entries in IPv4: a damaged file */
+		__builtin_prefetch(t->s4 + g->w[k] + 4);
+		g->k4[g->n4++] = (uint16_t)k;
+	}
+}
+
+static void cc_stage2(const struct ipdb *db, const struct ipdb_addr *a, size_t n,
+		      struct cc_group *g, char (*cc)[3])
+{
+	g->n4 = g->n6 = g->nn = 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct ipdb_table *t;
+		uint32_t u, e;
+		cc[k][0] = 0;
+		t = &db->t[g->tab[k]];
+		u = t->uval[g->j[k]];
+		if (u != IPDB_MIXED) {
+			cc_from(u, cc[k]);
+			continue;
+		}
+		e = t->dir[g->j[k]];
+		if (e & IPDB_NODE) {
+			g->v[k] = e;
+			g->sh[k] = t->shift;
+			g->kn[g->nn++] = (uint16_t)k;
+		} else {
+			cc_window(t, g, k, e < t->n ? e : t->n - 1);
+		}
+	}
+	/* the nodes, one level a pass: each pending address's next entry is fetched while the
+	 * others move (the same steps as walk()) */
+	while (g->nn) {
+		size_t still = 0;
+		for (size_t q = 0; q < g->nn; q++) {
+			size_t k = g->kn[q];
+			const struct ipdb_table *t = &db->t[g->tab[k]];
+			uint64_t key = g->tab[k] == IPDB_T_CC6 ? a[k].hi : a[k].lo;
+			uint32_t bits = g->v[k] & 31;
+			uint64_t i = (g->v[k] >> 5) & 0x3ffffff;
+			if (bits == 0) {
+				cc_window(t, g, k, i + 1 < t->nnodes ? WIDE | i : 0);
+				continue;
+			}
+			if (bits > g->sh[k]) {
+				cc_window(t, g, k, 0); /* damaged */
+				continue;
+			}
+			g->sh[k] -= bits;
+			i += (key >> g->sh[k]) & ((1u << bits) - 1);
+			if (i >= t->nnodes) {
+				cc_window(t, g, k, 0);
+				continue;
+			}
+			g->v[k] = (uint32_t)i; /* for the pass below: where the entry is */
+			__builtin_prefetch(&t->nodes[i]);
+			g->kn[still++] = (uint16_t)k;
+		}
+		g->nn = still;
+		still = 0;
+		for (size_t q = 0; q < g->nn; q++) {
+			size_t k = g->kn[q];
+			const struct ipdb_table *t = &db->t[g->tab[k]];
+			uint32_t e = t->nodes[g->v[k]];
+			if (e & IPDB_NODE) {
+				g->v[k] = e;
+				g->kn[still++] = (uint16_t)k;
+			} else {
+				cc_window(t, g, k, e < t->n ? e : t->n - 1);
+			}
+		}
+		g->nn = still;
+	}
+}
+
+/* Stage 3: the windows. */
+static void cc_stage3(const struct ipdb *db, const struct ipdb_addr *a, const struct cc_group *g,
+		      char (*cc)[3])
+{
+	const struct ipdb_table *t4 = &db->t[IPDB_T_CC4], *t6 = &db->t[IPDB_T_CC6];
+
+	for (size_t q = 0; q < g->n4; q++) {
+		size_t k = g->k4[q];
+		cc_from(t4->s4[window4(t4, g->w[k], (uint32_t)a[k].lo)].val, cc[k]);
+	}
+	for (size_t q = 0; q < g->n6; q++) {
+		size_t k = g->k6[q];
+		cc_from(t6->s6[window6(t6, g->w[k], a[k].hi, a[k].lo)].val, cc[k]);
+	}
+}
+
 void ipdb_lookup_country_many(const struct ipdb *db, const struct ipdb_addr *a, size_t n,
 			      char (*cc)[3])
 {
-	uint64_t ic[GROUP];
-	uint32_t cu[GROUP];
+	struct cc_group grp[2];
+	int cur = 0;
 
-	for (size_t base = 0; base < n; base += GROUP) {
-		size_t g = n - base < GROUP ? n - base : GROUP;
-		find_group(db, 1, a + base, g, ic, cu);
-		for (size_t i = 0; i < g; i++) {
-			const struct ipdb_addr *x = &a[base + i];
-			cc[base + i][0] = 0;
-			if (ic[i] == VALUE_ONLY)
-				cc_from(cu[i], cc[base + i]);
-			else if (ic[i] != UINT64_MAX)
-				cc_from(value_of(table_for(db, 1, x->family), ic[i], x->family == 6),
-					cc[base + i]);
-		}
+	if (n == 0)
+		return;
+	if (!db->t[IPDB_T_CC4].n || !db->t[IPDB_T_CC6].n) {
+		for (size_t i = 0; i < n; i++) /* a family without data: not worth batching */
+			ipdb_lookup_country(db, &a[i], cc[i]);
+		return;
+	}
+	cc_stage1(db, a, n < GROUP ? n : GROUP, &grp[0]);
+	for (size_t base = 0; base < n; base += GROUP, cur ^= 1) {
+		size_t g = n - base < GROUP ? n - base : GROUP, next = base + g;
+		cc_stage2(db, a + base, g, &grp[cur], cc + base);
+		if (next < n)
+			cc_stage1(db, a + next, n - next < GROUP ? n - next : GROUP, &grp[cur ^ 1]);
+		cc_stage3(db, a + base, &grp[cur], cc + base);
 	}
 }
 

@@ -14,6 +14,7 @@
 
 #include "tap.h"
 #include "enrich/ipdb.h"
+#include "enrich/ipdb_format.h" /* test_garbage(): where the sections are */
 
 #define FIX "tests/data/ipdb/"
 
@@ -737,6 +738,95 @@ static void test_file(void)
 	}
 }
 
+/* Tables full of garbage (DIR, NODES, UVAL and every step but the first, which must start at
+ * 0 for the file to open; the header and the strings intact): every lookup, one at a time and
+ * in batches, stays inside the mapping (ASan would stop the test) and the batches answer as
+ * the single lookups do.  The fills: pseudo-random bytes, then uint32 entries that all look
+ * like nodes, of every width. */
+static void test_garbage(void)
+{
+	struct verr e = { 0 };
+	struct bad_log bad = { 0 };
+	const char *p = tmp("garbage-src.ipdb"), *q = tmp("garbage.ipdb");
+	enum { N = 3000 };
+	static struct ipdb_addr v[N];
+	static struct ipdb_result many[N];
+	static char cc[N][3];
+	uint64_t x = 0x9e3779b97f4a7c15u;
+
+	ok(build(p, 0, &bad, &e, FIX "asn4.csv", FIX "asn6.csv", FIX "country4.csv",
+		 FIX "country6.csv", (char *)NULL) == V_OK, "built with both families");
+	for (size_t i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		v[i].family = i % 2 ? 6 : 4;
+		v[i].hi = v[i].family == 6 ? (x & 0x1fffffffffffffffu) | 0x2000000000000000u : 0;
+		v[i].lo = v[i].family == 6 ? x * 31 : x >> 32;
+		if (i % 5 == 0 && v[i].family == 6)
+			v[i].hi = 0x20010db800000000u | (x >> 48); /* near the fixtures' rows */
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		FILE *f = fopen(p, "rb"), *g = fopen(q, "wb");
+		struct ipdb *db = NULL;
+		long i = 0;
+		int c, same = 1;
+		if (!f || !g) {
+			ok(0, "garbage copy");
+			if (f)
+				fclose(f);
+			if (g)
+				fclose(g);
+			return;
+		}
+		struct ipdb_fheader h;
+		if (fread(&h, sizeof(h), 1, f) != 1 || fseek(f, 0, SEEK_SET) != 0) {
+			ok(0, "garbage: the header");
+			fclose(f);
+			fclose(g);
+			return;
+		}
+		while ((c = getc(f)) != EOF) {
+			int in = 0;
+			for (int t = 0; t < IPDB_NTABLES; t++)
+				for (int part = 0; part < IPDB_P_UVAL + 1; part++) {
+					const struct ipdb_fsect *sc = &h.sect[IPDB_SECT(t, part)];
+					long from = (long)sc->off + (part == IPDB_P_STEPS ? 24 : 0);
+					if (sc->len && i >= from && i < (long)(sc->off + sc->len))
+						in = 1;
+				}
+			if (in) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				if (pass == 0)
+					c = (int)(x & 0xff);
+				else if (i % 4 == 3) /* little-endian uint32: the top byte */
+					c = pass == 1 ? 0x80 : 0xff;
+				else
+					c = (int)(x & (pass == 1 ? 0xff : 0x1f));
+			}
+			putc(c, g);
+			i++;
+		}
+		fclose(f);
+		fclose(g);
+		ok(ipdb_open(q, 0, &db, &e) == V_OK, "garbage body %d: opens without verification",
+		   pass);
+		if (!db)
+			continue;
+		ipdb_lookup_many(db, v, N, many);
+		ipdb_lookup_country_many(db, v, N, cc);
+		for (size_t k = 0; k < N; k++) {
+			struct ipdb_result one;
+			char c1[3];
+			ipdb_lookup(db, &v[k], &one);
+			ipdb_lookup_country(db, &v[k], c1);
+			if (strcmp(c1, cc[k]) || one.have != many[k].have || one.asn != many[k].asn ||
+			    strcmp(one.country, many[k].country))
+				same = 0;
+		}
+		ok(same, "garbage body %d: the batches answer as the single lookups", pass);
+		ipdb_close(db);
+	}
+}
+
 int main(void)
 {
 	char cmd[600];
@@ -750,6 +840,7 @@ int main(void)
 	test_sources();
 	test_mmdb();
 	test_file();
+	test_garbage();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", dir);
