@@ -9,7 +9,10 @@ libjansson-dev zlib1g-dev libzip-dev libxml2-dev libidn2-dev libsodium-dev libpc
 libsqlite3-dev libmaxminddb-dev libpsl-dev publicsuffix libicu-dev
 libcurl4-openssl-dev
 libyara-dev yara libclamav-dev clamav libarchive-dev libssl-dev libgmime-3.0-dev
-nginx-light"
+nginx-light
+spamassassin spamd spamc rspamd redis-server"
+# (the last line: bench/mail-compare.sh runs SpamAssassin and rspamd beside vigia's mail
+# classifier; they are started on loopback by the script only, never as services)
 
 missing=""
 for p in $PKGS; do
