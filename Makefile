@@ -40,7 +40,7 @@ SAN_OBJ  := $(patsubst %.c,$(BUILD)/san/%.o,$(LIB_SRC) $(GEN_SRC))
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 .PHONY: print-pkgs all build-all demo run-demo check run-check bench run-bench fuzz deps clean lint locale \
-        url-model
+        url-model mail-model
 # The public targets first install what is missing (scripts/deps.sh is idempotent and quick
 # when everything is there), then build in a sub-make that sees the installed pkg-config files.
 all:
@@ -161,6 +161,11 @@ $(BUILD)/bench/ipdb_bench: bench/ipdb_bench.c tests/unit/test_ipdb_sample.h $(BU
 
 # The lexical URL model (docs/url-analysis.md): built from ../shared, never shipped.
 VIGIA_SHARED ?= ../shared
+mail-model: $(BUILD)/vigia
+	$(BUILD)/vigia mail train --holdout --corpus $(VIGIA_SHARED)/corpus/email \
+		--out $(BUILD)/mail-holdout-model.txt
+	$(BUILD)/vigia mail train --corpus $(VIGIA_SHARED)/corpus/email --out $(BUILD)/mail-model.txt
+
 url-model: $(BUILD)/vigia
 	$(BUILD)/vigia url train --cv 5 --data $(VIGIA_SHARED)/corpus/url/labeled-dev.tsv \
 		--out $(BUILD)/url-model.bin

@@ -67,6 +67,9 @@ const struct conf_setting conf_settings[] = {
 	  N_("MIME parts read per message") },
 	{ "mail.max_urls", CONF_INT, "1000", NULL,
 	  N_("URLs listed per message") },
+	{ "mail.model", CONF_STRING, "", NULL,
+	  N_("the mail classifier's model (vigia mail train --out): ham, spam or phish per "
+	     "message; empty: no classification") },
 	{ "scan.cache", CONF_STRING, "", NULL,
 	  N_("directory for compiled YARA rules, kept under the rules' hash (default: "
 	     "$XDG_CACHE_HOME/vigia, else ~/.cache/vigia; 'none' = no cache)") },

@@ -137,6 +137,15 @@ int cases_reopen(const struct cases_ctx *cx, int64_t id, struct verr *err);
 #define CASES_NOTE_MAX (1u << 20)
 int cases_note(const struct cases_ctx *cx, int64_t id, const char *text, int64_t *note_id,
 	       struct verr *err);
+/*
+ * Open a new incident with inc's fields (borrowed): state new, created and updated at cx->now,
+ * the deadline of its priority when inc->deadline is 0; and its audit entry "create" (actor
+ * cx->actor, the incident as JSON).  It does not begin a transaction: call it inside one
+ * (store_begin) so that the incident, its audit entry and what the caller links to it (events)
+ * commit or roll back together.  OUT: *id.  V_OK, V_ERR_INVALID (priority), or a store error.
+ */
+int cases_open(const struct cases_ctx *cx, const struct store_incident *inc, int64_t *id,
+	       struct verr *err);
 /* Attach data under name (the file's base name); the store keeps the content once by SHA-256.
  * OUT: sha256_hex. */
 int cases_attach(const struct cases_ctx *cx, int64_t id, const char *name, const void *data,

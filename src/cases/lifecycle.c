@@ -871,3 +871,36 @@ out:
 	free(steps);
 	return rc;
 }
+
+/* ---- opening an incident -------------------------------------------------------------------- */
+
+int cases_open(const struct cases_ctx *cx, const struct store_incident *inc, int64_t *id,
+	       struct verr *err)
+{
+	struct store_incident n = *inc;
+	int64_t now = cx->now ? cx->now : (int64_t)time(NULL);
+	char object[32], *after = NULL;
+	json_t *o;
+	int rc;
+
+	*id = 0;
+	if (n.priority < 1 || n.priority > 4)
+		return verr_set(err, V_ERR_INVALID, "priority", _("priority must be 1 to 4"));
+	n.state = IS_NEW;
+	n.created = n.updated = now;
+	if (!n.deadline)
+		n.deadline = cases_deadline_for(n.priority, now);
+	if ((rc = store_incident_create(cx->st, &n, id, err)) != V_OK)
+		return rc;
+	n.id = *id;
+	snprintf(object, sizeof(object), "incident:%lld", (long long)*id);
+	if (!(o = cases_incident_json(&n, now)) ||
+	    !(after = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS))) {
+		json_decref(o);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	json_decref(o);
+	rc = store_audit_append(cx->st, cx->actor, object, "create", NULL, after, err);
+	free(after);
+	return rc;
+}

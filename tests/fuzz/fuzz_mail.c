@@ -2,12 +2,14 @@
  * fuzz_mail.c — libFuzzer target for the mail analyzer's front end: GMime's parser (single
  * message or mbox, chosen by the input's first bytes as in `vigia mail analyze`), then every
  * reader of ours over what it built: Received hops, Authentication-Results, addresses and
- * registrable domains, plain-text and HTML URLs, attachments and their hashes.
+ * registrable domains, plain-text and HTML URLs, attachments and their hashes; and the
+ * classifier's tokenizer over each report (bayes.h).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/mail/bayes.h"
 #include "analyze/mail/mail.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,6 +24,10 @@ static int on_report(void *arg, const struct mail_report *r)
 		*n += strlen(r->urls[i].url) + strlen(r->urls[i].reasons);
 	for (size_t i = 0; i < r->natt; i++)
 		*n += r->att[i].size + strlen(r->att[i].sha256);
+	struct mail_tokens t = { 0 };
+	if (mail_tokens(r, &t) == 0)
+		*n += t.n;
+	mail_tokens_fini(&t);
 	return 0;
 }
 
@@ -37,6 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.max_parts = 100;
 	o.max_urls = 100;
 	o.max_attachment = 1 << 20;
+	o.max_text = 1 << 16;
 	mail_analyze(&o, "input", data, size, on_report, &n, &bad, &e);
 	return 0;
 }

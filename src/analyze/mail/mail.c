@@ -18,12 +18,14 @@
 #include <openssl/evp.h>
 
 #include "analyze/mail/mail.h"
+#include "analyze/url/url.h"
 #include "base/buf.h"
 #include "base/conf.h"
 #include "base/i18n.h"
 
 #define TEXT_SHOWN_MAX 256 /* characters kept of a link's shown text */
 #define URL_MAX 4096       /* longer URLs are cut (and noted) */
+#define TEXT_KEEP (256u << 10) /* default bytes of body text and of headers kept */
 
 void mail_options_from_settings(struct mail_options *o)
 {
@@ -32,6 +34,7 @@ void mail_options_from_settings(struct mail_options *o)
 	o->max_parts = (size_t)conf_get_int("mail.max_parts");
 	o->max_urls = (size_t)conf_get_int("mail.max_urls");
 	o->max_attachment = (size_t)conf_get_int("scan.max_file");
+	o->max_text = TEXT_KEEP;
 }
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -527,6 +530,7 @@ static char *shown_host(const char *t)
 struct urlset {
 	struct mail_report *r;
 	const struct mail_options *o;
+	struct url_result *ur; /* scratch for the URL analyzer; NULL without one */
 	size_t cap;
 	int rc;
 };
@@ -574,7 +578,7 @@ static int add_url(struct urlset *s, const char *url, size_t n, const char *text
 		free(sh);
 		free(sd);
 	}
-	return mail_url_assess(u);
+	return mail_url_assess(s->ur ? s->o->urls : NULL, s->ur, u);
 }
 
 static int url_char_end(unsigned char c)
@@ -676,7 +680,25 @@ static void html_walk(struct urlset *s, xmlNode *n, int depth)
 	}
 }
 
-static int html_urls(struct urlset *s, const char *html)
+/* Append up to the limit to a report's kept text (text or headers). */
+static void keep_text(char **dst, size_t *len, size_t max, const char *t, size_t n)
+{
+	char *p;
+
+	if (*len >= max || !n)
+		return;
+	if (n > max - *len)
+		n = max - *len;
+	if (!(p = realloc(*dst, *len + n + 2)))
+		return;
+	memcpy(p + *len, t, n);
+	*len += n;
+	p[(*len)++] = '\n';
+	p[*len] = 0;
+	*dst = p;
+}
+
+static int html_urls(struct urlset *s, const char *html, size_t *tlen)
 {
 	size_t n = strlen(html);
 	htmlDocPtr doc;
@@ -688,27 +710,50 @@ static int html_urls(struct urlset *s, const char *html)
 				     HTML_PARSE_NONET | HTML_PARSE_COMPACT);
 	if (!doc) {
 		note(s->r, _("an HTML part could not be parsed"));
+		keep_text(&s->r->text, tlen, s->o->max_text, html, n);
 		return text_urls(s, html);
 	}
 	s->rc = V_OK;
 	html_walk(s, xmlDocGetRootElement(doc), 0);
+	if (s->o->max_text && xmlDocGetRootElement(doc)) {
+		xmlChar *t = xmlNodeGetContent(xmlDocGetRootElement(doc));
+		if (t)
+			keep_text(&s->r->text, tlen, s->o->max_text, (const char *)t,
+				  strlen((const char *)t));
+		xmlFree(t);
+	}
 	xmlFreeDoc(doc);
 	return s->rc;
 }
 
-int mail_url_assess(struct mail_url *u)
+int mail_url_assess(struct url_checker *k, struct url_result *r, struct mail_url *u)
 {
 	struct buf b;
 
-	/* The URL analyzer (issue 5) is connected here at merge time. */
 	u->verdict = "unchecked";
 	u->score = -1;
-	buf_init(&b, 4096);
+	buf_init(&b, 8192);
 	if (u->text_mismatch)
 		buf_printf(&b, "link text shows %s, link goes to %s", u->shown_domain,
 			   u->domain ? u->domain : u->host ? u->host : "?");
 	if (u->host && !u->domain)
 		buf_printf(&b, "%shost is an IP address", b.len ? "; " : "");
+	if (k && r) {
+		url_check(k, u->url, strlen(u->url), r);
+		u->verdict = url_verdict_name(r->verdict);
+		u->score = r->score;
+		for (size_t i = 0; i < r->nmatch; i++)
+			buf_printf(&b, "%s%s list %s:%ld (%s)", b.len ? "; " : "",
+				   r->allowed ? "allow" : "block", r->match[i].source,
+				   r->match[i].line, r->match[i].entry);
+		for (size_t i = 0; i < r->nreasons; i++)
+			buf_printf(&b, "%s%s%s%s", b.len ? "; " : "", r->reason[i].name,
+				   r->reason[i].detail[0] ? ": " : "", r->reason[i].detail);
+		if (r->model_p >= 0)
+			buf_printf(&b, "%smodel %.2f", b.len ? "; " : "", r->model_p);
+		if (r->invalid)
+			buf_printf(&b, "%sinvalid: %s", b.len ? "; " : "", r->invalid);
+	}
 	u->reasons = strdup(buf_cstr(&b));
 	buf_fini(&b);
 	return u->reasons ? V_OK : V_ERR_NOMEM;
@@ -720,7 +765,7 @@ struct walk {
 	struct mail_report *r;
 	const struct mail_options *o;
 	struct urlset urls;
-	size_t parts, attcap;
+	size_t parts, attcap, textlen;
 	int rc;
 };
 
@@ -805,10 +850,13 @@ static void on_part(GMimeObject *parent, GMimeObject *part, gpointer arg)
 		GMimeContentType *ct = g_mime_object_get_content_type(part);
 		char *text = g_mime_text_part_get_text((GMimeTextPart *)part);
 		if (text) {
-			if (ct && g_mime_content_type_is_type(ct, "text", "html"))
-				w->rc = html_urls(&w->urls, text);
-			else
+			if (ct && g_mime_content_type_is_type(ct, "text", "html")) {
+				w->rc = html_urls(&w->urls, text, &w->textlen);
+			} else {
+				keep_text(&w->r->text, &w->textlen, w->o->max_text, text,
+					  strlen(text));
 				w->rc = text_urls(&w->urls, text);
+			}
 			g_free(text);
 		}
 		return;
@@ -895,15 +943,18 @@ static void report_fini(struct mail_report *r)
 	}
 	free(r->att);
 	free(r->problems);
+	free(r->text);
+	free(r->headers);
 	memset(r, 0, sizeof(*r));
 }
 
-static int analyze_message(const struct mail_options *o, GMimeMessage *m, struct mail_report *r)
+static int analyze_message(const struct mail_options *o, GMimeMessage *m, struct mail_report *r,
+			   struct url_result *ur)
 {
 	GMimeObject *obj = (GMimeObject *)m;
 	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
 	int nh = hl ? g_mime_header_list_get_count(hl) : 0, auth_done = 0, rc = V_OK;
-	size_t hopcap = 0;
+	size_t hopcap = 0, hlen = 0;
 	struct walk w;
 	const char *v;
 
@@ -931,6 +982,14 @@ static int analyze_message(const struct mail_options *o, GMimeMessage *m, struct
 		const char *val = g_mime_header_get_value(h);
 		if (!name || !val)
 			continue;
+		if (o->max_text && hlen < o->max_text) {
+			char line[1024];
+			int ln = snprintf(line, sizeof(line), "%s: %s", name, val);
+			size_t lz = ln > 0 && (size_t)ln < sizeof(line) ? (size_t)ln
+								       : sizeof(line) - 1;
+			if (ln > 0)
+				keep_text(&r->headers, &hlen, o->max_text, line, lz);
+		}
 		if (!strcasecmp(name, "Received") && r->nhops < 256)
 			rc = add_hop(r, &hopcap, val);
 		else if (!strcasecmp(name, "Authentication-Results") && !auth_done) {
@@ -949,6 +1008,7 @@ static int analyze_message(const struct mail_options *o, GMimeMessage *m, struct
 	w.o = o;
 	w.urls.r = r;
 	w.urls.o = o;
+	w.urls.ur = o->urls ? ur : NULL;
 	if (rc == V_OK) {
 		GMimeObject *body = g_mime_message_get_mime_part(m);
 		if (!body)
@@ -966,12 +1026,18 @@ int mail_analyze(const struct mail_options *o, const char *name, const void *dat
 	static int inited;
 	GMimeStream *s;
 	GMimeParser *p;
+	struct url_result *ur = NULL;
 	long index = 0;
 	int rc = V_OK, mbox;
 
 	if (!inited) {
 		g_mime_init();
 		inited = 1;
+	}
+	if (o->urls) {
+		if (!(ur = malloc(sizeof(*ur))))
+			return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		url_result_init(ur);
 	}
 	mbox = len >= 5 && !memcmp(data, "From ", 5);
 	s = g_mime_stream_mem_new_with_buffer(data, len);
@@ -991,7 +1057,7 @@ int mail_analyze(const struct mail_options *o, const char *name, const void *dat
 		struct mail_report r;
 		memset(&r, 0, sizeof(r));
 		r.index = index;
-		rc = analyze_message(o, m, &r);
+		rc = analyze_message(o, m, &r, ur);
 		if (rc == V_OK)
 			rc = cb(arg, &r);
 		report_fini(&r);
@@ -999,6 +1065,10 @@ int mail_analyze(const struct mail_options *o, const char *name, const void *dat
 	} while (rc == V_OK && mbox && !g_mime_parser_eos(p));
 	g_object_unref(p);
 	g_object_unref(s);
+	if (ur) {
+		url_result_fini(ur);
+		free(ur);
+	}
 	if (rc == V_ERR_NOMEM)
 		verr_set(err, rc, "", "%s", vres_str(rc));
 	return rc;

@@ -16,6 +16,9 @@
 
 #include "base/err.h"
 
+struct url_checker;
+struct url_result;
+
 struct mail_hop {
 	char *from_host;  /* as the relay named itself (HELO) or as resolved; may be NULL */
 	char *from_ip;    /* the address the receiving relay saw; NULL when none recorded */
@@ -39,8 +42,9 @@ struct mail_url {
 	int text_mismatch;  /* the shown text names another registrable domain than the href */
 	char *shown_domain; /* that domain, when text_mismatch */
 	/* Filled by mail_url_assess() (the URL analyzer seam). */
-	const char *verdict; /* static: "unchecked" until the URL analyzer is connected */
-	int score;           /* -1 when unchecked */
+	const char *verdict; /* static: the URL analyzer's ("clean", "suspicious", "malicious",
+			      * "unknown", "invalid"), or "unchecked" without one */
+	int score;           /* 0..100; -1 when unchecked */
 	char *reasons;       /* "; "-separated; owned */
 };
 
@@ -70,6 +74,8 @@ struct mail_report {
 	struct mail_attachment *att;
 	size_t natt;
 	char *problems;                       /* "; "-separated notes on broken parts, or NULL */
+	char *text;      /* the body's text (plain parts, HTML parts' text), at most max_text */
+	char *headers;   /* every header as "Name: value\n", unfolded, at most max_text */
 };
 
 struct mail_options {
@@ -77,6 +83,8 @@ struct mail_options {
 	size_t max_parts;              /* MIME parts looked at */
 	size_t max_urls;               /* URLs kept per message */
 	size_t max_attachment;         /* attachments larger than this keep hashes, not bytes */
+	size_t max_text;               /* bytes of body text and headers kept (classifier) */
+	struct url_checker *urls;      /* borrowed, may be NULL: the URL analyzer to ask */
 };
 /* Fill o from the mail.* settings. */
 void mail_options_from_settings(struct mail_options *o);
@@ -92,10 +100,11 @@ int mail_analyze(const struct mail_options *o, const char *name, const void *dat
 		 mail_report_cb cb, void *arg, uint64_t *bad, struct verr *err);
 
 /* The URL analyzer seam: the one function through which the mail analyzer asks about a URL.
- * Until the URL analyzer (src/analyze/url/, issue 5) is connected here, it records only what
- * the mail analyzer knows: verdict "unchecked", score -1, reasons from the href/text mismatch
- * and the registrable domain.  V_OK or V_ERR_NOMEM. */
-int mail_url_assess(struct mail_url *u);
+ * With a checker k (borrowed) and a scratch result r (url_result_init'ed, reused; may be NULL
+ * only when k is), u gets the URL analyzer's verdict, score and reasons (src/analyze/url/),
+ * after what the mail analyzer knows itself (the href/text mismatch, an IP address as host).
+ * Without k: verdict "unchecked", score -1, and those reasons only.  V_OK or V_ERR_NOMEM. */
+int mail_url_assess(struct url_checker *k, struct url_result *r, struct mail_url *u);
 
 /* The registrable domain of host (lower-cased copy, malloc'd), or NULL for an IP address, an
  * empty host, or when out of memory. */
