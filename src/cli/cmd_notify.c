@@ -174,6 +174,10 @@ static int open_all(struct ctx *x, const char *db, const char *ipdb_flag, const 
 		log_error(_("out of memory"));
 		return EXIT_INTERNAL;
 	}
+	if ((rc = notify_planner_policy(x->p, x->st, &e)) != V_OK) {
+		cli_report(&e);
+		return cli_status(rc);
+	}
 	x->now = (int64_t)time(NULL);
 	return 0;
 }
@@ -687,7 +691,8 @@ static int cmd_country(int argc, char **argv, const char *db)
 	struct ctx x = { 0 };
 	struct country_pick pick = { .x = &x };
 	struct store_cert *cert = NULL;
-	const char *ipdb_flag = NULL, *why = NULL;
+	const char *ipdb_flag = NULL;
+	struct policy_verdict pv;
 	char cc[3], lang[3] = "en";
 	struct verr e = { 0 };
 	size_t found = 0;
@@ -776,9 +781,9 @@ static int cmd_country(int argc, char **argv, const char *db)
 					printf("#%lld %s %s %s TLP:%s\n", (long long)inc.id, side,
 					       addr, cls, inc.tlp ? inc.tlp : "CLEAR");
 				}
-			} else if (!notify_tlp_allows(inc.tlp, NOTIFY_CERT, &why)) {
+			} else if (!notify_policy_decide(x.p, NOTIFY_CERT, cert->name, &inc, &pv)) {
 				log_info(_("incident %lld stays out of the report: %s"),
-					 (long long)inc.id, _(why));
+					 (long long)inc.id, pv.reason);
 			} else {
 				for (size_t j = 0; j < cert->ncontacts; j++) {
 					const struct store_contact *ct = &cert->contacts[j];

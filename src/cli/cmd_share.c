@@ -1,6 +1,7 @@
 /*
  * cmd_share.c — sharing with partner teams: `vigia partner` (the partners and their rights),
- * `vigia export` (a view of incidents for a recipient, as STIX 2.1), `vigia import` (partners'
+ * `vigia export` (a view of incidents for a recipient, as STIX 2.1, MISP, IODEF, X-ARF or
+ * CSV), `vigia import` (partners'
  * files through the same ingest path as every feed) and `vigia bundle` (signed offline
  * bundles: keygen, export, import).  What a recipient may see is decided by src/share/policy
  * alone; these commands only choose the recipient and the files.
@@ -20,11 +21,13 @@
 #include "base/log.h"
 #include "cli/cli.h"
 #include "share/bundle.h"
+#include "share/csvout.h"
 #include "share/iodef.h"
 #include "share/misp.h"
 #include "share/policy.h"
 #include "share/stix.h"
 #include "share/view.h"
+#include "share/xarf.h"
 #include "store/store.h"
 
 static const char *db_flag;
@@ -487,6 +490,146 @@ static int export_other(struct store *st, const struct export_args *a, struct po
 	return status;
 }
 
+/* What the policy kept back or reshaped, for the person exporting. */
+static void view_counts(const struct share_view *v)
+{
+	if (v->withheld_incidents || v->withheld_events)
+		log_info(_("withheld by the sharing policy: %zu incidents, %zu events (%s)"),
+			 v->withheld_incidents, v->withheld_events, v->first_reason);
+	if (v->pseudonymised_events)
+		log_info(_("%zu events with victim addresses pseudonymised"),
+			 v->pseudonymised_events);
+}
+
+/* The reporter's domain for X-ARF: notify.domain, else the part after '@' of notify.from. */
+static const char *team_domain(void)
+{
+	const char *d = conf_get("notify.domain"), *from = conf_get("notify.from"), *at;
+
+	if (d && d[0])
+		return d;
+	at = from ? strrchr(from, '@') : NULL;
+	return at && at[1] ? at + 1 : "vigia.invalid";
+}
+
+/* The events of view incident i (IntelMQ JSON, policy applied) as struct events.  OUT: *evs,
+ * *n (free each with event_free, then the array).  An event that does not read back is left
+ * out (counted in *bad).  V_OK or V_ERR_NOMEM. */
+static int view_events(const struct share_incident *inc, struct event ***evs, size_t *n,
+		       size_t *bad)
+{
+	size_t cnt = json_array_size(inc->events), k;
+	json_t *o;
+
+	*n = 0;
+	if (!(*evs = calloc(cnt + 1, sizeof(**evs))))
+		return V_ERR_NOMEM;
+	json_array_foreach(inc->events, k, o) {
+		struct event *ev = event_new();
+		if (!ev)
+			return V_ERR_NOMEM;
+		if (event_from_json(ev, o, EV_NOSANITIZE, NULL) != V_OK) {
+			event_free(ev);
+			(*bad)++;
+			continue;
+		}
+		(*evs)[(*n)++] = ev;
+	}
+	return V_OK;
+}
+
+/*
+ * --format xarf: one X-ARF v4 report per incident, one per line (JSON Lines; an incident
+ * without a source to report, e.g. a victim that left only as a pseudonym, has none and is
+ * counted); --format csv: the header and one line per event.  Both from the same
+ * policy-filtered view as the other formats.
+ */
+static int export_events(struct store *st, const struct export_args *a,
+			 struct policy_recipient *r, struct buf *out)
+{
+	struct share_view_options o = { 0 };
+	struct share_view *v = NULL;
+	struct verr e = { 0 };
+	size_t reports = 0, noreport = 0, events = 0, bad = 0;
+	int xarf = !strcmp(a->format, "xarf"), rc = V_OK, status;
+
+	if ((status = default_tlp(&o.default_tlp)) != 0)
+		return status;
+	o.recipient = r;
+	o.incidents = a->nids ? a->ids : NULL;
+	o.nincidents = a->nids;
+	o.open_only = a->open_only;
+	o.keep_events = 1;
+	if ((rc = share_view_build(st, &o, &v, &e)) != V_OK)
+		return report(rc, &e);
+	struct xarf_reporter rep = { v->team, conf_get("notify.from"), team_domain() };
+	if (!xarf)
+		rc = csvout_header(out, csvout_default_fields, csvout_ndefault);
+	for (size_t i = 0; rc == V_OK && i < v->nincidents; i++) {
+		const struct share_incident *si = &v->incidents[i];
+		struct event **evs = NULL;
+		size_t n = 0;
+		rc = view_events(si, &evs, &n, &bad);
+		if (rc == V_OK && xarf) {
+			struct store_incident inc = {
+				.id = si->id, .title = si->title, .tlp = policy_tlp_name(si->tlp),
+				.pap = si->has_pap ? policy_pap_name(si->pap) : NULL,
+				.classification_type = si->classification_type,
+				.taxonomy = si->taxonomy, .organisation = si->organisation,
+				.priority = si->priority, .first_seen = si->first_seen,
+				.last_seen = si->last_seen, .event_count = (int64_t)n,
+				.created = si->created, .updated = si->updated,
+			};
+			size_t before = out->len;
+			struct verr xe = { 0 };
+			int x = xarf_report(&rep, &inc, (int64_t)n,
+					    (const struct event *const *)evs, n, out, &xe);
+			if (x == V_ERR_INVALID) {
+				out->len = before;
+				if (out->data)
+					out->data[before] = 0;
+				noreport++;
+				log_info(_("no X-ARF report: %s"), xe.reason);
+			} else if (x != V_OK) {
+				rc = verr_set(&e, x, "", "%s", xe.reason);
+			} else {
+				reports++;
+				rc = buf_putc(out, '\n');
+			}
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (rc == V_OK && !xarf) {
+				rc = csvout_event(out, si->id, evs[k], csvout_default_fields,
+						  csvout_ndefault);
+				events++;
+			}
+			event_free(evs[k]);
+		}
+		free(evs);
+	}
+	if (rc != V_OK && !e.reason[0])
+		verr_set(&e, rc, "", "%s", vres_str(rc));
+	if (rc != V_OK)
+		status = report(rc, &e);
+	else
+		status = write_out(a->out, out->data ? out->data : "", out->len);
+	if (status == 0) {
+		if (xarf)
+			log_info(_("%zu X-ARF reports (%zu incidents without a source to report) "
+				   "for %s"), reports, noreport,
+				 v->recipient ? v->recipient : _("an unnamed recipient"));
+		else
+			log_info(_("%zu incidents, %zu events as CSV for %s"), v->nincidents,
+				 events, v->recipient ? v->recipient : _("an unnamed recipient"));
+		if (bad)
+			log_warn(_("%zu events could not be read back and were left out"), bad);
+	}
+	if (status == 0)
+		view_counts(v);
+	share_view_free(v);
+	return status;
+}
+
 static int export_opts(int argc, char **argv, const char *cmd, struct export_args *a)
 {
 	static const struct option opts[] = {
@@ -528,15 +671,18 @@ static int export_opts(int argc, char **argv, const char *cmd, struct export_arg
 
 static void export_usage(FILE *f)
 {
-	fprintf(f, _("usage: vigia export --format stix|misp|misp-feed|iodef [--incident ID]...\n"
-		     "                    [--open] [--for PARTNER] [-o FILE|DIR] [--db PATH]\n\n"
+	fprintf(f, _("usage: vigia export --format stix|misp|misp-feed|iodef|xarf|csv\n"
+		     "                    [--incident ID]... [--open] [--for PARTNER]\n"
+		     "                    [-o FILE|DIR] [--db PATH]\n\n"
 		     "Writes incidents, their observables and indicators as a STIX 2.1 bundle, as\n"
-		     "MISP events, as a MISP feed directory (-o DIR: manifest.json and a file per\n"
-		     "event) or as an IODEF v2 document, as the sharing policy lets the recipient\n"
-		     "see them: partner PARTNER (see 'vigia partner'), or without --for an unnamed\n"
-		     "recipient of the kind the setting share.unnamed_recipient names (community:\n"
-		     "TLP:GREEN and below).  What was withheld, and why, goes to stderr.\n\n"
-		     "  --format F        stix, misp, misp-feed or iodef (X-ARF and CSV: later)\n"
+		     "MISP events, as a MISP feed directory (-o DIR: manifest.json, hashes.csv\n"
+		     "and a file per event), as an IODEF v2 document, as X-ARF v4 reports (one\n"
+		     "per incident and line) or as CSV (one line per event), as the sharing\n"
+		     "policy lets the recipient see them: partner PARTNER (see 'vigia partner'),\n"
+		     "or without --for an unnamed recipient of the kind the setting\n"
+		     "share.unnamed_recipient names (community: TLP:GREEN and below).  What was\n"
+		     "withheld, and why, goes to stderr.\n\n"
+		     "  --format F        stix, misp, misp-feed, iodef, xarf or csv\n"
 		     "  --incident ID     only this incident (repeatable); default: every incident\n"
 		     "  --open            only incidents not resolved or closed\n"
 		     "  --for PARTNER     the recipient\n"
@@ -563,8 +709,10 @@ int cmd_export(int argc, char **argv)
 		return 0;
 	}
 	if (!status && (!a.format || (strcmp(a.format, "stix") && strcmp(a.format, "misp") &&
-				      strcmp(a.format, "misp-feed") && strcmp(a.format, "iodef")))) {
-		log_error(_("export: --format %s is not available (stix, misp, misp-feed, iodef)"),
+				      strcmp(a.format, "misp-feed") && strcmp(a.format, "iodef") &&
+				      strcmp(a.format, "xarf") && strcmp(a.format, "csv")))) {
+		log_error(_("export: --format %s is not available (stix, misp, misp-feed, iodef, "
+			    "xarf, csv)"),
 			  a.format ? a.format : _("(missing)"));
 		status = EXIT_USAGE;
 	}
@@ -583,6 +731,8 @@ int cmd_export(int argc, char **argv)
 			if ((status = build_stix(st, &a, &r, &v, &out, &objects)) == 0 &&
 			    (status = write_out(a.out, out.data ? out.data : "", out.len)) == 0)
 				view_summary(v, objects);
+		} else if (!strcmp(a.format, "xarf") || !strcmp(a.format, "csv")) {
+			status = export_events(st, &a, &r, &out);
 		} else {
 			status = export_other(st, &a, &r, &out);
 		}

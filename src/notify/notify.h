@@ -6,9 +6,10 @@
  *   rules.c     routing rules as data (data/notify/routing.json or notify.rules): the first
  *               rule whose match holds decides (suppress, or notify with an interval, a
  *               template and a format)
- *   policy.c    what may leave by e-mail at which TLP (the interim rule of issue 6)
  *   plan.c      who gets an incident and why: the constituency (network, AS, domain), else the
- *               event's abuse contact, else the partner CERT of the address's country
+ *               event's abuse contact, else the partner CERT of the address's country; what
+ *               may leave by e-mail is the sharing policy's answer (src/share/policy,
+ *               policy_decide_mail), asked through notify_policy_decide()
  *   template.c  message templates ({{field}}, {{#incidents}}...{{/incidents}}), Spanish and
  *               English shipped under data/notify/templates/, an override directory
  *   mail.c      the MIME message: a text part, CSV and X-ARF attachments, optionally signed
@@ -31,6 +32,7 @@
 #include "enrich/constituency.h"
 #include "enrich/ipdb.h"
 #include "event/event.h"
+#include "share/policy.h"
 #include "store/store.h"
 
 enum notify_kind { NOTIFY_ORG, NOTIFY_ABUSE, NOTIFY_CERT };
@@ -82,12 +84,24 @@ struct notify_decision {
 int notify_rules_decide(const struct notify_rules *r, const struct notify_facts *f,
 			struct notify_decision *d);
 
-/* ---- what may leave (policy.c) --------------------------------------------------------------- */
+/* ---- what may leave (plan.c, through share/policy.h) ---------------------------------------- */
 
-/* 1 when an incident of this TLP may go by e-mail to this kind of recipient; 0 with *why (a
- * static English sentence: translate with _()) when not.  No TLP counts as TLP:CLEAR;
- * policy.c has the rule. */
-int notify_tlp_allows(const char *tlp, enum notify_kind kind, const char **why);
+struct notify_planner;
+
+/*
+ * What the one sharing policy (policy_decide_mail() in src/share/policy) says about sending
+ * incident inc by e-mail to a recipient of this kind named name: the affected organisation
+ * (NOTIFY_ORG) counts as a recipient of kind partner, an abuse contact as one of kind
+ * share.unnamed_recipient, a partner CERT as the partner of src/share with that name when one
+ * is registered (notify_planner_policy), else like an abuse contact.  An incident without a
+ * TLP counts as share.default_tlp; an unknown label as TLP:RED.  Fills v (v->reason when
+ * withheld, translated); returns 1 when it may go, 0 when not.
+ */
+int notify_policy_decide(const struct notify_planner *p, enum notify_kind kind, const char *name,
+			 const struct store_incident *inc, struct policy_verdict *v);
+/* The recipient notify_policy_decide() uses (borrowed from the planner). */
+const struct policy_recipient *notify_policy_recipient(const struct notify_planner *p,
+						       enum notify_kind kind, const char *name);
 
 /* ---- the subject of a notification (plan.c) -------------------------------------------------- */
 
@@ -120,13 +134,15 @@ int notify_subject_load(struct store *st, struct notify_subject *s, int64_t max_
 
 /* ---- planning (plan.c) ----------------------------------------------------------------------- */
 
-struct notify_planner;
-
 /* c and rules are required; db may be NULL (then only the events' own asn and country
  * count).  All borrowed for the planner's life.  V_OK or V_ERR_NOMEM. */
 int notify_planner_new(const struct constituency *c, const struct ipdb *db,
 		       const struct notify_rules *rules, struct notify_planner **out);
 void notify_planner_free(struct notify_planner *p);
+/* Read share.default_tlp and share.unnamed_recipient, and the partners registered in st (may
+ * be NULL: none) for notify_policy_decide().  Without it: AMBER and community, no partners.
+ * V_OK, V_ERR_INVALID naming the setting or the partner, or store errors. */
+int notify_planner_policy(struct notify_planner *p, struct store *st, struct verr *err);
 
 /* One recipient of an incident, or (recipient NULL) an address nobody will be told about. */
 struct notify_target {

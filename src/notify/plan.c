@@ -9,8 +9,9 @@
  *   3. else the partner national CERT of the address's country.
  * The AS and the country come from the event, else from the IP attribution index (ipdb)
  * when one is open.  Then the organisation's and the network's do-not-notify flags, the
- * routing rules (the first that matches decides) and the TLP rule (policy.c) may each stop
- * it; every stop is reported with its reason, like every recipient with its match and rule.
+ * routing rules (the first that matches decides) and the sharing policy (policy_decide_mail
+ * of src/share/policy, asked through notify_policy_decide) may each stop it; every stop is
+ * reported with its reason, like every recipient with its match and rule.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +35,11 @@ struct notify_planner {
 	char why[WHY_MAX];
 	char sent[NOTIFY_MAX_ADDRS * 4][CONSTITUENCY_DOMAINLEN]; /* recipients of this incident */
 	size_t nsent;
+	enum tlp dflt;                    /* share.default_tlp */
+	struct policy_recipient org_r;    /* the affected organisation: kind partner */
+	struct policy_recipient unnamed_r; /* abuse contacts, unregistered CERTs */
+	struct policy_recipient *partners; /* registered partners of src/share */
+	size_t npartners, partners_cap;
 };
 
 int notify_planner_new(const struct constituency *c, const struct ipdb *db,
@@ -50,13 +56,110 @@ int notify_planner_new(const struct constituency *c, const struct ipdb *db,
 	p->lang = conf_get("notify.lang");
 	if (!p->lang || (strcmp(p->lang, "es") && strcmp(p->lang, "en")))
 		p->lang = "en";
+	p->dflt = TLP_AMBER;
+	policy_recipient_kind(&p->org_r, RK_PARTNER);
+	policy_recipient_kind(&p->unnamed_r, RK_COMMUNITY);
 	*out = p;
 	return V_OK;
 }
 
+static void partners_free(struct notify_planner *p)
+{
+	for (size_t i = 0; i < p->npartners; i++)
+		policy_recipient_fini(&p->partners[i]);
+	free(p->partners);
+	p->partners = NULL;
+	p->npartners = p->partners_cap = 0;
+}
+
 void notify_planner_free(struct notify_planner *p)
 {
+	if (!p)
+		return;
+	partners_free(p);
 	free(p);
+}
+
+struct partner_load {
+	struct notify_planner *p;
+	struct verr *err;
+	int rc;
+};
+
+static int partner_one(void *arg, const struct store_partner *sp)
+{
+	struct partner_load *l = arg;
+	struct notify_planner *p = l->p;
+
+	if (p->npartners == p->partners_cap) {
+		size_t cap = p->partners_cap ? p->partners_cap * 2 : 8;
+		struct policy_recipient *n = realloc(p->partners, cap * sizeof(*n));
+		if (!n) {
+			l->rc = verr_set(l->err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+			return 1;
+		}
+		p->partners = n;
+		p->partners_cap = cap;
+	}
+	if ((l->rc = policy_recipient_init(&p->partners[p->npartners], sp, l->err)) != V_OK)
+		return 1;
+	p->npartners++;
+	return 0;
+}
+
+int notify_planner_policy(struct notify_planner *p, struct store *st, struct verr *err)
+{
+	enum recipient_kind k;
+	struct partner_load l = { .p = p, .err = err, .rc = V_OK };
+	struct verr e = { 0 };
+	int rc;
+
+	if ((rc = policy_tlp_parse(conf_get("share.default_tlp"), &p->dflt, &e)) != V_OK)
+		return verr_set(err, rc, "share.default_tlp", _("setting %s: %s"),
+				"share.default_tlp", e.reason);
+	if ((rc = policy_kind_parse(conf_get("share.unnamed_recipient"), &k, &e)) != V_OK)
+		return verr_set(err, rc, "share.unnamed_recipient", _("setting %s: %s"),
+				"share.unnamed_recipient", e.reason);
+	policy_recipient_kind(&p->unnamed_r, k);
+	partners_free(p);
+	if (!st)
+		return V_OK;
+	rc = store_partners_list(st, partner_one, &l, err);
+	return l.rc != V_OK ? l.rc : rc;
+}
+
+const struct policy_recipient *notify_policy_recipient(const struct notify_planner *p,
+						       enum notify_kind kind, const char *name)
+{
+	if (kind == NOTIFY_ORG)
+		return &p->org_r;
+	if (kind == NOTIFY_CERT && name)
+		for (size_t i = 0; i < p->npartners; i++)
+			if (!strcasecmp(p->partners[i].name, name))
+				return &p->partners[i];
+	return &p->unnamed_r;
+}
+
+int notify_policy_decide(const struct notify_planner *p, enum notify_kind kind, const char *name,
+			 const struct store_incident *inc, struct policy_verdict *v)
+{
+	struct policy_object o = { .taxonomy = inc->taxonomy,
+				   .organisation = kind == NOTIFY_ORG ? name : NULL };
+
+	if (inc->tlp && *inc->tlp) {
+		if (policy_tlp_parse(inc->tlp, &o.tlp, NULL) != V_OK) {
+			memset(v, 0, sizeof(*v));
+			v->tlp = TLP_RED;
+			v->form = PF_WITHHOLD;
+			snprintf(v->reason, sizeof(v->reason), "%s",
+				 _("an unknown TLP label is treated as TLP:RED"));
+			return 0;
+		}
+		o.has_tlp = 1;
+	}
+	policy_decide_mail(notify_policy_recipient(p, kind, name), kind == NOTIFY_ORG, &o, p->dflt,
+			   v);
+	return v->form != PF_WITHHOLD;
 }
 
 /* ---- the subject ----------------------------------------------------------------------------- */
@@ -246,7 +349,8 @@ static int route_addr(struct notify_planner *p, const struct notify_subject *s,
 		      const struct notify_addr *a, notify_plan_cb cb, void *arg)
 {
 	const struct store_incident *inc = s->inc;
-	const char *addr = a->ip[0] ? a->ip : a->fqdn, *tlp_why;
+	const char *addr = a->ip[0] ? a->ip : a->fqdn;
+	struct policy_verdict pv;
 	struct constituency_query q = { .ip = a->ip[0] ? a->ip : NULL, .asn = a->asn,
 					.domain = a->fqdn[0] ? a->fqdn : NULL, .explain = 1 };
 	struct constituency_match m;
@@ -331,8 +435,8 @@ static int route_addr(struct notify_planner *p, const struct notify_subject *s,
 	if (d.suppress)
 		return skip(p, s, a, cb, arg, _("%s; rule \"%s\" suppresses it"), match_why,
 			    d.rule);
-	if (!notify_tlp_allows(inc->tlp, f.kind, &tlp_why))
-		return skip(p, s, a, cb, arg, _("%s; %s"), match_why, _(tlp_why));
+	if (!notify_policy_decide(p, f.kind, f.organisation, inc, &pv))
+		return skip(p, s, a, cb, arg, _("%s; %s"), match_why, pv.reason);
 	if (ncontacts == 0)
 		return skip(p, s, a, cb, arg, _("%s; but %s has no contact"), match_why,
 			    f.organisation ? f.organisation : addr);

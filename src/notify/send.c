@@ -223,7 +223,8 @@ int notify_message_build(struct notify_templates *ts, const struct notify_msg *m
 struct nrow {
 	int64_t id, incident, version;
 	int attempts;
-	char *recipient, *name, *lang, *format, *template_name, *akey, *address, *why, *message_id;
+	char *recipient, *name, *kind, *lang, *format, *template_name, *akey, *address, *why,
+	     *message_id;
 };
 
 struct nlist {
@@ -238,6 +239,7 @@ static void nlist_fini(struct nlist *l)
 		struct nrow *r = &l->r[i];
 		free(r->recipient);
 		free(r->name);
+		free(r->kind);
 		free(r->lang);
 		free(r->format);
 		free(r->template_name);
@@ -284,6 +286,7 @@ static int collect(void *arg, const struct store_notice *n)
 	r->attempts = n->attempts;
 	r->recipient = dup0(n->recipient, &l->oom);
 	r->name = dup0(n->name, &l->oom);
+	r->kind = dup0(n->kind, &l->oom);
 	r->lang = dup0(n->lang, &l->oom);
 	r->format = dup0(n->format, &l->oom);
 	r->template_name = dup0(n->template_name, &l->oom);
@@ -306,7 +309,54 @@ struct evlist {
 	struct event **ev;
 	size_t n, cap;
 	int oom;
+	const struct policy_recipient *pr; /* a registered partner CERT: minimise; else NULL */
+	const char *address;               /* the notice's routed address */
+	int address_victim;                /* it is the victim side of an event */
 };
+
+/* Minimise an event for a registered partner as its policy says (policy_apply_event: raw goes,
+ * the victim side is pseudonymised when its rights say so); note whether the notice's address
+ * is that victim. */
+static int minimise(struct evlist *l, json_t *o)
+{
+	struct policy_verdict v = { .form = l->pr->pseudonymise ? PF_PSEUDONYMISED : PF_AS_IS };
+	const char *type = json_string_value(json_object_get(o, "classification.type"));
+	const char *tax = json_string_value(json_object_get(o, "classification.taxonomy"));
+	const char *side = policy_victim_side(type, tax) == 's' ? "source" : "destination";
+	static const char *const keys[] = { "ip", "fqdn", "url", NULL };
+	char key[64];
+
+	for (int i = 0; l->address && keys[i]; i++) {
+		const char *val;
+		snprintf(key, sizeof(key), "%s.%s", side, keys[i]);
+		if ((val = json_string_value(json_object_get(o, key))) && !strcmp(val, l->address))
+			l->address_victim = 1;
+	}
+	return policy_apply_event(l->pr, &v, o, NULL);
+}
+
+/* s with every occurrence of what replaced by with (heap), or NULL when out of memory. */
+static char *replace_all(const char *s, const char *what, const char *with)
+{
+	struct buf b;
+	size_t wl = strlen(what);
+	const char *p;
+	char *r = NULL;
+
+	if (!wl)
+		return strdup(s);
+	buf_init(&b, 0);
+	while ((p = strstr(s, what))) {
+		if (buf_append(&b, s, (size_t)(p - s)) != V_OK || buf_puts(&b, with) != V_OK)
+			goto out;
+		s = p + wl;
+	}
+	if (buf_puts(&b, s) == V_OK)
+		r = strdup(buf_cstr(&b));
+out:
+	buf_fini(&b);
+	return r;
+}
 
 static int take_event(void *arg, const struct store_event_row *row)
 {
@@ -328,6 +378,12 @@ static int take_event(void *arg, const struct store_event_row *row)
 		return 1;
 	}
 	o = json_loads(row->json, 0, NULL);
+	if (o && l->pr && minimise(l, o) != V_OK) {
+		event_free(l->ev[l->n]);
+		json_decref(o);
+		l->oom = 1;
+		return 1;
+	}
 	if (o && event_from_json(l->ev[l->n], o, EV_NOSANITIZE, NULL) == V_OK)
 		l->n++;
 	else
@@ -348,18 +404,42 @@ static int send_group(struct sender *s, struct nrow *r, size_t n, const char *me
 	struct notify_smtp_result res;
 	struct buf msg;
 	int64_t *ids = calloc(n, sizeof(int64_t));
+	char (*pseudo)[POLICY_PSEUDONYM_LEN + 1] = calloc(n, sizeof(*pseudo));
+	char **whys = calloc(n, sizeof(char *));
+	struct policy_recipient pr;
 	struct verr e = { 0 };
 	size_t have = 0;
-	int rc = V_OK, built;
+	int rc = V_OK, built, have_pr = 0;
 
 	buf_init(&msg, 0);
-	if (!incs || !mis || !evs || !ids) {
+	if (!incs || !mis || !evs || !ids || !pseudo || !whys) {
 		rc = verr_set(err, V_ERR_NOMEM, "", _("out of memory"));
 		goto out;
+	}
+	/* a partner CERT registered as a partner of src/share gets what its policy allows */
+	if (r[0].kind && !strcmp(r[0].kind, "cert") && r[0].name) {
+		struct store_partner *sp = NULL;
+		int prc = store_partner_get(s->st, r[0].name, &sp, &e);
+		if (prc == V_OK) {
+			prc = policy_recipient_init(&pr, sp, &e);
+			store_partner_free(sp);
+			if (prc != V_OK) {
+				log_error(_("not sending to %s (notice %lld and %zu more): %s"),
+					  r[0].recipient, (long long)r[0].id, n - 1, e.reason);
+				s->stats->bad++;
+				goto out;
+			}
+			have_pr = 1;
+		} else if (prc != V_ERR_NOTFOUND) {
+			rc = verr_set(err, prc, e.field, "%s", e.reason);
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct store_event_filter f = { .incident = r[i].incident, .limit = s->max_events };
 		ids[i] = r[i].id;
+		evs[have].pr = have_pr ? &pr : NULL;
+		evs[have].address = r[i].address;
 		if ((rc = store_incident_get(s->st, r[i].incident, &incs[have], err)) != V_OK)
 			goto out;
 		if ((rc = store_events_query(s->st, &f, take_event, &evs[have], err)) != V_OK)
@@ -373,6 +453,18 @@ static int send_group(struct sender *s, struct nrow *r, size_t n, const char *me
 			.why = r[i].why, .nevents = evs[have].n,
 			.events = (const struct event *const *)evs[have].ev,
 		};
+		if (have_pr && pr.pseudonymise && evs[have].address_victim && r[i].address) {
+			policy_pseudonym(&pr, r[i].address, strlen(r[i].address), pseudo[have]);
+			mis[have].address = pseudo[have];
+			if (r[i].why &&
+			    !(whys[have] = replace_all(r[i].why, r[i].address, pseudo[have]))) {
+				have++;
+				rc = verr_set(err, V_ERR_NOMEM, "", _("out of memory"));
+				goto out;
+			}
+			if (whys[have])
+				mis[have].why = whys[have];
+		}
 		have++;
 	}
 	struct notify_msg m = {
@@ -429,6 +521,12 @@ out:
 			event_free(evs[i].ev[k]);
 		free(evs[i].ev);
 	}
+	for (size_t i = 0; whys && i < n; i++)
+		free(whys[i]);
+	free(whys);
+	free(pseudo);
+	if (have_pr)
+		policy_recipient_fini(&pr);
 	free(evs);
 	free(incs);
 	free(mis);

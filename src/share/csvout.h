@@ -1,6 +1,6 @@
 /*
  * csvout.h — events as CSV (RFC 4180) for people and spreadsheets: the attachment of a
- * notification and, later, `vigia export`.
+ * notification and `vigia export --format csv`.
  *
  * A table is a header line and one line per event; the columns are event fields (IntelMQ
  * names) after a first column "incident".  Values are quoted when they hold a comma, a quote

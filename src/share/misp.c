@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "base/i18n.h"
@@ -199,14 +200,44 @@ static int put_file(const char *dir, const char *name, const char *text, struct 
 	return V_OK;
 }
 
+/* hashes.csv: "<md5 hex of the value>,<event uuid>" per attribute value (each part of a
+ * composite "a|b" value on its own), as MISP's feed generator writes it. */
+static int hash_lines(json_t *e, const char *uuid, struct buf *out)
+{
+	json_t *attrs = json_object_get(e, "Attribute"), *a;
+	size_t i;
+	int rc = V_OK;
+
+	json_array_foreach(attrs, i, a) {
+		const char *val = json_string_value(json_object_get(a, "value"));
+		const char *type = json_string_value(json_object_get(a, "type"));
+		int composite = type && strchr(type, '|');
+		while (val && rc == V_OK) {
+			const char *bar = composite ? strchr(val, '|') : NULL;
+			size_t n = bar ? (size_t)(bar - val) : strlen(val);
+			unsigned char h[EVP_MAX_MD_SIZE];
+			unsigned int hl = 0;
+			char hex[2 * EVP_MAX_MD_SIZE + 1];
+			if (EVP_Digest(val, n, h, &hl, EVP_md5(), NULL) != 1)
+				return V_ERR_NOMEM;
+			sodium_bin2hex(hex, sizeof(hex), h, hl);
+			rc = buf_printf(out, "%s,%s\n", hex, uuid);
+			val = bar ? bar + 1 : NULL;
+		}
+	}
+	return rc;
+}
+
 int misp_write_feed(const struct share_view *v, const char *dir, size_t *attributes,
 		    struct verr *err)
 {
+	struct buf hashes;
 	json_t *manifest = json_object();
 	size_t nattr = 0;
 	int rc = V_OK;
 	char *text = NULL;
 
+	buf_init(&hashes, 0);
 	if (!manifest)
 		return nomem(err);
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
@@ -234,7 +265,8 @@ int misp_write_feed(const struct share_view *v, const char *dir, size_t *attribu
 				  json_object_get(e, "timestamp"), "date", json_object_get(e, "date"),
 				  "threat_level_id", json_object_get(e, "threat_level_id"), "Tag",
 				  json_object_get(e, "Tag"), "integrity:sha256", hex);
-		if (!entry || json_object_set_new(manifest, v->incidents[i].uuid, entry))
+		if (!entry || json_object_set_new(manifest, v->incidents[i].uuid, entry) ||
+		    (rc == V_OK && hash_lines(e, v->incidents[i].uuid, &hashes) != V_OK))
 			rc = nomem(err);
 		json_decref(wrap);
 	}
@@ -245,6 +277,9 @@ int misp_write_feed(const struct share_view *v, const char *dir, size_t *attribu
 			rc = put_file(dir, "manifest.json", text, err);
 		free(text);
 	}
+	if (rc == V_OK)
+		rc = put_file(dir, "hashes.csv", buf_cstr(&hashes), err);
+	buf_fini(&hashes);
 	json_decref(manifest);
 	if (attributes)
 		*attributes = nattr;

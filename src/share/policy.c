@@ -323,6 +323,28 @@ void policy_decide(const struct policy_recipient *r, const struct policy_object 
 	v->form = r->pseudonymise ? PF_PSEUDONYMISED : PF_AS_IS;
 }
 
+void policy_decide_mail(const struct policy_recipient *r, int affected,
+			const struct policy_object *o, enum tlp dflt, struct policy_verdict *v)
+{
+	enum tlp t = o->has_tlp ? o->tlp : dflt;
+	const char *unmarked = o->has_tlp ? "" : _(" (unmarked: share.default_tlp)");
+
+	if (t == TLP_RED || (!affected && (t == TLP_AMBER || t == TLP_AMBER_STRICT))) {
+		memset(v, 0, sizeof(*v));
+		v->tlp = t;
+		v->form = PF_WITHHOLD;
+		if (t == TLP_RED)
+			snprintf(v->reason, sizeof(v->reason), _("TLP:RED%s never goes by e-mail"),
+				 unmarked);
+		else
+			snprintf(v->reason, sizeof(v->reason),
+				 _("TLP:%s%s goes only to the affected organisation"),
+				 tlp_names[t], unmarked);
+		return;
+	}
+	policy_decide(r, o, dflt, v);
+}
+
 void policy_pseudonym(const struct policy_recipient *r, const char *value, size_t len,
 		      char out[POLICY_PSEUDONYM_LEN + 1])
 {

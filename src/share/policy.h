@@ -1,8 +1,9 @@
 /*
  * policy.h — the one sharing policy: what a recipient may see, and in what form.
  *
- * Every exporter (STIX, signed bundles, later MISP, IODEF, X-ARF, CSV, the HTTP API and
- * e-mail) asks policy_decide() about each object it would send; none decides on its own.
+ * Every exporter (STIX, MISP, IODEF, X-ARF, CSV, signed bundles, later the HTTP API) asks
+ * policy_decide() about each object it would send, e-mail (src/notify) policy_decide_mail();
+ * none decides on its own.
  * Markings are TLP 2.0 (CLEAR, GREEN, AMBER, AMBER+STRICT, RED; TLP 1.0's WHITE reads as
  * CLEAR) and PAP (CLEAR, GREEN, AMBER, RED: what the recipient may do with it, carried along).
  *
@@ -102,6 +103,23 @@ struct policy_verdict {
 /* May o go to r, and how?  dflt: the TLP of an unmarked object.  Never fails. */
 void policy_decide(const struct policy_recipient *r, const struct policy_object *o, enum tlp dflt,
 		   struct policy_verdict *v);
+
+/*
+ * E-mail (src/notify asks this for each incident and recipient): the channel's own rule, then
+ * policy_decide() with r's cap and rights.
+ *   TLP:RED never goes by e-mail, to anyone;
+ *   TLP:AMBER and AMBER+STRICT go only to the affected organisation (affected != 0: the
+ *   organisation of the constituency the data is about), never to an abuse contact or a
+ *   partner CERT, whatever rights it has;
+ *   the rest is policy_decide(): the kind's cap, tlp_max, collections, organisations and the
+ *   form (PF_PSEUDONYMISED for a partner whose rights say so).
+ * The notifier describes the affected organisation as policy_recipient_kind(RK_PARTNER)
+ * (TLP:AMBER+STRICT is for the recipient's own organisation: that is it), an abuse contact
+ * and an unregistered partner CERT as share.unnamed_recipient, a registered partner CERT as
+ * its partner record.  dflt: the TLP of an unmarked object.  Never fails.
+ */
+void policy_decide_mail(const struct policy_recipient *r, int affected,
+			const struct policy_object *o, enum tlp dflt, struct policy_verdict *v);
 
 /* The keyed pseudonym of a value for r: "pseudo:" + hex of a 16-byte BLAKE2b keyed hash
  * (libsodium crypto_generichash) under r's key.  out: POLICY_PSEUDONYM_LEN + 1 bytes. */

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "base/i18n.h"
 #include "share/stix.h"
 
@@ -144,16 +146,72 @@ static const char *const sco_type[SK__COUNT] = { "ipv4-addr", "ipv6-addr", "doma
 static const char *const hash_name[SK__COUNT] = { NULL, NULL, NULL, NULL, "MD5", "SHA-1",
 						  "SHA-256", NULL };
 
-static void sco_uuid(const struct share_indicator *ind, char out[37])
+/* The STIX 2.1 §2.9 namespace of deterministic SCO ids. */
+static const unsigned char sco_ns[16] = { 0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c,
+					  0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7 };
+
+int stix_sco_uuid(const char *name, size_t len, char out[37])
 {
-	share_uuid(out, "sco", share_ind_kind_name(ind->kind), ind->value);
+	static const char hex[] = "0123456789abcdef";
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hlen = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int o = 0, good;
+
+	good = c && EVP_DigestInit_ex(c, EVP_sha1(), NULL) == 1 &&
+	       EVP_DigestUpdate(c, sco_ns, sizeof(sco_ns)) == 1 &&
+	       EVP_DigestUpdate(c, name, len) == 1 && EVP_DigestFinal_ex(c, h, &hlen) == 1 &&
+	       hlen >= 16;
+	EVP_MD_CTX_free(c);
+	if (!good) {
+		out[0] = 0;
+		return V_ERR_NOMEM;
+	}
+	h[6] = (unsigned char)((h[6] & 0x0f) | 0x50); /* version 5 */
+	h[8] = (unsigned char)((h[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[h[i] >> 4];
+		out[o++] = hex[h[i] & 15];
+	}
+	out[o] = 0;
+	return V_OK;
+}
+
+/* The SCO's id contributing properties, serialised as RFC 8785 (JCS) wants them (keys sorted,
+ * no spaces, minimal escapes: buf_json_str's); then its UUIDv5. */
+static void sco_uuid(struct w *w, const struct share_indicator *ind, char out[37])
+{
+	struct buf n;
+	int rc;
+
+	buf_init(&n, 128);
+	if (hash_name[ind->kind]) {
+		rc = buf_puts(&n, "{\"hashes\":{\"");
+		if (rc == V_OK)
+			rc = buf_puts(&n, hash_name[ind->kind]);
+		if (rc == V_OK)
+			rc = buf_puts(&n, "\":");
+	} else {
+		rc = buf_puts(&n, "{\"value\":");
+	}
+	if (rc == V_OK)
+		rc = buf_json_str(&n, ind->value, strlen(ind->value));
+	if (rc == V_OK)
+		rc = buf_puts(&n, hash_name[ind->kind] ? "}}" : "}");
+	if (rc == V_OK)
+		rc = stix_sco_uuid(n.data, n.len, out);
+	if (rc != V_OK && w->rc == V_OK)
+		w->rc = rc;
+	buf_fini(&n);
 }
 
 static void write_sco(struct w *w, const struct share_indicator *ind)
 {
 	char u[37];
 
-	sco_uuid(ind, u);
+	sco_uuid(w, ind, u);
 	open_obj(w, sco_type[ind->kind], u);
 	if (hash_name[ind->kind]) {
 		put(w, ",\"hashes\":{\"");
@@ -276,7 +334,7 @@ int stix_write(const struct share_view *v, struct buf *out, size_t *objects, str
 			const struct share_indicator *ind = &v->indicators[k];
 			if (ind->incident != i)
 				continue;
-			sco_uuid(ind, u2);
+			sco_uuid(&w, ind, u2);
 			put(&w, firstref ? "\"" : ",\"");
 			firstref = 0;
 			put(&w, sco_type[ind->kind]);

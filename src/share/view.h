@@ -7,8 +7,8 @@
  * event; what is withheld never enters the view (only counts of it and the reasons, for the
  * person exporting).  The indicators come from the events that went out, after pseudonymising,
  * so a victim address that left as a pseudonym can never leave as an indicator; values the
- * correlation marked common (warning lists) are left out.  Writers (stix.c, later MISP,
- * IODEF, X-ARF, CSV) only format a view.
+ * correlation marked common (warning lists) are left out.  Writers (stix.c, misp.c, iodef.c,
+ * and xarf.c/csvout.c through `vigia export`) only format a view.
  *
  * Ownership: share_view_build() returns a view the caller frees with share_view_free();
  * everything in it is owned by the view.

@@ -1,7 +1,7 @@
 /*
  * xarf.h — X-ARF v4 abuse reports (JSON; https://xarf.org, schemas in
  * ../shared/corpus/abuse-reports/xarf-v4/): the machine-readable attachment of a
- * notification and, later, a format of `vigia export`.
+ * notification and a format of `vigia export` (src/cli/cmd_share.c).
  *
  * One report describes one source: an incident becomes one report about the source of its
  * first event that has one (source.ip, else source.fqdn, else the host of source.url).  The

@@ -276,6 +276,24 @@ mkdir -p "$T/mail4/$f.d"
 check "country report: sent to the partner CERT with the country template and X-ARF" \
 	'"$MC" "$T/mail4/$f" "$T/mail4/$f.d" | py "\"Country report\" in j[\"subject\"] and \"#$BRUTE\" in j[\"text\"] and any(a[\"filename\"] == \"xarf-incident-$BRUTE.json\" for a in j[\"attachments\"])"'
 check "country report: bad country code is a usage error" '"$V" notify country ZZ 2>/dev/null; [ $? -eq 2 ]'
+# a partner CERT registered as a partner of the sharing policy, with pseudonyms: the victim's
+# address does not leave, its keyed pseudonym does; raw never goes to another team
+echo "2026-11-22T10:00:00+00:00,203.0.113.50,infected-system,,,,DE,," > "$T/in9.csv"
+"$V" ingest --feed-file "$T/feed.json" "$T/in9.csv" > /dev/null 2>&1
+"$V" incidents list --json > "$T/list.json"
+VICTIM=$(id_of "i['classification'] == 'infected-system' and i['id'] != $INFECTED")
+"$V" incidents set "$VICTIM" --tlp GREEN > /dev/null 2>&1
+"$V" partner add CERT-Bund --kind partner --tlp AMBER --pseudonymise > /dev/null 2>&1
+"$V" notify country DE --queue > /dev/null 2>&1
+"$V" notify send --flush "$(relay)" --notify.smtp_tls=none --notify.rate_limit=100 > /dev/null 2>&1
+f=$(python3 -c "import json; print([x['file'] for x in map(json.loads, open('$T/mail4/envelope.jsonl')) if x['to'] == ['certbund@cert.example']][-1])")
+mkdir -p "$T/mail4/$f.d"
+check "country report to a pseudonymising partner: the victim address is a pseudonym" \
+	'"$MC" "$T/mail4/$f" "$T/mail4/$f.d" | py "\"#$VICTIM\" in j[\"text\"] and \"pseudo:\" in j[\"text\"] and \"203.0.113.50\" not in j[\"text\"]" && ! grep -rq "203\.0\.113\.50" "$T/mail4/$f.d"'
+"$V" incidents set "$VICTIM" --tlp AMBER > /dev/null 2>&1
+"$V" notify plan --incident "$VICTIM" --json > "$T/plan9.jsonl" 2>/dev/null
+check "plan: TLP:AMBER does not go to a registered partner CERT either" \
+	'jl "j[0][\"recipient\"] is None and \"affected organisation\" in j[0][\"why\"]" < "$T/plan9.jsonl"'
 stop_server
 
 # ---- OpenPGP signing (GPGME) --------------------------------------------------------------------------

@@ -218,6 +218,54 @@ for uuid, entry in m.items():
 EOF'
 "$V" export --format misp-feed --for CERT-Y --db "$A" > /dev/null 2> "$T/err"; rc=$?
 check "misp-feed without -o DIR: exit 2" '[ $rc -eq 2 ]'
+check "... hashes.csv: the MD5 of every attribute value with its event uuid (as MISP feeds)" 'python3 - "$T/feed" <<EOF
+import hashlib, json, os, sys
+d = sys.argv[1]; m = json.load(open(os.path.join(d, "manifest.json")))
+want = set()
+for uuid in m:
+    for a in json.load(open(os.path.join(d, uuid + ".json")))["Event"]["Attribute"]:
+        want.add((hashlib.md5(a["value"].encode()).hexdigest(), uuid))
+lines = open(os.path.join(d, "hashes.csv")).read().splitlines()
+got = set(tuple(l.split(",")) for l in lines)
+assert want and got == want and len(lines) == len(want), (len(got), len(want))
+EOF'
+check "STIX SCO ids: UUIDv5 of the id contributing properties (STIX 2.1 section 2.9)" 'json "
+import json, sys, uuid
+ns = uuid.UUID(\"00abedb4-aa42-466c-9c01-fed23315a9b7\")
+o = json.load(open(sys.argv[1]))[\"objects\"]
+scos = [x for x in o if x[\"type\"] in (\"ipv4-addr\", \"ipv6-addr\", \"domain-name\", \"url\", \"file\", \"email-addr\")]
+assert scos
+for x in scos:
+    props = {\"hashes\": x[\"hashes\"]} if x[\"type\"] == \"file\" else {\"value\": x[\"value\"]}
+    name = json.dumps(props, sort_keys=True, separators=(\",\", \":\"), ensure_ascii=False)
+    assert x[\"id\"] == x[\"type\"] + \"--\" + str(uuid.uuid5(ns, name)), x
+" "$T/y.json"'
+
+# ---- X-ARF and CSV: the same policy-filtered view (no import for these two) ----------------------
+"$V" export --format xarf --for CERT-Y --db "$A" -o "$T/y.xarf" 2> "$T/err"; rc=$?
+check "export --format xarf: exit 0, one report per line, nothing RED or AMBER+STRICT" \
+	'[ $rc -eq 0 ] && [ "$(wc -l < "$T/y.xarf")" -ge 2 ] && ! grep -q "80.82.77.33\|91.198.174.20" "$T/y.xarf" && grep -q "X-ARF reports" "$T/err"'
+XS=$S/corpus/abuse-reports/xarf-v4/schemas
+if [ -d "$XS" ]; then
+	mkdir -p "$T/xarf"
+	python3 -c "import sys; [open('$T/xarf/%d.json' % i, 'w').write(l) for i, l in enumerate(open(sys.argv[1])) if l.strip()]" "$T/y.xarf"
+	check "... every report validates against the X-ARF v4 schemas" \
+		'/usr/bin/python3 tests/notify/xarf_validate.py "$XS" "$T"/xarf/*.json > "$T/xv.out" 2>&1 && grep -q " 0 invalid" "$T/xv.out"'
+fi
+"$V" export --format csv --for CERT-Y --db "$A" -o "$T/y.csv" 2> "$T/err"; rc=$?
+check "export --format csv: a header and a line per event of the incidents that may go" 'python3 - "$T/y.csv" "$T/y.json" <<EOF
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+inc = set(r["incident"] for r in rows)
+stix = [x for x in json.load(open(sys.argv[2]))["objects"] if x["type"] == "incident"]
+assert rows and len(inc) == len(stix), (inc, len(stix))
+t = open(sys.argv[1]).read()
+assert "80.82.77.33" not in t and "91.198.174.20" not in t
+EOF'
+"$V" export --format csv --for CERT-P --db "$A" -o "$T/p.csv" 2> /dev/null
+"$V" export --format xarf --for CERT-P --db "$A" -o "$T/p.xarf" 2> /dev/null
+check "... pseudonymised for CERT-P: no victim address in either, the attacker's is there" \
+	'! grep -q "91.198.174.20\|91.198.174.99" "$T/p.csv" "$T/p.xarf" && grep -q "45.155.205.10" "$T/p.csv"'
 fails=""
 for f in "$S"/corpus/misp/events/*.json; do
 	"$V" import --format auto --db "$T/m.db" "$f" > /dev/null 2> "$T/err" || fails="$fails $f"

@@ -88,22 +88,92 @@ static void test_rules(void)
 	notify_rules_free(r);
 }
 
+/*
+ * Every (marking × recipient kind) decision for e-mail, through notify_policy_decide() and so
+ * through src/share/policy: the affected organisation, an abuse contact (share.unnamed_recipient,
+ * community), a partner CERT not registered (the same), a partner CERT registered as a partner
+ * with tlp_max AMBER and pseudonyms, and one registered as kind public.
+ */
 static void test_policy(void)
 {
-	const char *why;
+	static const char *const marks[] = { "CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED",
+					      NULL, "WHITE", "PURPLE" };
+	enum { ORG, ABUSE, CERT_UNREG, CERT_PARTNER, CERT_PUBLIC, NKINDS };
+	static const char *const kind_label[NKINDS] = { "affected organisation", "abuse contact",
+							 "unregistered partner CERT",
+							 "registered partner CERT",
+							 "partner CERT of kind public" };
+	/* expected form per mark (rows) and kind (columns): W withhold, A as is, P pseudonymised;
+	 * NULL (unmarked) counts as share.default_tlp, AMBER; WHITE as CLEAR; PURPLE as RED */
+	static const char expect[8][NKINDS + 1] = {
+		"AAAPA", /* CLEAR */
+		"AAAPW", /* GREEN: above public */
+		"AWWWW", /* AMBER: only the affected organisation */
+		"AWWWW", /* AMBER+STRICT: likewise */
+		"WWWWW", /* RED: never by e-mail */
+		"AWWWW", /* unmarked = AMBER */
+		"AAAPA", /* WHITE = CLEAR */
+		"WWWWW", /* unknown = RED */
+	};
+	static const char *const names[NKINDS] = { "Example ISP", NULL, "CERT-XX", "CERT-DE",
+						    "CERT-PUB" };
+	static const enum notify_kind kinds[NKINDS] = { NOTIFY_ORG, NOTIFY_ABUSE, NOTIFY_CERT,
+							NOTIFY_CERT, NOTIFY_CERT };
+	const char *key = "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+	struct store_partner de = { .name = "CERT-DE", .kind = "partner", .tlp_max = "AMBER",
+				    .pseudonymise = 1, .pseudo_key = key };
+	struct store_partner pub = { .name = "CERT-PUB", .kind = "public", .tlp_max = "CLEAR",
+				     .pseudo_key = key };
+	char path[] = "/tmp/vigia-test-notify-XXXXXX";
+	int fd = mkstemp(path);
+	struct store *st = NULL;
+	struct notify_planner *p = NULL;
+	struct notify_rules *r = NULL;
+	struct constituency *c = constituency_new();
+	struct verr e = { 0 };
+	size_t bad = 0;
 
-	ok(notify_tlp_allows(NULL, NOTIFY_CERT, &why) && notify_tlp_allows("TLP:CLEAR", NOTIFY_CERT, &why) &&
-		   notify_tlp_allows("green", NOTIFY_ABUSE, &why) && notify_tlp_allows("WHITE", NOTIFY_ABUSE, &why),
-	   "TLP: none, CLEAR, WHITE and GREEN go to anyone");
-	ok(notify_tlp_allows("AMBER", NOTIFY_ORG, &why) &&
-		   notify_tlp_allows("TLP:AMBER+STRICT", NOTIFY_ORG, &why),
-	   "TLP: AMBER goes to the affected organisation");
-	ok(!notify_tlp_allows("AMBER", NOTIFY_CERT, &why) && why &&
-		   !notify_tlp_allows("AMBER", NOTIFY_ABUSE, &why),
-	   "TLP: AMBER does not go to a CERT or an abuse contact");
-	ok(!notify_tlp_allows("RED", NOTIFY_ORG, &why) && strstr(why, "RED"),
-	   "TLP: RED never goes by e-mail");
-	ok(!notify_tlp_allows("PURPLE", NOTIFY_ORG, &why), "TLP: an unknown label is RED");
+	close(fd);
+	unlink(path);
+	notify_rules_load(NULL, &r, &e);
+	ok(store_open(path, &st, &e) == V_OK && store_partner_put(st, &de, &e) == V_OK &&
+		   store_partner_put(st, &pub, &e) == V_OK,
+	   "policy: a store with two partners (%s)", e.reason);
+	ok(notify_planner_new(c, NULL, r, &p) == V_OK && notify_planner_policy(p, st, &e) == V_OK,
+	   "policy: the planner reads the partners and settings (%s)", e.reason);
+	for (size_t m = 0; p && m < sizeof(marks) / sizeof(marks[0]); m++)
+		for (int k = 0; k < NKINDS; k++) {
+			struct store_incident inc = { .id = 1, .tlp = marks[m],
+						      .taxonomy = "vulnerable" };
+			struct policy_verdict v;
+			int may = notify_policy_decide(p, kinds[k], names[k], &inc, &v);
+			char got = v.form == PF_WITHHOLD ? 'W' : v.form == PF_AS_IS ? 'A' : 'P';
+			int good = got == expect[m][k] && may == (got != 'W') &&
+				   (got != 'W' || v.reason[0]);
+			bad += !good;
+			ok(good, "policy: TLP:%s to the %s: %c (%s)", marks[m] ? marks[m] : "(none)",
+			   kind_label[k], got, v.reason);
+		}
+	ok(bad == 0, "policy: every (marking x recipient kind) decision as the table says");
+	{
+		struct store_incident inc = { .id = 1, .tlp = "RED" };
+		struct policy_verdict v;
+		notify_policy_decide(p, NOTIFY_ORG, "Example ISP", &inc, &v);
+		ok(strstr(v.reason, "TLP:RED") && strstr(v.reason, "e-mail"),
+		   "policy: the reason names TLP:RED and e-mail (%s)", v.reason);
+		inc.tlp = "AMBER";
+		notify_policy_decide(p, NOTIFY_CERT, "CERT-DE", &inc, &v);
+		ok(strstr(v.reason, "affected organisation") != NULL,
+		   "policy: AMBER to a CERT: only the affected organisation (%s)", v.reason);
+		ok(notify_policy_recipient(p, NOTIFY_CERT, "cert-de")->pseudonymise &&
+			   !notify_policy_recipient(p, NOTIFY_CERT, "CERT-XX")->pseudonymise,
+		   "policy: a registered partner CERT is found by name, any case");
+	}
+	notify_planner_free(p);
+	notify_rules_free(r);
+	constituency_free(c);
+	store_close(st);
+	unlink(path);
 }
 
 struct got {

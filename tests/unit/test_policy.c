@@ -269,6 +269,23 @@ static void view(void)
 	}
 }
 
+/* Deterministic SCO ids (STIX 2.1 §2.9): the file of the OASIS example
+ * ../shared/corpus/stix/examples/cti-documentation/sighting-of-observed-data.json, whose id
+ * file--364fe3e5-b1f4-5ba3-b951-ee5983b3538d is the UUIDv5 of its hashes (one, MD5) and name. */
+static void sco_ids(void)
+{
+	static const char name[] = "{\"hashes\":{\"MD5\":\"1717b7fff97d37a1e1a0029d83492de1\"},"
+				   "\"name\":\"resume.pdf\"}";
+	char u[37];
+
+	ok(stix_sco_uuid(name, strlen(name), u) == V_OK &&
+		   !strcmp(u, "364fe3e5-b1f4-5ba3-b951-ee5983b3538d"),
+	   "SCO id: the OASIS example's file id (%s)", u);
+	ok(stix_sco_uuid("{\"value\":\"198.51.100.3\"}", 24, u) == V_OK && u[14] == '5' &&
+		   strchr("89ab", u[19]),
+	   "SCO id: version 5, RFC 4122 variant (%s)", u);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -278,5 +295,6 @@ int main(void)
 	pseudonyms();
 	markings();
 	view();
+	sco_ids();
 	return done_testing();
 }
