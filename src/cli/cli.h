@@ -56,6 +56,9 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
+int cmd_account(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_taxii(int argc, char **argv);
 
 /* Handle a "--section.key=value" or "--set key=value" flag; returns 1 if it was one. */
 int cli_setting_flag(int argc, char **argv, int *i, int *status);

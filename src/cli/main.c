@@ -37,6 +37,9 @@ const struct command cli_commands[] = {
 	{ "bundle", cmd_bundle, N_("signed offline bundles: keygen, export, import") },
 	{ "notify", cmd_notify,
 	  N_("tell network owners and partner CERTs: plan, queue, send, ledger") },
+	{ "serve", cmd_serve, N_("serve the JSON API and TAXII 2.1 over HTTP(S)") },
+	{ "taxii", cmd_taxii, N_("pull a TAXII 2.1 collection into the store, incrementally") },
+	{ "account", cmd_account, N_("accounts and API tokens of the HTTP API and TAXII server") },
 	{ NULL, NULL, NULL }
 };
 

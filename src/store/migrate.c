@@ -224,7 +224,28 @@ static const char step7[] =
 	"CREATE INDEX notify_ledger_recipient ON notify_ledger(recipient, time);"
 	"CREATE INDEX notify_ledger_incident ON notify_ledger(incident);";
 
-static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7 };
+/* Version 8: accounts of the HTTP API and TAXII (src/http; docs/internals/http.md).  An account
+ * is an analyst, an administrator or a partner team (tied to a partner by name); api_tokens
+ * holds only a keyed BLAKE2b hash of each token (the token itself is shown once); taxii_cursors
+ * remembers, per TAXII source and collection, the added_after of the last pull. */
+static const char step8[] =
+	"CREATE TABLE accounts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  role TEXT NOT NULL, partner TEXT,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE api_tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+	"  hash TEXT NOT NULL UNIQUE, label TEXT,"
+	"  created INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX api_tokens_account ON api_tokens(account);"
+	"CREATE TABLE taxii_cursors ("
+	"  source TEXT NOT NULL, collection TEXT NOT NULL,"
+	"  added_after TEXT NOT NULL, updated INTEGER NOT NULL,"
+	"  PRIMARY KEY (source, collection));";
+
+static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

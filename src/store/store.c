@@ -608,3 +608,54 @@ int store_ledger_count(struct store *st, const char *recipient, int64_t since, i
 {
 	return st->ops->ledger_count(st, recipient, since, messages, err);
 }
+
+int store_account_add(struct store *st, const char *name, const char *role, const char *partner,
+		      struct verr *err)
+{
+	return st->ops->account_add(st, name, role, partner, err);
+}
+
+int store_account_get(struct store *st, const char *name, struct store_account *out,
+		      struct verr *err)
+{
+	return st->ops->account_get(st, name, out, err);
+}
+
+int store_account_remove(struct store *st, const char *name, struct verr *err)
+{
+	return st->ops->account_remove(st, name, err);
+}
+
+int store_accounts_list(struct store *st, store_account_cb cb, void *arg, struct verr *err)
+{
+	return st->ops->accounts_list(st, cb, arg, err);
+}
+
+int store_token_add(struct store *st, const char *account, const char *hash_hex,
+		    const char *label, int64_t *id, struct verr *err)
+{
+	return st->ops->token_add(st, account, hash_hex, label, id, err);
+}
+
+int store_token_find(struct store *st, const char *hash_hex, struct store_account *out,
+		     int64_t *token_id, struct verr *err)
+{
+	return st->ops->token_find(st, hash_hex, out, token_id, err);
+}
+
+int store_token_revoke(struct store *st, int64_t id, struct verr *err)
+{
+	return st->ops->token_revoke(st, id, err);
+}
+
+int store_taxii_cursor_get(struct store *st, const char *source, const char *collection,
+			   char out[STORE_CURSOR_LEN], struct verr *err)
+{
+	return st->ops->taxii_cursor_get(st, source, collection, out, err);
+}
+
+int store_taxii_cursor_set(struct store *st, const char *source, const char *collection,
+			   const char *added_after, struct verr *err)
+{
+	return st->ops->taxii_cursor_set(st, source, collection, added_after, err);
+}

@@ -456,6 +456,56 @@ int store_ledger_query(struct store *st, const char *recipient, int64_t incident
 int store_ledger_count(struct store *st, const char *recipient, int64_t since, int64_t *messages,
 		       struct verr *err);
 
+/* ---- accounts of the HTTP API and TAXII (src/http) ------------------------------------------ */
+
+/*
+ * Who may call the API: an account has a role ("admin", "analyst" or "partner"; src/http
+ * decides what each may reach) and, for a partner account, the name of the sharing partner
+ * whose rights (share/policy.h) decide what it sees.  Names compare without regard to ASCII
+ * case, are 1..64 bytes of [A-Za-z0-9._@-].  Tokens are stored only as the hex of a hash the
+ * caller computed (64 hex digits); the store never sees a token.
+ */
+#define STORE_NAME_MAX 64
+#define STORE_CURSOR_LEN 64
+struct store_account {
+	int64_t id;
+	char name[STORE_NAME_MAX + 1];
+	char role[16];
+	char partner[STORE_NAME_MAX + 1]; /* "" unless role is "partner" */
+	int64_t created;
+	int64_t tokens;                   /* live (not revoked) tokens; filled by list and get */
+};
+
+/* Create an account.  V_ERR_EXISTS when the name is taken, V_ERR_INVALID for a bad name or a
+ * partner account without a partner (the partner's existence is the caller's to check). */
+int store_account_add(struct store *st, const char *name, const char *role, const char *partner,
+		      struct verr *err);
+/* OUT: *out.  V_ERR_NOTFOUND. */
+int store_account_get(struct store *st, const char *name, struct store_account *out,
+		      struct verr *err);
+/* Remove an account and its tokens.  V_ERR_NOTFOUND. */
+int store_account_remove(struct store *st, const char *name, struct verr *err);
+typedef int (*store_account_cb)(void *arg, const struct store_account *a);
+/* Every account, by name. */
+int store_accounts_list(struct store *st, store_account_cb cb, void *arg, struct verr *err);
+/* Remember a token of account by its hash (64 hex digits).  OUT: *id.  V_ERR_NOTFOUND for
+ * an unknown account, V_ERR_EXISTS for a hash already stored. */
+int store_token_add(struct store *st, const char *account, const char *hash_hex,
+		    const char *label, int64_t *id, struct verr *err);
+/* The account a token hash belongs to.  OUT: *out, *token_id.  V_ERR_NOTFOUND when no live
+ * token has that hash. */
+int store_token_find(struct store *st, const char *hash_hex, struct store_account *out,
+		     int64_t *token_id, struct verr *err);
+/* Revoke token id (it stays, marked revoked).  V_ERR_NOTFOUND when there is no live one. */
+int store_token_revoke(struct store *st, int64_t id, struct verr *err);
+/* What `vigia taxii pull` got last from (source URL, collection id): the added_after to ask
+ * for next time (a TAXII timestamp, at most STORE_CURSOR_LEN - 1 bytes).  OUT: out, "" when
+ * never pulled (V_OK either way). */
+int store_taxii_cursor_get(struct store *st, const char *source, const char *collection,
+			   char out[STORE_CURSOR_LEN], struct verr *err);
+int store_taxii_cursor_set(struct store *st, const char *source, const char *collection,
+			   const char *added_after, struct verr *err);
+
 /* ---- the backend table ---------------------------------------------------------------------- */
 
 struct store_ops;  /* defined in store_impl.h for backends */

@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 struct store_ops {
 	const char *name; /* "sqlite" */
@@ -123,6 +123,22 @@ struct store_ops {
 			    store_ledger_cb cb, void *arg, struct verr *err);
 	int (*ledger_count)(struct store *st, const char *recipient, int64_t since,
 			    int64_t *messages, struct verr *err);
+
+	int (*account_add)(struct store *st, const char *name, const char *role,
+			   const char *partner, struct verr *err);
+	int (*account_get)(struct store *st, const char *name, struct store_account *out,
+			   struct verr *err);
+	int (*account_remove)(struct store *st, const char *name, struct verr *err);
+	int (*accounts_list)(struct store *st, store_account_cb cb, void *arg, struct verr *err);
+	int (*token_add)(struct store *st, const char *account, const char *hash_hex,
+			 const char *label, int64_t *id, struct verr *err);
+	int (*token_find)(struct store *st, const char *hash_hex, struct store_account *out,
+			  int64_t *token_id, struct verr *err);
+	int (*token_revoke)(struct store *st, int64_t id, struct verr *err);
+	int (*taxii_cursor_get)(struct store *st, const char *source, const char *collection,
+				char out[STORE_CURSOR_LEN], struct verr *err);
+	int (*taxii_cursor_set)(struct store *st, const char *source, const char *collection,
+				const char *added_after, struct verr *err);
 };
 
 struct store {
@@ -156,6 +172,25 @@ int store_sqlite_ledger_query(struct store *st, const char *recipient, int64_t i
 			      store_ledger_cb cb, void *arg, struct verr *err);
 int store_sqlite_ledger_count(struct store *st, const char *recipient, int64_t since,
 			      int64_t *messages, struct verr *err);
+
+/* ---- accounts of the SQLite backend (store_sqlite_account.c) --------------------------------- */
+
+int store_sqlite_account_add(struct store *st, const char *name, const char *role,
+			     const char *partner, struct verr *err);
+int store_sqlite_account_get(struct store *st, const char *name, struct store_account *out,
+			     struct verr *err);
+int store_sqlite_account_remove(struct store *st, const char *name, struct verr *err);
+int store_sqlite_accounts_list(struct store *st, store_account_cb cb, void *arg,
+			       struct verr *err);
+int store_sqlite_token_add(struct store *st, const char *account, const char *hash_hex,
+			   const char *label, int64_t *id, struct verr *err);
+int store_sqlite_token_find(struct store *st, const char *hash_hex, struct store_account *out,
+			    int64_t *token_id, struct verr *err);
+int store_sqlite_token_revoke(struct store *st, int64_t id, struct verr *err);
+int store_sqlite_taxii_cursor_get(struct store *st, const char *source, const char *collection,
+				  char out[STORE_CURSOR_LEN], struct verr *err);
+int store_sqlite_taxii_cursor_set(struct store *st, const char *source, const char *collection,
+				  const char *added_after, struct verr *err);
 
 /* ---- the audit chain, shared by backends (store.c) ----------------------------------------- */
 

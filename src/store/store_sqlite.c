@@ -2855,6 +2855,15 @@ static const struct store_ops sqlite_ops = {
 	.notices_done = store_sqlite_notices_done,
 	.ledger_query = store_sqlite_ledger_query,
 	.ledger_count = store_sqlite_ledger_count,
+	.account_add = store_sqlite_account_add,
+	.account_get = store_sqlite_account_get,
+	.account_remove = store_sqlite_account_remove,
+	.accounts_list = store_sqlite_accounts_list,
+	.token_add = store_sqlite_token_add,
+	.token_find = store_sqlite_token_find,
+	.token_revoke = store_sqlite_token_revoke,
+	.taxii_cursor_get = store_sqlite_taxii_cursor_get,
+	.taxii_cursor_set = store_sqlite_taxii_cursor_set,
 };
 
 /* ---- opening --------------------------------------------------------------------------------- */

@@ -1,0 +1,337 @@
+/*
+ * cmd_taxii.c — `vigia taxii pull`: fetch a TAXII 2.1 collection's objects incrementally and
+ * import them through the same path as `vigia import --format stix` (so with the provenance
+ * of --from, the one STIX reader, and its error reports).  The added_after to ask for next
+ * time (the X-TAXII-Date-Added-Last of the last page) is remembered in the store per (URL,
+ * collection) and moves only after the import succeeded, so an interrupted pull is repeated,
+ * never skipped.  Pages (limit/next/more) are followed; a 429, a 5xx or a network error is
+ * retried with a growing pause.  The token comes from $VIGIA_TAXII_TOKEN (never the command
+ * line, which other users can read); with --user it is sent as HTTP Basic.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/i18n.h"
+#include "base/log.h"
+#include "cli/cli.h"
+#include "store/store.h"
+
+#define MAX_PAGE (64u << 20)
+#define ATTEMPTS 4
+
+static void taxii_usage(FILE *f)
+{
+	fputs(
+	    _("usage: vigia taxii pull --from URL --collection ID [--user NAME] [--partner NAME]\n"
+	      "                        [--limit N] [--db PATH]\n"
+	      "Fetch a TAXII 2.1 collection's objects added since the last pull (remembered\n"
+	      "per URL and collection) and import them as 'vigia import --format stix' does.\n"
+	      "URL is the API root (https://host/taxii2/cti/).  The token is read from\n"
+	      "$VIGIA_TAXII_TOKEN: Bearer, or HTTP Basic with --user.  --partner names the\n"
+	      "partner the objects come from (their provenance).\n"),
+	    f);
+}
+
+struct page {
+	struct buf body;
+	char last[STORE_CURSOR_LEN];
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct page *pg = arg;
+
+	return buf_append(&pg->body, p, size * n) == V_OK ? size * n : 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	static const char name[] = "x-taxii-date-added-last:";
+	struct page *pg = arg;
+	size_t len = size * n, k = sizeof(name) - 1;
+
+	if (len > k && !strncasecmp(p, name, k)) {
+		const char *v = p + k;
+		size_t vl = len - k;
+
+		while (vl && (*v == ' ' || *v == '\t'))
+			v++, vl--;
+		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+			vl--;
+		if (vl < sizeof(pg->last)) {
+			memcpy(pg->last, v, vl);
+			pg->last[vl] = 0;
+		}
+	}
+	return len;
+}
+
+/* GET url into pg, with retries.  0, or an exit status (reported). */
+static int fetch(const char *url, const char *user, const char *token, struct page *pg)
+{
+	struct curl_slist *h = NULL;
+	char auth[600];
+	long code = 0;
+	CURLcode cc = CURLE_OK;
+	CURL *c = curl_easy_init();
+	int status = EXIT_IO;
+
+	if (!c)
+		return EXIT_INTERNAL;
+	h = curl_slist_append(h, "Accept: application/taxii+json;version=2.1");
+	if (!user) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		h = curl_slist_append(h, auth);
+	}
+	for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+		buf_fini(&pg->body);
+		buf_init(&pg->body, MAX_PAGE);
+		pg->last[0] = 0;
+		curl_easy_reset(c);
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		if (user) {
+			curl_easy_setopt(c, CURLOPT_USERNAME, user);
+			curl_easy_setopt(c, CURLOPT_PASSWORD, token);
+		}
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, pg);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, pg);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+		cc = curl_easy_perform(c);
+		code = 0;
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		if (cc == CURLE_OK && code == 200) {
+			status = 0;
+			break;
+		}
+		if (cc == CURLE_OK && code != 429 && code < 500)
+			break; /* the server said no: asking again changes nothing */
+		if (attempt < ATTEMPTS) {
+			log_info(_("taxii: %s: %s; again in %d s"), url,
+			         cc != CURLE_OK ? curl_easy_strerror(cc)
+			                        : _("server busy or failing"),
+			         attempt);
+			sleep((unsigned)attempt);
+		}
+	}
+	if (status) {
+		if (cc != CURLE_OK)
+			log_error(_("taxii: %s: %s"), url, curl_easy_strerror(cc));
+		else
+			log_error(_("taxii: %s: HTTP status %ld"), url, code);
+		if (code == 401 || code == 403 || code == 404 || code == 406)
+			status = EXIT_USAGE;
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+/* The URL of a page: root + collections/ID/objects/?limit=N[&added_after=][&next=]. */
+static char *page_url(CURL *c, const char *root, const char *coll, long limit, const char *after,
+                      const char *next)
+{
+	char *ec = curl_easy_escape(c, coll, 0),
+	     *ea = after && *after ? curl_easy_escape(c, after, 0) : NULL;
+	char *en = next ? curl_easy_escape(c, next, 0) : NULL, *url = NULL;
+	size_t z = strlen(root) + (ec ? strlen(ec) : 0) + (ea ? strlen(ea) : 0) +
+	           (en ? strlen(en) : 0) + 100;
+
+	if (ec && (url = malloc(z)))
+		snprintf(url, z, "%s%scollections/%s/objects/?limit=%ld%s%s%s%s", root,
+		         root[strlen(root) - 1] == '/' ? "" : "/", ec, limit,
+		         ea ? "&added_after=" : "", ea ? ea : "", en ? "&next=" : "", en ? en : "");
+	curl_free(ec);
+	curl_free(ea);
+	curl_free(en);
+	return url;
+}
+
+static int taxii_pull(int argc, char **argv, const char *db)
+{
+	const char *root = NULL, *coll = NULL, *user = NULL, *partner = NULL;
+	const char *token = getenv("VIGIA_TAXII_TOKEN");
+	char cursor[STORE_CURSOR_LEN], last[STORE_CURSOR_LEN] = "",
+	                               file[] = "/tmp/vigia-taxii-XXXXXX";
+	char *next = NULL, *url;
+	long limit = 1000;
+	struct page pg;
+	struct store *st = NULL;
+	struct verr e = {0};
+	json_t *all = NULL;
+	size_t pages = 0;
+	int status, fd, more;
+	CURL *c;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return taxii_usage(stdout), 0;
+		if (!v) {
+			log_error(_("taxii pull: unknown or incomplete option '%s'"), a);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(a, "--from"))
+			root = v;
+		else if (!strcmp(a, "--collection"))
+			coll = v;
+		else if (!strcmp(a, "--user"))
+			user = v;
+		else if (!strcmp(a, "--partner"))
+			partner = v;
+		else if (!strcmp(a, "--limit")) {
+			char *end;
+
+			errno = 0;
+			limit = strtol(v, &end, 10);
+			if (errno || *end || end == v || limit < 1 || limit > 100000) {
+				log_error(_("taxii pull: --limit is 1..100000, not '%s'"), v);
+				return EXIT_USAGE;
+			}
+		} else {
+			log_error(_("taxii pull: unknown or incomplete option '%s'"), a);
+			return EXIT_USAGE;
+		}
+		i++;
+	}
+	if (!root || !coll || !*root || !*coll) {
+		log_error("%s", _("taxii pull: needs --from URL and --collection ID"));
+		return EXIT_USAGE;
+	}
+	if (!token || !*token) {
+		log_error("%s", _("taxii pull: set $VIGIA_TAXII_TOKEN to the server's token"));
+		return EXIT_USAGE;
+	}
+	if ((status = cli_store_open(db, &st)) != 0)
+		return status;
+	if (store_taxii_cursor_get(st, root, coll, cursor, &e) != V_OK) {
+		cli_report(&e);
+		store_close(st);
+		return EXIT_IO;
+	}
+	store_close(st);
+	st = NULL;
+	if (!(c = curl_easy_init()) || !(all = json_array())) {
+		curl_easy_cleanup(c);
+		json_decref(all);
+		return EXIT_INTERNAL;
+	}
+	buf_init(&pg.body, MAX_PAGE);
+	do {
+		json_t *env, *objs;
+
+		more = 0;
+		if (!(url = page_url(c, root, coll, limit, cursor, next))) {
+			status = EXIT_INTERNAL;
+			break;
+		}
+		status = fetch(url, user, token, &pg);
+		free(url);
+		if (status)
+			break;
+		env = json_loadb(pg.body.data ? pg.body.data : "", pg.body.len, 0, NULL);
+		objs = json_object_get(env, "objects");
+		if (!env || (objs && !json_is_array(objs))) {
+			log_error(_("taxii: %s: the answer is not a TAXII envelope"), root);
+			json_decref(env);
+			status = EXIT_IO;
+			break;
+		}
+		json_array_extend(all, objs ? objs : json_array());
+		more = json_is_true(json_object_get(env, "more"));
+		free(next);
+		next = json_string_value(json_object_get(env, "next"))
+		           ? strdup(json_string_value(json_object_get(env, "next")))
+		           : NULL;
+		if (pg.last[0])
+			memcpy(last, pg.last, sizeof(last));
+		json_decref(env);
+		pages++;
+		if (more && !next) {
+			log_error(_("taxii: %s: 'more' without 'next'"), root);
+			status = EXIT_IO;
+		}
+	} while (!status && more);
+	buf_fini(&pg.body);
+	curl_easy_cleanup(c);
+	free(next);
+	if (!status && json_array_size(all) > 0) {
+		json_t *bundle =
+		    json_pack("{s:s, s:s, s:O}", "type", "bundle", "id",
+		              "bundle--00000000-0000-4000-8000-000000000000", "objects", all);
+		char *av[12];
+		int ac = 0;
+
+		if ((fd = mkstemp(file)) < 0 || !bundle ||
+		    json_dumpfd(bundle, fd, JSON_COMPACT) != 0) {
+			log_error(_("cannot write %s"), file);
+			status = EXIT_IO;
+		}
+		if (fd >= 0)
+			close(fd);
+		json_decref(bundle);
+		if (!status) {
+			av[ac++] = "import";
+			av[ac++] = "--format";
+			av[ac++] = "stix";
+			if (partner) {
+				av[ac++] = "--from";
+				av[ac++] = (char *)partner;
+			}
+			if (db) {
+				av[ac++] = "--db";
+				av[ac++] = (char *)db;
+			}
+			av[ac++] = file;
+			av[ac] = NULL;
+			status = cmd_import(ac, av);
+		}
+		unlink(file);
+	}
+	log_info(_("taxii: %zu objects in %zu pages from %s"), json_array_size(all), pages, root);
+	json_decref(all);
+	/* move the cursor only once the objects are in (rejected records are reported, and a
+	 * pull again would only reject them again) */
+	if ((status == 0 || status == EXIT_REJECTS) && last[0]) {
+		if (cli_store_open(db, &st) != 0)
+			return EXIT_IO;
+		if (store_taxii_cursor_set(st, root, coll, last, &e) != V_OK) {
+			cli_report(&e);
+			status = EXIT_IO;
+		}
+		store_close(st);
+	}
+	return status;
+}
+
+int cmd_taxii(int argc, char **argv)
+{
+	const char *db = NULL;
+	int status = 0;
+
+	if ((argc = cli_common_flags(argc, argv, &db, &status)) < 0)
+		return status;
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		taxii_usage(stdout);
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "pull"))
+		return taxii_pull(argc - 1, argv + 1, db);
+	if (argc >= 2)
+		log_error(_("taxii: '%s' is not a subcommand (pull)"), argv[1]);
+	taxii_usage(stderr);
+	return EXIT_USAGE;
+}

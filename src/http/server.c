@@ -1,0 +1,360 @@
+/*
+ * server.c — the libmicrohttpd side of `vigia serve` (server.h): reads each request (headers,
+ * query arguments, the body up to http.max_body), applies the rate limit, hands the request
+ * to http_handle() and sends the response.
+ *
+ * Threads: libmicrohttpd's internal thread pool (epoll where available).  SQLite connections
+ * are not shared: each worker opens its own store on first use (a pthread key closes it when
+ * the thread ends).  The rate limiter is one table of token buckets under a mutex, keyed by a
+ * hash of the Authorization header (so a bad credential is limited as well as a good one).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "base/buf.h"
+#include "base/conf.h"
+#include "base/i18n.h"
+#include "base/log.h"
+#include "http/http.h"
+#include "http/server.h"
+#include "store/store.h"
+
+#define BUCKETS 4096
+
+struct bucket {
+	uint64_t key;
+	double tokens;
+	double at; /* seconds (monotonic) of the last refill */
+};
+
+struct http_server {
+	struct MHD_Daemon *d;
+	char *db_path;
+	char *cert, *key; /* PEM, owned, when TLS */
+	size_t max_body;
+	double rate; /* per second; 0 = no limit */
+	pthread_mutex_t lock;
+	struct bucket buckets[BUCKETS];
+};
+
+/* Per connection: the body read so far. */
+struct conn {
+	struct buf body;
+	int too_big;
+};
+
+static pthread_key_t store_key;
+static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+
+static void store_dtor(void *p)
+{
+	store_close(p);
+}
+
+static void store_key_init(void)
+{
+	pthread_key_create(&store_key, store_dtor);
+}
+
+/* This thread's store connection, opened on first use.  NULL (logged) when it cannot be. */
+static struct store *thread_store(struct http_server *s)
+{
+	struct store *st;
+	struct verr e = {0};
+
+	pthread_once(&store_once, store_key_init);
+	if ((st = pthread_getspecific(store_key)))
+		return st;
+	if (store_open(s->db_path, &st, &e) != V_OK) {
+		log_error("http: %s", e.reason);
+		return NULL;
+	}
+	pthread_setspecific(store_key, st);
+	return st;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* May the holder of this credential make one more request now? */
+static int rate_ok(struct http_server *s, const char *auth)
+{
+	uint64_t k;
+	struct bucket *b;
+	double now;
+	int ok;
+
+	if (s->rate <= 0)
+		return 1;
+	crypto_shorthash((unsigned char *)&k, (const unsigned char *)(auth ? auth : ""),
+	                 auth ? strlen(auth) : 0, (const unsigned char *)"vigia-rate-limit");
+	now = mono();
+	pthread_mutex_lock(&s->lock);
+	b = &s->buckets[k % BUCKETS];
+	if (b->key != k || b->at == 0) {
+		b->key = k;
+		b->tokens = s->rate;
+		b->at = now;
+	}
+	b->tokens += (now - b->at) * s->rate;
+	if (b->tokens > s->rate)
+		b->tokens = s->rate;
+	b->at = now;
+	ok = b->tokens >= 1;
+	if (ok)
+		b->tokens -= 1;
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+struct args_ctx {
+	struct http_request *rq;
+};
+
+static enum MHD_Result arg_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                              const char *value)
+{
+	struct http_request *rq = cls;
+
+	(void)kind;
+	if (rq->nargs >= HTTP_MAX_ARGS) {
+		rq->too_many_args = 1;
+		return MHD_NO;
+	}
+	rq->args[rq->nargs].key = key;
+	rq->args[rq->nargs].value = value ? value : "";
+	rq->nargs++;
+	return MHD_YES;
+}
+
+static enum MHD_Result send_plain(struct MHD_Connection *c, unsigned status, const char *body)
+{
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", HTTP_JSON);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char *url,
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct conn *cn = *con_cls;
+	struct http_request rq;
+	struct http_response rs;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!cn) {
+		if (!(cn = calloc(1, sizeof(*cn))))
+			return MHD_NO;
+		buf_init(&cn->body, s->max_body ? s->max_body : 1);
+		*con_cls = cn;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!cn->too_big && buf_append(&cn->body, upload_data, *upload_size) != V_OK)
+			cn->too_big = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (cn->too_big)
+		return send_plain(mc, 413,
+		                  "{\"error\":{\"status\":413,\"title\":\"payload too "
+		                  "large\",\"detail\":\"the body exceeds http.max_body\"}}");
+	memset(&rq, 0, sizeof(rq));
+	rq.authorization = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
+	if (!rate_ok(s, rq.authorization))
+		return send_plain(mc, 429,
+		                  "{\"error\":{\"status\":429,\"title\":\"too many "
+		                  "requests\",\"detail\":\"this credential's rate limit\"}}");
+	if (!(rq.st = thread_store(s)))
+		return send_plain(mc, 503,
+		                  "{\"error\":{\"status\":503,\"title\":\"service "
+		                  "unavailable\",\"detail\":\"the store cannot be opened\"}}");
+	rq.method = method;
+	rq.path = url;
+	rq.accept = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept");
+	rq.content_type = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Type");
+	rq.body = cn->body.data;
+	rq.body_len = cn->body.len;
+	rq.now = (int64_t)time(NULL);
+	MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, arg_cb, &rq);
+	http_handle(&rq, &rs);
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		log_info("http: %s %s %d %s", method, url, rs.status,
+		         rs.account[0] ? rs.account : "-");
+	else
+		log_debug("http: %s %s %d %s", method, url, rs.status,
+		          rs.account[0] ? rs.account : "-");
+	r = MHD_create_response_from_buffer(rs.body_len, rs.body ? rs.body : (char *)"",
+	                                    MHD_RESPMEM_MUST_COPY);
+	if (!r) {
+		http_response_fini(&rs);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", rs.content_type ? rs.content_type : HTTP_JSON);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	for (size_t i = 0; i < rs.nheaders; i++)
+		MHD_add_response_header(r, rs.header_names[i], rs.header_values[i]);
+	ret = MHD_queue_response(mc, (unsigned)rs.status, r);
+	MHD_destroy_response(r);
+	http_response_fini(&rs);
+	return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *mc, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+	struct conn *cn = *con_cls;
+
+	(void)cls;
+	(void)mc;
+	(void)toe;
+	if (cn) {
+		buf_fini(&cn->body);
+		free(cn);
+		*con_cls = NULL;
+	}
+}
+
+static char *slurp(const char *path, struct verr *err)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b;
+	char tmp[4096];
+	size_t n;
+
+	if (!f) {
+		verr_set(err, V_ERR_IO, "", _("cannot read %s"), path);
+		return NULL;
+	}
+	buf_init(&b, 1 << 20);
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		if (buf_append(&b, tmp, n) != V_OK)
+			break;
+	fclose(f);
+	if (buf_putc(&b, 0) != V_OK) {
+		buf_fini(&b);
+		verr_set(err, V_ERR_IO, "", _("cannot read %s"), path);
+		return NULL;
+	}
+	return b.data;
+}
+
+int http_server_start(const char *db_path, unsigned threads, struct http_server **out,
+                      unsigned *port_out, struct verr *err)
+{
+	const char *listen = conf_get("http.listen"), *cert = conf_get("http.tls_cert"),
+	           *key = conf_get("http.tls_key");
+	long long port = conf_get_int("http.port");
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	struct sockaddr *sa;
+	struct http_server *s;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	int v6 = strchr(listen, ':') != NULL, loop;
+	const union MHD_DaemonInfo *di;
+
+	if (port < 0 || port > 65535)
+		return verr_set(err, V_ERR_USAGE, "http.port", _("no TCP port %lld"), port);
+	memset(&a4, 0, sizeof(a4));
+	memset(&a6, 0, sizeof(a6));
+	if (v6 ? inet_pton(AF_INET6, listen, &a6.sin6_addr) != 1
+	       : inet_pton(AF_INET, listen, &a4.sin_addr) != 1)
+		return verr_set(err, V_ERR_USAGE, "http.listen",
+		                _("'%s' is not an IPv4 or IPv6 address"), listen);
+	loop = v6 ? IN6_IS_ADDR_LOOPBACK(&a6.sin6_addr) : (ntohl(a4.sin_addr.s_addr) >> 24) == 127;
+	if (!*cert != !*key)
+		return verr_set(err, V_ERR_USAGE, "http.tls_cert", "%s",
+		                _("HTTPS needs both http.tls_cert and http.tls_key"));
+	if (!*cert && !loop)
+		return verr_set(err, V_ERR_USAGE, "http.listen",
+		                _("plain HTTP only on loopback: set http.tls_cert and http.tls_key "
+		                  "to listen on %s"),
+		                listen);
+	if (sodium_init() < 0)
+		return verr_set(err, V_ERR_IO, "", "%s", _("libsodium could not start"));
+	if (!(s = calloc(1, sizeof(*s))) || !(s->db_path = strdup(db_path))) {
+		free(s);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	s->max_body = (size_t)conf_get_int("http.max_body");
+	s->rate = (double)conf_get_int("http.rate_limit");
+	if (*cert && (!(s->cert = slurp(cert, err)) || !(s->key = slurp(key, err)))) {
+		http_server_stop(s);
+		return V_ERR_IO;
+	}
+	if (s->cert)
+		flags |= MHD_USE_TLS;
+	if (v6) {
+		flags |= MHD_USE_IPv6;
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons((uint16_t)port);
+		sa = (struct sockaddr *)&a6;
+	} else {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons((uint16_t)port);
+		sa = (struct sockaddr *)&a4;
+	}
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+		flags |= MHD_USE_EPOLL;
+	s->d = MHD_start_daemon(
+	    flags, (uint16_t)port, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1u, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)conf_get_int("http.max_connections"), MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)conf_get_int("http.timeout"), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	    s->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert, MHD_OPTION_HTTPS_MEM_KEY,
+	    s->key, MHD_OPTION_END);
+	if (!s->d) {
+		http_server_stop(s);
+		return verr_set(err, V_ERR_IO, "http.listen", _("cannot listen on %s port %lld"),
+		                listen, port);
+	}
+	if (port_out) {
+		di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+		*port_out = di ? di->port : (unsigned)port;
+	}
+	*out = s;
+	return V_OK;
+}
+
+void http_server_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	if (s->d)
+		MHD_stop_daemon(s->d);
+	pthread_mutex_destroy(&s->lock);
+	free(s->db_path);
+	if (s->key)
+		sodium_memzero(s->key, strlen(s->key));
+	free(s->cert);
+	free(s->key);
+	free(s);
+}

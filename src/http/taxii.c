@@ -1,0 +1,347 @@
+/*
+ * taxii.c — the TAXII 2.1 server handlers (http_impl.h): discovery, the API root "cti", its
+ * collections, objects (envelope, with pagination and filters), manifest and object by id.
+ *
+ * A collection's content is a view (share/view.h) built for the caller: a partner account
+ * gets what the sharing policy lets its partner receive (policy_recipient_init from the
+ * stored partner), analysts and admins what the team itself may see (kind internal).  The
+ * view is written as STIX 2.1 by share/stix.c, so TAXII carries exactly what `vigia export`
+ * would for the same recipient; no marking or right is judged here.
+ *
+ * date_added of an object is its "modified" (else "created") time; match[version] accepts
+ * last, first, all or that timestamp (vigia keeps one version of each object).  Pagination:
+ * "next" is the index of the next object; "limit" is 1..1000 (default 100).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "base/buf.h"
+#include "base/conf.h"
+#include "base/log.h"
+#include "http/http_impl.h"
+#include "share/policy.h"
+#include "share/stix.h"
+#include "share/view.h"
+
+#define PAGE_DEFAULT 100
+#define PAGE_MAX     1000
+#define ROOT         "/taxii2/cti/"
+
+/* Does the client accept TAXII 2.1 JSON?  (No Accept header counts as yes.) */
+static int accepts(const struct http_request *rq)
+{
+	const char *a = rq->accept;
+
+	return !a || strstr(a, "application/taxii+json") || strstr(a, "*/*") ||
+	       strstr(a, "application/*");
+}
+
+static int accept_or_406(const struct http_request *rq, struct http_response *rs)
+{
+	if (accepts(rq))
+		return 0;
+	http_error(rs, 1, 406, "not acceptable", "this server speaks " HTTP_TAXII);
+	return -1;
+}
+
+/* The collection's id: a UUID named by the team (stable across restarts). */
+static void collection_id(char out[37])
+{
+	share_uuid(out, "taxii-collection", conf_get("share.team_name"), "incidents");
+}
+
+void taxii_discovery(const struct http_request *rq, const struct http_call *c,
+                     struct http_response *rs)
+{
+	(void)c;
+	if (accept_or_406(rq, rs))
+		return;
+	http_json(rs, 200, HTTP_TAXII,
+	          json_pack("{s:s, s:s, s:s, s:[s]}", "title", "vigia TAXII 2.1", "description",
+	                    "incidents and indicators, as the sharing policy allows", "default",
+	                    ROOT, "api_roots", ROOT));
+}
+
+void taxii_api_root(const struct http_request *rq, const struct http_call *c,
+                    struct http_response *rs)
+{
+	(void)c;
+	if (accept_or_406(rq, rs))
+		return;
+	http_json(rs, 200, HTTP_TAXII,
+	          json_pack("{s:s, s:[s], s:I}", "title", "vigia", "versions", HTTP_TAXII,
+	                    "max_content_length", (json_int_t)conf_get_int("http.max_body")));
+}
+
+static json_t *collection_json(void)
+{
+	char id[37];
+
+	collection_id(id);
+	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:[s]}", "id", id, "title", "incidents",
+	                 "description",
+	                 "incidents and their indicators, filtered by the sharing "
+	                 "policy for the caller",
+	                 "can_read", 1, "can_write", 0, "media_types", HTTP_STIX);
+}
+
+void taxii_collections(const struct http_request *rq, const struct http_call *c,
+                       struct http_response *rs)
+{
+	(void)c;
+	if (accept_or_406(rq, rs))
+		return;
+	http_json(rs, 200, HTTP_TAXII, json_pack("{s:[o]}", "collections", collection_json()));
+}
+
+static int known_collection(const struct http_call *c, struct http_response *rs)
+{
+	char id[37];
+
+	collection_id(id);
+	if (!strcmp(c->params[0], id))
+		return 0;
+	http_error(rs, 1, 404, "not found", "no such collection");
+	return -1;
+}
+
+void taxii_collection(const struct http_request *rq, const struct http_call *c,
+                      struct http_response *rs)
+{
+	if (accept_or_406(rq, rs) || known_collection(c, rs))
+		return;
+	http_json(rs, 200, HTTP_TAXII, collection_json());
+}
+
+/* The caller's STIX objects (a new array), or NULL with an error response. */
+static json_t *caller_objects(const struct http_request *rq, const struct http_call *c,
+                              struct http_response *rs)
+{
+	struct share_view_options o = {0};
+	struct policy_recipient r;
+	struct store_partner *p = NULL;
+	struct share_view *v = NULL;
+	struct verr e = {0};
+	struct buf b;
+	json_t *bundle, *objs = NULL;
+	enum tlp dflt;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	if (c->role == HTTP_ROLE_PARTNER) {
+		if ((rc = store_partner_get(rq->st, c->account->partner, &p, &e)) != V_OK ||
+		    (rc = policy_recipient_init(&r, p, &e)) != V_OK) {
+			store_partner_free(p);
+			/* a partner account whose partner went away sees nothing */
+			log_error("http: account %s: %s", c->account->name, e.reason);
+			http_error(rs, 1, 403, "forbidden", "this account's partner is not usable");
+			return NULL;
+		}
+		store_partner_free(p);
+	} else {
+		policy_recipient_kind(&r, RK_INTERNAL);
+	}
+	if (policy_tlp_parse(conf_get("share.default_tlp"), &dflt, &e) != V_OK)
+		dflt = TLP_AMBER;
+	o.recipient = &r;
+	o.default_tlp = dflt;
+	o.now = rq->now;
+	buf_init(&b, 0);
+	rc = share_view_build(rq->st, &o, &v, &e);
+	if (rc == V_OK)
+		rc = stix_write(v, &b, NULL, &e);
+	if (rc == V_OK && (bundle = json_loadb(b.data, b.len, 0, NULL))) {
+		objs = json_incref(json_object_get(bundle, "objects"));
+		json_decref(bundle);
+	}
+	share_view_free(v);
+	buf_fini(&b);
+	policy_recipient_fini(&r);
+	if (!objs || !json_is_array(objs)) {
+		json_decref(objs);
+		log_error("http: TAXII view: %s", e.reason);
+		http_error(rs, 1, 500, "internal error", "the collection could not be built");
+		return NULL;
+	}
+	return objs;
+}
+
+/* The date_added of o: its modified, else created time; a cyber-observable (no timestamps
+ * of its own) takes dflt, the newest time in the collection (it arrived with that data). */
+static const char *date_added(json_t *o, const char *dflt)
+{
+	const char *t = json_string_value(json_object_get(o, "modified"));
+
+	if (!t)
+		t = json_string_value(json_object_get(o, "created"));
+	return t ? t : dflt;
+}
+
+static const char *newest(json_t *objs)
+{
+	const char *best = NULL, *t;
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(objs, i, o) if ((t = date_added(o, NULL)) &&
+	                                   (!best || strcmp(t, best) > 0)) best = t;
+	return best;
+}
+
+/* Is s (a comma-separated list) one of whose items equals v? */
+static int in_list(const char *s, const char *v)
+{
+	size_t n;
+
+	if (!v)
+		return 0;
+	n = strlen(v);
+	while (*s) {
+		size_t k = strcspn(s, ",");
+
+		if (k == n && !strncmp(s, v, n))
+			return 1;
+		s += k;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+/* Does o pass the request's filters? */
+static int passes(const struct http_request *rq, json_t *o, const char *dflt)
+{
+	const char *aa = http_arg(rq, "added_after"), *ids = http_arg(rq, "match[id]"),
+	           *types = http_arg(rq, "match[type]"), *ver = http_arg(rq, "match[version]"),
+	           *spec = http_arg(rq, "match[spec_version]");
+	const char *added = date_added(o, dflt), *id = json_string_value(json_object_get(o, "id")),
+	           *type = json_string_value(json_object_get(o, "type"));
+	const char *sv = json_string_value(json_object_get(o, "spec_version"));
+
+	if (aa && (!added || strcmp(added, aa) <= 0))
+		return 0;
+	if (ids && (!id || !in_list(ids, id)))
+		return 0;
+	if (types && (!type || !in_list(types, type)))
+		return 0;
+	if (spec && !in_list(spec, sv ? sv : "2.1"))
+		return 0;
+	if (ver && !in_list(ver, "last") && !in_list(ver, "first") && !in_list(ver, "all") &&
+	    (!added || !in_list(ver, added)))
+		return 0;
+	return 1;
+}
+
+struct item {
+	json_t *o;
+	const char *added;
+	size_t index;
+};
+
+/* TAXII lists objects by date_added, oldest first; ties keep the writer's order. */
+static int by_added(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	int c = strcmp(x->added ? x->added : "", y->added ? y->added : "");
+
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* The filtered page.  manifest: entries instead of objects.  only: that object alone. */
+static void page(const struct http_request *rq, const struct http_call *c, struct http_response *rs,
+                 int manifest, const char *only)
+{
+	const char *ls = http_arg(rq, "limit"), *ns = http_arg(rq, "next"), *dflt;
+	long long limit = PAGE_DEFAULT, next = 0;
+	struct item *items = NULL;
+	size_t i, n = 0, k, taken = 0;
+	json_t *objs, *out, *o;
+	char *end, nbuf[24];
+
+	if (accept_or_406(rq, rs) || known_collection(c, rs))
+		return;
+	errno = 0;
+	if (ls && ((limit = strtoll(ls, &end, 10)) < 1 || errno || *end || end == ls))
+		goto bad;
+	if (ns && ((next = strtoll(ns, &end, 10)) < 0 || errno || *end || end == ns))
+		goto bad;
+	if (limit > PAGE_MAX)
+		limit = PAGE_MAX;
+	if (!(objs = caller_objects(rq, c, rs)))
+		return;
+	dflt = newest(objs);
+	if (!(items = calloc(json_array_size(objs) + 1, sizeof(*items)))) {
+		json_decref(objs);
+		http_error(rs, 1, 500, "internal error", "out of memory");
+		return;
+	}
+	json_array_foreach(objs, i, o)
+	{
+		const char *oid = json_string_value(json_object_get(o, "id"));
+
+		if ((only && (!oid || strcmp(oid, only))) || !passes(rq, o, dflt))
+			continue;
+		items[n].o = o;
+		items[n].added = date_added(o, dflt);
+		items[n].index = i;
+		n++;
+	}
+	qsort(items, n, sizeof(*items), by_added);
+	if (only && n == 0) {
+		free(items);
+		json_decref(objs);
+		http_error(rs, 1, 404, "not found", "no such object in this collection");
+		return;
+	}
+	out = json_array();
+	for (k = (size_t)next < n ? (size_t)next : n; k < n && (long long)taken < limit; k++) {
+		o = items[k].o;
+		if (manifest)
+			json_array_append_new(
+			    out, json_pack("{s:O, s:s*, s:s*, s:s}", "id", json_object_get(o, "id"),
+			                   "date_added", items[k].added, "version", items[k].added,
+			                   "media_type", HTTP_STIX));
+		else
+			json_array_append(out, o);
+		taken++;
+	}
+	if (taken) {
+		size_t f = k - taken;
+
+		if (items[f].added)
+			http_header(rs, "X-TAXII-Date-Added-First", items[f].added);
+		if (items[k - 1].added)
+			http_header(rs, "X-TAXII-Date-Added-Last", items[k - 1].added);
+	}
+	snprintf(nbuf, sizeof(nbuf), "%zu", k);
+	out = json_pack("{s:b, s:s*, s:o}", "more", k < n, "next", k < n ? nbuf : NULL, "objects",
+	                out);
+	free(items);
+	json_decref(objs);
+	http_json(rs, 200, HTTP_TAXII, out);
+	return;
+bad:
+	http_error(rs, 1, 400, "bad request", "limit is a positive number, next a cursor");
+}
+
+void taxii_objects(const struct http_request *rq, const struct http_call *c,
+                   struct http_response *rs)
+{
+	page(rq, c, rs, 0, NULL);
+}
+
+void taxii_manifest(const struct http_request *rq, const struct http_call *c,
+                    struct http_response *rs)
+{
+	page(rq, c, rs, 1, NULL);
+}
+
+void taxii_object(const struct http_request *rq, const struct http_call *c,
+                  struct http_response *rs)
+{
+	page(rq, c, rs, 0, c->params[1]);
+}
