@@ -456,6 +456,22 @@ int store_ledger_query(struct store *st, const char *recipient, int64_t incident
 int store_ledger_count(struct store *st, const char *recipient, int64_t since, int64_t *messages,
 		       struct verr *err);
 
+/* ---- copying a store (vigia store copy) --------------------------------------------------- */
+
+struct store_copy_stats {
+	int64_t rows;                   /* rows copied, every table */
+	int64_t events, incidents, audit_entries;
+};
+/*
+ * Copy every row of every table of from into to, ids included (an incident keeps its number,
+ * the audit chain its hashes), in one transaction of to: all or nothing.  to must be empty (no
+ * event, incident, batch, audit entry or organisation: V_ERR_EXISTS otherwise); both are at
+ * the same schema version (opening migrates them).  Works between any two backends (SQLite to
+ * PostgreSQL and back).  OUT: *stats.  Neither store is closed.
+ */
+int store_copy(struct store *from, struct store *to, struct store_copy_stats *stats,
+	       struct verr *err);
+
 /* ---- the backend table ---------------------------------------------------------------------- */
 
 struct store_ops;  /* defined in store_impl.h for backends */
