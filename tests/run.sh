@@ -31,6 +31,28 @@ run() { # name command...
 for t in "$BUILD"/san/tests/test_*; do
 	[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
 done
+
+# The store's tests again against a real PostgreSQL server on loopback (tests/pg-server.sh),
+# each in an empty database of its own; the server is stopped at the end.
+pgdir=$(mktemp -d /tmp/vigia-pg-XXXXXX)
+trap 'sh tests/pg-server.sh stop "$pgdir"' EXIT
+VIGIA_TEST_PG=$(sh tests/pg-server.sh start "$pgdir" 2>"$log/pg-server.log") || VIGIA_TEST_PG=""
+export VIGIA_TEST_PG VIGIA_TEST_PGDIR="$pgdir"
+pgn=0
+pgrun() { # name command...
+	name=$1; shift
+	pgn=$((pgn + 1))
+	if [ -z "$VIGIA_TEST_PG" ]; then
+		run "$name" sh -c 'echo "SKIP no PostgreSQL server: $(cat "$0")"' "$log/pg-server.log"
+	elif sh tests/pg-server.sh createdb "$pgdir" "t$pgn"; then
+		VIGIA_TEST_STORE="$VIGIA_TEST_PG/t$pgn" run "$name" "$@"
+	else
+		run "$name" false
+	fi
+}
+for t in store dedup aggregate correlate lifecycle deadline notify policy constituency; do
+	[ -x "$BUILD/san/tests/test_$t" ] && pgrun "pg/test_$t" "$BUILD/san/tests/test_$t"
+done
 run fuzz-replay sh tests/fuzz/replay.sh
 run lint-banned sh scripts/check-banned.sh
 for t in tests/cli/*.sh; do

@@ -4,12 +4,14 @@
  *   info     where it is, its schema version, how many events, incidents and indicators
  *   migrate  bring it to the schema this vigia writes (opening does that too: this says so)
  *   prune    remove events older than an age, keeping those of incidents not yet closed
+ *   copy     every row of one store into another, empty one (SQLite to PostgreSQL and back)
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/conf.h"
 #include "base/i18n.h"
@@ -24,7 +26,11 @@ static void store_usage(FILE *f)
 		     "  migrate                 bring the store to this vigia's schema version\n"
 		     "  prune --older-than AGE  remove events last seen more than AGE ago\n"
 		     "                          (s, m, h, d, w: 180d); events of incidents\n"
-		     "                          that are not closed are kept\n\n"
+		     "                          that are not closed are kept\n"
+		     "  copy --from STORE --to STORE\n"
+		     "                          copy every event, incident, note, audit entry...\n"
+		     "                          with its id into an empty store: sqlite:PATH,\n"
+		     "                          PATH or postgres://USER@HOST/DB\n\n"
 		     "The store: --db PATH, else $VIGIA_DB, else the setting store.path; a new\n"
 		     "path is created.  Exit status: 0 done, 2 usage error, 3 store error.\n"));
 }
@@ -86,6 +92,36 @@ static int sub_migrate(struct store *st)
 	return 0;
 }
 
+static int sub_copy(const char *from, const char *to)
+{
+	struct store *a = NULL, *b = NULL;
+	struct store_copy_stats cs;
+	struct verr e = { 0 };
+	int rc, status = 0;
+
+	/* opening an SQLite path creates it: a mistyped source would copy nothing */
+	if (strncmp(from, "postgres", 8) != 0 &&
+	    access(!strncmp(from, "sqlite:", 7) ? from + 7 : from, F_OK) != 0) {
+		log_error(_("store copy: %s does not exist"), from);
+		return EXIT_USAGE;
+	}
+	if ((status = cli_store_open(from, &a)) || (status = cli_store_open(to, &b))) {
+		store_close(a);
+		return status;
+	}
+	if ((rc = store_copy(a, b, &cs, &e)) != V_OK) {
+		cli_report(&e);
+		status = cli_status(rc);
+	} else {
+		printf(_("copied %s to %s: %lld rows (%lld events, %lld incidents, %lld audit "
+			 "entries)\n"), store_path(a), store_path(b), (long long)cs.rows,
+		       (long long)cs.events, (long long)cs.incidents, (long long)cs.audit_entries);
+	}
+	store_close(b);
+	store_close(a);
+	return status;
+}
+
 static int sub_prune(struct store *st, long long age)
 {
 	struct verr e = { 0 };
@@ -114,10 +150,12 @@ int cmd_store(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "older-than", required_argument, NULL, 'o' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *db = NULL, *sub, *older = NULL;
+	const char *db = NULL, *sub, *older = NULL, *from = NULL, *to = NULL;
 	struct store *st = NULL;
 	long long age = 0;
 	int c, status = 0;
@@ -133,8 +171,9 @@ int cmd_store(int argc, char **argv)
 		store_usage(stdout);
 		return 0;
 	}
-	if (strcmp(sub, "info") && strcmp(sub, "migrate") && strcmp(sub, "prune")) {
-		log_error(_("store: unknown command '%s' (info, migrate, prune)"), sub);
+	if (strcmp(sub, "info") && strcmp(sub, "migrate") && strcmp(sub, "prune") &&
+	    strcmp(sub, "copy")) {
+		log_error(_("store: unknown command '%s' (info, migrate, prune, copy)"), sub);
 		store_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -143,6 +182,8 @@ int cmd_store(int argc, char **argv)
 	while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': older = optarg; break;
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
 		case 'h': store_usage(stdout); return 0;
 		default:
 			log_error(_("store %s: unknown or incomplete option '%s'"), sub,
@@ -158,6 +199,17 @@ int cmd_store(int argc, char **argv)
 	if (older && strcmp(sub, "prune")) {
 		log_error(_("store %s: --older-than is for prune"), sub);
 		return EXIT_USAGE;
+	}
+	if ((from || to) && strcmp(sub, "copy")) {
+		log_error(_("store %s: --from and --to are for copy"), sub);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(sub, "copy")) {
+		if (!from || !to || !*from || !*to) {
+			log_error(_("store copy: --from STORE and --to STORE are both required"));
+			return EXIT_USAGE;
+		}
+		return sub_copy(from, to);
 	}
 	if (!strcmp(sub, "prune")) {
 		if (!older) {

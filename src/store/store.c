@@ -37,11 +37,11 @@ int store_open(const char *path, struct store **out, struct verr *err)
 	if (!path || !*path)
 		return verr_set(err, V_ERR_USAGE, "", "%s",
 				_("no store given (--db PATH or VIGIA_DB)"));
-	/* the address may hold a password: name only the kind */
 	if (is_postgres(path))
-		return verr_set(err, V_ERR_USAGE, "", "%s",
-				_("PostgreSQL stores are not built in this version of vigia; "
-				  "use an SQLite file path"));
+		return store_pg_open(path, out, err);
+	/* sqlite:PATH names an SQLite file explicitly (store copy --from sqlite:PATH) */
+	if (!strncmp(path, "sqlite:", 7) && path[7])
+		path += 7;
 	return store_sqlite_open(path, out, err);
 }
 

@@ -505,6 +505,21 @@ int store_taxii_cursor_get(struct store *st, const char *source, const char *col
 			   char out[STORE_CURSOR_LEN], struct verr *err);
 int store_taxii_cursor_set(struct store *st, const char *source, const char *collection,
 			   const char *added_after, struct verr *err);
+/* ---- copying a store (vigia store copy) --------------------------------------------------- */
+
+struct store_copy_stats {
+	int64_t rows;                   /* rows copied, every table */
+	int64_t events, incidents, audit_entries;
+};
+/*
+ * Copy every row of every table of from into to, ids included (an incident keeps its number,
+ * the audit chain its hashes), in one transaction of to: all or nothing.  to must be empty (no
+ * event, incident, batch, audit entry or organisation: V_ERR_EXISTS otherwise); both are at
+ * the same schema version (opening migrates them).  Works between any two backends (SQLite to
+ * PostgreSQL and back).  OUT: *stats.  Neither store is closed.
+ */
+int store_copy(struct store *from, struct store *to, struct store_copy_stats *stats,
+	       struct verr *err);
 
 /* ---- the backend table ---------------------------------------------------------------------- */
 

@@ -15,8 +15,24 @@
 /* The logical schema version every backend writes (each keeps its own migration steps). */
 #define STORE_SCHEMA_VERSION 8
 
+/* For store_copy: a table as a list of columns (constants of store_copy.c, never input). */
+struct store_table {
+	const char *name;
+	const char *const *cols;
+	size_t ncols;
+	unsigned blobs;      /* bit k set: column k is binary (BLOB, BYTEA) */
+	const char *order;   /* the ORDER BY of a read; NULL: the order rows were inserted in */
+};
+/* One value of a row: data[len] (NUL-terminated for text), or SQL NULL. */
+struct store_cell {
+	const char *data;
+	size_t len;
+	int null;
+};
+typedef int (*store_row_cb)(void *arg, const struct store_cell *cells);
+
 struct store_ops {
-	const char *name; /* "sqlite" */
+	const char *name; /* "sqlite", "postgresql" */
 	void (*close)(struct store *st);
 	int (*schema_version)(struct store *st);
 	int (*info)(struct store *st, struct store_info *out, struct verr *err);
@@ -139,6 +155,15 @@ struct store_ops {
 				char out[STORE_CURSOR_LEN], struct verr *err);
 	int (*taxii_cursor_set)(struct store *st, const char *source, const char *collection,
 				const char *added_after, struct verr *err);
+	/* store_copy: every row of a table, in its order (a non-zero cb return stops and is
+	 * returned); write one row as it is (ids included); after the last row, whatever the
+	 * backend needs (PostgreSQL: identity sequences past the copied ids). */
+	int (*rows_read)(struct store *st, const struct store_table *t, store_row_cb cb,
+			 void *arg, struct verr *err);
+	int (*row_write)(struct store *st, const struct store_table *t,
+			 const struct store_cell *cells, struct verr *err);
+	int (*copy_done)(struct store *st, const struct store_table *tables, size_t n,
+			 struct verr *err);
 };
 
 struct store {
@@ -157,6 +182,13 @@ int store_sqlite_open(const char *path, struct store **out, struct verr *err);
  * V_ERR_INVALID when the database is already past that version.
  */
 int store_sqlite_migrate_to(const char *path, int version, struct verr *err);
+
+/* ---- the PostgreSQL backend (store_pg.c) ------------------------------------------------ */
+
+/* Open the PostgreSQL store at url (postgres://USER:PASSWORD@HOST:PORT/DB?options, libpq's
+ * form) and migrate it to STORE_SCHEMA_VERSION.  OUT: *out.  st->path names the server
+ * without the password. */
+int store_pg_open(const char *url, struct store **out, struct verr *err);
 
 /* ---- notifications of the SQLite backend (store_sqlite_notify.c) ------------------------------ */
 

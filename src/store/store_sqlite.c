@@ -254,6 +254,8 @@ struct sq {
 	size_t pend_cap, pend_n;
 	struct rk_slot *rks;            /* (rule, key) -> the latest of those incidents */
 	size_t rks_cap, rks_n;
+	const struct store_table *copy_t; /* store_copy: the table copy_q inserts into */
+	sqlite3_stmt *copy_q;
 };
 
 static int64_t now(void)
@@ -845,6 +847,7 @@ static void sq_close(struct store *st)
 		sqlite3_finalize(s->evq[i]);
 	for (size_t i = 0; i < sizeof(s->incq) / sizeof(s->incq[0]); i++)
 		sqlite3_finalize(s->incq[i]);
+	sqlite3_finalize(s->copy_q);
 	sqlite3_close(s->db);
 	buf_fini(&s->json);
 	buf_fini(&s->scratch);
@@ -2795,6 +2798,114 @@ static int sq_bundle_accept(struct store *st, const char *bundle_id, const char 
 	return tx_leave(s, own, rc, err);
 }
 
+/* ---- store_copy ------------------------------------------------------------------------------ */
+
+#define COPY_MAX_COLS 32
+
+/* SELECT cols FROM name ORDER BY ... (or INSERT INTO name (cols) VALUES (?1, ...)): t's
+ * names are constants of store_copy.c. */
+static int copy_sql(const struct store_table *t, int insert, struct buf *q)
+{
+	int rc = buf_puts(q, insert ? "INSERT INTO " : "SELECT ");
+
+	if (insert)
+		rc |= buf_printf(q, "%s (", t->name);
+	for (size_t k = 0; k < t->ncols; k++)
+		rc |= buf_printf(q, "%s%s", k ? ", " : "", t->cols[k]);
+	if (insert) {
+		rc |= buf_puts(q, ") VALUES (");
+		for (size_t k = 0; k < t->ncols; k++)
+			rc |= buf_printf(q, "%s?%zu", k ? ", " : "", k + 1);
+		rc |= buf_puts(q, ")");
+	} else {
+		rc |= buf_printf(q, " FROM %s ORDER BY %s", t->name, t->order ? t->order : "rowid");
+	}
+	return rc;
+}
+
+static int sq_rows_read(struct store *st, const struct store_table *t, store_row_cb cb,
+			void *arg, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	struct store_cell cells[COPY_MAX_COLS];
+	sqlite3_stmt *q = NULL;
+	struct buf sql;
+	int rc, step;
+
+	if (t->ncols > COPY_MAX_COLS)
+		return verr_set(err, V_ERR_INVALID, "", "%s", vres_str(V_ERR_INVALID));
+	buf_init(&sql, 1 << 16);
+	if (copy_sql(t, 0, &sql) != V_OK) {
+		buf_fini(&sql);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	rc = prepare(s, sql.data, &q, err);
+	buf_fini(&sql);
+	if (rc != V_OK)
+		return rc;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		for (size_t k = 0; k < t->ncols; k++) {
+			int i = (int)k;
+			cells[k].null = sqlite3_column_type(q, i) == SQLITE_NULL;
+			cells[k].data = t->blobs & (1u << k) ? sqlite3_column_blob(q, i)
+							      : (const char *)sqlite3_column_text(q, i);
+			cells[k].len = (size_t)sqlite3_column_bytes(q, i);
+		}
+		if ((rc = cb(arg, cells)) != V_OK)
+			break;
+	}
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_row_write(struct store *st, const struct store_table *t,
+			const struct store_cell *cells, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	int rc;
+
+	if (s->copy_t != t) {
+		struct buf sql;
+		sqlite3_finalize(s->copy_q);
+		s->copy_q = NULL;
+		s->copy_t = NULL;
+		buf_init(&sql, 1 << 16);
+		if (copy_sql(t, 1, &sql) != V_OK) {
+			buf_fini(&sql);
+			return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		}
+		rc = prepare(s, sql.data, &s->copy_q, err);
+		buf_fini(&sql);
+		if (rc != V_OK)
+			return rc;
+		s->copy_t = t;
+	}
+	for (size_t k = 0; k < t->ncols; k++) {
+		int i = (int)k + 1;
+		if (cells[k].null)
+			sqlite3_bind_null(s->copy_q, i);
+		else if (t->blobs & (1u << k))
+			sqlite3_bind_blob(s->copy_q, i, cells[k].data, (int)cells[k].len,
+					  SQLITE_STATIC);
+		else
+			sqlite3_bind_text(s->copy_q, i, cells[k].data, (int)cells[k].len,
+					  SQLITE_STATIC);
+	}
+	return run(s, s->copy_q, err);
+}
+
+static int sq_copy_done(struct store *st, const struct store_table *tables, size_t n,
+			struct verr *err)
+{
+	(void)st;
+	(void)tables;
+	(void)n;
+	(void)err;
+	return V_OK; /* INTEGER PRIMARY KEY goes on from the largest id by itself */
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -2864,6 +2975,9 @@ static const struct store_ops sqlite_ops = {
 	.token_revoke = store_sqlite_token_revoke,
 	.taxii_cursor_get = store_sqlite_taxii_cursor_get,
 	.taxii_cursor_set = store_sqlite_taxii_cursor_set,
+	.rows_read = sq_rows_read,
+	.row_write = sq_row_write,
+	.copy_done = sq_copy_done,
 };
 
 /* ---- opening --------------------------------------------------------------------------------- */

@@ -29,10 +29,12 @@ check "--db before the subcommand" '"$V" store --db "$T/before.db" info | grep -
 check "the setting store.path is the default" '(cd "$T" && "$V" --store.path=conf.db store info) | grep -q "conf.db" && [ -s "$T/conf.db" ]'
 check "store migrate: already current" '"$V" store migrate --db "$T/new.db" | grep -q "already at schema version"'
 check "store migrate: a new store is created" '"$V" store migrate --db "$T/m.db" | grep -q "created at schema version"'
-"$V" store info --db postgresql://vigia:secret@db.example/vigia > /dev/null 2> "$T/err"
+# nothing listens on port 1 of the loopback: refused at once
+"$V" store info --db 'postgresql://vigia:secret@127.0.0.1:1/vigia?connect_timeout=5' > /dev/null 2> "$T/err"
 rc=$?
-check "a PostgreSQL address: exit 2" '[ $rc -eq 2 ]'
-check "... clear message, no password shown" 'grep -q "PostgreSQL" "$T/err" && ! grep -q secret "$T/err"'
+check "a PostgreSQL server that cannot be reached: exit 3" '[ $rc -eq 3 ]'
+check "... clear message naming the server, no password shown" \
+	'grep -q "PostgreSQL server postgres://vigia@127.0.0.1:1/vigia" "$T/err" && ! grep -q secret "$T/err"'
 "$V" store info --db "$T/no/such/dir/x.db" > /dev/null 2> "$T/err"
 rc=$?
 check "a store that cannot be created: exit 3" '[ $rc -eq 3 ]'

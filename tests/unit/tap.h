@@ -49,6 +49,14 @@ __attribute__((format(printf, 4, 5))) static int tap_ok(int pass, const char *fi
 			printf("#   got:  %lld\n#   want: %lld\n", g_, w_);                      \
 	} while (0)
 
+/* The store a test opens: $VIGIA_TEST_STORE when set (an empty store of another backend,
+ * e.g. the PostgreSQL database tests/run.sh makes), else the test's own SQLite file dflt. */
+static inline const char *tap_store_path(const char *dflt)
+{
+	const char *named = getenv("VIGIA_TEST_STORE");
+	return named && *named ? named : dflt;
+}
+
 static int done_testing(void)
 {
 	printf("1..%d\n", tap_n);

@@ -174,7 +174,7 @@ int main(void)
 	int fd = mkstemp(path);
 	close(fd);
 	unlink(path);
-	if (store_open(path, &st, &e) != V_OK) {
+	if (store_open(tap_store_path(path), &st, &e) != V_OK) {
 		printf("# store: %s\n", e.reason);
 		ok(0, "store opened");
 		return done_testing();

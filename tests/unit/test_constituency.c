@@ -495,7 +495,7 @@ static void test_store_import(void)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/c.db", dir);
-	is_int(store_open(path, &st, &e), V_OK, "a store");
+	is_int(store_open(tap_store_path(path), &st, &e), V_OK, "a store");
 	if (!st)
 		return;
 	store_org_put(st, &other, &e);

@@ -569,7 +569,7 @@ int main(void)
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/t.db", dir);
-	if (store_open(path, &st, &e) != V_OK) {
+	if (store_open(tap_store_path(path), &st, &e) != V_OK) {
 		printf("# store_open: %s\n", e.reason);
 		return 1;
 	}

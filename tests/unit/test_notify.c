@@ -497,7 +497,7 @@ static void test_queue(void)
 
 	close(fd);
 	unlink(path);
-	ok(store_open(path, &st, &e) == V_OK, "queue: a store (%s)", e.reason);
+	ok(store_open(tap_store_path(path), &st, &e) == V_OK, "queue: a store (%s)", e.reason);
 	store_incident_create(st, &inc, &id1, &e);
 	store_incident_create(st, &inc, &id2, &e);
 	struct store_notice n[3] = {

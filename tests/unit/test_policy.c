@@ -215,7 +215,7 @@ static void view(void)
 
 	close(fd);
 	unlink(path);
-	ok(store_open(path, &st, &e) == V_OK, "a store");
+	ok(store_open(tap_store_path(path), &st, &e) == V_OK, "a store");
 	ok(pipeline_new(st, &pl, &e) == V_OK, "a pipeline");
 	store_begin(st, &e);
 	store_batch_start(st, "test", "rows", &batch, &e);

@@ -202,12 +202,16 @@ static void test_paths(void)
 	is_str(store_default_path(NULL), "from-env.db", "VIGIA_DB wins over the setting");
 	is_str(store_default_path("flag.db"), "flag.db", "--db wins over VIGIA_DB");
 	unsetenv("VIGIA_DB");
-	is_int(store_open("postgresql://u:secret@db.example/vigia", &st, &e), V_ERR_USAGE,
-	       "a PostgreSQL address is refused for now");
-	ok(strstr(e.reason, "PostgreSQL") && !strstr(e.reason, "secret"),
-	   "... with a clear reason that does not show the password: %s", e.reason);
+	/* nothing listens on port 1: the connection is refused at once */
+	is_int(store_open("postgresql://u:secret@127.0.0.1:1/vigia?connect_timeout=5", &st, &e),
+	       V_ERR_IO, "a PostgreSQL server that cannot be reached");
+	ok(strstr(e.reason, "PostgreSQL") && strstr(e.reason, "127.0.0.1") &&
+	   !strstr(e.reason, "secret"),
+	   "... with a clear reason naming the server, not the password: %s", e.reason);
 	ok(st == NULL, "... and no store");
-	is_int(store_open("postgres://x/y", &st, &e), V_ERR_USAGE, "postgres:// too");
+	is_int(store_open("postgres://u:secret@127.0.0.1:1/y", &st, &e), V_ERR_IO, "postgres:// too");
+	ok(store_open("postgres://x:2:3/y", &st, &e) != V_OK && !st, "a malformed address");
+	ok(!strstr(e.reason, "secret"), "... refused: %s", e.reason);
 }
 
 static const char *const ev_a[] = { "source.ip", "192.0.2.10", "classification.type", "scanner",

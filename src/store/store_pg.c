@@ -1,0 +1,3041 @@
+/*
+ * store_pg.c — the PostgreSQL backend of the store (postgres:// URLs), through libpq.  The
+ * same logical schema and the same semantics as the SQLite backend (store_sqlite.c, whose
+ * structure this file follows function by function; docs/internals/store.md), so that several
+ * vigia processes on several machines can share one database.
+ *
+ * Every statement is a constant prepared on the server once per connection, the first time it
+ * is needed (store_pg.h); values only ever travel as parameters.  Concurrency: a transaction
+ * runs at READ COMMITTED; an incident read inside one is locked (SELECT ... FOR UPDATE) until
+ * its commit, so two processes editing the same incident take turns instead of losing an
+ * update; creating an incident for a (rule, key) and appending to the audit chain take a
+ * transaction-level advisory lock, so the chain stays one line and an aggregation key gets one
+ * open incident.  The schema is versioned by the same forward-only steps as SQLite's
+ * (store_pg_migrate.c); errors name the server (host, port, database), never the password.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "base/buf.h"
+#include "base/conf.h"
+#include "base/i18n.h"
+#include "base/timeparse.h"
+#include "store/store_impl.h"
+#include "store/store_pg.h"
+
+#define DEFAULT_PAGE 100
+#define DEFAULT_BUSY_MS 5000
+
+/* ---- the constant statements ------------------------------------------------------------ */
+
+enum pg_stmt {
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SYNC_NORMAL, S_SYNC_FULL,
+	S_BATCH_START, S_BATCH_FINISH, S_BATCH_INPUT, S_BATCH_PROGRESS, S_BATCH_FIND,
+	S_EV_FIND, S_EV_REPEAT, S_EV_INSERT, S_FP_SINCE, S_PRUNE,
+	S_INC_FIND, S_INC_CREATE, S_IE_INSERT, S_INC_SEEN, S_INC_GET, S_INC_UPDATE,
+	S_NOTE_ADD, S_NOTES, S_CONTENT_ADD, S_ATT_ADD, S_ATT_LIST, S_CONTENT_GET,
+	S_LINK_ADD, S_LINK_HAS, S_LINKS,
+	S_IND_FIND, S_IND_ADD, S_IND_COMMON, S_POST_ADD, S_POSTINGS, S_IND_OF_INC, S_IND_COMMONS,
+	S_AUDIT_HEAD, S_AUDIT_ADD, S_AUDIT_HEAD_SET, S_AUDIT_ALL, S_AUDIT_OBJ,
+	S_COUNT_EVENTS, S_COUNT_INCIDENTS, S_COUNT_INDICATORS, S_COUNT_BATCHES, S_COUNT_AUDIT,
+	S_PAGE_BYTES,
+	/* the constituency */
+	S_ORG_FIND, S_ORG_INSERT, S_ORG_UPDATE, S_ORG_GET, S_ORGS, S_ORG_DELETE, S_ORGS_CLEAR,
+	S_ORG_CLEAR_NETS, S_ORG_CLEAR_ASNS, S_ORG_CLEAR_DOMS, S_ORG_CLEAR_CONTACTS,
+	S_ORG_NETS, S_ORG_ASNS, S_ORG_DOMS, S_ORG_CONTACTS,
+	S_NET_OWNER, S_NET_ADD, S_ASN_OWNER, S_ASN_ADD, S_DOM_OWNER, S_DOM_ADD, S_CONTACT_ADD,
+	S_CERT_PUT, S_CERT_CLEAR_CONTACTS, S_CERT_GET, S_CERTS, S_CERT_CONTACTS, S_CERT_DELETE,
+	S_CERTS_CLEAR,
+	/* sharing partners, accepted bundles */
+	S_PARTNER_PUT, S_PARTNER_GET, S_PARTNERS, S_PARTNER_DELETE, S_BUNDLE_SEEN, S_BUNDLE_ADD,
+	/* serialising writers across processes (advisory locks held to the end of the transaction) */
+	S_LOCK_RULE_KEY, S_LOCK_AUDIT,
+	S__COUNT
+};
+
+#define INC_COLS                                                                                  \
+	"id, rule, key, state, resolution, owner, priority, impact, tlp, pap, "                   \
+	"classification_type, taxonomy, organisation, title, first_seen, last_seen, event_count, "\
+	"created, updated, deadline, merged_into"
+
+_Static_assert(IS_RESOLVED == 4 && IS_CLOSED == 5, "the SQL below spells these states as 4, 5");
+
+static const char *const sql_text[S__COUNT] = {
+	[S_BEGIN] = "BEGIN",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SYNC_NORMAL] = "SET synchronous_commit = off",
+	[S_SYNC_FULL] = "SET synchronous_commit = on",
+	[S_BATCH_START] = "INSERT INTO batches (feed, source, started) VALUES (?1, ?2, ?3) RETURNING id",
+	[S_BATCH_FINISH] = "UPDATE batches SET finished = ?2, records = ?3, events = ?4, "
+			   "duplicates = ?5, rejected = ?6 WHERE id = ?1",
+	[S_BATCH_INPUT] = "UPDATE batches SET input = ?2 WHERE id = ?1",
+	[S_BATCH_PROGRESS] = "UPDATE batches SET records = ?2, events = ?3, duplicates = ?4, "
+			     "rejected = ?5 WHERE id = ?1",
+	[S_BATCH_FIND] = "SELECT id, started, finished, records, events, duplicates, rejected "
+			 "FROM batches WHERE input = ?2 AND feed IS NOT DISTINCT FROM ?1::text ORDER BY id DESC LIMIT 1",
+	[S_EV_FIND] = "SELECT id FROM events WHERE fingerprint = ?1 AND last_seen >= ?2 "
+		      "ORDER BY last_seen DESC LIMIT 1",
+	[S_EV_REPEAT] = "UPDATE events SET repeats = repeats + 1, "
+			"last_seen = GREATEST(last_seen, ?2) WHERE id = ?1",
+	[S_EV_INSERT] = "INSERT INTO events (batch, fingerprint, first_seen, last_seen, time, "
+			"source_ip, destination_ip, classification_type, taxonomy, feed, "
+			"source_fqdn_rev, destination_fqdn_rev, source_url, json) "
+			"VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
+	[S_FP_SINCE] = "SELECT fingerprint, last_seen FROM events "
+		       "WHERE last_seen >= ?1 AND fingerprint IS NOT NULL",
+	[S_PRUNE] = "DELETE FROM events WHERE last_seen < ?1 AND id NOT IN "
+		    "(SELECT ie.event FROM incident_events ie "
+		    "JOIN incidents i ON i.id = ie.incident WHERE i.state < 5)",
+	[S_INC_FIND] = "SELECT id FROM incidents WHERE rule = ?1 AND key = ?2 AND state < 4 "
+		       "AND merged_into = 0 AND last_seen >= ?3 ORDER BY last_seen DESC LIMIT 1",
+	[S_INC_CREATE] = "INSERT INTO incidents (rule, key, state, resolution, owner, priority, "
+			 "impact, tlp, pap, classification_type, taxonomy, organisation, title, "
+			 "first_seen, last_seen, event_count, created, updated, deadline, "
+			 "merged_into) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+			 "?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19) RETURNING id",
+	[S_IE_INSERT] = "INSERT INTO incident_events (incident, event, seen) "
+			"VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+	[S_INC_SEEN] = "UPDATE incidents SET event_count = event_count + ?2, "
+		       "first_seen = CASE WHEN first_seen = 0 OR ?3::bigint < first_seen THEN ?3::bigint "
+		       "ELSE first_seen END, last_seen = GREATEST(last_seen, ?4) WHERE id = ?1",
+	/* locked until the end of the transaction: an edit (get, change, update) by another
+	 * process waits for this one instead of overwriting it */
+	[S_INC_GET] = "SELECT " INC_COLS " FROM incidents WHERE id = ?1 FOR UPDATE",
+	[S_INC_UPDATE] = "UPDATE incidents SET state = ?2, resolution = ?3, owner = ?4, "
+			 "priority = ?5, impact = ?6, tlp = ?7, pap = ?8, organisation = ?9, "
+			 "title = ?10, deadline = ?11, merged_into = ?12, updated = ?13 "
+			 "WHERE id = ?1",
+	[S_NOTE_ADD] = "INSERT INTO notes (incident, author, time, text) VALUES (?1, ?2, ?3, ?4) "
+		       "RETURNING id",
+	[S_NOTES] = "SELECT id, author, time, text FROM notes WHERE incident = ?1 ORDER BY id",
+	[S_CONTENT_ADD] = "INSERT INTO contents (sha256, size, data) VALUES (?1, ?2, ?3) "
+			  "ON CONFLICT DO NOTHING",
+	[S_ATT_ADD] = "INSERT INTO attachments (incident, name, sha256, time) "
+		      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+	[S_ATT_LIST] = "SELECT a.name, a.sha256, c.size, a.time FROM attachments a "
+		       "JOIN contents c ON c.sha256 = a.sha256 WHERE a.incident = ?1 ORDER BY a.id",
+	[S_CONTENT_GET] = "SELECT data FROM contents WHERE sha256 = ?1",
+	/* a link is stored once: S_LINK_HAS looks for it the other way round first (one
+	 * INSERT ... SELECT ... WHERE NOT EXISTS on the same table went through a temporary
+	 * table: 44,000 instructions a link) */
+	[S_LINK_ADD] = "INSERT INTO links (a, b, kind, why, time) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+	[S_LINK_HAS] = "SELECT 1 FROM links WHERE a = ?1 AND b = ?2 AND kind = ?3",
+	[S_LINKS] = "SELECT b, kind, why, time FROM links WHERE a = ?1 UNION ALL "
+		    "SELECT a, kind, why, time FROM links WHERE b = ?1 ORDER BY 4, 1",
+	[S_IND_FIND] = "SELECT id, common FROM indicators WHERE kind = ?1 AND value = ?2",
+	[S_IND_ADD] = "INSERT INTO indicators (kind, value) VALUES (?1, ?2) RETURNING id",
+	[S_IND_COMMON] = "UPDATE indicators SET common = 1, why = ?2 WHERE id = ?1",
+	[S_POST_ADD] = "INSERT INTO postings (indicator, incident) VALUES (?1, ?2) "
+		      "ON CONFLICT DO NOTHING",
+	[S_POSTINGS] = "SELECT incident FROM postings WHERE indicator = ?1 ORDER BY incident",
+	[S_IND_OF_INC] = "SELECT i.id, i.kind, i.value, i.common, i.why FROM postings p "
+			 "JOIN indicators i ON i.id = p.indicator WHERE p.incident = ?1 "
+			 "ORDER BY i.kind, i.value",
+	[S_IND_COMMONS] = "SELECT id, kind, value, common, why FROM indicators WHERE common = 1 "
+			  "ORDER BY kind, value",
+	[S_AUDIT_HEAD] = "SELECT last_id, hash FROM audit_head WHERE one = 1",
+	[S_AUDIT_ADD] = "INSERT INTO audit (id, time, actor, object, action, before, after, "
+			"prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_AUDIT_HEAD_SET] = "INSERT INTO audit_head (one, last_id, hash) VALUES (1, ?1, ?2) "
+			     "ON CONFLICT (one) DO UPDATE SET last_id = excluded.last_id, "
+			     "hash = excluded.hash",
+	[S_AUDIT_ALL] = "SELECT id, time, actor, object, action, before, after, prev_hash, hash "
+			"FROM audit ORDER BY id",
+	[S_AUDIT_OBJ] = "SELECT id, time, actor, object, action, before, after, prev_hash, hash "
+			"FROM audit WHERE object = ?1 ORDER BY id",
+	[S_COUNT_EVENTS] = "SELECT count(*) FROM events",
+	[S_COUNT_INCIDENTS] = "SELECT count(*) FROM incidents",
+	[S_COUNT_INDICATORS] = "SELECT count(*) FROM indicators",
+	[S_COUNT_BATCHES] = "SELECT count(*) FROM batches",
+	[S_COUNT_AUDIT] = "SELECT count(*) FROM audit",
+	[S_PAGE_BYTES] = "SELECT pg_database_size(current_database())",
+	/* names compare without regard to case: a unique index on lower(name) */
+	[S_ORG_FIND] = "SELECT id FROM orgs WHERE lower(name) = lower(?1)",
+	[S_ORG_INSERT] = "INSERT INTO orgs (name, do_not_notify, notes, updated) "
+			 "VALUES (?1, ?2, ?3, ?4) RETURNING id",
+	[S_ORG_UPDATE] = "UPDATE orgs SET name = ?1, do_not_notify = ?2, notes = ?3, updated = ?4 "
+			 "WHERE id = ?5",
+	[S_ORG_GET] = "SELECT id, name, do_not_notify, notes FROM orgs WHERE lower(name) = lower(?1)",
+	[S_ORGS] = "SELECT id, name, do_not_notify, notes FROM orgs ORDER BY lower(name), id",
+	[S_ORG_DELETE] = "DELETE FROM orgs WHERE lower(name) = lower(?1)",
+	[S_ORGS_CLEAR] = "DELETE FROM orgs",
+	[S_ORG_CLEAR_NETS] = "DELETE FROM org_networks WHERE org = ?1",
+	[S_ORG_CLEAR_ASNS] = "DELETE FROM org_asns WHERE org = ?1",
+	[S_ORG_CLEAR_DOMS] = "DELETE FROM org_domains WHERE org = ?1",
+	[S_ORG_CLEAR_CONTACTS] = "DELETE FROM contacts WHERE org = ?1",
+	[S_ORG_NETS] = "SELECT cidr, do_not_notify FROM org_networks WHERE org = ?1 ORDER BY rid",
+	[S_ORG_ASNS] = "SELECT asn FROM org_asns WHERE org = ?1 ORDER BY rid",
+	[S_ORG_DOMS] = "SELECT domain FROM org_domains WHERE org = ?1 ORDER BY rid",
+	[S_ORG_CONTACTS] = "SELECT email, name, lang, format, fingerprint FROM contacts "
+			   "WHERE org = ?1 ORDER BY rid",
+	[S_NET_OWNER] = "SELECT n.org, o.name FROM org_networks n JOIN orgs o ON o.id = n.org "
+			"WHERE n.lo = ?1 AND n.hi = ?2",
+	[S_NET_ADD] = "INSERT INTO org_networks (org, cidr, lo, hi, do_not_notify) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_ASN_OWNER] = "SELECT a.org, o.name FROM org_asns a JOIN orgs o ON o.id = a.org "
+			"WHERE a.asn = ?1",
+	[S_ASN_ADD] = "INSERT INTO org_asns (org, asn) VALUES (?1, ?2)",
+	[S_DOM_OWNER] = "SELECT d.org, o.name FROM org_domains d JOIN orgs o ON o.id = d.org "
+			"WHERE lower(d.domain) = lower(?1)",
+	[S_DOM_ADD] = "INSERT INTO org_domains (org, domain) VALUES (?1, ?2)",
+	[S_CONTACT_ADD] = "INSERT INTO contacts (org, cert, email, name, lang, format, "
+			  "fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_CERT_PUT] = "INSERT INTO partner_certs (cc, name, notes, updated) "
+		       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (cc) DO UPDATE SET "
+		       "name = excluded.name, notes = excluded.notes, updated = excluded.updated",
+	[S_CERT_CLEAR_CONTACTS] = "DELETE FROM contacts WHERE cert = ?1",
+	[S_CERT_GET] = "SELECT cc, name, notes FROM partner_certs WHERE cc = ?1",
+	[S_CERTS] = "SELECT cc, name, notes FROM partner_certs ORDER BY cc",
+	[S_CERT_CONTACTS] = "SELECT email, name, lang, format, fingerprint FROM contacts "
+			    "WHERE cert = ?1 ORDER BY rid",
+	[S_CERT_DELETE] = "DELETE FROM partner_certs WHERE cc = ?1",
+	[S_CERTS_CLEAR] = "DELETE FROM partner_certs",
+#define PARTNER_COLS                                                                              \
+	"id, name, kind, tlp_max, collections, orgs, pseudonymise, pseudo_key, sign_key, "         \
+	"identity, contact, notes, created, updated"
+	[S_PARTNER_PUT] = "INSERT INTO partners (name, kind, tlp_max, collections, orgs, "
+			  "pseudonymise, pseudo_key, sign_key, identity, contact, notes, created, "
+			  "updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) "
+			  "ON CONFLICT ((lower(name))) DO UPDATE SET name = ?1, kind = ?2, tlp_max = ?3, "
+			  "collections = ?4, orgs = ?5, pseudonymise = ?6, pseudo_key = ?7, "
+			  "sign_key = ?8, identity = ?9, contact = ?10, notes = ?11, updated = ?12",
+	[S_PARTNER_GET] = "SELECT " PARTNER_COLS " FROM partners WHERE lower(name) = lower(?1)",
+	[S_PARTNERS] = "SELECT " PARTNER_COLS " FROM partners ORDER BY lower(name)",
+	[S_PARTNER_DELETE] = "DELETE FROM partners WHERE lower(name) = lower(?1)",
+	/* 1986620265 ('vigi'): vigia's class of advisory locks; 1: migrations (store_pg_migrate.c),
+	 * 2: the audit chain, other values: a hash of an aggregation's (rule, key) */
+	[S_LOCK_RULE_KEY] = "SELECT pg_advisory_xact_lock(1986620265, "
+			    "hashtext(?1::text || chr(1) || ?2::text) | 3)",
+	[S_LOCK_AUDIT] = "SELECT pg_advisory_xact_lock(1986620265, 2)",
+	[S_BUNDLE_SEEN] = "SELECT accepted FROM bundles_accepted WHERE bundle_id = ?1",
+	[S_BUNDLE_ADD] = "INSERT INTO bundles_accepted (bundle_id, partner, accepted) "
+			 "VALUES (?1, ?2, ?3)",
+};
+
+/* the optional filters of the two listings: one bit each */
+enum { EF_IP, EF_NET, EF_CLASS, EF_FEED, EF_FQDN, EF_URL, EF_URL_END, EF_SINCE, EF_UNTIL,
+       EF_BATCH, EF_INCIDENT, EF__COUNT };
+enum { IF_OPEN, IF_STATE, IF_OWNER, IF_CLASS, IF_ORG, IF_PRIO, IF_DUE, IF__COUNT };
+
+/*
+ * Pending incident updates.  Linking an event to an incident changes the incident's event
+ * count and first/last seen; inside a transaction, for an incident this connection created or
+ * found in it (so its rule and key are known), that change is added up here and written once,
+ * just before the commit, instead of once per event (an UPDATE rewrites the row and its
+ * (rule, key, last_seen) index entry: 15% of an ingest).  Whatever reads those columns in the
+ * same transaction sees them written first: store_incident_get (that incident),
+ * store_incidents_query (all), store_incident_find_open (the incident pending for that rule
+ * and key: at most one, because another one for the same rule and key is written when it
+ * takes the place).  A rollback forgets them with the rest.
+ */
+struct pend {
+	int64_t id;             /* 0: an empty slot */
+	uint64_t rk;            /* hash of its rule and key */
+	int dirty;              /* 1: count, first, last are to be written */
+	int64_t count, first, last;
+};
+
+struct rk_slot {
+	uint64_t rk;            /* 0: an empty slot */
+	int64_t id;
+};
+
+struct pgs {
+	struct store base;              /* first: a struct store * is a struct pgs * */
+	struct store_pq db;
+	int sync_want, sync_now;        /* 1: synchronous_commit off (in a batch), 0: on */
+	struct store_pq_stmt *stmt[S__COUNT];
+	struct store_pq_stmt *evq[1u << EF__COUNT];
+	struct store_pq_stmt *incq[1u << IF__COUNT];
+	struct buf json;                /* event_to_json scratch, reused */
+	struct buf scratch;             /* reversed domain names */
+	struct pend *pend;              /* incidents of the open transaction (see "pending") */
+	size_t pend_cap, pend_n;
+	struct rk_slot *rks;            /* (rule, key) -> the latest of those incidents */
+	size_t rks_cap, rks_n;
+};
+
+static int64_t now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* ---- errors -------------------------------------------------------------------------------- */
+
+static int fail(struct pgs *s, int rc, struct verr *err)
+{
+	(void)rc;
+	return store_pq_fail(&s->db, err);
+}
+
+/* ---- statements ---------------------------------------------------------------------------- */
+
+static int prepare(struct pgs *s, const char *sql, struct store_pq_stmt **out, struct verr *err)
+{
+	if (store_pq_prepare(&s->db, sql, out) != STORE_PQ_OK) {
+		*out = NULL;
+		return fail(s, STORE_PQ_ERROR, err);
+	}
+	return V_OK;
+}
+
+/* The statement id, prepared on first use.  NULL on failure (err filled). */
+static struct store_pq_stmt *get(struct pgs *s, enum pg_stmt id, struct verr *err)
+{
+	if (!s->stmt[id] && prepare(s, sql_text[id], &s->stmt[id], err) != V_OK)
+		return NULL;
+	return s->stmt[id];
+}
+
+/* Make a statement ready for the next use. */
+static void done(struct store_pq_stmt *st)
+{
+	store_pq_reset(st);
+}
+
+/* Run a statement that returns no rows; reset it.  V_OK or the error. */
+static int run(struct pgs *s, struct store_pq_stmt *st, struct verr *err)
+{
+	int rc = store_pq_step(st);
+	done(st);
+	if (rc != STORE_PQ_DONE && rc != STORE_PQ_ROW)
+		return fail(s, rc, err);
+	return V_OK;
+}
+
+static int run_id(struct pgs *s, enum pg_stmt id, struct verr *err)
+{
+	struct store_pq_stmt *st = get(s, id, err);
+	return st ? run(s, st, err) : V_ERR_IO;
+}
+
+static void bind_str(struct store_pq_stmt *st, int i, const char *v)
+{
+	if (v)
+		store_pq_bind_text(st, i, v, -1);
+	else
+		store_pq_bind_null(st, i);
+}
+
+static const char *col_str(struct store_pq_stmt *st, int i)
+{
+	return store_pq_column_text(st, i);
+}
+
+static char *dup_col(struct store_pq_stmt *st, int i, int *oom)
+{
+	const char *v = col_str(st, i);
+	char *d;
+
+	if (!v)
+		return NULL;
+	d = strdup(v);
+	if (!d)
+		*oom = 1;
+	return d;
+}
+
+/* A one-row, one-integer query (count, database size). */
+static int scalar(struct pgs *s, enum pg_stmt id, int64_t *out, struct verr *err)
+{
+	struct store_pq_stmt *st = get(s, id, err);
+	int rc;
+
+	if (!st)
+		return V_ERR_IO;
+	rc = store_pq_step(st);
+	*out = rc == STORE_PQ_ROW ? store_pq_column_int64(st, 0) : 0;
+	done(st);
+	return rc == STORE_PQ_ROW || rc == STORE_PQ_DONE ? V_OK : fail(s, rc, err);
+}
+
+/* synchronous_commit is a setting of the session: apply the wanted one between transactions
+ * (called at every transaction boundary). */
+static void sync_apply(struct pgs *s)
+{
+	if (s->sync_want == s->sync_now || !store_pq_autocommit(&s->db))
+		return;
+	if (run_id(s, s->sync_want ? S_SYNC_NORMAL : S_SYNC_FULL, NULL) == V_OK)
+		s->sync_now = s->sync_want;
+}
+
+/*
+ * In a batch (store_batch_start .. store_batch_finish or a rollback) a commit does not wait
+ * for the server's WAL to reach the disk (synchronous_commit off): a crash of the server may
+ * lose the last commits of the batch, never consistency, and an interrupted ingest resumes
+ * from its input's SHA-256 as with SQLite's synchronous=NORMAL.
+ */
+static void batch_mode(struct pgs *s, int on)
+{
+	s->sync_want = on;
+	sync_apply(s);
+}
+
+/*
+ * Several statements that must happen together: inside the caller's transaction they simply
+ * run (the caller rolls back on error); outside one they get their own.
+ */
+static int tx_enter(struct pgs *s, int *own, struct verr *err)
+{
+	*own = 0;
+	if (!store_pq_autocommit(&s->db))
+		return V_OK;
+	*own = 1;
+	sync_apply(s);
+	return run_id(s, S_BEGIN, err);
+}
+
+static int tx_leave(struct pgs *s, int own, int res, struct verr *err)
+{
+	if (!own)
+		return res;
+	if (res == V_OK && (res = run_id(s, S_COMMIT, err)) == V_OK)
+		return V_OK;
+	if (!store_pq_autocommit(&s->db))
+		run_id(s, S_ROLLBACK, NULL);
+	return res;
+}
+
+/* ---- values of an event -------------------------------------------------------------------- */
+
+static int digits(const char *p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Unix seconds of a time value (canonical "YYYY-MM-DDTHH:MM:SS...+00:00" quickly, anything
+ * else through time_parse), or dflt. */
+static int64_t time_of(const char *p, size_t n, int64_t dflt)
+{
+	int y, mo, d, h, mi, sec;
+	struct vtime t;
+
+	if (!p)
+		return dflt;
+	if (n >= 25 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':' &&
+	    p[16] == ':' && !memcmp(p + n - 6, "+00:00", 6) && !digits(p, 4, &y) &&
+	    !digits(p + 5, 2, &mo) && !digits(p + 8, 2, &d) && !digits(p + 11, 2, &h) &&
+	    !digits(p + 14, 2, &mi) && !digits(p + 17, 2, &sec) && mo >= 1 && mo <= 12)
+		return time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+		       mi * 60 + sec;
+	if (time_parse(p, n, &t) == 0)
+		return t.sec;
+	return dflt;
+}
+
+/* An address as 16 bytes (IPv4 as ::ffff:a.b.c.d) so that one BLOB order sorts both
+ * families and a network is a range.  0 or -1. */
+static int ip16(const char *p, size_t n, unsigned char out[16])
+{
+	char tmp[64];
+
+	if (!p || n == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, p, n);
+	tmp[n] = 0;
+	if (inet_pton(AF_INET, tmp, out + 12) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		return 0;
+	}
+	return inet_pton(AF_INET6, tmp, out) == 1 ? 0 : -1;
+}
+
+/* "a.b.c/n" or "v6/n": the first and last address as 16 bytes.  0 or -1. */
+static int net16(const char *s, unsigned char lo[16], unsigned char hi[16])
+{
+	const char *slash = strchr(s, '/');
+	char *end;
+	long bits;
+	int v4;
+
+	if (!slash) {
+		if (ip16(s, strlen(s), lo) != 0)
+			return -1;
+		memcpy(hi, lo, 16);
+		return 0;
+	}
+	if (ip16(s, (size_t)(slash - s), lo) != 0)
+		return -1;
+	errno = 0;
+	bits = strtol(slash + 1, &end, 10);
+	v4 = strchr(s, ':') == NULL || (slash - s > 7 && !memcmp(s, "::ffff:", 7) &&
+					memchr(s + 7, '.', (size_t)(slash - s - 7)));
+	if (errno || *end || end == slash + 1 || bits < 0 || bits > (v4 ? 32 : 128))
+		return -1;
+	if (v4)
+		bits += 96;
+	for (int i = 0; i < 16; i++) {
+		int keep = (int)bits - i * 8; /* bits of this byte that belong to the prefix */
+		unsigned char mask = 0;
+		if (keep >= 8)
+			mask = 0xff;
+		else if (keep > 0)
+			mask = (unsigned char)(0xff << (8 - keep));
+		lo[i] &= mask;
+		hi[i] = lo[i] | (unsigned char)~mask;
+	}
+	return 0;
+}
+
+/* A domain with its labels reversed ("www.example.com" -> "com.example.www"), lower-case, no
+ * trailing dot: a name and every name under it are one range of this text.  Into out. */
+static int fqdn_rev(const char *p, size_t n, struct buf *out)
+{
+	size_t end;
+	char *o;
+
+	buf_reset(out);
+	while (n > 0 && p[n - 1] == '.')
+		n--;
+	if (buf_reserve(out, n + 1) != V_OK)
+		return V_ERR_LIMIT;
+	o = out->data;
+	end = n;
+	while (end > 0) {
+		size_t start = end;
+		while (start > 0 && p[start - 1] != '.')
+			start--;
+		if (o > out->data)
+			*o++ = '.';
+		for (size_t i = start; i < end; i++) {
+			char c = p[i];
+			*o++ = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+		}
+		end = start > 0 ? start - 1 : 0;
+	}
+	*o = 0;
+	out->len = (size_t)(o - out->data);
+	return V_OK;
+}
+
+/* Bind a text value of the event (borrowed until the statement is reset), or NULL. */
+static void bind_field(struct store_pq_stmt *st, int i, const struct event *ev, int field)
+{
+	size_t n = 0;
+	const char *v = event_get_id(ev, field, &n);
+
+	if (v)
+		store_pq_bind_text(st, i, v, (int)n);
+	else
+		store_pq_bind_null(st, i);
+}
+
+static void bind_ip(struct store_pq_stmt *st, int i, const struct event *ev, int field)
+{
+	size_t n = 0;
+	const char *v = event_get_id(ev, field, &n);
+	unsigned char a[16];
+
+	if (v && ip16(v, n, a) == 0)
+		store_pq_bind_blob(st, i, a, 16);
+	else
+		store_pq_bind_null(st, i);
+}
+
+/* b: scratch (the bound text is copied) */
+static void bind_fqdn(struct store_pq_stmt *st, int i, const struct event *ev, int field,
+		      struct buf *b)
+{
+	size_t n = 0;
+	const char *v = event_get_id(ev, field, &n);
+
+	if (v && fqdn_rev(v, n, b) == V_OK && b->len)
+		store_pq_bind_text(st, i, b->data, (int)b->len);
+	else
+		store_pq_bind_null(st, i);
+}
+
+/* classification.taxonomy, or the one its classification.type belongs to (RSIT). */
+static void bind_taxonomy(struct store_pq_stmt *st, int i, const struct event *ev)
+{
+	size_t n = 0;
+	const char *v = event_get_id(ev, F_CLASSIFICATION_TAXONOMY, &n);
+
+	if (!v && (v = event_get_id(ev, F_CLASSIFICATION_TYPE, &n)) != NULL &&
+	    (v = taxonomy_of_type(v, n)) != NULL)
+		n = strlen(v);
+	if (v)
+		store_pq_bind_text(st, i, v, (int)n);
+	else
+		store_pq_bind_null(st, i);
+}
+
+/* When the event was seen: time.observation, else time.source, else now. */
+static int64_t seen_of(const struct event *ev)
+{
+	size_t n = 0;
+	const char *v = event_get_id(ev, F_TIME_OBSERVATION, &n);
+	int64_t t = time_of(v, n, INT64_MIN);
+
+	if (t == INT64_MIN) {
+		v = event_get_id(ev, F_TIME_SOURCE, &n);
+		t = time_of(v, n, INT64_MIN);
+	}
+	return t == INT64_MIN ? now() : t;
+}
+
+static int event_insert(struct pgs *s, int64_t batch, const struct event *ev, uint64_t fp,
+			int64_t seen, int64_t *id, struct verr *err)
+{
+	struct store_pq_stmt *st = get(s, S_EV_INSERT, err);
+	size_t n = 0;
+	const char *ts;
+	int rc;
+
+	if (!st)
+		return V_ERR_IO;
+	buf_reset(&s->json);
+	if ((rc = event_to_json(ev, &s->json)) != V_OK)
+		return verr_set(err, rc, "", _("event too large to store"));
+	if (batch > 0)
+		store_pq_bind_int64(st, 1, batch);
+	if (fp)
+		store_pq_bind_int64(st, 2, (int64_t)fp);
+	store_pq_bind_int64(st, 3, seen);
+	ts = event_get_id(ev, F_TIME_SOURCE, &n);
+	store_pq_bind_int64(st, 4, time_of(ts, n, seen));
+	bind_ip(st, 5, ev, F_SOURCE_IP);
+	bind_ip(st, 6, ev, F_DESTINATION_IP);
+	bind_field(st, 7, ev, F_CLASSIFICATION_TYPE);
+	bind_taxonomy(st, 8, ev);
+	bind_field(st, 9, ev, F_FEED_NAME);
+	bind_fqdn(st, 10, ev, F_SOURCE_FQDN, &s->scratch);
+	bind_fqdn(st, 11, ev, F_DESTINATION_FQDN, &s->scratch);
+	bind_field(st, 12, ev, F_SOURCE_URL);
+	store_pq_bind_text(st, 13, s->json.data, (int)s->json.len);
+	if ((rc = run(s, st, err)) != V_OK)
+		return rc;
+	if (id)
+		*id = s->db.last_id;
+	return V_OK;
+}
+
+/* ---- pending incident updates (see struct pend) --------------------------------------------- */
+
+static uint64_t rk_hash(const char *rule, const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+
+	for (const char *p = rule; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3u;
+	h = (h ^ 0xff) * 0x100000001b3u; /* the separator: no byte of UTF-8 text */
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3u;
+	return h ? h : 1;
+}
+
+static size_t mix(uint64_t v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdu;
+	v ^= v >> 33;
+	return (size_t)v;
+}
+
+/* Double a table (or make its first); 0 or -1 on OOM.  The callers rehash. */
+static int table_grow(void **tab, size_t *cap, size_t elem)
+{
+	size_t n = *cap ? *cap * 2 : 256;
+	void *t = calloc(n, elem);
+
+	if (!t)
+		return -1;
+	*tab = t;
+	*cap = n;
+	return 0;
+}
+
+/* The entry of incident id, or NULL (add: made when missing; NULL then only on OOM). */
+static struct pend *pend_slot(struct pgs *s, int64_t id, int add)
+{
+	size_t i;
+
+	if (add && (s->pend_n + 1) * 2 > s->pend_cap) {
+		struct pend *old = s->pend;
+		size_t ocap = s->pend_cap;
+		void *t;
+		if (table_grow(&t, &s->pend_cap, sizeof(*old)) != 0)
+			return NULL;
+		s->pend = t;
+		for (size_t k = 0; k < ocap; k++) {
+			if (!old[k].id)
+				continue;
+			for (i = mix((uint64_t)old[k].id) & (s->pend_cap - 1); s->pend[i].id;
+			     i = (i + 1) & (s->pend_cap - 1))
+				;
+			s->pend[i] = old[k];
+		}
+		free(old);
+	}
+	if (!s->pend_cap)
+		return NULL;
+	for (i = mix((uint64_t)id) & (s->pend_cap - 1); s->pend[i].id;
+	     i = (i + 1) & (s->pend_cap - 1))
+		if (s->pend[i].id == id)
+			return &s->pend[i];
+	if (!add)
+		return NULL;
+	s->pend_n++;
+	memset(&s->pend[i], 0, sizeof(s->pend[i]));
+	s->pend[i].id = id;
+	return &s->pend[i];
+}
+
+/* The incident pending for (rule, key) hash rk: its id slot (add: made when missing). */
+static int64_t *rk_slot(struct pgs *s, uint64_t rk, int add)
+{
+	size_t i;
+
+	if (add && (s->rks_n + 1) * 2 > s->rks_cap) {
+		struct rk_slot *old = s->rks;
+		size_t ocap = s->rks_cap;
+		void *t;
+		if (table_grow(&t, &s->rks_cap, sizeof(*old)) != 0)
+			return NULL;
+		s->rks = t;
+		for (size_t k = 0; k < ocap; k++) {
+			if (!old[k].rk)
+				continue;
+			for (i = mix(old[k].rk) & (s->rks_cap - 1); s->rks[i].rk;
+			     i = (i + 1) & (s->rks_cap - 1))
+				;
+			s->rks[i] = old[k];
+		}
+		free(old);
+	}
+	if (!s->rks_cap)
+		return NULL;
+	for (i = mix(rk) & (s->rks_cap - 1); s->rks[i].rk; i = (i + 1) & (s->rks_cap - 1))
+		if (s->rks[i].rk == rk)
+			return &s->rks[i].id;
+	if (!add)
+		return NULL;
+	s->rks_n++;
+	s->rks[i].rk = rk;
+	s->rks[i].id = 0;
+	return &s->rks[i].id;
+}
+
+/* Write what is pending for one incident. */
+static int pend_write(struct pgs *s, struct pend *p, struct verr *err)
+{
+	struct store_pq_stmt *upd;
+	int rc;
+
+	if (!p || !p->dirty)
+		return V_OK;
+	if (!(upd = get(s, S_INC_SEEN, err)))
+		return V_ERR_IO;
+	store_pq_bind_int64(upd, 1, p->id);
+	store_pq_bind_int64(upd, 2, p->count);
+	store_pq_bind_int64(upd, 3, p->first);
+	store_pq_bind_int64(upd, 4, p->last);
+	if ((rc = run(s, upd, err)) != V_OK)
+		return rc;
+	p->dirty = 0;
+	p->count = 0;
+	return V_OK;
+}
+
+static int pend_flush(struct pgs *s, struct verr *err)
+{
+	int rc;
+
+	for (size_t i = 0; i < s->pend_cap; i++)
+		if (s->pend[i].id && (rc = pend_write(s, &s->pend[i], err)) != V_OK)
+			return rc;
+	return V_OK;
+}
+
+/* The transaction ended: nothing is pending any more. */
+static void pend_clear(struct pgs *s)
+{
+	if (s->pend_n)
+		memset(s->pend, 0, s->pend_cap * sizeof(*s->pend));
+	if (s->rks_n)
+		memset(s->rks, 0, s->rks_cap * sizeof(*s->rks));
+	s->pend_n = s->rks_n = 0;
+}
+
+/* Incident id, of (rule, key) hash rk, was created or found in the open transaction: its
+ * updates may wait for the commit.  Another incident pending for the same rule and key is
+ * written first (find_open looks for one per rule and key). */
+static int pend_know(struct pgs *s, int64_t id, uint64_t rk, struct verr *err)
+{
+	int64_t *cur;
+	struct pend *p;
+	int rc;
+
+	if (store_pq_autocommit(&s->db))
+		return V_OK;
+	if (!(cur = rk_slot(s, rk, 1)) || !(p = pend_slot(s, id, 1)))
+		return V_OK; /* out of memory: updates are simply not deferred */
+	if (*cur && *cur != id && (rc = pend_write(s, pend_slot(s, *cur, 0), err)) != V_OK)
+		return rc;
+	*cur = id;
+	p->rk = rk;
+	return V_OK;
+}
+
+/* ---- opening, transactions ------------------------------------------------------------------ */
+
+static void pg_close(struct store *st)
+{
+	struct pgs *s = (struct pgs *)st;
+
+	store_pq_close(&s->db);
+	buf_fini(&s->json);
+	buf_fini(&s->scratch);
+	free(s->pend);
+	free(s->rks);
+	free(s->base.path);
+	free(s);
+}
+
+static int pg_schema_version(struct store *st)
+{
+	struct pgs *s = (struct pgs *)st;
+	int v = 0;
+
+	if (store_pg_migrate_version(&s->db, &v, NULL) != V_OK)
+		return -1;
+	return v;
+}
+
+static int pg_begin(struct store *st, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+
+	pend_clear(s);
+	sync_apply(s);
+	return run_id(s, S_BEGIN, err);
+}
+
+static int pg_commit(struct store *st, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	int rc = pend_flush(s, err);
+
+	if (rc == V_OK && (rc = run_id(s, S_COMMIT, err)) == V_OK)
+		pend_clear(s);
+	if (rc != V_OK && !store_pq_autocommit(&s->db))
+		run_id(s, S_ROLLBACK, NULL); /* a failed transaction can only be rolled back */
+	sync_apply(s);
+	return rc;
+}
+
+static void pg_rollback(struct store *st)
+{
+	struct pgs *s = (struct pgs *)st;
+
+	store_pq_reset_all(&s->db);
+	if (!store_pq_autocommit(&s->db))
+		run_id(s, S_ROLLBACK, NULL);
+	pend_clear(s);
+	batch_mode(s, 0); /* a failed batch is over */
+}
+
+static int pg_info(struct store *st, struct store_info *out, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->backend = "postgresql";
+	out->schema = pg_schema_version(st);
+	if ((rc = scalar(s, S_COUNT_EVENTS, &out->events, err)) != V_OK ||
+	    (rc = scalar(s, S_COUNT_INCIDENTS, &out->incidents, err)) != V_OK ||
+	    (rc = scalar(s, S_COUNT_INDICATORS, &out->indicators, err)) != V_OK ||
+	    (rc = scalar(s, S_COUNT_BATCHES, &out->batches, err)) != V_OK ||
+	    (rc = scalar(s, S_COUNT_AUDIT, &out->audit_entries, err)) != V_OK)
+		return rc;
+	if (scalar(s, S_PAGE_BYTES, &out->size, NULL) != V_OK)
+		out->size = -1;
+	return V_OK;
+}
+
+/* ---- batches --------------------------------------------------------------------------------- */
+
+static int pg_batch_start(struct store *st, const char *feed, const char *source, int64_t *id,
+			  struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_BATCH_START, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, feed);
+	bind_str(q, 2, source);
+	store_pq_bind_int64(q, 3, now());
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	*id = s->db.last_id;
+	batch_mode(s, 1);
+	return V_OK;
+}
+
+static int pg_batch_finish(struct store *st, const struct store_batch *b, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_BATCH_FINISH, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	store_pq_bind_int64(q, 1, b->id);
+	store_pq_bind_int64(q, 2, b->finished ? b->finished : now());
+	store_pq_bind_int64(q, 3, b->records);
+	store_pq_bind_int64(q, 4, b->events);
+	store_pq_bind_int64(q, 5, b->duplicates);
+	store_pq_bind_int64(q, 6, b->rejected);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (s->db.changes == 0)
+		return verr_set(err, V_ERR_NOTFOUND, "", _("database %s: no batch %lld"),
+				s->base.path, (long long)b->id);
+	batch_mode(s, 0);
+	return V_OK;
+}
+
+static int pg_batch_set_input(struct store *st, int64_t id, const char *sha256_hex,
+			      struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_BATCH_INPUT, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	store_pq_bind_int64(q, 1, id);
+	bind_str(q, 2, sha256_hex);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (s->db.changes == 0)
+		return verr_set(err, V_ERR_NOTFOUND, "", _("database %s: no batch %lld"),
+				s->base.path, (long long)id);
+	return V_OK;
+}
+
+static int pg_batch_progress(struct store *st, const struct store_batch *b, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_BATCH_PROGRESS, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	store_pq_bind_int64(q, 1, b->id);
+	store_pq_bind_int64(q, 2, b->records);
+	store_pq_bind_int64(q, 3, b->events);
+	store_pq_bind_int64(q, 4, b->duplicates);
+	store_pq_bind_int64(q, 5, b->rejected);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (s->db.changes == 0)
+		return verr_set(err, V_ERR_NOTFOUND, "", _("database %s: no batch %lld"),
+				s->base.path, (long long)b->id);
+	return V_OK;
+}
+
+static int pg_batch_find_input(struct store *st, const char *feed, const char *sha256_hex,
+			       struct store_batch *out, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_BATCH_FIND, err);
+	int step;
+
+	memset(out, 0, sizeof(*out));
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, feed);
+	bind_str(q, 2, sha256_hex);
+	step = store_pq_step(q);
+	if (step == STORE_PQ_ROW) {
+		out->id = store_pq_column_int64(q, 0);
+		out->started = store_pq_column_int64(q, 1);
+		out->finished = store_pq_column_int64(q, 2);
+		out->records = store_pq_column_int64(q, 3);
+		out->events = store_pq_column_int64(q, 4);
+		out->duplicates = store_pq_column_int64(q, 5);
+		out->rejected = store_pq_column_int64(q, 6);
+	}
+	done(q);
+	if (step == STORE_PQ_DONE)
+		return V_ERR_NOTFOUND; /* the usual answer for a new input: err untouched */
+	if (step != STORE_PQ_ROW)
+		return fail(s, step, err);
+	return V_OK;
+}
+
+/* ---- events ---------------------------------------------------------------------------------- */
+
+static int pg_event_put(struct store *st, int64_t batch, const struct event *ev, uint64_t fp,
+			int64_t window_start, int64_t *id, int *dup, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	int64_t seen = seen_of(ev), found = 0;
+	int own, rc = V_OK;
+
+	*dup = 0;
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	if (fp) {
+		struct store_pq_stmt *q = get(s, S_EV_FIND, err);
+		if (!q) {
+			rc = V_ERR_IO;
+			goto out;
+		}
+		store_pq_bind_int64(q, 1, (int64_t)fp);
+		store_pq_bind_int64(q, 2, window_start);
+		rc = store_pq_step(q);
+		if (rc == STORE_PQ_ROW)
+			found = store_pq_column_int64(q, 0);
+		done(q);
+		if (rc != STORE_PQ_ROW && rc != STORE_PQ_DONE) {
+			rc = fail(s, rc, err);
+			goto out;
+		}
+		rc = V_OK;
+	}
+	if (found) {
+		struct store_pq_stmt *u = get(s, S_EV_REPEAT, err);
+		if (!u) {
+			rc = V_ERR_IO;
+			goto out;
+		}
+		store_pq_bind_int64(u, 1, found);
+		store_pq_bind_int64(u, 2, seen);
+		if ((rc = run(s, u, err)) == V_OK) {
+			*dup = 1;
+			if (id)
+				*id = found;
+		}
+	} else {
+		rc = event_insert(s, batch, ev, fp, seen, id, err);
+	}
+out:
+	return tx_leave(s, own, rc, err);
+}
+
+static int pg_event_insert(struct store *st, int64_t batch, const struct event *ev, uint64_t fp,
+			   int64_t *id, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	return event_insert(s, batch, ev, fp, seen_of(ev), id, err);
+}
+
+/* The listing's statement for a set of filters (one bit each), prepared once. */
+static struct store_pq_stmt *events_stmt(struct pgs *s, unsigned mask, struct verr *err)
+{
+	struct buf q;
+	int rc;
+
+	if (s->evq[mask])
+		return s->evq[mask];
+	buf_init(&q, 1 << 16);
+	rc = buf_puts(&q, "SELECT e.id, e.batch, e.first_seen, e.last_seen, e.repeats, e.json "
+			  "FROM events e");
+	if (mask & (1u << EF_INCIDENT))
+		rc |= buf_puts(&q, " JOIN incident_events ie ON ie.event = e.id "
+				   "AND ie.incident = :incident");
+	rc |= buf_puts(&q, " WHERE true");
+	if (mask & (1u << EF_IP))
+		rc |= buf_puts(&q, " AND (e.source_ip = :ip OR e.destination_ip = :ip)");
+	if (mask & (1u << EF_NET))
+		rc |= buf_puts(&q, " AND ((e.source_ip >= :lo AND e.source_ip <= :hi) OR "
+				   "(e.destination_ip >= :lo AND e.destination_ip <= :hi))");
+	if (mask & (1u << EF_CLASS))
+		rc |= buf_puts(&q, " AND (e.classification_type = :class OR e.taxonomy = :class)");
+	if (mask & (1u << EF_FEED))
+		rc |= buf_puts(&q, " AND e.feed = :feed");
+	if (mask & (1u << EF_FQDN))
+		rc |= buf_puts(&q, " AND (e.source_fqdn_rev = :fqdn OR (e.source_fqdn_rev >= "
+				   ":fqdn_lo AND e.source_fqdn_rev < :fqdn_hi) OR "
+				   "e.destination_fqdn_rev = :fqdn OR (e.destination_fqdn_rev >= "
+				   ":fqdn_lo AND e.destination_fqdn_rev < :fqdn_hi))");
+	if (mask & (1u << EF_URL))
+		rc |= buf_puts(&q, " AND e.source_url >= :url");
+	if (mask & (1u << EF_URL_END))
+		rc |= buf_puts(&q, " AND e.source_url < :url_end");
+	if (mask & (1u << EF_SINCE))
+		rc |= buf_puts(&q, " AND e.time >= :since");
+	if (mask & (1u << EF_UNTIL))
+		rc |= buf_puts(&q, " AND e.time < :until");
+	if (mask & (1u << EF_BATCH))
+		rc |= buf_puts(&q, " AND e.batch = :batch");
+	/* an incident's events: the same order read from the link table's key (incident,
+	 * event) backwards, which stops after the page instead of sorting all of them */
+	if (mask & (1u << EF_INCIDENT))
+		rc |= buf_puts(&q, " ORDER BY ie.event DESC LIMIT NULLIF(:limit::bigint, -1) OFFSET :offset");
+	else
+		rc |= buf_puts(&q, " ORDER BY e.id DESC LIMIT NULLIF(:limit::bigint, -1) OFFSET :offset");
+	if (rc != V_OK) {
+		buf_fini(&q);
+		verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		return NULL;
+	}
+	prepare(s, q.data, &s->evq[mask], err);
+	buf_fini(&q);
+	return s->evq[mask];
+}
+
+static void bind_named(struct store_pq_stmt *st, const char *name, const void *v, int n, int blob)
+{
+	int i = store_pq_param_index(st, name);
+
+	if (i <= 0)
+		return;
+	if (blob)
+		store_pq_bind_blob(st, i, v, n);
+	else
+		store_pq_bind_text(st, i, v, n);
+}
+
+static void bind_named_int(struct store_pq_stmt *st, const char *name, int64_t v)
+{
+	int i = store_pq_param_index(st, name);
+	if (i > 0)
+		store_pq_bind_int64(st, i, v);
+}
+
+static int64_t page_limit(int64_t limit)
+{
+	return limit == 0 ? DEFAULT_PAGE : limit < 0 ? -1 : limit;
+}
+
+static int pg_events_query(struct store *st, const struct store_event_filter *f,
+			   store_event_cb cb, void *arg, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	unsigned mask = 0;
+	unsigned char ip[16], lo[16], hi[16];
+	struct buf fq, url_end;
+	struct store_pq_stmt *q;
+	int rc = V_OK, step;
+
+	buf_init(&fq, 4096);
+	buf_init(&url_end, 1 << 16);
+	if (f->ip) {
+		if (ip16(f->ip, strlen(f->ip), ip) != 0) {
+			rc = verr_set(err, V_ERR_INVALID, "ip", _("'%s' is not an IP address"),
+				      f->ip);
+			goto out;
+		}
+		mask |= 1u << EF_IP;
+	}
+	if (f->network) {
+		if (net16(f->network, lo, hi) != 0) {
+			rc = verr_set(err, V_ERR_INVALID, "network",
+				      _("'%s' is not a network (address/prefix length)"),
+				      f->network);
+			goto out;
+		}
+		mask |= 1u << EF_NET;
+	}
+	if (f->classification)
+		mask |= 1u << EF_CLASS;
+	if (f->feed)
+		mask |= 1u << EF_FEED;
+	if (f->fqdn) {
+		if (fqdn_rev(f->fqdn, strlen(f->fqdn), &fq) != V_OK) {
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+			goto out;
+		}
+		mask |= 1u << EF_FQDN;
+	}
+	if (f->url && *f->url) {
+		/* the prefix's range ends just after it: its last byte below 0xff one higher */
+		size_t n = strlen(f->url);
+		while (n > 0 && (unsigned char)f->url[n - 1] == 0xff)
+			n--;
+		mask |= 1u << EF_URL;
+		if (n > 0 && buf_append(&url_end, f->url, n) == V_OK) {
+			url_end.data[n - 1] = (char)((unsigned char)url_end.data[n - 1] + 1);
+			mask |= 1u << EF_URL_END;
+		}
+	}
+	if (f->since)
+		mask |= 1u << EF_SINCE;
+	if (f->until)
+		mask |= 1u << EF_UNTIL;
+	if (f->batch)
+		mask |= 1u << EF_BATCH;
+	if (f->incident)
+		mask |= 1u << EF_INCIDENT;
+	if (!(q = events_stmt(s, mask, err))) {
+		rc = V_ERR_IO;
+		goto out;
+	}
+	bind_named(q, ":ip", ip, 16, 1);
+	bind_named(q, ":lo", lo, 16, 1);
+	bind_named(q, ":hi", hi, 16, 1);
+	if (f->classification)
+		bind_named(q, ":class", f->classification, -1, 0);
+	if (f->feed)
+		bind_named(q, ":feed", f->feed, -1, 0);
+	if (mask & (1u << EF_FQDN)) {
+		bind_named(q, ":fqdn", fq.data ? fq.data : "", (int)fq.len, 0);
+		if (buf_putc(&fq, '.') == V_OK)
+			bind_named(q, ":fqdn_lo", fq.data, (int)fq.len, 0);
+		fq.data[fq.len - 1] = '/'; /* the byte after '.' */
+		bind_named(q, ":fqdn_hi", fq.data, (int)fq.len, 0);
+	}
+	if (mask & (1u << EF_URL))
+		bind_named(q, ":url", f->url, -1, 0);
+	if (mask & (1u << EF_URL_END))
+		bind_named(q, ":url_end", url_end.data, (int)url_end.len, 0);
+	bind_named_int(q, ":since", f->since);
+	bind_named_int(q, ":until", f->until);
+	bind_named_int(q, ":batch", f->batch);
+	bind_named_int(q, ":incident", f->incident);
+	bind_named_int(q, ":limit", page_limit(f->limit));
+	bind_named_int(q, ":offset", f->offset > 0 ? f->offset : 0);
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW) {
+		struct store_event_row r = {
+			.id = store_pq_column_int64(q, 0),
+			.batch = store_pq_column_int64(q, 1),
+			.first_seen = store_pq_column_int64(q, 2),
+			.last_seen = store_pq_column_int64(q, 3),
+			.repeats = store_pq_column_int64(q, 4),
+			.json = col_str(q, 5),
+		};
+		if ((rc = cb(arg, &r)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+out:
+	buf_fini(&fq);
+	buf_fini(&url_end);
+	return rc;
+}
+
+static int pg_events_prune(struct store *st, int64_t cutoff, int64_t *removed, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_PRUNE, err);
+	int own, rc;
+
+	*removed = 0;
+	if (!q)
+		return V_ERR_IO;
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	store_pq_bind_int64(q, 1, cutoff);
+	if ((rc = run(s, q, err)) == V_OK)
+		*removed = s->db.changes;
+	return tx_leave(s, own, rc, err);
+}
+
+static int pg_fingerprints_since(struct store *st, int64_t since, store_fp_cb cb, void *arg,
+				 struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_FP_SINCE, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	store_pq_bind_int64(q, 1, since);
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW)
+		if ((rc = cb(arg, (uint64_t)store_pq_column_int64(q, 0),
+			     store_pq_column_int64(q, 1))) != 0)
+			break;
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+/* ---- incidents ------------------------------------------------------------------------------- */
+
+static int pg_incident_find_open(struct store *st, const char *rule, const char *key,
+				 int64_t window_start, int64_t *id, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_INC_FIND, err);
+	uint64_t rk = rk_hash(rule ? rule : "", key ? key : "");
+	int64_t *pending;
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	/* the incident of (rule, key) with updates waiting: its last_seen decides */
+	if ((pending = rk_slot(s, rk, 0)) && *pending &&
+	    (rc = pend_write(s, pend_slot(s, *pending, 0), err)) != V_OK)
+		return rc;
+	/* another process aggregating the same (rule, key) waits for this transaction: the
+	 * incident this one creates when none is found is the one that process then finds */
+	if (!store_pq_autocommit(&s->db)) {
+		struct store_pq_stmt *l = get(s, S_LOCK_RULE_KEY, err);
+		if (!l)
+			return V_ERR_IO;
+		bind_str(l, 1, rule ? rule : "");
+		bind_str(l, 2, key ? key : "");
+		if ((rc = run(s, l, err)) != V_OK)
+			return rc;
+	}
+	bind_str(q, 1, rule);
+	bind_str(q, 2, key);
+	store_pq_bind_int64(q, 3, window_start);
+	rc = store_pq_step(q);
+	if (rc == STORE_PQ_ROW)
+		*id = store_pq_column_int64(q, 0);
+	done(q);
+	if (rc == STORE_PQ_ROW)
+		return pend_know(s, *id, rk, err);
+	if (rc == STORE_PQ_DONE)
+		return V_ERR_NOTFOUND; /* not an error a person sees: err untouched */
+	return fail(s, rc, err);
+}
+
+static int pg_incident_create(struct store *st, const struct store_incident *inc, int64_t *id,
+			      struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_INC_CREATE, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, inc->rule ? inc->rule : "");
+	bind_str(q, 2, inc->key ? inc->key : "");
+	store_pq_bind_int64(q, 3, (int)inc->state);
+	bind_str(q, 4, inc->resolution);
+	bind_str(q, 5, inc->owner);
+	store_pq_bind_int64(q, 6, inc->priority);
+	bind_str(q, 7, inc->impact);
+	bind_str(q, 8, inc->tlp);
+	bind_str(q, 9, inc->pap);
+	bind_str(q, 10, inc->classification_type);
+	bind_str(q, 11, inc->taxonomy);
+	bind_str(q, 12, inc->organisation);
+	bind_str(q, 13, inc->title);
+	store_pq_bind_int64(q, 14, inc->first_seen);
+	store_pq_bind_int64(q, 15, inc->last_seen);
+	store_pq_bind_int64(q, 16, inc->event_count);
+	store_pq_bind_int64(q, 17, inc->created ? inc->created : now());
+	store_pq_bind_int64(q, 18, inc->deadline);
+	store_pq_bind_int64(q, 19, inc->merged_into);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	*id = s->db.last_id;
+	return pend_know(s, *id, rk_hash(inc->rule ? inc->rule : "", inc->key ? inc->key : ""),
+			 err);
+}
+
+static int pg_incident_add_event(struct store *st, int64_t incident, int64_t event, int64_t seen,
+				 struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *ins = get(s, S_IE_INSERT, err), *upd = get(s, S_INC_SEEN, err);
+	struct pend *p;
+	int own, rc;
+
+	if (!ins || !upd)
+		return V_ERR_IO;
+	if (!store_pq_autocommit(&s->db) && (p = pend_slot(s, incident, 0)) != NULL) {
+		/* known in this transaction: the link now, the counters at the commit */
+		store_pq_bind_int64(ins, 1, incident);
+		store_pq_bind_int64(ins, 2, event);
+		store_pq_bind_int64(ins, 3, seen);
+		if ((rc = run(s, ins, err)) != V_OK)
+			return rc;
+		if (!p->dirty || seen < p->first)
+			p->first = seen;
+		if (!p->dirty || seen > p->last)
+			p->last = seen;
+		p->count += s->db.changes;
+		p->dirty = 1;
+		return V_OK;
+	}
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	store_pq_bind_int64(ins, 1, incident);
+	store_pq_bind_int64(ins, 2, event);
+	store_pq_bind_int64(ins, 3, seen);
+	if ((rc = run(s, ins, err)) != V_OK)
+		goto out;
+	store_pq_bind_int64(upd, 1, incident);
+	store_pq_bind_int64(upd, 2, s->db.changes);
+	store_pq_bind_int64(upd, 3, seen);
+	store_pq_bind_int64(upd, 4, seen);
+	if ((rc = run(s, upd, err)) == V_OK && s->db.changes == 0)
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("database %s: no incident %lld"),
+			      s->base.path, (long long)incident);
+out:
+	return tx_leave(s, own, rc, err);
+}
+
+/* Fill inc from a row of INC_COLS; strings borrowed from the statement. */
+static void incident_row(struct store_pq_stmt *q, struct store_incident *inc)
+{
+	inc->id = store_pq_column_int64(q, 0);
+	inc->rule = col_str(q, 1);
+	inc->key = col_str(q, 2);
+	inc->state = (enum incident_state)store_pq_column_int64(q, 3);
+	inc->resolution = col_str(q, 4);
+	inc->owner = col_str(q, 5);
+	inc->priority = store_pq_column_int64(q, 6);
+	inc->impact = col_str(q, 7);
+	inc->tlp = col_str(q, 8);
+	inc->pap = col_str(q, 9);
+	inc->classification_type = col_str(q, 10);
+	inc->taxonomy = col_str(q, 11);
+	inc->organisation = col_str(q, 12);
+	inc->title = col_str(q, 13);
+	inc->first_seen = store_pq_column_int64(q, 14);
+	inc->last_seen = store_pq_column_int64(q, 15);
+	inc->event_count = store_pq_column_int64(q, 16);
+	inc->created = store_pq_column_int64(q, 17);
+	inc->updated = store_pq_column_int64(q, 18);
+	inc->deadline = store_pq_column_int64(q, 19);
+	inc->merged_into = store_pq_column_int64(q, 20);
+}
+
+static int pg_incident_get(struct store *st, int64_t id, struct store_incident *out,
+			   struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_INC_GET, err);
+	int rc, oom = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!q)
+		return V_ERR_IO;
+	if ((rc = pend_write(s, pend_slot(s, id, 0), err)) != V_OK)
+		return rc;
+	store_pq_bind_int64(q, 1, id);
+	rc = store_pq_step(q);
+	if (rc == STORE_PQ_ROW) {
+		incident_row(q, out);
+		out->rule = dup_col(q, 1, &oom);
+		out->key = dup_col(q, 2, &oom);
+		out->resolution = dup_col(q, 4, &oom);
+		out->owner = dup_col(q, 5, &oom);
+		out->impact = dup_col(q, 7, &oom);
+		out->tlp = dup_col(q, 8, &oom);
+		out->pap = dup_col(q, 9, &oom);
+		out->classification_type = dup_col(q, 10, &oom);
+		out->taxonomy = dup_col(q, 11, &oom);
+		out->organisation = dup_col(q, 12, &oom);
+		out->title = dup_col(q, 13, &oom);
+	}
+	done(q);
+	if (rc == STORE_PQ_DONE)
+		return verr_set(err, V_ERR_NOTFOUND, "", _("no incident %lld"), (long long)id);
+	if (rc != STORE_PQ_ROW)
+		return fail(s, rc, err);
+	if (oom) {
+		store_incident_free(out);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	return V_OK;
+}
+
+static int pg_incident_update(struct store *st, const struct store_incident *inc,
+			      struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_INC_UPDATE, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	store_pq_bind_int64(q, 1, inc->id);
+	store_pq_bind_int64(q, 2, (int)inc->state);
+	bind_str(q, 3, inc->resolution);
+	bind_str(q, 4, inc->owner);
+	store_pq_bind_int64(q, 5, inc->priority);
+	bind_str(q, 6, inc->impact);
+	bind_str(q, 7, inc->tlp);
+	bind_str(q, 8, inc->pap);
+	bind_str(q, 9, inc->organisation);
+	bind_str(q, 10, inc->title);
+	store_pq_bind_int64(q, 11, inc->deadline);
+	store_pq_bind_int64(q, 12, inc->merged_into);
+	store_pq_bind_int64(q, 13, inc->updated ? inc->updated : now());
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (s->db.changes == 0)
+		return verr_set(err, V_ERR_NOTFOUND, "", _("no incident %lld"),
+				(long long)inc->id);
+	return V_OK;
+}
+
+static struct store_pq_stmt *incidents_stmt(struct pgs *s, unsigned mask, struct verr *err)
+{
+	struct buf q;
+	int rc;
+
+	if (s->incq[mask])
+		return s->incq[mask];
+	buf_init(&q, 1 << 16);
+	rc = buf_puts(&q, "SELECT " INC_COLS " FROM incidents WHERE true");
+	if (mask & (1u << IF_OPEN))
+		rc |= buf_puts(&q, " AND state < 4");
+	if (mask & (1u << IF_STATE))
+		rc |= buf_puts(&q, " AND state = :state");
+	if (mask & (1u << IF_OWNER))
+		rc |= buf_puts(&q, " AND owner = :owner");
+	if (mask & (1u << IF_CLASS))
+		rc |= buf_puts(&q, " AND (classification_type = :class OR taxonomy = :class)");
+	if (mask & (1u << IF_ORG))
+		rc |= buf_puts(&q, " AND organisation = :org");
+	if (mask & (1u << IF_PRIO))
+		rc |= buf_puts(&q, " AND priority = :prio");
+	if (mask & (1u << IF_DUE))
+		rc |= buf_puts(&q, " AND deadline > 0 AND state < 4 AND deadline < :due");
+	rc |= buf_puts(&q, " ORDER BY id DESC LIMIT NULLIF(:limit::bigint, -1) OFFSET :offset");
+	if (rc != V_OK) {
+		buf_fini(&q);
+		verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		return NULL;
+	}
+	prepare(s, q.data, &s->incq[mask], err);
+	buf_fini(&q);
+	return s->incq[mask];
+}
+
+static int pg_incidents_query(struct store *st, const struct store_incident_filter *f,
+			      store_incident_cb cb, void *arg, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	unsigned mask = 0;
+	struct store_pq_stmt *q;
+	int rc = V_OK, step;
+
+	if ((rc = pend_flush(s, err)) != V_OK)
+		return rc;
+	if (f->open_only)
+		mask |= 1u << IF_OPEN;
+	if (f->state >= 0)
+		mask |= 1u << IF_STATE;
+	if (f->owner)
+		mask |= 1u << IF_OWNER;
+	if (f->classification)
+		mask |= 1u << IF_CLASS;
+	if (f->organisation)
+		mask |= 1u << IF_ORG;
+	if (f->priority)
+		mask |= 1u << IF_PRIO;
+	if (f->due_before)
+		mask |= 1u << IF_DUE;
+	if (!(q = incidents_stmt(s, mask, err)))
+		return V_ERR_IO;
+	bind_named_int(q, ":state", f->state);
+	if (f->owner)
+		bind_named(q, ":owner", f->owner, -1, 0);
+	if (f->classification)
+		bind_named(q, ":class", f->classification, -1, 0);
+	if (f->organisation)
+		bind_named(q, ":org", f->organisation, -1, 0);
+	bind_named_int(q, ":prio", f->priority);
+	bind_named_int(q, ":due", f->due_before);
+	bind_named_int(q, ":limit", page_limit(f->limit));
+	bind_named_int(q, ":offset", f->offset > 0 ? f->offset : 0);
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW) {
+		struct store_incident inc;
+		incident_row(q, &inc);
+		if ((rc = cb(arg, &inc)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+/* ---- notes, attachments, links --------------------------------------------------------------- */
+
+static int pg_note_add(struct store *st, int64_t incident, const char *author, const char *text,
+		       int64_t *id, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_NOTE_ADD, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	store_pq_bind_int64(q, 1, incident);
+	bind_str(q, 2, author);
+	store_pq_bind_int64(q, 3, now());
+	bind_str(q, 4, text ? text : "");
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (id)
+		*id = s->db.last_id;
+	return V_OK;
+}
+
+static int pg_notes_list(struct store *st, int64_t incident, store_note_cb cb, void *arg,
+			 struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_NOTES, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	store_pq_bind_int64(q, 1, incident);
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW)
+		if ((rc = cb(arg, store_pq_column_int64(q, 0), col_str(q, 1),
+			     store_pq_column_int64(q, 2), col_str(q, 3))) != 0)
+			break;
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int pg_attachment_add(struct store *st, int64_t incident, const char *name,
+			     const void *data, size_t len, char sha256_hex[65], struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *c = get(s, S_CONTENT_ADD, err), *a = get(s, S_ATT_ADD, err);
+	unsigned char md[crypto_hash_sha256_BYTES];
+	int own, rc;
+
+	if (!c || !a)
+		return V_ERR_IO;
+	if (len > (size_t)INT32_MAX)
+		return verr_set(err, V_ERR_LIMIT, "", _("attachment too large (%zu bytes)"), len);
+	if (sodium_init() < 0)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	crypto_hash_sha256(md, data, len);
+	sodium_bin2hex(sha256_hex, 65, md, sizeof(md));
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	store_pq_bind_text(c, 1, sha256_hex, 64);
+	store_pq_bind_int64(c, 2, (int64_t)len);
+	store_pq_bind_blob(c, 3, len ? data : "", (int)len);
+	if ((rc = run(s, c, err)) != V_OK)
+		goto out;
+	store_pq_bind_int64(a, 1, incident);
+	bind_str(a, 2, name ? name : "");
+	store_pq_bind_text(a, 3, sha256_hex, 64);
+	store_pq_bind_int64(a, 4, now());
+	rc = run(s, a, err);
+out:
+	return tx_leave(s, own, rc, err);
+}
+
+static int pg_attachments_list(struct store *st, int64_t incident, store_attachment_cb cb,
+			       void *arg, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_ATT_LIST, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	store_pq_bind_int64(q, 1, incident);
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW)
+		if ((rc = cb(arg, col_str(q, 0), col_str(q, 1), store_pq_column_int64(q, 2),
+			     store_pq_column_int64(q, 3))) != 0)
+			break;
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int pg_attachment_get(struct store *st, const char *sha256_hex, void **data, size_t *len,
+			     struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_CONTENT_GET, err);
+	int rc = V_OK, step;
+
+	*data = NULL;
+	*len = 0;
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, sha256_hex);
+	step = store_pq_step(q);
+	if (step == STORE_PQ_ROW) {
+		size_t n = 0;
+		const void *p = store_pq_column_blob(q, 0, &n);
+		*data = malloc(n > 0 ? n : 1);
+		if (!*data || (!p && !store_pq_column_text(q, 0)))
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		else if (n > 0)
+			memcpy(*data, p, n);
+		*len = n;
+	} else if (step == STORE_PQ_DONE) {
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no attachment with SHA-256 %s"),
+			      sha256_hex);
+	} else {
+		rc = fail(s, step, err);
+	}
+	done(q);
+	return rc;
+}
+
+static int pg_link_add(struct store *st, int64_t a, int64_t b, const char *kind, const char *why,
+		       struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_LINK_ADD, err), *has = get(s, S_LINK_HAS, err);
+	const char *k = kind ? kind : "linked";
+	int own, rc, step;
+
+	if (!q || !has)
+		return V_ERR_IO;
+	if (a == b)
+		return verr_set(err, V_ERR_INVALID, "", "%s",
+				_("an incident cannot be linked to itself"));
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	store_pq_bind_int64(has, 1, b);
+	store_pq_bind_int64(has, 2, a);
+	bind_str(has, 3, k);
+	step = store_pq_step(has);
+	done(has);
+	if (step == STORE_PQ_DONE) {
+		store_pq_bind_int64(q, 1, a);
+		store_pq_bind_int64(q, 2, b);
+		bind_str(q, 3, k);
+		bind_str(q, 4, why);
+		store_pq_bind_int64(q, 5, now());
+		rc = run(s, q, err);
+	} else if (step != STORE_PQ_ROW)
+		rc = fail(s, step, err);
+	return tx_leave(s, own, rc, err);
+}
+
+static int pg_links_list(struct store *st, int64_t incident, store_link_cb cb, void *arg,
+			 struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_LINKS, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	store_pq_bind_int64(q, 1, incident);
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW)
+		if ((rc = cb(arg, store_pq_column_int64(q, 0), col_str(q, 1), col_str(q, 2))) != 0)
+			break;
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+/* ---- indicators ------------------------------------------------------------------------------ */
+
+static int pg_indicator_get(struct store *st, const char *kind, const char *value, int64_t *id,
+			    int *common, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *f = get(s, S_IND_FIND, err), *a = get(s, S_IND_ADD, err);
+	int step, rc;
+
+	if (!f || !a)
+		return V_ERR_IO;
+	bind_str(f, 1, kind);
+	bind_str(f, 2, value);
+	step = store_pq_step(f);
+	if (step == STORE_PQ_ROW) {
+		*id = store_pq_column_int64(f, 0);
+		if (common)
+			*common = store_pq_column_int64(f, 1);
+	}
+	done(f);
+	if (step == STORE_PQ_ROW)
+		return V_OK;
+	if (step != STORE_PQ_DONE)
+		return fail(s, step, err);
+	bind_str(a, 1, kind);
+	bind_str(a, 2, value);
+	if ((rc = run(s, a, err)) != V_OK)
+		return rc;
+	*id = s->db.last_id;
+	if (common)
+		*common = 0;
+	return V_OK;
+}
+
+static int pg_indicator_find(struct store *st, const char *kind, const char *value, int64_t *id,
+			     int *common, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *f = get(s, S_IND_FIND, err);
+	int step;
+
+	if (!f)
+		return V_ERR_IO;
+	bind_str(f, 1, kind);
+	bind_str(f, 2, value);
+	step = store_pq_step(f);
+	if (step == STORE_PQ_ROW) {
+		*id = store_pq_column_int64(f, 0);
+		if (common)
+			*common = store_pq_column_int64(f, 1);
+	}
+	done(f);
+	if (step == STORE_PQ_ROW)
+		return V_OK;
+	if (step != STORE_PQ_DONE)
+		return fail(s, step, err);
+	return V_ERR_NOTFOUND;
+}
+
+static int pg_indicator_set_common(struct store *st, int64_t id, const char *why,
+				   struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_IND_COMMON, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	store_pq_bind_int64(q, 1, id);
+	bind_str(q, 2, why);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (s->db.changes == 0)
+		return verr_set(err, V_ERR_NOTFOUND, "", _("no indicator %lld"), (long long)id);
+	return V_OK;
+}
+
+static int pg_posting_add(struct store *st, int64_t indicator, int64_t incident, int *is_new,
+			  struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_POST_ADD, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	store_pq_bind_int64(q, 1, indicator);
+	store_pq_bind_int64(q, 2, incident);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (is_new)
+		*is_new = s->db.changes > 0;
+	return V_OK;
+}
+
+static int pg_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
+			  struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_POSTINGS, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	store_pq_bind_int64(q, 1, indicator);
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW)
+		if ((rc = cb(arg, store_pq_column_int64(q, 0))) != 0)
+			break;
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int pg_indicators_list(struct store *st, int64_t incident, store_indicator_cb cb,
+			      void *arg, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, incident > 0 ? S_IND_OF_INC : S_IND_COMMONS, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	if (incident > 0)
+		store_pq_bind_int64(q, 1, incident);
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW) {
+		struct store_indicator ind = {
+			.id = store_pq_column_int64(q, 0),
+			.kind = col_str(q, 1),
+			.value = col_str(q, 2),
+			.common = store_pq_column_int64(q, 3),
+			.why = col_str(q, 4),
+		};
+		if ((rc = cb(arg, &ind)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+/* ---- the audit trail ------------------------------------------------------------------------- */
+
+/* The chain's head: the last entry's id and hash (0 and the genesis hash when empty). */
+static int audit_head(struct pgs *s, int64_t *last, char hash[65], int *present, struct verr *err)
+{
+	struct store_pq_stmt *q = get(s, S_AUDIT_HEAD, err);
+	int step;
+
+	*last = 0;
+	*present = 0;
+	memcpy(hash, STORE_AUDIT_GENESIS, 65);
+	if (!q)
+		return V_ERR_IO;
+	step = store_pq_step(q);
+	if (step == STORE_PQ_ROW) {
+		const char *h = col_str(q, 1);
+		*last = store_pq_column_int64(q, 0);
+		*present = 1;
+		snprintf(hash, 65, "%s", h ? h : "");
+	}
+	done(q);
+	if (step != STORE_PQ_ROW && step != STORE_PQ_DONE)
+		return fail(s, step, err);
+	return V_OK;
+}
+
+static int pg_audit_append(struct store *st, const char *actor, const char *object,
+			   const char *action, const char *before, const char *after,
+			   struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *ins = get(s, S_AUDIT_ADD, err), *head = get(s, S_AUDIT_HEAD_SET, err);
+	char prev[65], hash[65];
+	int64_t last, t = now();
+	int own, present, rc;
+
+	if (!ins || !head)
+		return V_ERR_IO;
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	/* one writer at a time reads the head and appends: the chain stays one line */
+	if ((rc = run_id(s, S_LOCK_AUDIT, err)) != V_OK)
+		goto out;
+	if ((rc = audit_head(s, &last, prev, &present, err)) != V_OK)
+		goto out;
+	if (store_audit_hash(prev, last + 1, t, actor, object, action, before, after, hash) !=
+	    V_OK) {
+		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		goto out;
+	}
+	store_pq_bind_int64(ins, 1, last + 1);
+	store_pq_bind_int64(ins, 2, t);
+	bind_str(ins, 3, actor);
+	bind_str(ins, 4, object);
+	bind_str(ins, 5, action);
+	bind_str(ins, 6, before);
+	bind_str(ins, 7, after);
+	store_pq_bind_text(ins, 8, prev, 64);
+	store_pq_bind_text(ins, 9, hash, 64);
+	if ((rc = run(s, ins, err)) != V_OK)
+		goto out;
+	store_pq_bind_int64(head, 1, last + 1);
+	store_pq_bind_text(head, 2, hash, 64);
+	rc = run(s, head, err);
+out:
+	return tx_leave(s, own, rc, err);
+}
+
+static void audit_row(struct store_pq_stmt *q, struct store_audit *a)
+{
+	a->id = store_pq_column_int64(q, 0);
+	a->time = store_pq_column_int64(q, 1);
+	a->actor = col_str(q, 2);
+	a->object = col_str(q, 3);
+	a->action = col_str(q, 4);
+	a->before = col_str(q, 5);
+	a->after = col_str(q, 6);
+	a->prev_hash = col_str(q, 7);
+	a->hash = col_str(q, 8);
+}
+
+static int pg_audit_list(struct store *st, const char *object, store_audit_cb cb, void *arg,
+			 struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, object ? S_AUDIT_OBJ : S_AUDIT_ALL, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	if (object)
+		bind_str(q, 1, object);
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW) {
+		struct store_audit a;
+		audit_row(q, &a);
+		if ((rc = cb(arg, &a)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int pg_audit_verify(struct store *st, int64_t *checked, int64_t *bad_id, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q;
+	char prev[65], head_hash[65], h[65];
+	int64_t expect = 1, head_last;
+	int rc = V_OK, step, present;
+
+	*checked = 0;
+	*bad_id = 0;
+	if ((rc = audit_head(s, &head_last, head_hash, &present, err)) != V_OK)
+		return rc;
+	if (!(q = get(s, S_AUDIT_ALL, err)))
+		return V_ERR_IO;
+	memcpy(prev, STORE_AUDIT_GENESIS, 65);
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW) {
+		struct store_audit a;
+		audit_row(q, &a);
+		if (a.id != expect) {
+			*bad_id = expect;
+			rc = verr_set(err, V_ERR_INVALID, "",
+				      _("audit trail: entry %lld is missing (deleted)"),
+				      (long long)expect);
+			break;
+		}
+		if (!a.prev_hash || strcmp(a.prev_hash, prev)) {
+			*bad_id = a.id;
+			rc = verr_set(err, V_ERR_INVALID, "",
+				      _("audit trail: entry %lld does not follow the one before "
+					"it"), (long long)a.id);
+			break;
+		}
+		if (store_audit_hash(prev, a.id, a.time, a.actor, a.object, a.action, a.before,
+				     a.after, h) != V_OK) {
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+			break;
+		}
+		if (!a.hash || strcmp(a.hash, h)) {
+			*bad_id = a.id;
+			rc = verr_set(err, V_ERR_INVALID, "",
+				      _("audit trail: entry %lld was altered after it was written"),
+				      (long long)a.id);
+			break;
+		}
+		memcpy(prev, h, 65);
+		expect++;
+		(*checked)++;
+	}
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	if (rc != V_OK)
+		return rc;
+	/* the head remembers the last entry: removing entries at the end is seen too */
+	if (head_last != expect - 1 || (present && strcmp(head_hash, prev))) {
+		*bad_id = head_last >= expect ? expect : head_last > 0 ? head_last : 1;
+		if (head_last >= expect)
+			return verr_set(err, V_ERR_INVALID, "",
+					_("audit trail: entries from %lld on are missing "
+					  "(deleted)"), (long long)*bad_id);
+		return verr_set(err, V_ERR_INVALID, "",
+				_("audit trail: the chain's head does not match entry %lld"),
+				(long long)*bad_id);
+	}
+	return V_OK;
+}
+
+/* ---- the constituency ------------------------------------------------------------------------ */
+
+/* An organisation or CERT as read: the columns last only until the next step, so strings are
+ * copied; build_fini frees them. */
+struct build {
+	struct store_network *nets;
+	int64_t *asns;
+	char **doms;
+	struct store_contact *cons;
+	size_t nnets, nasns, ndoms, ncons;
+	size_t cap_nets, cap_asns, cap_doms, cap_cons;
+	char *name, *notes, *cc;
+	int oom;
+};
+
+/* Room for one more element in *p (n used of *cap).  0 or -1. */
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 8;
+	void *q;
+
+	if (n < *cap)
+		return 0;
+	if (!(q = realloc(*p, c * size)))
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static void contact_fini(struct store_contact *c)
+{
+	free((char *)c->email);
+	free((char *)c->name);
+	free((char *)c->lang);
+	free((char *)c->format);
+	free((char *)c->fingerprint);
+}
+
+static void build_fini(struct build *b)
+{
+	for (size_t i = 0; i < b->nnets; i++)
+		free((char *)b->nets[i].cidr);
+	for (size_t i = 0; i < b->ndoms; i++)
+		free(b->doms[i]);
+	for (size_t i = 0; i < b->ncons; i++)
+		contact_fini(&b->cons[i]);
+	free(b->nets);
+	free(b->asns);
+	free(b->doms);
+	free(b->cons);
+	free(b->name);
+	free(b->notes);
+	free(b->cc);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Step q (already bound) and add each row with add(); reset q.  V_OK or the error. */
+static int build_rows(struct pgs *s, struct store_pq_stmt *q, struct build *b,
+		      int (*add)(struct build *b, struct store_pq_stmt *q), struct verr *err)
+{
+	int step, rc = V_OK;
+
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW)
+		if (add(b, q) != 0) {
+			b->oom = 1;
+			break;
+		}
+	if (!b->oom && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	if (b->oom)
+		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	return rc;
+}
+
+static int add_net(struct build *b, struct store_pq_stmt *q)
+{
+	struct store_network *n;
+
+	if (grow((void **)&b->nets, &b->cap_nets, b->nnets, sizeof(*b->nets)) != 0)
+		return -1;
+	n = &b->nets[b->nnets];
+	n->cidr = dup_col(q, 0, &b->oom);
+	n->do_not_notify = store_pq_column_int64(q, 1);
+	b->nnets++;
+	return b->oom ? -1 : 0;
+}
+
+static int add_asn(struct build *b, struct store_pq_stmt *q)
+{
+	if (grow((void **)&b->asns, &b->cap_asns, b->nasns, sizeof(*b->asns)) != 0)
+		return -1;
+	b->asns[b->nasns++] = store_pq_column_int64(q, 0);
+	return 0;
+}
+
+static int add_dom(struct build *b, struct store_pq_stmt *q)
+{
+	if (grow((void **)&b->doms, &b->cap_doms, b->ndoms, sizeof(*b->doms)) != 0)
+		return -1;
+	b->doms[b->ndoms++] = dup_col(q, 0, &b->oom);
+	return b->oom ? -1 : 0;
+}
+
+static int add_contact(struct build *b, struct store_pq_stmt *q)
+{
+	struct store_contact *c;
+
+	if (grow((void **)&b->cons, &b->cap_cons, b->ncons, sizeof(*b->cons)) != 0)
+		return -1;
+	c = &b->cons[b->ncons++];
+	c->email = dup_col(q, 0, &b->oom);
+	c->name = dup_col(q, 1, &b->oom);
+	c->lang = dup_col(q, 2, &b->oom);
+	c->format = dup_col(q, 3, &b->oom);
+	c->fingerprint = dup_col(q, 4, &b->oom);
+	return b->oom ? -1 : 0;
+}
+
+/* Read what organisation id has into b and point org at it. */
+static int org_children(struct pgs *s, int64_t id, struct build *b, struct store_org *org,
+			struct verr *err)
+{
+	static const enum pg_stmt which[] = { S_ORG_NETS, S_ORG_ASNS, S_ORG_DOMS, S_ORG_CONTACTS };
+	int (*const add[])(struct build *, struct store_pq_stmt *) = { add_net, add_asn, add_dom,
+							       add_contact };
+	int rc;
+
+	for (size_t i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
+		struct store_pq_stmt *q = get(s, which[i], err);
+		if (!q)
+			return V_ERR_IO;
+		store_pq_bind_int64(q, 1, id);
+		if ((rc = build_rows(s, q, b, add[i], err)) != V_OK)
+			return rc;
+	}
+	org->networks = b->nets;
+	org->nnetworks = b->nnets;
+	org->asns = b->asns;
+	org->nasns = b->nasns;
+	org->domains = (const char *const *)b->doms;
+	org->ndomains = b->ndoms;
+	org->contacts = b->cons;
+	org->ncontacts = b->ncons;
+	return V_OK;
+}
+
+/* The organisation of the current row of q (id, name, do_not_notify, notes), complete. */
+static int org_row(struct pgs *s, struct store_pq_stmt *q, struct build *b, struct store_org *org,
+		   struct verr *err)
+{
+	memset(org, 0, sizeof(*org));
+	org->id = store_pq_column_int64(q, 0);
+	org->name = b->name = dup_col(q, 1, &b->oom);
+	org->do_not_notify = store_pq_column_int64(q, 2);
+	org->notes = b->notes = dup_col(q, 3, &b->oom);
+	if (b->oom)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	return org_children(s, org->id, b, org, err);
+}
+
+/* Who holds a value already: the owner's id and name (copied into owner), or id 0. */
+static int owner_of(struct pgs *s, struct store_pq_stmt *q, int64_t *id, char *owner, size_t n,
+		    struct verr *err)
+{
+	int step = store_pq_step(q);
+
+	*id = 0;
+	if (step == STORE_PQ_ROW) {
+		*id = store_pq_column_int64(q, 0);
+		snprintf(owner, n, "%s", col_str(q, 1) ? col_str(q, 1) : "?");
+	}
+	done(q);
+	if (step != STORE_PQ_ROW && step != STORE_PQ_DONE)
+		return fail(s, step, err);
+	return V_OK;
+}
+
+static int contact_add(struct pgs *s, int64_t org, const char *cc, const struct store_contact *c,
+		       struct verr *err)
+{
+	struct store_pq_stmt *q = get(s, S_CONTACT_ADD, err);
+
+	if (!q)
+		return V_ERR_IO;
+	if (!c->email || !*c->email)
+		return verr_set(err, V_ERR_INVALID, "email", "%s", _("a contact needs an e-mail "
+								     "address"));
+	if (org > 0)
+		store_pq_bind_int64(q, 1, org);
+	bind_str(q, 2, cc);
+	bind_str(q, 3, c->email);
+	bind_str(q, 4, c->name);
+	bind_str(q, 5, c->lang);
+	bind_str(q, 6, c->format);
+	bind_str(q, 7, c->fingerprint);
+	return run(s, q, err);
+}
+
+static int org_networks_put(struct pgs *s, int64_t id, const struct store_org *o,
+			    struct verr *err)
+{
+	struct store_pq_stmt *oq = get(s, S_NET_OWNER, err), *ins = get(s, S_NET_ADD, err);
+	unsigned char lo[16], hi[16];
+	char owner[256];
+	int64_t who;
+	int rc;
+
+	if (!oq || !ins)
+		return V_ERR_IO;
+	for (size_t i = 0; i < o->nnetworks; i++) {
+		const char *cidr = o->networks[i].cidr;
+		if (!cidr || net16(cidr, lo, hi) != 0)
+			return verr_set(err, V_ERR_INVALID, "network", _("'%s' is not a network"),
+					cidr ? cidr : "");
+		store_pq_bind_blob(oq, 1, lo, 16);
+		store_pq_bind_blob(oq, 2, hi, 16);
+		if ((rc = owner_of(s, oq, &who, owner, sizeof(owner), err)) != V_OK)
+			return rc;
+		if (who == id)
+			continue;
+		if (who)
+			return verr_set(err, V_ERR_EXISTS, "network",
+					_("network %s already belongs to organisation %s"), cidr,
+					owner);
+		store_pq_bind_int64(ins, 1, id);
+		bind_str(ins, 2, cidr);
+		store_pq_bind_blob(ins, 3, lo, 16);
+		store_pq_bind_blob(ins, 4, hi, 16);
+		store_pq_bind_int64(ins, 5, o->networks[i].do_not_notify != 0);
+		if ((rc = run(s, ins, err)) != V_OK)
+			return rc;
+	}
+	return V_OK;
+}
+
+static int org_asns_put(struct pgs *s, int64_t id, const struct store_org *o, struct verr *err)
+{
+	struct store_pq_stmt *oq = get(s, S_ASN_OWNER, err), *ins = get(s, S_ASN_ADD, err);
+	char owner[256];
+	int64_t who;
+	int rc;
+
+	if (!oq || !ins)
+		return V_ERR_IO;
+	for (size_t i = 0; i < o->nasns; i++) {
+		if (o->asns[i] < 1 || o->asns[i] > 4294967294LL)
+			return verr_set(err, V_ERR_INVALID, "asn", _("%lld is not an AS number"),
+					(long long)o->asns[i]);
+		store_pq_bind_int64(oq, 1, o->asns[i]);
+		if ((rc = owner_of(s, oq, &who, owner, sizeof(owner), err)) != V_OK)
+			return rc;
+		if (who == id)
+			continue;
+		if (who)
+			return verr_set(err, V_ERR_EXISTS, "asn",
+					_("AS%lld already belongs to organisation %s"),
+					(long long)o->asns[i], owner);
+		store_pq_bind_int64(ins, 1, id);
+		store_pq_bind_int64(ins, 2, o->asns[i]);
+		if ((rc = run(s, ins, err)) != V_OK)
+			return rc;
+	}
+	return V_OK;
+}
+
+static int org_domains_put(struct pgs *s, int64_t id, const struct store_org *o,
+			   struct verr *err)
+{
+	struct store_pq_stmt *oq = get(s, S_DOM_OWNER, err), *ins = get(s, S_DOM_ADD, err);
+	char owner[256];
+	int64_t who;
+	int rc;
+
+	if (!oq || !ins)
+		return V_ERR_IO;
+	for (size_t i = 0; i < o->ndomains; i++) {
+		const char *d = o->domains[i];
+		if (!d || !*d)
+			return verr_set(err, V_ERR_INVALID, "domain", "%s",
+					_("an empty domain name"));
+		bind_str(oq, 1, d);
+		if ((rc = owner_of(s, oq, &who, owner, sizeof(owner), err)) != V_OK)
+			return rc;
+		if (who == id)
+			continue;
+		if (who)
+			return verr_set(err, V_ERR_EXISTS, "domain",
+					_("domain %s already belongs to organisation %s"), d,
+					owner);
+		store_pq_bind_int64(ins, 1, id);
+		bind_str(ins, 2, d);
+		if ((rc = run(s, ins, err)) != V_OK)
+			return rc;
+	}
+	return V_OK;
+}
+
+static int pg_org_put(struct store *st, const struct store_org *o, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	static const enum pg_stmt clear[] = { S_ORG_CLEAR_NETS, S_ORG_CLEAR_ASNS,
+					      S_ORG_CLEAR_DOMS, S_ORG_CLEAR_CONTACTS };
+	struct store_pq_stmt *find = get(s, S_ORG_FIND, err), *q;
+	int64_t id = 0;
+	int own, rc, step;
+
+	if (!find)
+		return V_ERR_IO;
+	if (!o->name || !*o->name)
+		return verr_set(err, V_ERR_INVALID, "name", "%s",
+				_("an organisation needs a name"));
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	bind_str(find, 1, o->name);
+	step = store_pq_step(find);
+	if (step == STORE_PQ_ROW)
+		id = store_pq_column_int64(find, 0);
+	done(find);
+	if (step != STORE_PQ_ROW && step != STORE_PQ_DONE) {
+		rc = fail(s, step, err);
+		goto out;
+	}
+	if (!(q = get(s, id ? S_ORG_UPDATE : S_ORG_INSERT, err))) {
+		rc = V_ERR_IO;
+		goto out;
+	}
+	bind_str(q, 1, o->name);
+	store_pq_bind_int64(q, 2, o->do_not_notify != 0);
+	bind_str(q, 3, o->notes);
+	store_pq_bind_int64(q, 4, now());
+	if (id)
+		store_pq_bind_int64(q, 5, id);
+	if ((rc = run(s, q, err)) != V_OK)
+		goto out;
+	if (!id)
+		id = s->db.last_id;
+	for (size_t i = 0; id && i < sizeof(clear) / sizeof(clear[0]); i++) {
+		if (!(q = get(s, clear[i], err))) {
+			rc = V_ERR_IO;
+			goto out;
+		}
+		store_pq_bind_int64(q, 1, id);
+		if ((rc = run(s, q, err)) != V_OK)
+			goto out;
+	}
+	if ((rc = org_networks_put(s, id, o, err)) != V_OK ||
+	    (rc = org_asns_put(s, id, o, err)) != V_OK ||
+	    (rc = org_domains_put(s, id, o, err)) != V_OK)
+		goto out;
+	for (size_t i = 0; i < o->ncontacts; i++)
+		if ((rc = contact_add(s, id, NULL, &o->contacts[i], err)) != V_OK)
+			goto out;
+out:
+	return tx_leave(s, own, rc, err); /* in the caller's transaction, it rolls back */
+}
+
+static int pg_org_get(struct store *st, const char *name, struct store_org **out,
+		      struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_ORG_GET, err);
+	struct build b = { 0 };
+	struct store_org org;
+	int rc = V_OK, step;
+
+	*out = NULL;
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, name);
+	step = store_pq_step(q);
+	if (step == STORE_PQ_ROW)
+		rc = org_row(s, q, &b, &org, err);
+	done(q);
+	if (step == STORE_PQ_DONE)
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no organisation named '%s'"), name);
+	else if (step != STORE_PQ_ROW)
+		rc = fail(s, step, err);
+	if (rc == V_OK && !(*out = store_org_copy(&org)))
+		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	build_fini(&b);
+	return rc;
+}
+
+/* Run a one-parameter DELETE; V_ERR_NOTFOUND with msg when it removed nothing. */
+static int delete_one(struct pgs *s, enum pg_stmt id, const char *key, const char *msg,
+		      struct verr *err)
+{
+	struct store_pq_stmt *q = get(s, id, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, key);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	if (s->db.changes == 0)
+		return verr_set(err, V_ERR_NOTFOUND, "", msg, key);
+	return V_OK;
+}
+
+static int pg_org_remove(struct store *st, const char *name, struct verr *err)
+{
+	/* the networks, ASNs, domains and contacts go with it (ON DELETE CASCADE) */
+	return delete_one((struct pgs *)st, S_ORG_DELETE, name, _("no organisation named '%s'"),
+			  err);
+}
+
+static int pg_orgs_list(struct store *st, store_org_cb cb, void *arg, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_ORGS, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW) {
+		struct build b = { 0 };
+		struct store_org org;
+		rc = org_row(s, q, &b, &org, err);
+		if (rc == V_OK)
+			rc = cb(arg, &org);
+		build_fini(&b);
+		if (rc != 0)
+			break;
+	}
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int pg_cert_put(struct store *st, const struct store_cert *c, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *put = get(s, S_CERT_PUT, err), *clear = get(s, S_CERT_CLEAR_CONTACTS, err);
+	int own, rc;
+
+	if (!put || !clear)
+		return V_ERR_IO;
+	if (!c->cc || strlen(c->cc) != 2)
+		return verr_set(err, V_ERR_INVALID, "country", _("'%s' is not a country code"),
+				c->cc ? c->cc : "");
+	if (!c->name || !*c->name)
+		return verr_set(err, V_ERR_INVALID, "name", "%s", _("a partner CERT needs a name"));
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	bind_str(put, 1, c->cc);
+	bind_str(put, 2, c->name);
+	bind_str(put, 3, c->notes);
+	store_pq_bind_int64(put, 4, now());
+	if ((rc = run(s, put, err)) != V_OK)
+		goto out;
+	bind_str(clear, 1, c->cc);
+	if ((rc = run(s, clear, err)) != V_OK)
+		goto out;
+	for (size_t i = 0; i < c->ncontacts; i++)
+		if ((rc = contact_add(s, 0, c->cc, &c->contacts[i], err)) != V_OK)
+			goto out;
+out:
+	return tx_leave(s, own, rc, err);
+}
+
+/* The CERT of the current row of q (cc, name, notes), with its contacts. */
+static int cert_row(struct pgs *s, struct store_pq_stmt *q, struct build *b, struct store_cert *c,
+		    struct verr *err)
+{
+	struct store_pq_stmt *cq = get(s, S_CERT_CONTACTS, err);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!cq)
+		return V_ERR_IO;
+	c->cc = b->cc = dup_col(q, 0, &b->oom);
+	c->name = b->name = dup_col(q, 1, &b->oom);
+	c->notes = b->notes = dup_col(q, 2, &b->oom);
+	if (b->oom)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	bind_str(cq, 1, c->cc);
+	if ((rc = build_rows(s, cq, b, add_contact, err)) != V_OK)
+		return rc;
+	c->contacts = b->cons;
+	c->ncontacts = b->ncons;
+	return V_OK;
+}
+
+static int pg_cert_get(struct store *st, const char *cc, struct store_cert **out,
+		       struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_CERT_GET, err);
+	struct build b = { 0 };
+	struct store_cert c;
+	int rc = V_OK, step;
+
+	*out = NULL;
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, cc);
+	step = store_pq_step(q);
+	if (step == STORE_PQ_ROW)
+		rc = cert_row(s, q, &b, &c, err);
+	done(q);
+	if (step == STORE_PQ_DONE)
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no partner CERT for country '%s'"), cc);
+	else if (step != STORE_PQ_ROW)
+		rc = fail(s, step, err);
+	if (rc == V_OK && !(*out = store_cert_copy(&c)))
+		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	build_fini(&b);
+	return rc;
+}
+
+static int pg_cert_remove(struct store *st, const char *cc, struct verr *err)
+{
+	return delete_one((struct pgs *)st, S_CERT_DELETE, cc,
+			  _("no partner CERT for country '%s'"), err);
+}
+
+static int pg_certs_list(struct store *st, store_cert_cb cb, void *arg, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_CERTS, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW) {
+		struct build b = { 0 };
+		struct store_cert c;
+		rc = cert_row(s, q, &b, &c, err);
+		if (rc == V_OK)
+			rc = cb(arg, &c);
+		build_fini(&b);
+		if (rc != 0)
+			break;
+	}
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int pg_constituency_clear(struct store *st, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	int own, rc;
+
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	/* contacts, networks, ASNs and domains go with their owners (ON DELETE CASCADE) */
+	if ((rc = run_id(s, S_ORGS_CLEAR, err)) == V_OK)
+		rc = run_id(s, S_CERTS_CLEAR, err);
+	return tx_leave(s, own, rc, err);
+}
+
+/* ---- sharing partners, accepted bundles ------------------------------------------------------ */
+
+static int pg_partner_put(struct store *st, const struct store_partner *p, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_PARTNER_PUT, err);
+
+	if (!q)
+		return V_ERR_IO;
+	if (!p->name || !*p->name)
+		return verr_set(err, V_ERR_INVALID, "name", "%s", _("a partner needs a name"));
+	if (!p->kind || !p->tlp_max || !p->pseudo_key)
+		return verr_set(err, V_ERR_INVALID, "", _("partner '%s' lacks its kind, TLP level or "
+							  "key"), p->name);
+	bind_str(q, 1, p->name);
+	bind_str(q, 2, p->kind);
+	bind_str(q, 3, p->tlp_max);
+	bind_str(q, 4, p->collections ? p->collections : "*");
+	bind_str(q, 5, p->orgs ? p->orgs : "*");
+	store_pq_bind_int64(q, 6, p->pseudonymise ? 1 : 0);
+	bind_str(q, 7, p->pseudo_key);
+	bind_str(q, 8, p->sign_key);
+	bind_str(q, 9, p->identity);
+	bind_str(q, 10, p->contact);
+	bind_str(q, 11, p->notes);
+	store_pq_bind_int64(q, 12, now());
+	return run(s, q, err);
+}
+
+/* The partner of the current row of q (PARTNER_COLS); strings borrowed from q. */
+static void partner_row(struct store_pq_stmt *q, struct store_partner *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = store_pq_column_int64(q, 0);
+	p->name = col_str(q, 1);
+	p->kind = col_str(q, 2);
+	p->tlp_max = col_str(q, 3);
+	p->collections = col_str(q, 4);
+	p->orgs = col_str(q, 5);
+	p->pseudonymise = store_pq_column_int64(q, 6);
+	p->pseudo_key = col_str(q, 7);
+	p->sign_key = col_str(q, 8);
+	p->identity = col_str(q, 9);
+	p->contact = col_str(q, 10);
+	p->notes = col_str(q, 11);
+	p->created = store_pq_column_int64(q, 12);
+	p->updated = store_pq_column_int64(q, 13);
+}
+
+static int pg_partner_get(struct store *st, const char *name, struct store_partner **out,
+			  struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_PARTNER_GET, err);
+	struct store_partner p;
+	int rc = V_OK, step;
+
+	*out = NULL;
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, name);
+	step = store_pq_step(q);
+	if (step == STORE_PQ_ROW) {
+		partner_row(q, &p);
+		if (!(*out = store_partner_copy(&p)))
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	} else if (step == STORE_PQ_DONE) {
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no partner named '%s'"), name);
+	} else {
+		rc = fail(s, step, err);
+	}
+	done(q);
+	return rc;
+}
+
+static int pg_partner_remove(struct store *st, const char *name, struct verr *err)
+{
+	return delete_one((struct pgs *)st, S_PARTNER_DELETE, name, _("no partner named '%s'"),
+			  err);
+}
+
+static int pg_partners_list(struct store *st, store_partner_cb cb, void *arg, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_PARTNERS, err);
+	struct store_partner p;
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW) {
+		partner_row(q, &p);
+		if ((rc = cb(arg, &p)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static int pg_bundle_accept(struct store *st, const char *bundle_id, const char *partner,
+			    int64_t when, int64_t *accepted_at, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *seen = get(s, S_BUNDLE_SEEN, err), *add = get(s, S_BUNDLE_ADD, err);
+	int own, rc, step;
+
+	*accepted_at = 0;
+	if (!seen || !add)
+		return V_ERR_IO;
+	if (!bundle_id || !*bundle_id || strlen(bundle_id) > 200)
+		return verr_set(err, V_ERR_INVALID, "bundle", "%s", _("not a bundle id"));
+	if ((rc = tx_enter(s, &own, err)) != V_OK)
+		return rc;
+	bind_str(seen, 1, bundle_id);
+	step = store_pq_step(seen);
+	if (step == STORE_PQ_ROW)
+		*accepted_at = store_pq_column_int64(seen, 0);
+	done(seen);
+	if (step == STORE_PQ_ROW) {
+		rc = verr_set(err, V_ERR_EXISTS, "bundle", _("bundle %s was accepted before"),
+			      bundle_id);
+	} else if (step != STORE_PQ_DONE) {
+		rc = fail(s, step, err);
+	} else {
+		bind_str(add, 1, bundle_id);
+		bind_str(add, 2, partner);
+		store_pq_bind_int64(add, 3, when);
+		rc = run(s, add, err);
+	}
+	return tx_leave(s, own, rc, err);
+}
+
+/* ---- store_copy ------------------------------------------------------------------------------ */
+
+#define COPY_MAX_COLS 32
+#define COPY_PAGE 5000 /* rows a read holds in memory at once */
+
+/* SELECT cols FROM name ORDER BY ... LIMIT, OFFSET $1 (or INSERT INTO name (cols) VALUES ($1,
+ * ...)): t's names are constants of store_copy.c. */
+static int copy_sql(const struct store_table *t, int insert, struct buf *q)
+{
+	int rc = buf_puts(q, insert ? "INSERT INTO " : "SELECT ");
+
+	if (insert)
+		rc |= buf_printf(q, "%s (", t->name);
+	for (size_t k = 0; k < t->ncols; k++)
+		rc |= buf_printf(q, "%s%s", k ? ", " : "", t->cols[k]);
+	if (insert) {
+		rc |= buf_puts(q, ") VALUES (");
+		for (size_t k = 0; k < t->ncols; k++)
+			rc |= buf_printf(q, "%s$%zu", k ? ", " : "", k + 1);
+		rc |= buf_puts(q, ")");
+	} else {
+		rc |= buf_printf(q, " FROM %s ORDER BY %s LIMIT %d OFFSET $1", t->name,
+				 t->order ? t->order : "rid", COPY_PAGE);
+	}
+	return rc;
+}
+
+static int pg_rows_read(struct store *st, const struct store_table *t, store_row_cb cb,
+			void *arg, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_cell cells[COPY_MAX_COLS];
+	unsigned char *dec[COPY_MAX_COLS]; /* the decoded bytea values of the row */
+	struct store_pq_stmt *q = NULL;
+	struct buf sql;
+	int64_t offset = 0, got;
+	int rc = V_OK, step = STORE_PQ_DONE;
+
+	if (t->ncols > COPY_MAX_COLS)
+		return verr_set(err, V_ERR_INVALID, "", "%s", vres_str(V_ERR_INVALID));
+	buf_init(&sql, 1 << 16);
+	if (copy_sql(t, 0, &sql) != V_OK || buf_putc(&sql, 0) != V_OK) {
+		buf_fini(&sql);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	rc = prepare(s, sql.data, &q, err);
+	buf_fini(&sql);
+	if (rc != V_OK)
+		return rc;
+	do {
+		got = 0;
+		store_pq_bind_int64(q, 1, offset);
+		while (rc == V_OK && (step = store_pq_step(q)) == STORE_PQ_ROW) {
+			for (size_t k = 0; k < t->ncols; k++) {
+				int i = (int)k;
+				const char *v = store_pq_column_text(q, i);
+				cells[k].null = v == NULL;
+				dec[k] = NULL;
+				if (v && t->blobs & (1u << k)) {
+					dec[k] = PQunescapeBytea((const unsigned char *)v,
+								 &cells[k].len);
+					cells[k].data = (const char *)dec[k];
+					if (!dec[k])
+						rc = verr_set(err, V_ERR_NOMEM, "", "%s",
+							      vres_str(V_ERR_NOMEM));
+				} else {
+					cells[k].data = v;
+					cells[k].len = v ? strlen(v) : 0;
+				}
+			}
+			if (rc == V_OK)
+				rc = cb(arg, cells);
+			for (size_t k = 0; k < t->ncols; k++)
+				PQfreemem(dec[k]);
+			got++;
+		}
+		store_pq_reset(q);
+		offset += got;
+	} while (rc == V_OK && step == STORE_PQ_DONE && got == COPY_PAGE);
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	return rc;
+}
+
+static int pg_row_write(struct store *st, const struct store_table *t,
+			const struct store_cell *cells, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = NULL;
+	struct buf sql;
+	int rc;
+
+	buf_init(&sql, 1 << 16);
+	if (copy_sql(t, 1, &sql) != V_OK || buf_putc(&sql, 0) != V_OK) {
+		buf_fini(&sql);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	/* keyed by the table: prepared once per table and connection */
+	rc = store_pq_prepare_keyed(&s->db, t, sql.data, &q);
+	buf_fini(&sql);
+	if (rc != STORE_PQ_OK)
+		return fail(s, rc, err);
+	for (size_t k = 0; k < t->ncols; k++) {
+		int i = (int)k + 1;
+		if (cells[k].null)
+			store_pq_bind_null(q, i);
+		else if (t->blobs & (1u << k))
+			store_pq_bind_blob(q, i, cells[k].data, (int)cells[k].len);
+		else
+			store_pq_bind_text(q, i, cells[k].data, (int)cells[k].len);
+	}
+	return run(s, q, err);
+}
+
+/* The identity columns go on after the largest id copied. */
+static int pg_copy_done(struct store *st, const struct store_table *tables, size_t n,
+			struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct buf sql;
+	int rc = V_OK;
+
+	buf_init(&sql, 1 << 16);
+	for (size_t i = 0; rc == V_OK && i < n; i++) {
+		const char *t = tables[i].name;
+		if (strcmp(tables[i].cols[0], "id") != 0)
+			continue;
+		buf_reset(&sql);
+		if (buf_printf(&sql, "SELECT setval(pg_get_serial_sequence('%s', 'id'), "
+			       "coalesce((SELECT max(id) FROM %s), 0) + 1, false)", t, t) != V_OK)
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		else if (store_pq_exec(&s->db, sql.data) != STORE_PQ_OK)
+			rc = fail(s, STORE_PQ_ERROR, err);
+	}
+	buf_fini(&sql);
+	return rc;
+}
+
+static const struct store_ops pg_ops = {
+	.name = "postgresql",
+	.close = pg_close,
+	.schema_version = pg_schema_version,
+	.info = pg_info,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.batch_start = pg_batch_start,
+	.batch_finish = pg_batch_finish,
+	.batch_set_input = pg_batch_set_input,
+	.batch_progress = pg_batch_progress,
+	.batch_find_input = pg_batch_find_input,
+	.event_put = pg_event_put,
+	.event_insert = pg_event_insert,
+	.events_query = pg_events_query,
+	.events_prune = pg_events_prune,
+	.fingerprints_since = pg_fingerprints_since,
+	.incident_find_open = pg_incident_find_open,
+	.incident_create = pg_incident_create,
+	.incident_add_event = pg_incident_add_event,
+	.incident_get = pg_incident_get,
+	.incident_update = pg_incident_update,
+	.incidents_query = pg_incidents_query,
+	.note_add = pg_note_add,
+	.notes_list = pg_notes_list,
+	.attachment_add = pg_attachment_add,
+	.attachments_list = pg_attachments_list,
+	.attachment_get = pg_attachment_get,
+	.link_add = pg_link_add,
+	.links_list = pg_links_list,
+	.indicator_get = pg_indicator_get,
+	.indicator_find = pg_indicator_find,
+	.indicator_set_common = pg_indicator_set_common,
+	.posting_add = pg_posting_add,
+	.postings_of = pg_postings_of,
+	.indicators_list = pg_indicators_list,
+	.audit_append = pg_audit_append,
+	.audit_list = pg_audit_list,
+	.audit_verify = pg_audit_verify,
+	.org_put = pg_org_put,
+	.org_get = pg_org_get,
+	.org_remove = pg_org_remove,
+	.orgs_list = pg_orgs_list,
+	.cert_put = pg_cert_put,
+	.cert_get = pg_cert_get,
+	.cert_remove = pg_cert_remove,
+	.certs_list = pg_certs_list,
+	.constituency_clear = pg_constituency_clear,
+	.partner_put = pg_partner_put,
+	.partner_get = pg_partner_get,
+	.partner_remove = pg_partner_remove,
+	.partners_list = pg_partners_list,
+	.bundle_accept = pg_bundle_accept,
+	.notices_add = store_pg_notices_add,
+	.notices_query = store_pg_notices_query,
+	.notices_claim = store_pg_notices_claim,
+	.notices_done = store_pg_notices_done,
+	.ledger_query = store_pg_ledger_query,
+	.ledger_count = store_pg_ledger_count,
+	.account_add = store_pg_account_add,
+	.account_get = store_pg_account_get,
+	.account_remove = store_pg_account_remove,
+	.accounts_list = store_pg_accounts_list,
+	.token_add = store_pg_token_add,
+	.token_find = store_pg_token_find,
+	.token_revoke = store_pg_token_revoke,
+	.taxii_cursor_get = store_pg_taxii_cursor_get,
+	.taxii_cursor_set = store_pg_taxii_cursor_set,
+	.rows_read = pg_rows_read,
+	.row_write = pg_row_write,
+	.copy_done = pg_copy_done,
+};
+
+/* ---- opening --------------------------------------------------------------------------------- */
+
+/*
+ * The server as messages name it: postgres://USER@HOST:PORT/DBNAME from the parsed URL, the
+ * password and every other option left out (a URL may carry a password; logs must not).
+ * NULL when url does not parse (errmsg: libpq's reason, to be freed with PQfreemem).
+ */
+static char *server_name(const char *url, char **errmsg)
+{
+	PQconninfoOption *opts = PQconninfoParse(url, errmsg);
+	const char *user = NULL, *host = NULL, *port = NULL, *db = NULL;
+	struct buf b;
+
+	if (!opts)
+		return NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (!o->val || !*o->val)
+			continue;
+		if (!strcmp(o->keyword, "user"))
+			user = o->val;
+		else if (!strcmp(o->keyword, "host"))
+			host = o->val;
+		else if (!strcmp(o->keyword, "port"))
+			port = o->val;
+		else if (!strcmp(o->keyword, "dbname"))
+			db = o->val;
+	}
+	buf_init(&b, 4096);
+	if (buf_printf(&b, "postgres://%s%s%s%s%s/%s", user ? user : "", user ? "@" : "",
+		       host ? host : "", port ? ":" : "", port ? port : "", db ? db : "") != V_OK)
+		buf_fini(&b);
+	PQconninfoFree(opts);
+	return b.data;
+}
+
+
+
+
+
+static int pg_connect(const char *url, struct pgs *s, struct verr *err)
+{
+	char *why = NULL;
+
+	if (!(s->base.path = server_name(url, &why))) {
+		int rc;
+		if (why)
+			rc = verr_set(err, V_ERR_USAGE, "", _("not a PostgreSQL address (%s)"), why);
+		else
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		PQfreemem(why);
+		return rc;
+	}
+	return store_pq_connect(&s->db, url, s->base.path, err);
+}
+
+int store_pg_open(const char *url, struct store **out, struct verr *err)
+{
+	struct pgs *s;
+	int rc;
+
+	*out = NULL;
+	if (!(s = calloc(1, sizeof(*s))))
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	s->base.ops = &pg_ops;
+	buf_init(&s->json, 0);
+	buf_init(&s->scratch, 4096);
+	if ((rc = pg_connect(url, s, err)) != V_OK ||
+	    (rc = store_pg_migrate_apply(&s->db, STORE_SCHEMA_VERSION, &s->base.opened_at,
+					 err)) != V_OK) {
+		pg_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return V_OK;
+}
+
+struct store_pq *store_pg_conn(struct store *st)
+{
+	return st && st->ops == &pg_ops ? &((struct pgs *)st)->db : NULL;
+}

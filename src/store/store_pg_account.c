@@ -1,0 +1,322 @@
+/*
+ * store_pg_account.c — accounts, API token hashes and TAXII pull cursors in the PostgreSQL
+ * backend (store.h "accounts"; the tables come with migration step 8): the same statements
+ * and checks as store_pg_account.c, through the statement layer of store_pg.h (each
+ * statement prepared on the server once per connection; values only as parameters).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/i18n.h"
+#include "store/store_impl.h"
+#include "store/store_pg.h"
+
+static int fail(struct store *st, struct verr *err)
+{
+	return store_pq_fail(store_pg_conn(st), err);
+}
+
+static int prep(struct store *st, const char *sql, struct store_pq_stmt **q, struct verr *err)
+{
+	int rc = store_pq_prepare_once(store_pg_conn(st), sql, q);
+
+	return rc == STORE_PQ_OK ? V_OK : fail(st, err);
+}
+
+static void bind_text(struct store_pq_stmt *q, int i, const char *v)
+{
+	if (v && *v)
+		store_pq_bind_text(q, i, v, -1);
+	else
+		store_pq_bind_null(q, i);
+}
+
+static void copy_col(struct store_pq_stmt *q, int i, char *out, size_t size)
+{
+	const char *t = store_pq_column_text(q, i);
+
+	snprintf(out, size, "%s", t ? t : "");
+}
+
+/* A unique constraint refused the last statement. */
+static int unique_violation(struct store *st)
+{
+	return !strcmp(store_pg_conn(st)->sqlstate, "23505");
+}
+
+/* Step q once and make it ready for its next use; STORE_PQ_ROW, STORE_PQ_DONE or an error. */
+static int step(struct store_pq_stmt *q)
+{
+	return store_pq_step(q);
+}
+
+static int name_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (!s)
+		return 0;
+	for (; s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+		      (s[n] >= '0' && s[n] <= '9') || strchr("._@-", s[n])))
+			return 0;
+	return n >= 1 && n <= STORE_NAME_MAX;
+}
+
+static int hash_ok(const char *h)
+{
+	size_t n = 0;
+
+	if (!h)
+		return 0;
+	for (; h[n]; n++)
+		if (!((h[n] >= '0' && h[n] <= '9') || (h[n] >= 'a' && h[n] <= 'f')))
+			return 0;
+	return n == 64;
+}
+
+int store_pg_account_add(struct store *st, const char *name, const char *role,
+                             const char *partner, struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if (!name_ok(name))
+		return verr_set(err, V_ERR_INVALID, "name",
+		                _("an account name is 1 to %d letters, digits or ._@- ('%s')"),
+		                STORE_NAME_MAX, name ? name : "");
+	if (!role || (strcmp(role, "admin") && strcmp(role, "analyst") && strcmp(role, "partner")))
+		return verr_set(err, V_ERR_INVALID, "role",
+		                _("the role is admin, analyst or partner, not '%s'"),
+		                role ? role : "");
+	if (!strcmp(role, "partner") != (partner && *partner))
+		return verr_set(
+		    err, V_ERR_INVALID, "partner", "%s",
+		    _("a partner account, and only a partner account, names its partner"));
+	if ((rc = prep(st,
+	               "INSERT INTO accounts (name, role, partner, created) "
+	               "VALUES (?1, ?2, ?3, ?4)",
+	               &q, err)) != V_OK)
+		return rc;
+	bind_text(q, 1, name);
+	bind_text(q, 2, role);
+	bind_text(q, 3, partner);
+	store_pq_bind_int64(q, 4, (int64_t)time(NULL));
+	rc = step(q);
+	if (rc != STORE_PQ_ROW && rc != STORE_PQ_DONE && unique_violation(st))
+		rc = verr_set(err, V_ERR_EXISTS, "name",
+		              _("there is already an account named '%s'"), name);
+	else
+		rc = rc == STORE_PQ_DONE ? V_OK : fail(st, err);
+	store_pq_reset(q);
+	return rc;
+}
+
+#define ACCOUNT_COLS                                                                               \
+	"a.id, a.name, a.role, a.partner, a.created, "                                             \
+	"(SELECT count(*) FROM api_tokens t WHERE t.account = a.id AND t.revoked = 0)"
+
+static void account_row(struct store_pq_stmt *q, struct store_account *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = store_pq_column_int64(q, 0);
+	copy_col(q, 1, a->name, sizeof(a->name));
+	copy_col(q, 2, a->role, sizeof(a->role));
+	copy_col(q, 3, a->partner, sizeof(a->partner));
+	a->created = store_pq_column_int64(q, 4);
+	a->tokens = store_pq_column_int64(q, 5);
+}
+
+int store_pg_account_get(struct store *st, const char *name, struct store_account *out,
+                             struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st, "SELECT " ACCOUNT_COLS " FROM accounts a WHERE lower(a.name) = lower(?1)",
+		       &q, err)) !=
+	    V_OK)
+		return rc;
+	bind_text(q, 1, name);
+	rc = step(q);
+	if (rc == STORE_PQ_ROW) {
+		account_row(q, out);
+		rc = V_OK;
+	} else if (rc == STORE_PQ_DONE) {
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no account named '%s'"), name);
+	} else {
+		rc = fail(st, err);
+	}
+	store_pq_reset(q);
+	return rc;
+}
+
+int store_pg_account_remove(struct store *st, const char *name, struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st, "DELETE FROM accounts WHERE lower(name) = lower(?1)", &q, err)) != V_OK)
+		return rc;
+	bind_text(q, 1, name);
+	rc = step(q);
+	if (rc != STORE_PQ_DONE)
+		rc = fail(st, err);
+	else if (store_pg_conn(st)->changes == 0)
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no account named '%s'"), name);
+	else
+		rc = V_OK;
+	store_pq_reset(q);
+	return rc;
+}
+
+int store_pg_accounts_list(struct store *st, store_account_cb cb, void *arg, struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	struct store_account a;
+	int rc;
+
+	if ((rc = prep(st, "SELECT " ACCOUNT_COLS " FROM accounts a ORDER BY lower(a.name), a.name",
+		       &q, err)) !=
+	    V_OK)
+		return rc;
+	while ((rc = step(q)) == STORE_PQ_ROW) {
+		account_row(q, &a);
+		if ((rc = cb(arg, &a)) != 0)
+			goto out;
+	}
+	rc = rc == STORE_PQ_DONE ? V_OK : fail(st, err);
+out:
+	store_pq_reset(q);
+	return rc;
+}
+
+int store_pg_token_add(struct store *st, const char *account, const char *hash_hex,
+                           const char *label, int64_t *id, struct verr *err)
+{
+	struct store_account a;
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if (!hash_ok(hash_hex))
+		return verr_set(err, V_ERR_INVALID, "hash", "%s",
+		                _("a token hash is 64 lower-case hex digits"));
+	if ((rc = store_pg_account_get(st, account, &a, err)) != V_OK)
+		return rc;
+	if ((rc = prep(st,
+	               "INSERT INTO api_tokens (account, hash, label, created) "
+	               "VALUES (?1, ?2, ?3, ?4) RETURNING id",
+	               &q, err)) != V_OK)
+		return rc;
+	store_pq_bind_int64(q, 1, a.id);
+	bind_text(q, 2, hash_hex);
+	bind_text(q, 3, label);
+	store_pq_bind_int64(q, 4, (int64_t)time(NULL));
+	rc = step(q);
+	if (rc != STORE_PQ_ROW && rc != STORE_PQ_DONE && unique_violation(st)) {
+		rc = verr_set(err, V_ERR_EXISTS, "hash", "%s", _("that token is already stored"));
+	} else if (rc == STORE_PQ_ROW || rc == STORE_PQ_DONE) {
+		*id = store_pg_conn(st)->last_id;
+		rc = V_OK;
+	} else {
+		rc = fail(st, err);
+	}
+	store_pq_reset(q);
+	return rc;
+}
+
+int store_pg_token_find(struct store *st, const char *hash_hex, struct store_account *out,
+                            int64_t *token_id, struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st,
+	               "SELECT " ACCOUNT_COLS ", k.id FROM api_tokens k "
+	               "JOIN accounts a ON a.id = k.account WHERE k.hash = ?1 AND k.revoked = 0",
+	               &q, err)) != V_OK)
+		return rc;
+	bind_text(q, 1, hash_hex);
+	rc = step(q);
+	if (rc == STORE_PQ_ROW) {
+		account_row(q, out);
+		*token_id = store_pq_column_int64(q, 6);
+		rc = V_OK;
+	} else if (rc == STORE_PQ_DONE) {
+		rc = verr_set(err, V_ERR_NOTFOUND, "", "%s", _("no such token"));
+	} else {
+		rc = fail(st, err);
+	}
+	store_pq_reset(q);
+	return rc;
+}
+
+int store_pg_token_revoke(struct store *st, int64_t id, struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st, "UPDATE api_tokens SET revoked = 1 WHERE id = ?1 AND revoked = 0", &q,
+	               err)) != V_OK)
+		return rc;
+	store_pq_bind_int64(q, 1, id);
+	rc = step(q);
+	if (rc != STORE_PQ_DONE)
+		rc = fail(st, err);
+	else if (store_pg_conn(st)->changes == 0)
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no live token %lld"), (long long)id);
+	else
+		rc = V_OK;
+	store_pq_reset(q);
+	return rc;
+}
+
+int store_pg_taxii_cursor_get(struct store *st, const char *source, const char *collection,
+                                  char out[STORE_CURSOR_LEN], struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	out[0] = 0;
+	if ((rc = prep(st,
+	               "SELECT added_after FROM taxii_cursors WHERE source = ?1 AND "
+	               "collection = ?2",
+	               &q, err)) != V_OK)
+		return rc;
+	store_pq_bind_text(q, 1, source, -1);
+	store_pq_bind_text(q, 2, collection, -1);
+	rc = step(q);
+	if (rc == STORE_PQ_ROW)
+		copy_col(q, 0, out, STORE_CURSOR_LEN);
+	rc = rc == STORE_PQ_ROW || rc == STORE_PQ_DONE ? V_OK : fail(st, err);
+	store_pq_reset(q);
+	return rc;
+}
+
+int store_pg_taxii_cursor_set(struct store *st, const char *source, const char *collection,
+                                  const char *added_after, struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if (!added_after || strlen(added_after) >= STORE_CURSOR_LEN)
+		return verr_set(err, V_ERR_INVALID, "added_after", "%s",
+		                _("a TAXII cursor is a timestamp of at most 63 bytes"));
+	if ((rc = prep(st,
+	               "INSERT INTO taxii_cursors (source, collection, added_after, updated) "
+	               "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (source, collection) DO UPDATE SET "
+	               "added_after = excluded.added_after, updated = excluded.updated",
+	               &q, err)) != V_OK)
+		return rc;
+	store_pq_bind_text(q, 1, source, -1);
+	store_pq_bind_text(q, 2, collection, -1);
+	store_pq_bind_text(q, 3, added_after, -1);
+	store_pq_bind_int64(q, 4, (int64_t)time(NULL));
+	rc = step(q);
+	rc = rc == STORE_PQ_DONE ? V_OK : fail(st, err);
+	store_pq_reset(q);
+	return rc;
+}
