@@ -93,5 +93,18 @@ check "... the last owner and the last title both kept" \
 check "... all 20 notes there" '[ "$(grep -o "note [ab][0-9]*" "$T/show" | sort -u | wc -l)" -eq 20 ]'
 check "... every change in the audit trail" '[ "$("$V" audit log --db "$PG2" 2>/dev/null | grep -c "incident:$I2")" -ge 40 ]'
 check "... and the chain verifies" '"$V" audit verify --db "$PG2" > /dev/null 2>&1'
+
+# accounts and API tokens (issue 8) in PostgreSQL: names unique whatever their case, a token
+# found by its hash, removal with the tokens
+"$V" account add ana --role analyst --db "$PG2" > /dev/null 2>&1
+check "an account in PostgreSQL" '[ $? -eq 0 ]'
+check "... the same name in another case is refused" \
+	'"$V" account add ANA --role analyst --db "$PG2" > /dev/null 2>&1; [ $? -eq 2 ]'
+"$V" account token ana --db "$PG2" > "$T/token" 2>/dev/null
+check "... a token for it" 'grep -q "^vgt_[0-9a-f]\{64\}$" "$T/token"'
+check "... listed with one live token" \
+	'"$V" account list --db "$PG2" 2>/dev/null | grep -q "^ana  *analyst  *-  *1 "'
+check "... removed (any case) with its tokens" \
+	'"$V" account remove Ana --db "$PG2" > /dev/null 2>&1 && ! "$V" account list --db "$PG2" 2>/dev/null | grep -q "^ana "'
 echo "1..$n"
 [ $bad -eq 0 ]
