@@ -10,7 +10,8 @@ libsqlite3-dev libmaxminddb-dev libpsl-dev publicsuffix libicu-dev
 libcurl4-openssl-dev
 libyara-dev yara libclamav-dev clamav libarchive-dev libssl-dev libgmime-3.0-dev
 nginx-light nodejs libxml2-utils
-libgpgme-dev gnupg python3-aiosmtpd python3-jsonschema openssl"
+libgpgme-dev gnupg python3-aiosmtpd python3-jsonschema openssl
+libhiredis-dev redis-server"
 
 missing=""
 for p in $PKGS; do

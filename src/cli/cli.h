@@ -52,6 +52,8 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
+int cmd_worker(int argc, char **argv);   /* cmd_worker.c */
+int cmd_pipeline(int argc, char **argv); /* cmd_worker.c: pipeline status */
 
 /* Handle a "--section.key=value" or "--set key=value" flag; returns 1 if it was one. */
 int cli_setting_flag(int argc, char **argv, int *i, int *status);

@@ -224,7 +224,14 @@ static const char step7[] =
 	"CREATE INDEX notify_ledger_recipient ON notify_ledger(recipient, time);"
 	"CREATE INDEX notify_ledger_incident ON notify_ledger(incident);";
 
-static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7 };
+/* Step 8: transport marks (vigia worker): the Redis stream messages whose events a worker
+ * stored in a transaction not yet followed by their acknowledgement (store.h). */
+static const char step8[] =
+	"CREATE TABLE transport_marks ("
+	"  msg TEXT PRIMARY KEY, owner TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX transport_marks_owner ON transport_marks(owner);";
+
+static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");
