@@ -12,7 +12,7 @@ BUILD    ?= build
 CC       ?= cc
 PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb \
             libpsl icu-uc icu-i18n yara libclamav libarchive libcrypto gmime-3.0 libcurl \
-            gpgme ldns libmicrohttpd libpq
+            gpgme ldns libmicrohttpd libpq hiredis
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -143,6 +143,7 @@ run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench $(BUILD)/bench/url_bench \
 	@sh bench/share.sh $(BUILD)/vigia
 	@sh bench/audit.sh $(BUILD)/vigia
 	@sh bench/web.sh $(BUILD)/vigia
+	@sh bench/redis.sh $(BUILD)/vigia
 	@$(BUILD)/bench/notify_bench 100000 5000
 
 # the URL analyzer: 1,000,000-entry list, canonicalization + lookup, the whole check

@@ -12,10 +12,11 @@ libyara-dev yara libclamav-dev clamav libarchive-dev libssl-dev libgmime-3.0-dev
 nginx-light nodejs libxml2-utils
 libgpgme-dev gnupg python3-aiosmtpd python3-jsonschema openssl
 tinyproxy dante-server libldns-dev unbound opensmtpd
-libmicrohttpd-dev wrk curl libpq-dev postgresql
+libmicrohttpd-dev wrk curl libpq-dev postgresql libhiredis-dev
 spamassassin spamd spamc rspamd redis-server"
 # (the last line: bench/mail-compare.sh runs SpamAssassin and rspamd beside vigia's mail
-# classifier; they are started on loopback by the script only, never as services)
+# classifier; they are started on loopback by the script only, never as services; the tests
+# of vigia worker start their own redis-server on loopback too)
 
 missing=""
 for p in $PKGS; do

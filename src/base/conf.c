@@ -169,6 +169,13 @@ const struct conf_setting conf_settings[] = {
 	  N_("the lexical URL model built by 'vigia url train'; empty = heuristics only") },
 	{ "url.psl", CONF_STRING, "/usr/share/publicsuffix/public_suffix_list.dat", NULL,
 	  N_("public suffix list for registrable domains (Debian's publicsuffix package)") },
+	{ "worker.batch", CONF_INT, "500", NULL,
+	  N_("messages a worker reads, processes and acknowledges at a time (one store "
+	     "transaction)") },
+	{ "worker.claim_after", CONF_DURATION, "60s", NULL,
+	  N_("a message pending this long in a worker that stopped is taken over by another") },
+	{ "worker.max_stream", CONF_INT, "200000", NULL,
+	  N_("back-pressure: stop reading while the output stream holds more messages than this") },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 

@@ -59,6 +59,8 @@ int cmd_notify(int argc, char **argv);
 int cmd_account(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_taxii(int argc, char **argv);
+int cmd_worker(int argc, char **argv);   /* cmd_worker.c */
+int cmd_pipeline(int argc, char **argv); /* cmd_worker.c: pipeline status */
 
 /* Handle a "--section.key=value" or "--set key=value" flag; returns 1 if it was one. */
 int cli_setting_flag(int argc, char **argv, int *i, int *status);

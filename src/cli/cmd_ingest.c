@@ -31,12 +31,14 @@
 #include "enrich/enrich.h"
 #include "ingest/ingest.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/transport.h"
 #include "store/store.h"
 
 static void ingest_usage(FILE *f)
 {
 	fprintf(f, _("usage: vigia ingest [--feed NAME | --feed-file DEF.json | --parser NAME]\n"
-		     "                    [--db PATH [--again] | --output jsonl [-o FILE]]\n"
+		     "                    [--db PATH [--again] | --output jsonl [-o FILE] |\n"
+		     "                     --to redis://HOST[:PORT]/STREAM]\n"
 		     "                    [--ipdb INDEX | --no-enrich] [--rejects FILE]\n"
 		     "                    [--param KEY=VALUE]... [--report KEY=VALUE]...\n"
 		     "                    [--observation-time TIME] [--progress | --no-progress]\n"
@@ -57,6 +59,9 @@ static void ingest_usage(FILE *f)
 		     "  --db PATH            the store (default: $VIGIA_DB, else the store.path setting)\n"
 		     "  --again              ingest files even if they were ingested before (repeats\n"
 		     "                       are then counted on the events stored the first time)\n"
+		     "  --to URL             append the events to a Redis stream for 'vigia worker'\n"
+		     "                       (no enrichment here; pauses while the stream is longer\n"
+		     "                       than worker.max_stream)\n"
 		     "  --output jsonl       write events as JSON lines instead of storing them (with\n"
 		     "                       --db, the store's constituency still gives abuse contacts)\n"
 		     "  --ipdb INDEX         the IP index (default: the enrich.ipdb setting, else\n"
@@ -146,6 +151,75 @@ static int feed_enrich_settings(const struct feed_def *fd)
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* ---- into a Redis stream ------------------------------------------------------------------- */
+
+struct redis_sink {
+	struct rstream *rs;
+	struct buf json;         /* pending events, NUL after each */
+	size_t *off, n, cap;
+	long long max_stream;    /* back-pressure (worker.max_stream); 0: none */
+	unsigned long long sent;
+	int failed;
+	struct verr err;
+};
+
+/* Append the pending events, after waiting while the stream is over its limit. */
+static int redis_flush(struct redis_sink *s)
+{
+	const char **p;
+	size_t *l;
+	long long len;
+	int rc = V_OK;
+
+	if (!s->n || s->failed)
+		return s->failed ? s->failed : V_OK;
+	while (s->max_stream > 0 && (rc = rstream_len(s->rs, &len, &s->err)) == V_OK &&
+	       len > s->max_stream)
+		usleep(50000);
+	p = malloc(s->n * sizeof(*p));
+	l = malloc(s->n * sizeof(*l));
+	if (rc == V_OK && (!p || !l))
+		rc = verr_set(&s->err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	for (size_t i = 0; rc == V_OK && i < s->n; i++) {
+		p[i] = s->json.data + s->off[i];
+		l[i] = strlen(p[i]);
+	}
+	if (rc == V_OK)
+		rc = rstream_add(s->rs, s->n, p, l, NULL, &s->err);
+	free(p);
+	free(l);
+	if (rc != V_OK) {
+		s->failed = rc;
+		return rc;
+	}
+	s->sent += s->n;
+	s->n = 0;
+	buf_reset(&s->json);
+	return V_OK;
+}
+
+static int redis_event(void *arg, const struct event *ev)
+{
+	struct redis_sink *s = arg;
+
+	if (s->failed)
+		return s->failed;
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 1024;
+		size_t *no = realloc(s->off, nc * sizeof(*no));
+		if (!no)
+			return V_ERR_NOMEM;
+		s->off = no;
+		s->cap = nc;
+	}
+	s->off[s->n] = s->json.len;
+	if (event_to_json(ev, &s->json) != V_OK || buf_putc(&s->json, 0) != V_OK)
+		return V_ERR_LIMIT;
+	if (++s->n >= 1000)
+		return redis_flush(s);
+	return V_OK;
 }
 
 /* ---- into the store -------------------------------------------------------------------------- */
@@ -462,6 +536,7 @@ int cmd_ingest(int argc, char **argv)
 		{ "no-enrich", no_argument, NULL, 'N' },
 		{ "output", required_argument, NULL, 'O' },
 		{ "output-file", required_argument, NULL, 'o' },
+		{ "to", required_argument, NULL, 'T' },
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "param", required_argument, NULL, 'P' },
 		{ "report", required_argument, NULL, 'R' },
@@ -480,6 +555,8 @@ int cmd_ingest(int argc, char **argv)
 	struct ingest_options opt = { 0 };
 	struct jsonl_sink js = { 0 };
 	struct store_sink ss = { 0 };
+	struct redis_sink rsk = { 0 };
+	const char *to = NULL;
 	struct ingest_sink sink;
 	int c, status = 0, rc, ctx_ok = 0, to_store, lockfd = -1, again = 0;
 	uint64_t enriched;
@@ -519,6 +596,7 @@ int cmd_ingest(int argc, char **argv)
 		case 'N': conf_set("enrich.enabled", "no", NULL); break;
 		case 'O': output = optarg; break;
 		case 'o': outfile = optarg; break;
+		case 'T': to = optarg; break;
 		case 'r': conf_set("ingest.rejects", optarg, NULL); break;
 		case 't': obs = optarg; break;
 		case 'g': conf_set("ingest.progress", "always", NULL); break;
@@ -553,7 +631,12 @@ int cmd_ingest(int argc, char **argv)
 	}
 	if (outfile && !output) /* -o names where JSON lines go: that is --output jsonl */
 		output = "jsonl";
-	to_store = !output;
+	if (to && (output || db)) {
+		log_error(_("ingest: --to goes with neither --output nor --db"));
+		status = EXIT_USAGE;
+		goto out;
+	}
+	to_store = !output && !to;
 	if (optind >= argc) {
 		log_error(_("ingest: no input files (use '-' for standard input)"));
 		status = EXIT_USAGE;
@@ -613,6 +696,16 @@ int cmd_ingest(int argc, char **argv)
 		ss.ctx = &ctx;
 		sink.event = store_event;
 		sink.arg = &ss;
+	} else if (to) {
+		if ((rc = rstream_open(to, &rsk.rs, &e)) != V_OK) {
+			cli_report(&e);
+			status = cli_status(rc);
+			goto out;
+		}
+		rsk.max_stream = conf_get_int("worker.max_stream");
+		buf_init(&rsk.json, 0);
+		sink.event = redis_event;
+		sink.arg = &rsk;
 	} else {
 		/* the constituency of --db, or of the default store when there is one */
 		const char *sp = store_default_path(db);
@@ -675,12 +768,23 @@ int cmd_ingest(int argc, char **argv)
 			continue;
 		}
 		rc = ingest_path(&ctx, argv[i], &ie);
+		if (to) /* what was read goes on, whether or not the input ended well */
+			redis_flush(&rsk);
+		if (rsk.failed) {
+			cli_report(&rsk.err);
+			status = EXIT_IO;
+			break;
+		}
 		if (rc != V_OK) {
 			cli_report(&ie);
 			status = EXIT_IO;
 		}
 	}
-	if (!to_store) {
+	if (to)
+		fprintf(stderr, ngettext("vigia: %llu event appended to %s\n",
+					 "vigia: %llu events appended to %s\n", plural(rsk.sent)),
+			rsk.sent, to);
+	else if (!to_store) {
 		if (js.b.len && fwrite(js.b.data, 1, js.b.len, js.f) != js.b.len)
 			js.failed = 1;
 		if (fflush(js.f) != 0 || js.failed) {
@@ -728,6 +832,9 @@ out:
 	if (js.f && js.f != stdout)
 		fclose(js.f);
 	buf_fini(&js.b);
+	rstream_close(rsk.rs);
+	buf_fini(&rsk.json);
+	free(rsk.off);
 	feed_def_free(fd);
 	json_decref(params);
 	json_decref(report);

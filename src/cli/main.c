@@ -35,6 +35,8 @@ const struct command cli_commands[] = {
 	{ "export", cmd_export, N_("write incidents for a partner as STIX 2.1, as the policy allows") },
 	{ "import", cmd_import, N_("read partners' STIX files into events and incidents") },
 	{ "bundle", cmd_bundle, N_("signed offline bundles: keygen, export, import") },
+	{ "worker", cmd_worker, N_("run pipeline stages between Redis streams (several machines)") },
+	{ "pipeline", cmd_pipeline, N_("the Redis pipeline: streams, groups, pending, lag, workers") },
 	{ "notify", cmd_notify,
 	  N_("tell network owners and partner CERTs: plan, queue, send, ledger") },
 	{ "serve", cmd_serve, N_("serve the JSON API and TAXII 2.1 over HTTP(S)") },

@@ -460,6 +460,11 @@ const char *pipeline_stage_name(size_t i)
 	return i < NSTAGES ? chain[i]->name : NULL;
 }
 
+const struct stage_ops *pipeline_stage(size_t i)
+{
+	return i < NSTAGES ? chain[i] : NULL;
+}
+
 static uint64_t clock_ns(void)
 {
 	struct timespec ts;

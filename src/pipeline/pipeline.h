@@ -215,6 +215,8 @@ extern const struct stage_ops stage_urlcheck;
 /* "fingerprint", "dedup", "enrich", "urlcheck", "store", "aggregate", "correlate" for
  * i = 0..6; static. */
 const char *pipeline_stage_name(size_t i);
+/* The stage at chain position i (NULL past the end): a worker runs some of them.  Static. */
+const struct stage_ops *pipeline_stage(size_t i);
 
 struct pipeline_stats {
 	uint64_t events;            /* events that entered */

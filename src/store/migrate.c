@@ -244,8 +244,15 @@ static const char step8[] =
 	"  source TEXT NOT NULL, collection TEXT NOT NULL,"
 	"  added_after TEXT NOT NULL, updated INTEGER NOT NULL,"
 	"  PRIMARY KEY (source, collection));";
+/* Version 9: transport marks (vigia worker): the Redis stream messages whose events a worker
+ * stored in a transaction not yet followed by their acknowledgement (store.h). */
+static const char step9[] =
+	"CREATE TABLE transport_marks ("
+	"  msg TEXT PRIMARY KEY, owner TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX transport_marks_owner ON transport_marks(owner);";
 
-static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8 };
+static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
+				     step9 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -573,6 +573,21 @@ int store_bundle_accept(struct store *st, const char *bundle_id, const char *par
 	return st->ops->bundle_accept(st, bundle_id, partner, when, accepted_at, err);
 }
 
+int store_mark_put(struct store *st, const char *msg, const char *owner, struct verr *err)
+{
+	return st->ops->mark_put(st, msg, owner, err);
+}
+
+int store_mark_take(struct store *st, const char *msg, int *found, struct verr *err)
+{
+	return st->ops->mark_take(st, msg, found, err);
+}
+
+int store_mark_clear(struct store *st, const char *owner, struct verr *err)
+{
+	return st->ops->mark_clear(st, owner, err);
+}
+
 int store_notices_add(struct store *st, const struct store_notice *n, size_t count, size_t *added,
 		      struct verr *err)
 {

@@ -378,6 +378,21 @@ int store_partners_list(struct store *st, store_partner_cb cb, void *arg, struct
  */
 int store_bundle_accept(struct store *st, const char *bundle_id, const char *partner,
 			int64_t when, int64_t *accepted_at, struct verr *err);
+
+/* ---- transport marks (vigia worker, src/cli/cmd_worker.c) ---------------------------------- */
+
+/*
+ * A worker that runs the store stage marks each message it processed, in the transaction
+ * that stores its event, so that a message delivered again (its worker died between the
+ * commit and the acknowledgement, and another took it over) is known as done.  msg: the
+ * message's name ("STREAM/ID", at most 300 bytes); owner: the worker's consumer name.
+ *   store_mark_put    marks msg for owner (marking it again is no error).
+ *   store_mark_take   *found = 1 when msg is marked, and removes the mark; else 0.
+ *   store_mark_clear  removes owner's marks (its earlier batches were acknowledged).
+ */
+int store_mark_put(struct store *st, const char *msg, const char *owner, struct verr *err);
+int store_mark_take(struct store *st, const char *msg, int *found, struct verr *err);
+int store_mark_clear(struct store *st, const char *owner, struct verr *err);
 /* ---- notifications ------------------------------------------------------------------------- */
 
 /*

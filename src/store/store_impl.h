@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* For store_copy: a table as a list of columns (constants of store_copy.c, never input). */
 struct store_table {
@@ -127,6 +127,9 @@ struct store_ops {
 	int (*partners_list)(struct store *st, store_partner_cb cb, void *arg, struct verr *err);
 	int (*bundle_accept)(struct store *st, const char *bundle_id, const char *partner,
 			     int64_t when, int64_t *accepted_at, struct verr *err);
+	int (*mark_put)(struct store *st, const char *msg, const char *owner, struct verr *err);
+	int (*mark_take)(struct store *st, const char *msg, int *found, struct verr *err);
+	int (*mark_clear)(struct store *st, const char *owner, struct verr *err);
 	int (*notices_add)(struct store *st, const struct store_notice *n, size_t count,
 			   size_t *added, struct verr *err);
 	int (*notices_query)(struct store *st, const struct store_notice_filter *f,

@@ -120,6 +120,10 @@ int store_pg_token_find(struct store *st, const char *hash_hex, struct store_acc
 int store_pg_token_revoke(struct store *st, int64_t id, struct verr *err);
 int store_pg_taxii_cursor_get(struct store *st, const char *source, const char *collection,
 			      char out[STORE_CURSOR_LEN], struct verr *err);
+/* transport marks (store_pg_account.c; store.h "transport marks") */
+int store_pg_mark_put(struct store *st, const char *msg, const char *owner, struct verr *err);
+int store_pg_mark_take(struct store *st, const char *msg, int *found, struct verr *err);
+int store_pg_mark_clear(struct store *st, const char *owner, struct verr *err);
 int store_pg_taxii_cursor_set(struct store *st, const char *source, const char *collection,
 			      const char *added_after, struct verr *err);
 

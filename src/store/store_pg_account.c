@@ -1,6 +1,7 @@
 /*
- * store_pg_account.c — accounts, API token hashes and TAXII pull cursors in the PostgreSQL
- * backend (store.h "accounts"; the tables come with migration step 8): the same statements
+ * store_pg_account.c — accounts, API token hashes and TAXII pull cursors (store.h "accounts";
+ * migration step 8) and the transport marks of vigia worker (step 9) in the PostgreSQL
+ * backend: the same statements
  * and checks as store_pg_account.c, through the statement layer of store_pg.h (each
  * statement prepared on the server once per connection; values only as parameters).
  */
@@ -319,4 +320,65 @@ int store_pg_taxii_cursor_set(struct store *st, const char *source, const char *
 	rc = rc == STORE_PQ_DONE ? V_OK : fail(st, err);
 	store_pq_reset(q);
 	return rc;
+}
+
+static int mark_check(const char *msg, struct verr *err)
+{
+	if (!msg || !*msg || strlen(msg) > 300)
+		return verr_set(err, V_ERR_INVALID, "mark", "%s", _("not a message name"));
+	return V_OK;
+}
+
+/* Run a statement without rows; V_OK or the server's error. */
+static int run(struct store *st, struct store_pq_stmt *q, struct verr *err)
+{
+	int rc = step(q);
+
+	store_pq_reset(q);
+	return rc == STORE_PQ_DONE || rc == STORE_PQ_ROW ? V_OK : fail(st, err);
+}
+
+int store_pg_mark_put(struct store *st, const char *msg, const char *owner, struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if ((rc = mark_check(msg, err)) != V_OK)
+		return rc;
+	if ((rc = prep(st,
+		       "INSERT INTO transport_marks (msg, owner) VALUES (?1, ?2) "
+		       "ON CONFLICT (msg) DO UPDATE SET owner = excluded.owner",
+		       &q, err)) != V_OK)
+		return rc;
+	store_pq_bind_text(q, 1, msg, -1);
+	store_pq_bind_text(q, 2, owner ? owner : "", -1);
+	return run(st, q, err);
+}
+
+int store_pg_mark_take(struct store *st, const char *msg, int *found, struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	*found = 0;
+	if ((rc = mark_check(msg, err)) != V_OK)
+		return rc;
+	if ((rc = prep(st, "DELETE FROM transport_marks WHERE msg = ?1", &q, err)) != V_OK)
+		return rc;
+	store_pq_bind_text(q, 1, msg, -1);
+	if ((rc = run(st, q, err)) != V_OK)
+		return rc;
+	*found = store_pg_conn(st)->changes > 0;
+	return V_OK;
+}
+
+int store_pg_mark_clear(struct store *st, const char *owner, struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st, "DELETE FROM transport_marks WHERE owner = ?1", &q, err)) != V_OK)
+		return rc;
+	store_pq_bind_text(q, 1, owner ? owner : "", -1);
+	return run(st, q, err);
 }

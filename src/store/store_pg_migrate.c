@@ -256,7 +256,14 @@ static const char step8[] =
 	"  added_after CTEXT NOT NULL, updated BIGINT NOT NULL,"
 	"  PRIMARY KEY (source, collection));";
 
-static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8 };
+/* Version 9: transport marks (vigia worker; store.h). */
+static const char step9[] =
+	"CREATE TABLE transport_marks ("
+	"  msg CTEXT PRIMARY KEY, owner CTEXT NOT NULL);"
+	"CREATE INDEX transport_marks_owner ON transport_marks(owner);";
+
+static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
+				     step9 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -59,6 +59,8 @@ enum sq_stmt {
 	S_CERTS_CLEAR,
 	/* sharing partners, accepted bundles */
 	S_PARTNER_PUT, S_PARTNER_GET, S_PARTNERS, S_PARTNER_DELETE, S_BUNDLE_SEEN, S_BUNDLE_ADD,
+	/* transport marks */
+	S_MARK_PUT, S_MARK_TAKE, S_MARK_CLEAR,
 	S__COUNT
 };
 
@@ -207,6 +209,9 @@ static const char *const sql_text[S__COUNT] = {
 	[S_PARTNER_GET] = "SELECT " PARTNER_COLS " FROM partners WHERE name = ?1",
 	[S_PARTNERS] = "SELECT " PARTNER_COLS " FROM partners ORDER BY name",
 	[S_PARTNER_DELETE] = "DELETE FROM partners WHERE name = ?1",
+	[S_MARK_PUT] = "INSERT OR REPLACE INTO transport_marks (msg, owner) VALUES (?1, ?2)",
+	[S_MARK_TAKE] = "DELETE FROM transport_marks WHERE msg = ?1",
+	[S_MARK_CLEAR] = "DELETE FROM transport_marks WHERE owner = ?1",
 	[S_BUNDLE_SEEN] = "SELECT accepted FROM bundles_accepted WHERE bundle_id = ?1",
 	[S_BUNDLE_ADD] = "INSERT INTO bundles_accepted (bundle_id, partner, accepted) "
 			 "VALUES (?1, ?2, ?3)",
@@ -2906,6 +2911,57 @@ static int sq_copy_done(struct store *st, const struct store_table *tables, size
 	return V_OK; /* INTEGER PRIMARY KEY goes on from the largest id by itself */
 }
 
+static int mark_check(const char *msg, struct verr *err)
+{
+	if (!msg || !*msg || strlen(msg) > 300)
+		return verr_set(err, V_ERR_INVALID, "mark", "%s", _("not a message name"));
+	return V_OK;
+}
+
+static int sq_mark_put(struct store *st, const char *msg, const char *owner, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_MARK_PUT, err);
+	int rc;
+
+	if (!q)
+		return V_ERR_IO;
+	if ((rc = mark_check(msg, err)) != V_OK)
+		return rc;
+	bind_str(q, 1, msg);
+	bind_str(q, 2, owner ? owner : "");
+	return run(s, q, err);
+}
+
+static int sq_mark_take(struct store *st, const char *msg, int *found, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_MARK_TAKE, err);
+	int rc;
+
+	*found = 0;
+	if (!q)
+		return V_ERR_IO;
+	if ((rc = mark_check(msg, err)) != V_OK)
+		return rc;
+	bind_str(q, 1, msg);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	*found = sqlite3_changes(s->db) > 0;
+	return V_OK;
+}
+
+static int sq_mark_clear(struct store *st, const char *owner, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_MARK_CLEAR, err);
+
+	if (!q)
+		return V_ERR_IO;
+	bind_str(q, 1, owner ? owner : "");
+	return run(s, q, err);
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -2960,6 +3016,9 @@ static const struct store_ops sqlite_ops = {
 	.partner_remove = sq_partner_remove,
 	.partners_list = sq_partners_list,
 	.bundle_accept = sq_bundle_accept,
+	.mark_put = sq_mark_put,
+	.mark_take = sq_mark_take,
+	.mark_clear = sq_mark_clear,
 	.notices_add = store_sqlite_notices_add,
 	.notices_query = store_sqlite_notices_query,
 	.notices_claim = store_sqlite_notices_claim,
