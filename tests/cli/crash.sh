@@ -13,9 +13,10 @@ KILLS=${CRASH_KILLS:-4}
 T=$(mktemp -d)
 if [ -n "${CRASH_KEEP:-}" ]; then echo "# kept in $T"; else trap 'rm -rf "$T"' EXIT; fi
 n=0; bad=0
-check() { # description, then a shell condition
+check() { # description, then a shell condition ($? in it: the status of the command before)
+	_rc=$?
 	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
+	if (exit "$_rc"); eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
 }
 
 # A CSV feed: addresses of the documentation ranges, three kinds of activity, a time each;

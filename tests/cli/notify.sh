@@ -24,9 +24,10 @@ cleanup() {
 }
 trap cleanup EXIT
 n=0; bad=0
-check() { # description, then a shell condition
+check() { # description, then a shell condition ($? in it: the status of the command before)
+	_rc=$?
 	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
+	if (exit "$_rc"); eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
 }
 py() { python3 -c "import json, sys; j = json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
 jl() { python3 -c "import json, sys; j = [json.loads(l) for l in sys.stdin if l.strip()]; sys.exit(0 if ($1) else 1)"; }

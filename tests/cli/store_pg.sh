@@ -12,9 +12,10 @@ fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 n=0; bad=0
-check() { # description, then a shell condition
+check() { # description, then a shell condition ($? in it: the status of the command before)
+	_rc=$?
 	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
+	if (exit "$_rc"); eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
 }
 db=copy$$; db2=edit$$
 sh tests/pg-server.sh createdb "$VIGIA_TEST_PGDIR" "$db" || exit 1
