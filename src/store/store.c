@@ -573,13 +573,28 @@ int store_bundle_accept(struct store *st, const char *bundle_id, const char *par
 	return st->ops->bundle_accept(st, bundle_id, partner, when, accepted_at, err);
 }
 
+/* The checks of values that every backend would make alike: here once, before the backend. */
+static int mark_check(const char *msg, struct verr *err)
+{
+	if (!msg || !*msg || strlen(msg) > 300)
+		return verr_set(err, V_ERR_INVALID, "mark", "%s", _("not a message name"));
+	return V_OK;
+}
+
 int store_mark_put(struct store *st, const char *msg, const char *owner, struct verr *err)
 {
-	return st->ops->mark_put(st, msg, owner, err);
+	int rc = mark_check(msg, err);
+
+	return rc != V_OK ? rc : st->ops->mark_put(st, msg, owner, err);
 }
 
 int store_mark_take(struct store *st, const char *msg, int *found, struct verr *err)
 {
+	int rc;
+
+	*found = 0;
+	if ((rc = mark_check(msg, err)) != V_OK)
+		return rc;
 	return st->ops->mark_take(st, msg, found, err);
 }
 
@@ -624,9 +639,34 @@ int store_ledger_count(struct store *st, const char *recipient, int64_t since, i
 	return st->ops->ledger_count(st, recipient, since, messages, err);
 }
 
+static int account_name_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (!s)
+		return 0;
+	for (; s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+		      (s[n] >= '0' && s[n] <= '9') || strchr("._@-", s[n])))
+			return 0;
+	return n >= 1 && n <= STORE_NAME_MAX;
+}
+
 int store_account_add(struct store *st, const char *name, const char *role, const char *partner,
 		      struct verr *err)
 {
+	if (!account_name_ok(name))
+		return verr_set(err, V_ERR_INVALID, "name",
+				_("an account name is 1 to %d letters, digits or ._@- ('%s')"),
+				STORE_NAME_MAX, name ? name : "");
+	if (!role || (strcmp(role, "admin") && strcmp(role, "analyst") && strcmp(role, "partner")))
+		return verr_set(err, V_ERR_INVALID, "role",
+				_("the role is admin, analyst or partner, not '%s'"),
+				role ? role : "");
+	if (!strcmp(role, "partner") != (partner && *partner))
+		return verr_set(err, V_ERR_INVALID, "partner", "%s",
+				_("a partner account, and only a partner account, names its "
+				  "partner"));
 	return st->ops->account_add(st, name, role, partner, err);
 }
 
@@ -649,6 +689,14 @@ int store_accounts_list(struct store *st, store_account_cb cb, void *arg, struct
 int store_token_add(struct store *st, const char *account, const char *hash_hex,
 		    const char *label, int64_t *id, struct verr *err)
 {
+	size_t n = 0;
+
+	for (; hash_hex && ((hash_hex[n] >= '0' && hash_hex[n] <= '9') ||
+			    (hash_hex[n] >= 'a' && hash_hex[n] <= 'f')); n++)
+		;
+	if (!hash_hex || hash_hex[n] || n != 64)
+		return verr_set(err, V_ERR_INVALID, "hash", "%s",
+				_("a token hash is 64 lower-case hex digits"));
 	return st->ops->token_add(st, account, hash_hex, label, id, err);
 }
 
@@ -672,5 +720,8 @@ int store_taxii_cursor_get(struct store *st, const char *source, const char *col
 int store_taxii_cursor_set(struct store *st, const char *source, const char *collection,
 			   const char *added_after, struct verr *err)
 {
+	if (!added_after || strlen(added_after) >= STORE_CURSOR_LEN)
+		return verr_set(err, V_ERR_INVALID, "added_after", "%s",
+				_("a TAXII cursor is a timestamp of at most 63 bytes"));
 	return st->ops->taxii_cursor_set(st, source, collection, added_after, err);
 }

@@ -54,30 +54,7 @@ static int step(struct store_pq_stmt *q)
 	return store_pq_step(q);
 }
 
-static int name_ok(const char *s)
-{
-	size_t n = 0;
 
-	if (!s)
-		return 0;
-	for (; s[n]; n++)
-		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
-		      (s[n] >= '0' && s[n] <= '9') || strchr("._@-", s[n])))
-			return 0;
-	return n >= 1 && n <= STORE_NAME_MAX;
-}
-
-static int hash_ok(const char *h)
-{
-	size_t n = 0;
-
-	if (!h)
-		return 0;
-	for (; h[n]; n++)
-		if (!((h[n] >= '0' && h[n] <= '9') || (h[n] >= 'a' && h[n] <= 'f')))
-			return 0;
-	return n == 64;
-}
 
 int store_pg_account_add(struct store *st, const char *name, const char *role,
                              const char *partner, struct verr *err)
@@ -85,18 +62,6 @@ int store_pg_account_add(struct store *st, const char *name, const char *role,
 	struct store_pq_stmt *q = NULL;
 	int rc;
 
-	if (!name_ok(name))
-		return verr_set(err, V_ERR_INVALID, "name",
-		                _("an account name is 1 to %d letters, digits or ._@- ('%s')"),
-		                STORE_NAME_MAX, name ? name : "");
-	if (!role || (strcmp(role, "admin") && strcmp(role, "analyst") && strcmp(role, "partner")))
-		return verr_set(err, V_ERR_INVALID, "role",
-		                _("the role is admin, analyst or partner, not '%s'"),
-		                role ? role : "");
-	if (!strcmp(role, "partner") != (partner && *partner))
-		return verr_set(
-		    err, V_ERR_INVALID, "partner", "%s",
-		    _("a partner account, and only a partner account, names its partner"));
 	if ((rc = prep(st,
 	               "INSERT INTO accounts (name, role, partner, created) "
 	               "VALUES (?1, ?2, ?3, ?4)",
@@ -202,9 +167,6 @@ int store_pg_token_add(struct store *st, const char *account, const char *hash_h
 	struct store_pq_stmt *q = NULL;
 	int rc;
 
-	if (!hash_ok(hash_hex))
-		return verr_set(err, V_ERR_INVALID, "hash", "%s",
-		                _("a token hash is 64 lower-case hex digits"));
 	if ((rc = store_pg_account_get(st, account, &a, err)) != V_OK)
 		return rc;
 	if ((rc = prep(st,
@@ -303,9 +265,6 @@ int store_pg_taxii_cursor_set(struct store *st, const char *source, const char *
 	struct store_pq_stmt *q = NULL;
 	int rc;
 
-	if (!added_after || strlen(added_after) >= STORE_CURSOR_LEN)
-		return verr_set(err, V_ERR_INVALID, "added_after", "%s",
-		                _("a TAXII cursor is a timestamp of at most 63 bytes"));
 	if ((rc = prep(st,
 	               "INSERT INTO taxii_cursors (source, collection, added_after, updated) "
 	               "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (source, collection) DO UPDATE SET "
@@ -322,12 +281,6 @@ int store_pg_taxii_cursor_set(struct store *st, const char *source, const char *
 	return rc;
 }
 
-static int mark_check(const char *msg, struct verr *err)
-{
-	if (!msg || !*msg || strlen(msg) > 300)
-		return verr_set(err, V_ERR_INVALID, "mark", "%s", _("not a message name"));
-	return V_OK;
-}
 
 /* Run a statement without rows; V_OK or the server's error. */
 static int run(struct store *st, struct store_pq_stmt *q, struct verr *err)
@@ -343,8 +296,6 @@ int store_pg_mark_put(struct store *st, const char *msg, const char *owner, stru
 	struct store_pq_stmt *q = NULL;
 	int rc;
 
-	if ((rc = mark_check(msg, err)) != V_OK)
-		return rc;
 	if ((rc = prep(st,
 		       "INSERT INTO transport_marks (msg, owner) VALUES (?1, ?2) "
 		       "ON CONFLICT (msg) DO UPDATE SET owner = excluded.owner",
@@ -361,8 +312,6 @@ int store_pg_mark_take(struct store *st, const char *msg, int *found, struct ver
 	int rc;
 
 	*found = 0;
-	if ((rc = mark_check(msg, err)) != V_OK)
-		return rc;
 	if ((rc = prep(st, "DELETE FROM transport_marks WHERE msg = ?1", &q, err)) != V_OK)
 		return rc;
 	store_pq_bind_text(q, 1, msg, -1);

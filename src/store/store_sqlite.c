@@ -2911,23 +2911,13 @@ static int sq_copy_done(struct store *st, const struct store_table *tables, size
 	return V_OK; /* INTEGER PRIMARY KEY goes on from the largest id by itself */
 }
 
-static int mark_check(const char *msg, struct verr *err)
-{
-	if (!msg || !*msg || strlen(msg) > 300)
-		return verr_set(err, V_ERR_INVALID, "mark", "%s", _("not a message name"));
-	return V_OK;
-}
-
 static int sq_mark_put(struct store *st, const char *msg, const char *owner, struct verr *err)
 {
 	struct sq *s = (struct sq *)st;
 	sqlite3_stmt *q = get(s, S_MARK_PUT, err);
-	int rc;
 
 	if (!q)
 		return V_ERR_IO;
-	if ((rc = mark_check(msg, err)) != V_OK)
-		return rc;
 	bind_str(q, 1, msg);
 	bind_str(q, 2, owner ? owner : "");
 	return run(s, q, err);
@@ -2942,8 +2932,6 @@ static int sq_mark_take(struct store *st, const char *msg, int *found, struct ve
 	*found = 0;
 	if (!q)
 		return V_ERR_IO;
-	if ((rc = mark_check(msg, err)) != V_OK)
-		return rc;
 	bind_str(q, 1, msg);
 	if ((rc = run(s, q, err)) != V_OK)
 		return rc;

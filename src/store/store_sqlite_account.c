@@ -48,30 +48,7 @@ static void copy_col(sqlite3_stmt *q, int i, char *out, size_t size)
 	snprintf(out, size, "%s", t ? (const char *)t : "");
 }
 
-static int name_ok(const char *s)
-{
-	size_t n = 0;
 
-	if (!s)
-		return 0;
-	for (; s[n]; n++)
-		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
-		      (s[n] >= '0' && s[n] <= '9') || strchr("._@-", s[n])))
-			return 0;
-	return n >= 1 && n <= STORE_NAME_MAX;
-}
-
-static int hash_ok(const char *h)
-{
-	size_t n = 0;
-
-	if (!h)
-		return 0;
-	for (; h[n]; n++)
-		if (!((h[n] >= '0' && h[n] <= '9') || (h[n] >= 'a' && h[n] <= 'f')))
-			return 0;
-	return n == 64;
-}
 
 int store_sqlite_account_add(struct store *st, const char *name, const char *role,
                              const char *partner, struct verr *err)
@@ -79,18 +56,6 @@ int store_sqlite_account_add(struct store *st, const char *name, const char *rol
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	if (!name_ok(name))
-		return verr_set(err, V_ERR_INVALID, "name",
-		                _("an account name is 1 to %d letters, digits or ._@- ('%s')"),
-		                STORE_NAME_MAX, name ? name : "");
-	if (!role || (strcmp(role, "admin") && strcmp(role, "analyst") && strcmp(role, "partner")))
-		return verr_set(err, V_ERR_INVALID, "role",
-		                _("the role is admin, analyst or partner, not '%s'"),
-		                role ? role : "");
-	if (!strcmp(role, "partner") != (partner && *partner))
-		return verr_set(
-		    err, V_ERR_INVALID, "partner", "%s",
-		    _("a partner account, and only a partner account, names its partner"));
 	if ((rc = prep(st,
 	               "INSERT INTO accounts (name, role, partner, created) "
 	               "VALUES (?1, ?2, ?3, ?4)",
@@ -194,9 +159,6 @@ int store_sqlite_token_add(struct store *st, const char *account, const char *ha
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	if (!hash_ok(hash_hex))
-		return verr_set(err, V_ERR_INVALID, "hash", "%s",
-		                _("a token hash is 64 lower-case hex digits"));
 	if ((rc = store_sqlite_account_get(st, account, &a, err)) != V_OK)
 		return rc;
 	if ((rc = prep(st,
@@ -295,9 +257,6 @@ int store_sqlite_taxii_cursor_set(struct store *st, const char *source, const ch
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	if (!added_after || strlen(added_after) >= STORE_CURSOR_LEN)
-		return verr_set(err, V_ERR_INVALID, "added_after", "%s",
-		                _("a TAXII cursor is a timestamp of at most 63 bytes"));
 	if ((rc = prep(st,
 	               "INSERT INTO taxii_cursors (source, collection, added_after, updated) "
 	               "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (source, collection) DO UPDATE SET "
