@@ -6,8 +6,8 @@
  *   2. jansson alone: every record of the array parsed into a tree and freed, the same
  *      json_loadb(JSON_DISABLE_EOF_CHECK) loop vulndb.c uses — the floor for any reader
  *      built on jansson;
- *   3. audit_db_add_osv(): the same parse plus vigia's normalisation (fields, CVSS scoring,
- *      range sorting);
+ *   3. audit_db_add_osv(): the same parse plus vigia's normalisation (fields, range
+ *      sorting; CVSS vectors are noted, and scored only for the advisories that match);
  *   4. audit_db_index(): the sort by package.
  *
  * Best of RUNS (default 3) for each.  usage: audit_json OSV.json [RUNS]

@@ -103,8 +103,10 @@ struct audit_adv {
 	size_t nrange;
 	char **versions;   /* explicitly affected versions */
 	size_t nversions;
-	char *severity;    /* CVSS vector, or the tracker's urgency; NULL when none */
-	double score;      /* CVSS score; 0 when none or not computable */
+	char *severity;    /* CVSS vector once scored, else the urgency; NULL when none */
+	double score;      /* CVSS score; 0 when none, not computable or not scored yet */
+	char *vector[2];   /* CVSS vectors not scored yet (affected entry's, record's) */
+	int scored;        /* audit_adv_score() ran (or there was nothing to score) */
 	char *summary;     /* NULL when none */
 };
 
@@ -123,6 +125,10 @@ int audit_db_add_osv(struct audit_db *db, const char *name, const char *data, si
 /* Add the Debian Security Tracker JSON (/tracker/data/json). */
 int audit_db_add_debian_tracker(struct audit_db *db, const char *name, const char *data,
 				size_t len, audit_bad_fn bad, void *arg, struct verr *e);
+/* Score the advisory's CVSS vector, once: the best one that scores becomes severity and
+ * score (an affected entry's before its record's); none that scores leaves the urgency.
+ * Loading does not score (most advisories never match); audit_match() scores what matches. */
+void audit_adv_score(struct audit_adv *a);
 /* Sort for lookups; call after the last add and before audit_match(). */
 void audit_db_index(struct audit_db *db);
 void audit_db_fini(struct audit_db *db);
@@ -141,9 +147,10 @@ int audit_adv_affects(const struct audit_adv *adv, int family, const char *versi
 		      const char **fixed);
 /* Every (package, advisory) pair where the installed source version is affected.  Advisories
  * apply when their ecosystem is the inventory's (for tracker data: its Debian release); when
- * the inventory's ecosystem is unknown, when it is of the same family.  OUT: *out (caller
- * frees the array only), *n.  V_OK or V_ERR_NOMEM. */
-int audit_match(const struct audit_inventory *inv, const struct audit_db *db,
+ * the inventory's ecosystem is unknown, when it is of the same family.  The advisories found
+ * are scored (audit_adv_score(): db is written there only).  OUT: *out (caller frees the
+ * array only), *n.  V_OK or V_ERR_NOMEM. */
+int audit_match(const struct audit_inventory *inv, struct audit_db *db,
 		struct audit_finding **out, size_t *n);
 
 /* ---- web-site checks (web.c, webfetch.c) -------------------------------------------------- */
@@ -158,6 +165,16 @@ struct audit_http {
 	size_t body_len;
 	char *cert_subject, *cert_issuer, *cert_expire; /* NULL when not known */
 	int cert_verified; /* 1 verified, 0 not (or http) */
+	/* TLS of the last response ("" / NULL / 0 over plain HTTP or when not known) */
+	char tls_version[16];  /* negotiated protocol: "TLSv1.3", "TLSv1.2", ... */
+	char tls_cipher[64];   /* negotiated cipher suite, OpenSSL's name */
+	char cert_key[32];     /* the certificate's public key: "RSA 2048", "EC 256", ... */
+	char cert_sigalg[48];  /* its signature algorithm: "sha256WithRSAEncryption", ... */
+	char *cert_start;      /* not valid before (curl's text) */
+	char *cert_san;        /* subject alternative names (curl's text) */
+	int cert_self_signed;  /* issued by its own subject key */
+	int cert_has_dates;    /* cert_days_left is known */
+	long cert_days_left;   /* whole days until it expires; negative once expired */
 	char error[256];   /* why nothing answered ("" when something did) */
 };
 #define AUDIT_HTTP_BODY_MAX (256 * 1024)
@@ -202,10 +219,15 @@ struct audit_fetch_opts {
 	int follow;        /* follow redirects (at most 5) */
 	const char *method; /* "GET" (default), "TRACE", ... */
 	int insecure;      /* do not verify certificates (still reported) */
+	/* NULL, or asked before each redirect is followed: 1 follow, 0 refuse (why, wn bytes:
+	 * a sentence naming the target).  Probes only go where the caller allows. */
+	int (*allow)(void *arg, const char *url, char *why, size_t wn);
+	void *allow_arg;
 };
 /* Fetch url into out (zeroed by the caller; release with audit_http_fini()).  V_OK when a
  * response came (any status), else V_ERR_IO with out->error saying why (timeout, refused,
- * TLS).  Thread-compatible: no global state besides curl_global_init. */
+ * TLS), or V_ERR_INVALID when o->allow refused a redirect (out->error names it).
+ * Thread-compatible: no global state besides curl_global_init. */
 int audit_http_fetch(const char *url, const struct audit_fetch_opts *o, struct audit_http *out);
 void audit_http_fini(struct audit_http *h);
 

@@ -65,7 +65,7 @@ static int applies(const struct audit_inventory *inv, const struct audit_adv *a)
 	return 1;
 }
 
-int audit_match(const struct audit_inventory *inv, const struct audit_db *db,
+int audit_match(const struct audit_inventory *inv, struct audit_db *db,
 		struct audit_finding **out, size_t *n)
 {
 	struct audit_finding *f = NULL;
@@ -85,7 +85,7 @@ int audit_match(const struct audit_inventory *inv, const struct audit_db *db,
 				hi = mid;
 		}
 		for (size_t i = lo; i < db->n && !strcmp(db->adv[i].package, pkg->source); i++) {
-			const struct audit_adv *a = &db->adv[i];
+			struct audit_adv *a = &db->adv[i];
 			const char *fixed;
 			if (!applies(inv, a) ||
 			    !audit_adv_affects(a, inv->family, pkg->source_version, &fixed))
@@ -100,6 +100,7 @@ int audit_match(const struct audit_inventory *inv, const struct audit_db *db,
 				f = nfp;
 				size = ns;
 			}
+			audit_adv_score(a);
 			f[nf].pkg = pkg;
 			f[nf].adv = a;
 			f[nf].fixed = fixed;

@@ -12,6 +12,7 @@
  * A malformed record is reported (naming the input, the record id or index and the field)
  * and skipped.  The db is sorted by package name so that matching is a binary search.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,8 @@ static void adv_free(struct audit_adv *a)
 		free(a->versions[i]);
 	free(a->versions);
 	free(a->severity);
+	free(a->vector[0]);
+	free(a->vector[1]);
 	free(a->summary);
 	memset(a, 0, sizeof(*a));
 }
@@ -143,8 +146,10 @@ static int end_range(struct audit_adv *a)
 	return V_OK;
 }
 
-/* The best severity of an OSV record or affected entry: a CVSS v4 vector first, then v3. */
-static void osv_severity(struct audit_adv *a, const json_t *sev)
+/* The best CVSS vector of an OSV record's or affected entry's severity list: a CVSS v4 vector
+ * first, then the first v3.  Only noted here (borrowed from the tree, so copied); scoring
+ * waits for audit_adv_score(), which runs on the advisories that match. */
+static int osv_vector(char **slot, const json_t *sev)
 {
 	size_t i;
 	json_t *s;
@@ -158,15 +163,9 @@ static void osv_severity(struct audit_adv *a, const json_t *sev)
 		if (!strcmp(type, "CVSS_V4") || (!best && !strcmp(type, "CVSS_V3")))
 			best = score;
 	}
-	if (best) {
-		struct verr e = { 0 };
-		double sc;
-		if (audit_cvss_score(best, &sc, &e) == V_OK) {
-			free(a->severity);
-			a->severity = strdup(best);
-			a->score = sc;
-		}
-	}
+	if (best && !(*slot = strdup(best)))
+		return V_ERR_NOMEM;
+	return V_OK;
 }
 
 static int osv_record(struct audit_db *db, const char *name, const json_t *rec, size_t idx,
@@ -228,7 +227,9 @@ static int osv_record(struct audit_db *db, const char *name, const json_t *rec, 
 					const char *s = json_string_value(v);
 					if (!s || (al.len && strstr(buf_cstr(&al), s)))
 						continue;
-					buf_printf(&al, "%s%s", al.len ? ", " : "", s);
+					if (al.len)
+						buf_puts(&al, ", ");
+					buf_puts(&al, s);
 				}
 			}
 			if (al.len)
@@ -236,13 +237,15 @@ static int osv_record(struct audit_db *db, const char *name, const json_t *rec, 
 			buf_fini(&al);
 		}
 		a.summary = xstrdup(json_string_value(json_object_get(rec, "summary")));
-		osv_severity(&a, json_object_get(rec, "severity"));
-		osv_severity(&a, json_object_get(x, "severity"));
-		if (!a.severity) {
-			const char *u = json_string_value(json_object_get(
-				json_object_get(x, "ecosystem_specific"), "urgency"));
-			a.severity = xstrdup(u);
+		/* the affected entry's vector wins over the record's when both score */
+		if (osv_vector(&a.vector[0], json_object_get(x, "severity")) != V_OK ||
+		    osv_vector(&a.vector[1], json_object_get(rec, "severity")) != V_OK) {
+			adv_free(&a);
+			return V_ERR_NOMEM;
 		}
+		a.severity = xstrdup(json_string_value(json_object_get(
+			json_object_get(x, "ecosystem_specific"), "urgency")));
+		a.scored = !a.vector[0] && !a.vector[1];
 		json_array_foreach(ranges, k, r) {
 			const char *type = json_string_value(json_object_get(r, "type"));
 			json_t *evs = json_object_get(r, "events"), *ev;
@@ -431,6 +434,7 @@ int audit_db_add_debian_tracker(struct audit_db *db, const char *name, const cha
 				a.package = strdup(pkg);
 				a.ecosystem = strdup(relname);
 				a.by_release = 1;
+				a.scored = 1;
 				a.family = AUDIT_FAM_DPKG;
 				a.severity = xstrdup(urg);
 				a.summary = xstrdup(json_string_value(
@@ -454,17 +458,87 @@ int audit_db_add_debian_tracker(struct audit_db *db, const char *name, const cha
 	return V_OK;
 }
 
-static int adv_cmp(const void *x, const void *y)
+void audit_adv_score(struct audit_adv *a)
 {
-	const struct audit_adv *a = x, *b = y;
+	if (a->scored)
+		return;
+	a->scored = 1;
+	for (int i = 0; i < 2; i++) {
+		struct verr e = { 0 };
+		double sc;
+		if (!a->vector[i] || audit_cvss_score(a->vector[i], &sc, &e) != V_OK)
+			continue;
+		/* the vector replaces the urgency as the severity shown */
+		free(a->severity);
+		a->severity = a->vector[i];
+		a->vector[i] = NULL;
+		a->score = sc;
+		return;
+	}
+}
+
+static int adv_cmp(const struct audit_adv *a, const struct audit_adv *b)
+{
 	int r = strcmp(a->package, b->package);
 	return r ? r : strcmp(a->id, b->id);
 }
 
+static int adv_qsort_cmp(const void *x, const void *y)
+{
+	return adv_cmp(x, y);
+}
+
+/* The sort key of audit_db_index(): the first 8 bytes of the package name as a big-endian
+ * number (the same order as strcmp on those bytes), so that most comparisons touch neither
+ * the advisory nor its strings; ties go to adv_cmp(). */
+struct adv_key {
+	uint64_t prefix;
+	const struct audit_adv *adv;
+};
+
+static int key_cmp(const void *x, const void *y)
+{
+	const struct adv_key *a = x, *b = y;
+
+	if (a->prefix != b->prefix)
+		return a->prefix < b->prefix ? -1 : 1;
+	return adv_cmp(a->adv, b->adv);
+}
+
 void audit_db_index(struct audit_db *db)
 {
-	if (db->n)
-		qsort(db->adv, db->n, sizeof(*db->adv), adv_cmp);
+	struct adv_key *k;
+	struct audit_adv *sorted;
+
+	if (db->n < 2)
+		return;
+	k = malloc(db->n * sizeof(*k));
+	sorted = malloc(db->n * sizeof(*sorted));
+	if (!k || !sorted) {
+		/* no room for the keys: the plain sort, slower, same order */
+		free(k);
+		free(sorted);
+		qsort(db->adv, db->n, sizeof(*db->adv), adv_qsort_cmp);
+		return;
+	}
+	for (size_t i = 0; i < db->n; i++) {
+		const unsigned char *p = (const unsigned char *)db->adv[i].package;
+		uint64_t v = 0;
+		int end = 0;
+		for (size_t j = 0; j < 8; j++) {
+			end = end || !p[j];
+			v = v << 8 | (end ? 0 : p[j]);
+		}
+		k[i].prefix = v;
+		k[i].adv = &db->adv[i];
+	}
+	qsort(k, db->n, sizeof(*k), key_cmp);
+	for (size_t i = 0; i < db->n; i++)
+		sorted[i] = *k[i].adv;
+	free(db->adv);
+	db->adv = sorted;
+	db->size = db->n;
+	free(k);
 }
 
 void audit_db_fini(struct audit_db *db)

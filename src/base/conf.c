@@ -14,6 +14,13 @@
 const struct conf_setting conf_settings[] = {
 	{ "aggregate.rules", CONF_STRING, "", NULL,
 	  N_("aggregation rules file (JSON, docs/formats.md); empty = the built-in rules") },
+	{ "audit.mail_rate", CONF_INT, "1", NULL,
+	  N_("domains per second 'vigia audit mail' checks at most (1 to 100; --rate)") },
+	{ "audit.proxy_rate", CONF_INT, "2", NULL,
+	  N_("probes per second 'vigia audit proxy' sends at most (1 to 100; --rate)") },
+	{ "audit.web_rate", CONF_INT, "5", NULL,
+	  N_("requests per second 'vigia audit web' sends to one site at most (1 to 100; "
+	     "--rate)") },
 	{ "correlate.warninglists", CONF_STRING, "builtin", NULL,
 	  N_("warning lists of values too common to correlate: 'builtin' and/or directories of "
 	     "MISP warning lists, separated by commas") },

@@ -36,12 +36,13 @@ int cmd_incidents(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 /* `vigia audit packages` (cmd_audit_packages.c); argv[0] is "packages". */
 int cli_audit_packages(int argc, char **argv);
-/* `vigia audit web` (cmd_audit_web.c); argv[0] is "web". */
-int cli_audit_web(int argc, char **argv);
-/* `vigia audit proxy` (cmd_audit_proxy.c); argv[0] is "proxy". */
-int cli_audit_proxy(int argc, char **argv);
-/* `vigia audit mail` (cmd_audit_mail.c); argv[0] is "mail". */
-int cli_audit_mail(int argc, char **argv);
+/* `vigia audit web` (cmd_audit_web.c); argv[0] is "web"; db (may be NULL): the --db of
+ * `vigia audit`, whose constituency decides which targets not given explicitly are probed. */
+int cli_audit_web(int argc, char **argv, const char *db);
+/* `vigia audit proxy` (cmd_audit_proxy.c); argv[0] is "proxy"; db as for audit web. */
+int cli_audit_proxy(int argc, char **argv, const char *db);
+/* `vigia audit mail` (cmd_audit_mail.c); argv[0] is "mail"; db as for audit web. */
+int cli_audit_mail(int argc, char **argv, const char *db);
 int cmd_store(int argc, char **argv);
 int cmd_risk(int argc, char **argv);
 int cmd_events(int argc, char **argv);

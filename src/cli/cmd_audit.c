@@ -17,6 +17,7 @@
 #include "base/i18n.h"
 #include "base/log.h"
 #include "cases/cases.h"
+#include "cli/audit_scope.h"
 #include "cli/cli.h"
 #include "store/store.h"
 
@@ -240,6 +241,27 @@ static int show_log(int argc, char **argv, const char *db)
 	return status;
 }
 
+int audit_scope_open(struct audit_scope *s, const char *what, int load, const char *db)
+{
+	struct store *st = NULL;
+	struct verr e = { 0 };
+	int status, rc;
+
+	audit_scope_init(s, what);
+	if (!load)
+		return 0;
+	if ((status = cli_store_open(db, &st)) != 0)
+		return status;
+	rc = audit_scope_load(s, st, &e);
+	store_close(st);
+	if (rc != V_OK) {
+		cli_report(&e);
+		audit_scope_fini(s);
+		return cli_status(rc);
+	}
+	return 0;
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	const char *db = NULL;
@@ -268,11 +290,11 @@ int cmd_audit(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "packages"))
 		return cli_audit_packages(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "web"))
-		return cli_audit_web(argc - 1, argv + 1);
+		return cli_audit_web(argc - 1, argv + 1, db);
 	if (argc >= 2 && !strcmp(argv[1], "proxy"))
-		return cli_audit_proxy(argc - 1, argv + 1);
+		return cli_audit_proxy(argc - 1, argv + 1, db);
 	if (argc >= 2 && !strcmp(argv[1], "mail"))
-		return cli_audit_mail(argc - 1, argv + 1);
+		return cli_audit_mail(argc - 1, argv + 1, db);
 	if (argc >= 2)
 		log_error(_("audit: '%s' is not a subcommand (verify, log, packages, web, proxy, mail)"),
 			  argv[1]);

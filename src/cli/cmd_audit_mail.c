@@ -21,6 +21,7 @@
 #include "base/buf.h"
 #include "base/i18n.h"
 #include "base/log.h"
+#include "cli/audit_scope.h"
 #include "cli/cli.h"
 #include "event/event.h"
 
@@ -29,8 +30,8 @@ static void mail_usage(FILE *f)
 	fprintf(f,
 	        _("usage: vigia audit mail [--json | --events] [--resolver ADDR[@PORT]]\n"
 	          "                        [--smtp HOST[:PORT]] [--no-relay] [--timeout SECONDS]\n"
-	          "                        [--relay-from ADDRESS] [--relay-to ADDRESS]\n"
-	          "                        DOMAIN|HOST...\n\n"
+	          "                        [--relay-from ADDRESS] [--relay-to ADDRESS] [--rate N]\n"
+	          "                        [--targets FILE] [--db PATH] DOMAIN|HOST...\n\n"
 	          "Check the mail set-up of each domain: its SPF record (missing, several,\n"
 	          "syntax errors, +all or ?all, no all, ptr, more than 10 DNS lookups through\n"
 	          "include and redirect) and its DMARC record (missing, syntax errors,\n"
@@ -38,19 +39,27 @@ static void mail_usage(FILE *f)
 	          "mail server (lowest MX, else the host itself, or --smtp) is an open\n"
 	          "relay: MAIL FROM and RCPT TO between two outside addresses, then RSET and\n"
 	          "QUIT.  DATA is never sent: no mail is ever relayed.\n\n"
-	          "Probes go ONLY to the domains and hosts given here: give only those listed\n"
-	          "in your constituency (vigia constituency) or that you are allowed to test;\n"
-	          "one domain per second at most, each step limited by the timeout\n"
-	          "(default 10 s).\n\n"
+	          "Probes go ONLY to the domains and hosts given here and to those of your\n"
+	          "constituency: give only those listed in your constituency (vigia\n"
+	          "constituency) or that you are allowed to test.  A domain read from\n"
+	          "--targets, or a mail server found in DNS outside the domain given, is\n"
+	          "probed only when the constituency in the store (--db) lists its domain or\n"
+	          "the network of its address, and is refused, named, otherwise.  At most N\n"
+	          "domains per second (--rate, default: the setting audit.mail_rate, 1), each\n"
+	          "step limited by the timeout (default 10 s).\n\n"
 	          "  --resolver ADDR[@PORT]  send every DNS query to this resolver\n"
 	          "  --smtp HOST[:PORT]      probe this mail server (default port 25)\n"
 	          "  --no-relay              DNS checks only\n"
+	          "  --targets FILE          more domains, one a line: constituency only\n"
+	          "  --db PATH               the store whose constituency decides\n"
+	          "  --rate N                domains per second (1 to 100)\n"
 	          "  --relay-from ADDRESS    default relay-probe@example.net\n"
 	          "  --relay-to ADDRESS      default relay-probe@example.com\n"
 	          "  --json                  results as JSON\n"
 	          "  --events                findings as IntelMQ events, one JSON per line\n\n"
 	          "Exit status: 0 every domain checked, 1 some DNS query or mail server\n"
-	          "failed, 2 usage, 3 the resolver could not be set up.\n"));
+	          "failed or a target was refused, 2 usage, 3 the resolver could not be set\n"
+	          "up.\n"));
 }
 
 static void emit_events(const char *domain, const char *relay_ip, const char *relay_port,
@@ -125,7 +134,7 @@ static int split_smtp(const char *s, char *host, size_t hn, char *port, size_t p
 	return 0;
 }
 
-int cli_audit_mail(int argc, char **argv)
+int cli_audit_mail(int argc, char **argv, const char *db)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
 	                                     {"events", no_argument, NULL, 'E'},
@@ -135,11 +144,17 @@ int cli_audit_mail(int argc, char **argv)
 	                                     {"relay-from", required_argument, NULL, 'f'},
 	                                     {"relay-to", required_argument, NULL, 'T'},
 	                                     {"timeout", required_argument, NULL, 't'},
+	                                     {"rate", required_argument, NULL, 'r'},
+	                                     {"targets", required_argument, NULL, 'L'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
-	const char *resolver = NULL, *smtp = NULL;
+	const char *resolver = NULL, *smtp = NULL, *rate_flag = NULL, *targets = NULL;
 	const char *from = "relay-probe@example.net", *to = "relay-probe@example.com";
-	int c, json = 0, events = 0, relay = 1, status = 0;
+	int c, json = 0, events = 0, relay = 1, status = 0, rate = 1;
+	char **list = NULL;
+	long *lines = NULL;
+	size_t nlist = 0;
+	struct audit_scope scope;
 	long timeout_ms = 10000;
 	char shost[256] = "", sport[8] = "25";
 	struct audit_dns *dns = NULL;
@@ -183,6 +198,12 @@ int cli_audit_mail(int argc, char **argv)
 			timeout_ms = (long)(t * 1000);
 			break;
 		}
+		case 'r':
+			rate_flag = optarg;
+			break;
+		case 'L':
+			targets = optarg;
+			break;
 		case 'h':
 			mail_usage(stdout);
 			return 0;
@@ -193,10 +214,12 @@ int cli_audit_mail(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && !targets) {
 		log_error(_("audit mail: give at least one domain"));
 		return EXIT_USAGE;
 	}
+	if ((status = audit_scope_rate(rate_flag, "audit.mail_rate", "audit mail", &rate)) != 0)
+		return status;
 	if (json && events) {
 		log_error(_("audit mail: --json and --events exclude each other"));
 		return EXIT_USAGE;
@@ -209,17 +232,54 @@ int cli_audit_mail(int argc, char **argv)
 		log_error(_("audit mail: --relay-from and --relay-to want mail addresses"));
 		return EXIT_USAGE;
 	}
-	if (audit_dns_open(resolver, timeout_ms, &dns, &e) != V_OK) {
+	if (targets && (status = audit_scope_read_list(targets, &list, &lines, &nlist)) != 0)
+		return status;
+	if ((status = audit_scope_open(&scope, "audit mail", db || targets, db)) != 0) {
+		audit_scope_free_list(list, lines, nlist);
+		return status;
+	}
+	/* explicit: the domains on the command line (their own mail servers are under them)
+	 * and --smtp */
+	for (int i = optind; i < argc && !status; i++)
+		if (audit_scope_explicit(&scope, argv[i]))
+			status = EXIT_INTERNAL;
+	if (!status && smtp && audit_scope_explicit(&scope, shost))
+		status = EXIT_INTERNAL;
+	if (!status && audit_dns_open(resolver, timeout_ms, &dns, &e) != V_OK) {
 		cli_report(&e);
-		return EXIT_IO;
+		status = EXIT_IO;
+	}
+	if (status) {
+		audit_scope_fini(&scope);
+		audit_scope_free_list(list, lines, nlist);
+		return status;
 	}
 	json_t *arr = json ? json_array() : NULL;
 	struct event *ev = events ? event_new() : NULL;
 	struct buf out;
 	buf_init(&out, 1 << 20);
-	for (int i = optind; i < argc; i++) {
-		const char *domain = argv[i];
+	size_t nexp = (size_t)(argc - optind);
+	for (size_t di = 0; di < nexp + nlist; di++) {
+		const char *domain = di < nexp ? argv[optind + (int)di] : list[di - nexp];
 		const char *org = psl_registrable_domain(psl_builtin(), domain);
+		char why[256] = "";
+
+		if (di >= nexp && audit_scope_check(&scope, domain, NULL, why, sizeof(why)) ==
+				      AUDIT_SCOPE_REFUSED) {
+			/* from the list and not the constituency's: no query, no probe */
+			log_error("%s:%ld: %s: %s", targets, lines[di - nexp], domain, why);
+			status = EXIT_REJECTS;
+			if (arr) {
+				json_t *o = json_object();
+				json_object_set_new(o, "domain", json_string(domain));
+				json_object_set_new(o, "refused", json_true());
+				json_object_set_new(o, "error", json_string(why));
+				json_array_append_new(arr, o);
+			} else if (!ev) {
+				printf(_("%s\n  not probed: %s\n"), domain, why);
+			}
+			continue;
+		}
 		struct audit_mail_report *r = calloc(1, sizeof(*r));
 		char *spf = NULL, *dmarc = NULL, rhost[256] = "", rip[64] = "", rport[8] = "25";
 		char reply[512] = "";
@@ -229,15 +289,16 @@ int cli_audit_mail(int argc, char **argv)
 			status = EXIT_INTERNAL;
 			break;
 		}
-		/* one domain per second at most */
+		/* at most rate domains per second */
 		{
 			struct timespec now, gap;
+			long need = 1000000000L / rate;
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			long passed =
 			    (now.tv_sec - last.tv_sec) * 1000000000L + (now.tv_nsec - last.tv_nsec);
-			if (last.tv_sec && passed < 1000000000L) {
+			if (last.tv_sec && passed < need) {
 				gap.tv_sec = 0;
-				gap.tv_nsec = 1000000000L - passed;
+				gap.tv_nsec = need - passed;
 				nanosleep(&gap, NULL);
 			}
 			clock_gettime(CLOCK_MONOTONIC, &last);
@@ -250,17 +311,23 @@ int cli_audit_mail(int argc, char **argv)
 			if (strstr(r->f[k].id, "-dns-error"))
 				log_error("%s", r->f[k].detail);
 		if (relay) {
-			char mx[4][256], why[160] = "";
+			char mx[4][256], mxwhy[160] = "";
 			if (smtp) {
 				snprintf(rhost, sizeof(rhost), "%s", shost);
 				snprintf(rport, sizeof(rport), "%s", sport);
-			} else if (audit_dns_mx(dns, domain, mx, 4, why, sizeof(why)) > 0) {
+			} else if (audit_dns_mx(dns, domain, mx, 4, mxwhy, sizeof(mxwhy)) > 0) {
 				snprintf(rhost, sizeof(rhost), "%s", mx[0]);
 			} else {
 				snprintf(rhost, sizeof(rhost), "%s", domain);
 			}
 			if (audit_dns_a(dns, rhost, rip, sizeof(rip))) {
 				snprintf(reply, sizeof(reply), _("%s: no address"), rhost);
+				verdict = -1;
+			} else if (audit_scope_check(&scope, rhost, rip, why, sizeof(why)) ==
+				   AUDIT_SCOPE_REFUSED) {
+				/* a mail server found in DNS outside the domain and the
+				 * constituency (a provider's, say): not ours to probe */
+				snprintf(reply, sizeof(reply), _("%s (%s): %s"), rhost, rip, why);
 				verdict = -1;
 			} else {
 				verdict = audit_smtp_relay_probe(
@@ -335,5 +402,7 @@ int cli_audit_mail(int argc, char **argv)
 	buf_fini(&out);
 	event_free(ev);
 	audit_dns_close(dns);
+	audit_scope_fini(&scope);
+	audit_scope_free_list(list, lines, nlist);
 	return status;
 }

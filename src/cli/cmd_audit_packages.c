@@ -16,12 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "audit/audit.h"
 #include "base/buf.h"
 #include "base/i18n.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "cli/cli.h"
 #include "event/event.h"
 
@@ -70,6 +69,7 @@ static void on_bad(void *arg, const struct verr *e)
 static int read_file(const char *path, struct buf *b, struct verr *e)
 {
 	FILE *f = fopen(path, "rb");
+	struct stat st;
 	char chunk[65536];
 	size_t n;
 	int rc = V_OK;
@@ -80,6 +80,10 @@ static int read_file(const char *path, struct buf *b, struct verr *e)
 		e->file = path;
 		return rc;
 	}
+	/* a regular file: room for all of it at once, not a doubling buffer copied over */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (size_t)st.st_size < INPUT_MAX)
+		buf_reserve(b, (size_t)st.st_size + 1);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if ((rc = buf_append(b, chunk, n)) != V_OK)
 			break;
@@ -190,31 +194,123 @@ static void severity_text(const struct audit_adv *a, char *out, size_t n)
 		snprintf(out, n, "%s", a->severity ? a->severity : "-");
 }
 
-static json_t *finding_json(const struct audit_finding *f, size_t nf)
+/* s as a JSON string (null for NULL); bytes that are not UTF-8 (a hostile status file) become
+ * '?' so that the report stays JSON. */
+static void put_str(struct buf *o, const char *s)
 {
-	json_t *o = json_object(), *bins = json_array();
+	size_t n, bad;
+
+	if (!s) {
+		buf_puts(o, "null");
+		return;
+	}
+	n = strlen(s);
+	if (utf8_valid(s, n, &bad)) {
+		buf_json_str(o, s, n);
+		return;
+	}
+	struct buf fix;
+	buf_init(&fix, 0);
+	while (!utf8_valid(s, n, &bad)) {
+		buf_append(&fix, s, bad);
+		buf_putc(&fix, '?');
+		s += bad + 1;
+		n -= bad + 1;
+	}
+	buf_append(&fix, s, n);
+	buf_json_str(o, buf_cstr(&fix), fix.len);
+	buf_fini(&fix);
+}
+
+static void put_key_str(struct buf *o, const char *key, const char *s)
+{
+	buf_puts(o, ", \"");
+	buf_puts(o, key);
+	buf_puts(o, "\": ");
+	put_str(o, s);
+}
+
+/* One finding as a JSON object on one line, written straight into o: the report of 26,000
+ * findings never becomes a tree (bench/audit.sh, docs/benchmarks.md). */
+static void finding_json(struct buf *o, const struct audit_finding *f, size_t nf)
+{
 	const struct audit_adv *a = f[0].adv;
 
-	for (size_t i = 0; i < nf; i++)
-		json_array_append_new(bins, json_string(f[i].pkg->name));
-	json_object_set_new(o, "source", json_string(f[0].pkg->source));
-	json_object_set_new(o, "version", json_string(f[0].pkg->source_version));
-	json_object_set_new(o, "packages", bins);
-	json_object_set_new(o, "advisory", json_string(a->id));
+	buf_puts(o, "{\"source\": ");
+	put_str(o, f[0].pkg->source);
+	put_key_str(o, "version", f[0].pkg->source_version);
+	buf_puts(o, ", \"packages\": [");
+	for (size_t i = 0; i < nf; i++) {
+		if (i)
+			buf_puts(o, ", ");
+		put_str(o, f[i].pkg->name);
+	}
+	buf_putc(o, ']');
+	put_key_str(o, "advisory", a->id);
 	if (a->aliases)
-		json_object_set_new(o, "aliases", json_string(a->aliases));
-	json_object_set_new(o, "ecosystem", json_string(a->ecosystem));
-	json_object_set_new(o, "fixed", f[0].fixed ? json_string(f[0].fixed) : json_null());
+		put_key_str(o, "aliases", a->aliases);
+	put_key_str(o, "ecosystem", a->ecosystem);
+	put_key_str(o, "fixed", f[0].fixed);
 	if (a->score > 0) {
-		json_object_set_new(o, "cvss", json_real(a->score));
-		json_object_set_new(o, "severity", json_string(audit_cvss_severity(a->score)));
-		json_object_set_new(o, "vector", json_string(a->severity));
+		buf_printf(o, ", \"cvss\": %.1f", a->score);
+		put_key_str(o, "severity", audit_cvss_severity(a->score));
+		put_key_str(o, "vector", a->severity);
 	} else if (a->severity) {
-		json_object_set_new(o, "severity", json_string(a->severity));
+		put_key_str(o, "severity", a->severity);
 	}
 	if (a->summary)
-		json_object_set_new(o, "summary", json_string(a->summary));
-	return o;
+		put_key_str(o, "summary", a->summary);
+	buf_putc(o, '}');
+}
+
+/* The --json report: header fields, then "fix_available" and "no_fix_yet" arrays, one finding
+ * a line.  Written through a buffer flushed every 64 KiB.  V_OK or V_ERR_IO. */
+static int write_json(const struct audit_inventory *inv, const struct audit_db *db,
+		      const struct audit_finding *f, size_t nf, const char *status_path,
+		      const char *host, size_t refused)
+{
+	struct buf o;
+	int rc = V_OK;
+
+	buf_init(&o, 0);
+	buf_puts(&o, "{\n  \"inventory\": ");
+	put_str(&o, status_path);
+	buf_puts(&o, ",\n  \"host\": ");
+	put_str(&o, host);
+	buf_puts(&o, ",\n  \"format\": ");
+	put_str(&o, inv->format);
+	buf_puts(&o, ",\n  \"ecosystem\": ");
+	put_str(&o, inv->ecosystem);
+	buf_puts(&o, ",\n  \"release\": ");
+	put_str(&o, inv->release);
+	buf_printf(&o, ",\n  \"packages\": %zu,\n  \"advisories\": %zu,\n  \"refused\": %zu",
+		   inv->n, db->n, refused);
+	/* the findings are sorted with every "fix available" first */
+	for (int part = 0; part < 2; part++) {
+		size_t k = 0;
+		buf_printf(&o, ",\n  \"%s\": [", part ? "no_fix_yet" : "fix_available");
+		for (size_t i = 0; i < nf;) {
+			size_t j = i + 1;
+			while (j < nf && same_row(&f[i], &f[j]))
+				j++;
+			if ((!f[i].fixed) == part) {
+				buf_puts(&o, k++ ? ",\n    " : "\n    ");
+				finding_json(&o, &f[i], j - i);
+			}
+			i = j;
+			if (o.len >= 65536) {
+				if (fwrite(o.data, 1, o.len, stdout) != o.len)
+					rc = V_ERR_IO;
+				buf_reset(&o);
+			}
+		}
+		buf_puts(&o, k ? "\n  ]" : "]");
+	}
+	buf_puts(&o, "\n}\n");
+	if (o.len && fwrite(o.data, 1, o.len, stdout) != o.len)
+		rc = V_ERR_IO;
+	buf_fini(&o);
+	return rc;
 }
 
 /* the CVE to name in events: the advisory id, else its first CVE alias */
@@ -438,29 +534,8 @@ int cli_audit_packages(int argc, char **argv)
 		qsort(f, nf, sizeof(*f), fnd_cmp);
 
 	if (json) {
-		json_t *root = json_object(), *fix = json_array(), *nofix = json_array();
-		for (size_t i = 0; i < nf;) {
-			size_t j = i + 1;
-			while (j < nf && same_row(&f[i], &f[j]))
-				j++;
-			json_array_append_new(f[i].fixed ? fix : nofix, finding_json(&f[i], j - i));
-			i = j;
-		}
-		json_object_set_new(root, "inventory", json_string(status_path));
-		json_object_set_new(root, "host", json_string(host));
-		json_object_set_new(root, "format", json_string(inv.format));
-		json_object_set_new(root, "ecosystem", json_string(inv.ecosystem));
-		json_object_set_new(root, "release", json_string(inv.release));
-		json_object_set_new(root, "packages", json_integer((json_int_t)inv.n));
-		json_object_set_new(root, "advisories", json_integer((json_int_t)db.n));
-		json_object_set_new(root, "refused", json_integer((json_int_t)bc.total));
-		json_object_set_new(root, "fix_available", fix);
-		json_object_set_new(root, "no_fix_yet", nofix);
-		if (json_dumpf(root, stdout, JSON_INDENT(2)) == 0)
-			fputc('\n', stdout);
-		else
+		if (write_json(&inv, &db, f, nf, status_path, host, bc.total) != V_OK)
 			status = EXIT_IO;
-		json_decref(root);
 	} else if (events) {
 		struct event *ev = event_new();
 		struct buf out;

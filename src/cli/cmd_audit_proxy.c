@@ -20,6 +20,7 @@
 #include "base/buf.h"
 #include "base/i18n.h"
 #include "base/log.h"
+#include "cli/audit_scope.h"
 #include "cli/cli.h"
 #include "event/event.h"
 
@@ -27,24 +28,29 @@ static void proxy_usage(FILE *f)
 {
 	fprintf(f, _("usage: vigia audit proxy [--json | --events] [--timeout SECONDS] [--rate N]\n"
 	             "                         [--canary ADDR:PORT] [--canary-host HOST]\n"
-	             "                         [--kind KIND[,KIND...]] HOST:PORT...\n\n"
+	             "                         [--kind KIND[,KIND...]] [--targets FILE]\n"
+	             "                         [--db PATH] HOST:PORT...\n\n"
 	             "Find open proxies: for each target, try an HTTP CONNECT, an HTTP GET with\n"
 	             "an absolute URI, SOCKS4 and SOCKS5, each asking the target to fetch a\n"
 	             "random token from a canary listener that vigia runs itself.  A target is\n"
 	             "an open proxy ONLY when the canary receives the token through it.\n\n"
-	             "Probes go ONLY to the targets given here: give only hosts listed in your\n"
-	             "constituency (vigia constituency) or that you are allowed to test; at\n"
-	             "most N probes per second (default 2), each step limited by the timeout\n"
-	             "(default 5 s).\n\n"
+	             "Probes go ONLY to the targets given here and to hosts of your\n"
+	             "constituency: a target read from --targets (a list or a feed) is probed\n"
+	             "only when the constituency in the store (--db) lists its network or\n"
+	             "domain, and is refused, named, otherwise.  At most N probes per second\n"
+	             "(--rate, default: the setting audit.proxy_rate, 2), each step limited by\n"
+	             "the timeout (default 5 s).\n\n"
 	             "  --canary ADDR:PORT  where the canary listens (default: every address,\n"
 	             "                      a free port)\n"
 	             "  --canary-host HOST  the address the target must reach the canary at\n"
 	             "                      (default: this machine's address towards the target)\n"
 	             "  --kind LIST         some of http-connect,http-get,socks4,socks5\n"
+	             "  --targets FILE      more HOST:PORT targets, one a line: constituency only\n"
+	             "  --db PATH           the store whose constituency decides\n"
 	             "  --json              results as JSON\n"
 	             "  --events            open proxies as IntelMQ events, one JSON per line\n\n"
-	             "Exit status: 0 every target probed, 1 some target could not be reached,\n"
-	             "2 usage, 3 the canary could not listen.\n"));
+	             "Exit status: 0 every target probed, 1 some target could not be reached or\n"
+	             "was refused, 2 usage, 3 the canary could not listen.\n"));
 }
 
 /* "host:port" or "[v6]:port" into host and port; 0 on success */
@@ -151,7 +157,7 @@ static void emit_event(const char *host, const char *port, const struct audit_pr
 	}
 }
 
-int cli_audit_proxy(int argc, char **argv)
+int cli_audit_proxy(int argc, char **argv, const char *db)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
 	                                     {"events", no_argument, NULL, 'E'},
@@ -160,13 +166,17 @@ int cli_audit_proxy(int argc, char **argv)
 	                                     {"canary", required_argument, NULL, 'c'},
 	                                     {"canary-host", required_argument, NULL, 'C'},
 	                                     {"kind", required_argument, NULL, 'k'},
+	                                     {"targets", required_argument, NULL, 'T'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	int want[AUDIT_PROXY_NKIND] = {1, 1, 1, 1};
 	int c, json = 0, events = 0, rate = 2, status = 0;
 	long timeout_ms = 5000;
-	const char *canary = NULL, *canary_host = NULL;
-	char caddr[256] = "", cport[8] = "0";
+	const char *canary = NULL, *canary_host = NULL, *rate_flag = NULL, *targets = NULL;
+	char caddr[256] = "", cport[8] = "0", **list = NULL;
+	long *lines = NULL;
+	size_t nlist = 0;
+	struct audit_scope scope;
 	struct audit_canary *can = NULL;
 	struct timespec last = {0, 0};
 	struct verr e = {0};
@@ -209,13 +219,10 @@ int cli_audit_proxy(int argc, char **argv)
 			break;
 		}
 		case 'r':
-			rate = (int)strtol(optarg, &end, 10);
-			if (*end || rate < 1 || rate > 100) {
-				log_error(_("audit proxy: --rate wants 1 to 100 probes per second, "
-				            "not '%s'"),
-				          optarg);
-				return EXIT_USAGE;
-			}
+			rate_flag = optarg;
+			break;
+		case 'T':
+			targets = optarg;
 			break;
 		case 'h':
 			proxy_usage(stdout);
@@ -227,10 +234,12 @@ int cli_audit_proxy(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && !targets) {
 		log_error(_("audit proxy: give at least one target HOST:PORT"));
 		return EXIT_USAGE;
 	}
+	if ((status = audit_scope_rate(rate_flag, "audit.proxy_rate", "audit proxy", &rate)) != 0)
+		return status;
 	if (json && events) {
 		log_error(_("audit proxy: --json and --events exclude each other"));
 		return EXIT_USAGE;
@@ -248,37 +257,77 @@ int cli_audit_proxy(int argc, char **argv)
 	}
 	if (sodium_init() < 0)
 		return EXIT_INTERNAL;
+	if (targets && (status = audit_scope_read_list(targets, &list, &lines, &nlist)) != 0)
+		return status;
+	if ((status = audit_scope_open(&scope, "audit proxy", db || targets, db)) != 0) {
+		audit_scope_free_list(list, lines, nlist);
+		return status;
+	}
+	for (int i = optind; i < argc; i++) {
+		char h[256], p[8];
+		split_target(argv[i], h, sizeof(h), p, sizeof(p));
+		if (audit_scope_explicit(&scope, h)) {
+			status = EXIT_INTERNAL;
+			goto out;
+		}
+	}
 	if (audit_canary_start(caddr[0] ? caddr : NULL, cport, &can, &e) != V_OK) {
 		cli_report(&e);
-		return EXIT_IO;
+		status = EXIT_IO;
+		goto out;
 	}
 
 	json_t *arr = json ? json_array() : NULL;
 	struct event *ev = events ? event_new() : NULL;
 	struct buf out;
 	buf_init(&out, 1 << 20);
-	for (int i = optind; i < argc; i++) {
-		char host[256], port[8], chost[256];
+	size_t nexp = (size_t)(argc - optind);
+	for (size_t ti = 0; ti < nexp + nlist; ti++) {
+		const char *target = ti < nexp ? argv[optind + (int)ti] : list[ti - nexp];
+		char host[256], port[8], chost[256], why[256];
 		int reached = 0;
 		json_t *o = NULL, *probes = NULL;
 
-		split_target(argv[i], host, sizeof(host), port, sizeof(port));
+		if (ti >= nexp) {
+			/* from the list: only what the constituency holds; never probed else */
+			const char *err = NULL;
+			if (split_target(target, host, sizeof(host), port, sizeof(port)))
+				err = _("not HOST:PORT");
+			else if (audit_scope_check(&scope, host, NULL, why, sizeof(why)) ==
+				 AUDIT_SCOPE_REFUSED)
+				err = why;
+			if (err) {
+				log_error("%s:%ld: %s: %s", targets, lines[ti - nexp], target, err);
+				status = status ? status : EXIT_REJECTS;
+				if (arr) {
+					o = json_object();
+					json_object_set_new(o, "target", json_string(target));
+					json_object_set_new(o, "refused", json_true());
+					json_object_set_new(o, "error", json_string(err));
+					json_array_append_new(arr, o);
+				} else if (!ev) {
+					printf(_("%s\n  not probed: %s\n"), target, err);
+				}
+				continue;
+			}
+		}
+		split_target(target, host, sizeof(host), port, sizeof(port));
 		if (canary_host)
 			snprintf(chost, sizeof(chost), "%s", canary_host);
 		else if (caddr[0] && strcmp(caddr, "0.0.0.0") && strcmp(caddr, "::"))
 			snprintf(chost, sizeof(chost), "%s", caddr);
 		else if (audit_local_addr(host, port, chost, sizeof(chost))) {
-			log_error(_("%s: no route to the target"), argv[i]);
+			log_error(_("%s: no route to the target"), target);
 			status = EXIT_REJECTS;
 			continue;
 		}
 		if (arr) {
 			o = json_object();
 			probes = json_array();
-			json_object_set_new(o, "target", json_string(argv[i]));
+			json_object_set_new(o, "target", json_string(target));
 			json_object_set_new(o, "canary", json_string(chost));
 		} else if (!ev) {
-			printf("%s\n", argv[i]);
+			printf("%s\n", target);
 		}
 		for (int k = 0; k < AUDIT_PROXY_NKIND; k++) {
 			struct audit_proxy_result r;
@@ -320,7 +369,7 @@ int cli_audit_proxy(int argc, char **argv)
 			json_array_append_new(arr, o);
 		}
 		if (!reached) {
-			log_error(_("%s: could not be reached"), argv[i]);
+			log_error(_("%s: could not be reached"), target);
 			status = status ? status : EXIT_REJECTS;
 		}
 	}
@@ -332,5 +381,8 @@ int cli_audit_proxy(int argc, char **argv)
 	buf_fini(&out);
 	event_free(ev);
 	audit_canary_stop(can);
+out:
+	audit_scope_fini(&scope);
+	audit_scope_free_list(list, lines, nlist);
 	return status;
 }

@@ -20,6 +20,7 @@
 #include "base/buf.h"
 #include "base/i18n.h"
 #include "base/log.h"
+#include "cli/audit_scope.h"
 #include "cli/cli.h"
 #include "event/event.h"
 #include "ingest/ingest.h"
@@ -27,27 +28,48 @@
 static void web_usage(FILE *f)
 {
 	fprintf(f, _("usage: vigia audit web [--json | --events] [--timeout SECONDS] [--rate N]\n"
-		     "                       [--checks FILE] [--http-port N] [--insecure] URL...\n\n"
+		     "                       [--checks FILE] [--http-port N] [--insecure]\n"
+		     "                       [--targets FILE] [--db PATH] URL...\n\n"
 		     "Check web sites: the Mozilla HTTP Observatory's tests and grade (headers,\n"
-		     "CSP, cookies, HSTS, redirection to HTTPS, SRI, ...), the TLS certificate,\n"
-		     "and exposed files and misconfigurations (.git, .env, backups, directory\n"
-		     "listing, banners), each compared with the answer to a random path so that\n"
-		     "a site answering everything the same way reports nothing.\n\n"
-		     "Probes go ONLY to the URLs given here (check that they belong to your\n"
-		     "constituency), at most N requests per second per site (default 5), each\n"
-		     "step limited by the timeout (default 10 s).\n\n"
-		     "  --checks FILE  exposure checks (TSV) instead of the built-in ones\n"
-		     "  --http-port N  where plain HTTP listens for https:// sites (default 80)\n"
-		     "  --insecure     do not require a valid certificate (still reported)\n"
-		     "  --json         results as JSON\n"
-		     "  --events       exposures as IntelMQ events, one JSON per line\n\n"
-		     "Exit status: 0 every site checked, 1 some site could not be reached,\n"
-		     "2 usage.\n"));
+		     "CSP, cookies, HSTS, redirection to HTTPS, SRI, ...), TLS (the negotiated\n"
+		     "protocol and cipher, the certificate: validity, days left, key, issuer,\n"
+		     "names), and exposed files and misconfigurations (.git, .env, backups,\n"
+		     "directory listing, banners), each compared with the answer to a random path\n"
+		     "so that a site answering everything the same way reports nothing.\n\n"
+		     "Probes go ONLY to the URLs given here and to sites of your constituency:\n"
+		     "a URL read from --targets, or a redirect to another host, is checked only\n"
+		     "when the constituency in the store (--db) lists its domain or network, and\n"
+		     "is refused, named, otherwise.  At most N requests per second per site\n"
+		     "(--rate, default: the setting audit.web_rate, 5), each step limited by the\n"
+		     "timeout (default 10 s).\n\n"
+		     "  --targets FILE  more URLs, one a line (list, feed): constituency only\n"
+		     "  --db PATH       the store whose constituency decides (default: the usual)\n"
+		     "  --checks FILE   exposure checks (TSV) instead of the built-in ones\n"
+		     "  --http-port N   where plain HTTP listens for https:// sites (default 80)\n"
+		     "  --insecure      do not require a valid certificate (still reported)\n"
+		     "  --json          results as JSON\n"
+		     "  --events        exposures as IntelMQ events, one JSON per line\n\n"
+		     "Exit status: 0 every site checked, 1 some site could not be reached or was\n"
+		     "refused, 2 usage.\n"));
+}
+
+/* o->allow for redirects: only to hosts in scope */
+static int web_allow(void *arg, const char *url, char *why, size_t n)
+{
+	const struct audit_scope *sc = arg;
+	char host[256];
+
+	if (audit_scope_url_host(url, host, sizeof(host))) {
+		snprintf(why, n, _("'%s' names no host"), url);
+		return 0;
+	}
+	return audit_scope_check(sc, host, NULL, why, n) != AUDIT_SCOPE_REFUSED;
 }
 
 struct site {
 	struct audit_http page, http_first;
 	int has_http;
+	int refused;       /* not probed: out of scope (page.error says why) */
 	struct audit_web_grade g;
 	const struct audit_exposure_rule *hit[64];
 	size_t nhit;
@@ -171,6 +193,8 @@ static json_t *site_json(const char *url, const struct site *s)
 	json_object_set_new(o, "url", json_string(url));
 	if (s->page.error[0]) {
 		json_object_set_new(o, "error", json_string(s->page.error));
+		if (s->refused)
+			json_object_set_new(o, "refused", json_true());
 		json_decref(tests);
 		json_decref(exp);
 		return o;
@@ -198,14 +222,31 @@ static json_t *site_json(const char *url, const struct site *s)
 	}
 	json_object_set_new(o, "exposures", exp);
 	if (s->page.url && !strncasecmp(s->page.url, "https://", 8)) {
+		const struct audit_http *p = &s->page;
 		json_t *tls = json_object();
-		json_object_set_new(tls, "certificate_verified", json_boolean(s->page.cert_verified));
-		if (s->page.cert_subject)
-			json_object_set_new(tls, "subject", json_string(s->page.cert_subject));
-		if (s->page.cert_issuer)
-			json_object_set_new(tls, "issuer", json_string(s->page.cert_issuer));
-		if (s->page.cert_expire)
-			json_object_set_new(tls, "expires", json_string(s->page.cert_expire));
+		if (p->tls_version[0])
+			json_object_set_new(tls, "protocol", json_string(p->tls_version));
+		if (p->tls_cipher[0])
+			json_object_set_new(tls, "cipher", json_string(p->tls_cipher));
+		json_object_set_new(tls, "certificate_verified", json_boolean(p->cert_verified));
+		json_object_set_new(tls, "self_signed", json_boolean(p->cert_self_signed));
+		if (p->cert_subject)
+			json_object_set_new(tls, "subject", json_string(p->cert_subject));
+		if (p->cert_issuer)
+			json_object_set_new(tls, "issuer", json_string(p->cert_issuer));
+		if (p->cert_san)
+			json_object_set_new(tls, "names", json_string(p->cert_san));
+		if (p->cert_start)
+			json_object_set_new(tls, "not_before", json_string(p->cert_start));
+		if (p->cert_expire)
+			json_object_set_new(tls, "expires", json_string(p->cert_expire));
+		if (p->cert_has_dates)
+			json_object_set_new(tls, "days_left", json_integer(p->cert_days_left));
+		if (p->cert_key[0])
+			json_object_set_new(tls, "key", json_string(p->cert_key));
+		if (p->cert_sigalg[0])
+			json_object_set_new(tls, "signature_algorithm",
+					    json_string(p->cert_sigalg));
 		json_object_set_new(o, "tls", tls);
 	}
 	return o;
@@ -258,18 +299,28 @@ static void emit_events(const char *url, const struct site *s, struct event *ev,
 
 static void print_site(const char *url, const struct site *s)
 {
+	const struct audit_http *p = &s->page;
+
 	printf("%s\n", url);
-	if (s->page.error[0]) {
-		printf(_("  unreachable: %s\n"), s->page.error);
+	if (p->error[0]) {
+		printf(s->refused ? _("  not probed: %s\n") : _("  unreachable: %s\n"), p->error);
 		return;
 	}
-	printf(_("  HTTP %ld, Observatory score %d, grade %s\n"), s->page.status, s->g.score,
+	printf(_("  HTTP %ld, Observatory score %d, grade %s\n"), p->status, s->g.score,
 	       s->g.grade);
-	if (s->page.url && !strncasecmp(s->page.url, "https://", 8))
-		printf(_("  TLS certificate: %s; subject%s; expires%s\n"),
-		       s->page.cert_verified ? _("verified") : _("NOT verified"),
-		       s->page.cert_subject ? s->page.cert_subject : " -",
-		       s->page.cert_expire ? s->page.cert_expire : " -");
+	if (p->url && !strncasecmp(p->url, "https://", 8)) {
+		printf(_("  TLS: %s, cipher %s\n"), p->tls_version[0] ? p->tls_version : "-",
+		       p->tls_cipher[0] ? p->tls_cipher : "-");
+		printf(_("  TLS certificate: %s%s; subject%s; expires%s\n"),
+		       p->cert_verified ? _("verified") : _("NOT verified"),
+		       p->cert_self_signed ? _(", self-signed") : "",
+		       p->cert_subject ? p->cert_subject : " -",
+		       p->cert_expire ? p->cert_expire : " -");
+		if (p->cert_has_dates || p->cert_key[0])
+			printf(_("  TLS certificate: %ld days left; key %s; signed with %s\n"),
+			       p->cert_days_left, p->cert_key[0] ? p->cert_key : "-",
+			       p->cert_sigalg[0] ? p->cert_sigalg : "-");
+	}
 	for (size_t i = 0; i < s->g.n; i++)
 		if (s->g.r[i].modifier)
 			printf("  %+4d  %s\n", s->g.r[i].modifier, s->g.r[i].key);
@@ -280,7 +331,7 @@ static void print_site(const char *url, const struct site *s)
 		printf(_("  no exposure found\n"));
 }
 
-int cli_audit_web(int argc, char **argv)
+int cli_audit_web(int argc, char **argv, const char *db)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -290,15 +341,19 @@ int cli_audit_web(int argc, char **argv)
 		{ "checks", required_argument, NULL, 'c' },
 		{ "insecure", no_argument, NULL, 'k' },
 		{ "http-port", required_argument, NULL, 'p' },
+		{ "targets", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct audit_fetch_opts o = { 10000, 1, "GET", 0 };
+	struct audit_fetch_opts o = { 10000, 1, "GET", 0, web_allow, NULL };
 	struct audit_exposure_set rules = { NULL, 0 };
-	const char *checks = NULL;
+	struct audit_scope scope;
+	const char *checks = NULL, *rate_flag = NULL, *targets = NULL;
 	int c, json = 0, events = 0, rate = 5, status = 0, http_port = 80;
 	struct verr e = { 0 };
-	char *end;
+	char *end, **list = NULL;
+	long *lines = NULL;
+	size_t nlist = 0;
 	json_t *arr = NULL;
 
 	optind = 1;
@@ -308,6 +363,7 @@ int cli_audit_web(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'E': events = 1; break;
 		case 'k': o.insecure = 1; break;
+		case 'T': targets = optarg; break;
 		case 'p':
 			http_port = (int)strtol(optarg, &end, 10);
 			if (*end || http_port < 1 || http_port > 65535) {
@@ -327,14 +383,7 @@ int cli_audit_web(int argc, char **argv)
 			o.timeout_ms = (long)(t * 1000);
 			break;
 		}
-		case 'r':
-			rate = (int)strtol(optarg, &end, 10);
-			if (*end || rate < 1 || rate > 100) {
-				log_error(_("audit web: --rate wants 1 to 100 requests per second, not "
-					    "'%s'"), optarg);
-				return EXIT_USAGE;
-			}
-			break;
+		case 'r': rate_flag = optarg; break;
 		case 'h': web_usage(stdout); return 0;
 		default:
 			log_error(_("audit web: unknown or incomplete option '%s'"), argv[optind - 1]);
@@ -342,13 +391,31 @@ int cli_audit_web(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && !targets) {
 		log_error(_("audit web: give at least one URL"));
 		return EXIT_USAGE;
 	}
 	if (json && events) {
 		log_error(_("audit web: --json and --events exclude each other"));
 		return EXIT_USAGE;
+	}
+	if ((status = audit_scope_rate(rate_flag, "audit.web_rate", "audit web", &rate)) != 0)
+		return status;
+	if (targets && (status = audit_scope_read_list(targets, &list, &lines, &nlist)) != 0)
+		return status;
+	if ((status = audit_scope_open(&scope, "audit web", db || targets, db)) != 0) {
+		audit_scope_free_list(list, lines, nlist);
+		return status;
+	}
+	o.allow_arg = &scope;
+	/* the URLs on the command line are explicit: their hosts (and names under them) */
+	for (int i = optind; i < argc; i++) {
+		char host[256];
+		if (!audit_scope_url_host(argv[i], host, sizeof(host)) &&
+		    audit_scope_explicit(&scope, host)) {
+			status = EXIT_INTERNAL;
+			goto out;
+		}
 	}
 	if (checks) {
 		FILE *f = fopen(checks, "rb");
@@ -357,7 +424,8 @@ int cli_audit_web(int argc, char **argv)
 		size_t n;
 		if (!f) {
 			log_error("%s: %s", checks, strerror(errno));
-			return EXIT_IO;
+			status = EXIT_IO;
+			goto out;
 		}
 		buf_init(&b, 1 << 24);
 		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
@@ -375,26 +443,47 @@ int cli_audit_web(int argc, char **argv)
 	}
 	if (status) {
 		log_error(_("audit web: the exposure checks could not be loaded"));
-		audit_exposure_fini(&rules);
-		return status;
+		goto out;
 	}
 	if (sodium_init() < 0) {
-		audit_exposure_fini(&rules);
-		return EXIT_INTERNAL;
+		status = EXIT_INTERNAL;
+		goto out;
 	}
 	if (json)
 		arr = json_array();
 	struct event *ev = events ? event_new() : NULL;
 	struct buf out;
 	buf_init(&out, 1 << 20);
-	for (int i = optind; i < argc; i++) {
+	size_t nexp = (size_t)(argc - optind);
+	for (size_t i = 0; i < nexp + nlist; i++) {
+		const char *url = i < nexp ? argv[optind + (int)i] : list[i - nexp];
 		struct site *s = calloc(1, sizeof(*s));
 		if (!s) {
 			status = EXIT_INTERNAL;
 			break;
 		}
-		if (check_site(argv[i], &rules, &o, rate, http_port, s) != V_OK) {
-			log_error(_("%s: %s"), argv[i], s->page.error[0] ? s->page.error :
+		if (i >= nexp) {
+			/* from the list: only what the constituency holds */
+			char host[256], why[256];
+			if (audit_scope_url_host(url, host, sizeof(host))) {
+				snprintf(s->page.error, sizeof(s->page.error), "%s",
+					 _("not an http:// or https:// URL"));
+			} else if (audit_scope_check(&scope, host, NULL, why, sizeof(why)) ==
+				   AUDIT_SCOPE_REFUSED) {
+				snprintf(s->page.error, sizeof(s->page.error), "%s", why);
+				s->refused = 1;
+			}
+			if (s->page.error[0]) {
+				log_error("%s:%ld: %s: %s", targets, lines[i - nexp], url,
+					  s->page.error);
+				status = EXIT_REJECTS;
+			}
+		}
+		int crc = V_OK;
+		if (!s->page.error[0] &&
+		    (crc = check_site(url, &rules, &o, rate, http_port, s)) != V_OK) {
+			s->refused = crc == V_ERR_INVALID; /* a redirect out of scope */
+			log_error(_("%s: %s"), url, s->page.error[0] ? s->page.error :
 				  _("could not be checked"));
 			if (!s->page.error[0])
 				snprintf(s->page.error, sizeof(s->page.error), "%s",
@@ -402,11 +491,11 @@ int cli_audit_web(int argc, char **argv)
 			status = EXIT_REJECTS;
 		}
 		if (arr)
-			json_array_append_new(arr, site_json(argv[i], s));
+			json_array_append_new(arr, site_json(url, s));
 		else if (ev)
-			emit_events(argv[i], s, ev, &out);
+			emit_events(url, s, ev, &out);
 		else
-			print_site(argv[i], s);
+			print_site(url, s);
 		audit_http_fini(&s->page);
 		audit_http_fini(&s->http_first);
 		free(s);
@@ -418,6 +507,9 @@ int cli_audit_web(int argc, char **argv)
 	}
 	buf_fini(&out);
 	event_free(ev);
+out:
 	audit_exposure_fini(&rules);
+	audit_scope_fini(&scope);
+	audit_scope_free_list(list, lines, nlist);
 	return status;
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "analyze/mail/bayes.h"
 #include "analyze/mail/mail.h"
@@ -33,6 +34,7 @@
 #include "cases/cases.h"
 #include "cli/cli.h"
 #include "event/event.h"
+#include "pipeline/pipeline.h"
 #include "store/store.h"
 
 static void mail_usage(FILE *f)
@@ -64,7 +66,12 @@ static void mail_usage(FILE *f)
 		     "Record a reported phishing message in the store: events for its sender IP,\n"
 		     "From (and Reply-To/Return-Path when they differ), URLs (with the URL\n"
 		     "analyzer's verdict) and attachment hashes, ONE incident holding them\n"
-		     "(audited), and the original message attached to it.\n\n"
+		     "(audited), and the original message attached to it.  The same message\n"
+		     "reported again (same Message-ID, else same From and Subject, while its\n"
+		     "incident is not resolved or closed) opens nothing new: the repeat is\n"
+		     "counted on the events it gave before (the dedup fingerprint, settings\n"
+		     "dedup.fields and dedup.exclude), what is new in this copy is added, and a\n"
+		     "note on the incident says so.\n\n"
 		     "Settings: mail.internal_networks (the receiving side's own relays),\n"
 		     "mail.max_message, mail.max_parts, mail.max_urls; scan.* for attachments.\n\n"
 		     "Exit status: 0 every message read, 1 some could not be read as mail,\n"
@@ -844,8 +851,13 @@ struct mreport {
 	int64_t batch;
 	int64_t *ids; /* the message's events */
 	size_t nids, cap;
-	int64_t incident; /* the last one opened */
+	int64_t incident; /* the last one opened, or found again */
 	size_t incidents, events;
+	struct fingerprint fp; /* the pipeline's dedup fingerprint (dedup.fields, .exclude) */
+	int64_t window_start;  /* > 0: the message was reported before: events since then
+				* with the same fingerprint are repeats */
+	size_t repeats;        /* events of this message counted as repeats */
+	int repeated;          /* the last message was reported before */
 	struct buf tmp;
 	struct verr *err;
 };
@@ -889,8 +901,19 @@ static int report_event(struct mreport *m, const struct mail_report *r, const ch
 		}
 	}
 	va_end(ap);
-	if (rc == V_OK)
-		rc = store_event_insert(m->st, m->batch, ev, 0, &id, m->err);
+	if (rc == V_OK) {
+		/* the same fingerprint the pipeline's dedup takes: a repeat report of the same
+		 * message counts on the events it gave before instead of adding new ones */
+		uint64_t fp = fingerprint_event(&m->fp, ev);
+		int dup = 0;
+		if (m->window_start > 0)
+			rc = store_event_put(m->st, m->batch, ev, fp, m->window_start, &id, &dup,
+					     m->err);
+		else
+			rc = store_event_insert(m->st, m->batch, ev, fp, &id, m->err);
+		if (dup)
+			m->repeats++;
+	}
 	event_free(ev);
 	if (rc != V_OK)
 		return rc;
@@ -911,13 +934,42 @@ static int on_mreport(void *arg, const struct mail_report *r)
 {
 	struct mreport *m = arg;
 	struct store_incident inc = { 0 };
-	struct buf title;
+	struct buf title, key;
+	int64_t found = 0;
 	int rc;
 
 	m->nids = 0;
-	if ((rc = store_begin(m->st, m->err)) != V_OK)
+	m->repeats = 0;
+	m->repeated = 0;
+	m->window_start = 0;
+	/* the case of a message: its Message-ID, else its From and Subject (what two reporters'
+	 * copies of one phishing mail share); an open incident of that key means a repeat */
+	buf_init(&key, 4096);
+	if (r->message_id && r->message_id[0])
+		buf_puts(&key, r->message_id);
+	else
+		buf_printf(&key, "from:%s subject:%s", r->from ? r->from : "",
+			   r->subject ? r->subject : "");
+	if ((rc = store_begin(m->st, m->err)) != V_OK) {
+		buf_fini(&key);
 		return rc;
-	rc = store_batch_start(m->st, "mail-report", m->path, &m->batch, m->err);
+	}
+	rc = store_incident_find_open(m->st, "mail-report", buf_cstr(&key), 0, &found, m->err);
+	if (rc == V_OK) {
+		struct store_incident old;
+		memset(&old, 0, sizeof(old));
+		if ((rc = store_incident_get(m->st, found, &old, m->err)) == V_OK) {
+			m->repeated = 1;
+			m->incident = found;
+			/* its events were seen from its first report on */
+			m->window_start = old.first_seen > 0 ? old.first_seen : 1;
+			store_incident_free(&old);
+		}
+	} else if (rc == V_ERR_NOTFOUND) {
+		rc = V_OK;
+	}
+	if (rc == V_OK)
+		rc = store_batch_start(m->st, "mail-report", m->path, &m->batch, m->err);
 	if (rc == V_OK && r->origin_ip)
 		rc = report_event(m, r, "sender IP", "source.ip", r->origin_ip, "source.account",
 				  r->from, NULL);
@@ -945,16 +997,17 @@ static int on_mreport(void *arg, const struct mail_report *r)
 	buf_printf(&title, "Reported phishing e-mail: %s",
 		   r->subject ? r->subject : "(no subject)");
 	inc.rule = "mail-report";
-	inc.key = r->message_id ? r->message_id : m->path;
+	inc.key = buf_cstr(&key);
 	inc.priority = 3;
 	inc.tlp = "AMBER";
 	inc.classification_type = "phishing";
 	inc.taxonomy = "fraud";
 	inc.title = buf_cstr(&title);
 	inc.first_seen = inc.last_seen = m->cx.now;
-	if (rc == V_OK)
+	if (rc == V_OK && !m->repeated)
 		rc = cases_open(&m->cx, &inc, &m->incident, m->err);
 	buf_fini(&title);
+	buf_fini(&key);
 	for (size_t i = 0; rc == V_OK && i < m->nids; i++)
 		rc = store_incident_add_event(m->st, m->incident, m->ids[i], m->cx.now, m->err);
 	if (rc == V_OK) {
@@ -971,9 +1024,31 @@ static int on_mreport(void *arg, const struct mail_report *r)
 		return rc;
 	}
 	m->incidents++;
-	printf(_("incident %lld: %zu events from %s (message %ld)\n"), (long long)m->incident,
-	       m->nids, m->path, r->index);
-	return V_OK;
+	if (!m->repeated) {
+		printf(_("incident %lld: %zu events from %s (message %ld)\n"),
+		       (long long)m->incident, m->nids, m->path, r->index);
+		return V_OK;
+	}
+	printf(_("incident %lld: reported before; %zu events counted again, %zu new, from %s "
+		 "(message %ld)\n"),
+	       (long long)m->incident, m->repeats, m->nids - m->repeats, m->path, r->index);
+	/* the case says so too (audited), after the events' transaction */
+	buf_init(&title, 4096);
+	buf_printf(&title, "Reported again (%s): %zu events counted again, %zu new.", m->path,
+		   m->repeats, m->nids - m->repeats);
+	rc = cases_note(&m->cx, m->incident, buf_cstr(&title), NULL, m->err);
+	buf_fini(&title);
+	return rc;
+}
+
+/* store_attachments_list: is the message's hash attached already? */
+static int attached_already(void *arg, const char *name, const char *sha256_hex, int64_t size,
+			    int64_t time)
+{
+	(void)name;
+	(void)size;
+	(void)time;
+	return !strcmp(sha256_hex, arg) ? 1 : 0; /* 1 stops the listing: found */
 }
 
 static int mail_report_cmd(int argc, char **argv)
@@ -1035,6 +1110,12 @@ static int mail_report_cmd(int argc, char **argv)
 	m.cx.now = (int64_t)time(NULL);
 	m.path = path;
 	m.err = &e;
+	if ((rc = fingerprint_init(&m.fp, conf_get("dedup.fields"), conf_get("dedup.exclude"),
+				   &e)) != V_OK) {
+		cli_report(&e);
+		status = cli_status(rc);
+		goto out;
+	}
 	buf_init(&m.tmp, 1 << 16);
 	rc = mail_analyze(&mo, path, in.len ? in.data : "", in.len, on_mreport, &m, &bad, &e);
 	buf_fini(&m.tmp);
@@ -1044,8 +1125,30 @@ static int mail_report_cmd(int argc, char **argv)
 		if (!m.incidents)
 			goto out;
 	}
-	/* the original message, kept with the incident (by SHA-256, once in the store) */
+	/* the original message, kept with the incident (by SHA-256, once in the store); a
+	 * repeat report of the very same file adds nothing, another copy (another reporter's)
+	 * is kept too */
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	if (m.incidents == 1 && m.repeated) {
+		unsigned char h[crypto_hash_sha256_BYTES];
+		if (sodium_init() < 0) {
+			status = EXIT_INTERNAL;
+			goto out;
+		}
+		crypto_hash_sha256(h, (const unsigned char *)(in.len ? in.data : ""), in.len);
+		sodium_bin2hex(sha, sizeof(sha), h, sizeof(h));
+		rc = store_attachments_list(m.st, m.incident, attached_already, sha, &e);
+		if (rc != V_OK && rc != 1) {
+			cli_report(&e);
+			status = cli_status(rc);
+			goto out;
+		}
+		if (rc == 1) {
+			printf(_("%s (sha256 %s) is attached to incident %lld already\n"), base, sha,
+			       (long long)m.incident);
+			goto out;
+		}
+	}
 	if (m.incidents == 1 &&
 	    (rc = cases_attach(&m.cx, m.incident, base[0] ? base : "message.eml",
 			       in.len ? in.data : "", in.len, sha, &e)) != V_OK) {
@@ -1060,6 +1163,7 @@ static int mail_report_cmd(int argc, char **argv)
 		log_warn(_("%s: %zu messages: each became an incident; attach the file yourself"),
 			 path, m.incidents);
 out:
+	fingerprint_fini(&m.fp);
 	free(m.ids);
 	mail_urls_free(uh, uk);
 	store_close(m.st);

@@ -80,6 +80,11 @@ CONF
 	txt _dmarc.many.test. "v=DMARC1; p=reject; rua=mailto:d@many.test"
 	txt brokeninc.test. "v=spf1 include:nothing-here.test -all"
 	txt other.test. "some verification token"
+	# a domain whose mail server is a provider's, outside the domain
+	txt outside.test. "v=spf1 mx -all"
+	printf '\tlocal-data: "outside.test. MX 10 mx.provider.test."\n'
+	printf '\tlocal-data: "mx.provider.test. A 127.0.0.1"\n'
+	txt _dmarc.outside.test. "v=DMARC1; p=reject; rua=mailto:d@outside.test"
 	echo "remote-control:"
 	echo "	control-enable: no"
 } > "$T/unbound.conf"
@@ -164,6 +169,37 @@ check "--events: IntelMQ events for the findings (info left out)" \
 	'grep -q "\"classification.identifier\":\"open-relay\"" "$T/ev.jsonl" && grep -q "\"classification.identifier\":\"spf-pass-all\"" "$T/ev.jsonl" && ! grep -q "dmarc-no-rua" "$T/ev.jsonl"'
 "$V" ingest --db "$T/s.db" --parser intelmq_json "$T/ev.jsonl" > /dev/null 2>&1; rc=$?
 check "... and they go into the store" '[ $rc -eq 0 ] && "$V" events --db "$T/s.db" --json | grep -q "open-relay"'
+
+# ---- probes only go to targets given or listed in the constituency ---------------------
+$W --json outside.test > "$T/o.json" 2> "$T/err"; rc=$?
+check "a mail server found in DNS outside the domain and the constituency: not probed, named" \
+	'[ $rc -eq 1 ] && grep -q "outside.test: mail server mx.provider.test: mx.provider.test (127.0.0.1): mx.provider.test was not given on the command line and no constituency was loaded (--db): not probed" "$T/err" && python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1]))[0]
+assert d[\"relay\"][\"verdict\"]==\"unknown\" and d[\"spf\"].startswith(\"v=spf1\"), d
+" "$T/o.json"'
+"$V" constituency add org "Proveedor" --db "$T/c.db" --network 127.0.0.1/32 > /dev/null 2>&1
+$W --json --db "$T/c.db" outside.test > "$T/o.json" 2> "$T/err"
+check "... probed once the constituency holds its address's network" \
+	'! grep -q "not probed" "$T/err" && python3 -c "
+import json,sys
+r=json.load(open(sys.argv[1]))[0][\"relay\"]
+assert r[\"server\"]==\"mx.provider.test\" and \"constituency\" not in r[\"reply\"], r
+" "$T/o.json"'
+$W --smtp "127.0.0.1:$OPEN" outside.test > "$T/out" 2>&1; rc=$?
+check "... or given with --smtp" '[ $rc -eq 0 ] && grep -q "relay: OPEN 127.0.0.1:$OPEN" "$T/out"'
+"$V" constituency add org "Buena" --db "$T/c.db" --domain good.test > /dev/null 2>&1
+printf '# domains from a list\ngood.test\nother.test\n' > "$T/targets.txt"
+$W --no-relay --db "$T/c.db" --targets "$T/targets.txt" > "$T/out" 2> "$T/err"; rc=$?
+check "--targets: a listed domain of the constituency is checked, another refused with file and line" \
+	'[ $rc -eq 1 ] && grep -q "SPF: *v=spf1 ip4:192.0.2.0/24" "$T/out" && grep -q "targets.txt:3: other.test: other.test is not in the constituency and was not given on the command line: not probed" "$T/err" && ! grep -q "spf-missing" "$T/out"'
+"$V" audit mail --audit.mail_rate=0 good.test > /dev/null 2> "$T/err"; rc=$?
+check "the rate is a setting (audit.mail_rate), checked: 0 is a usage error naming it" \
+	'[ $rc -eq 2 ] && grep -q "audit.mail_rate" "$T/err"'
+start=$(python3 -c 'import time; print(time.monotonic())')
+$W --no-relay --rate 2 good.test good.test good.test > /dev/null 2>&1
+check "... --rate 2: three domains take at least 0.95 s" \
+	"python3 -c 'import time,sys; sys.exit(0 if time.monotonic() - $start >= 0.95 else 1)'"
 
 "$V" audit mail --resolver "127.0.0.1@$NOPORT" --timeout 1 --no-relay good.test > /dev/null 2> "$T/err"; rc=$?
 check "a resolver that does not answer: the query is named, exit 1" \

@@ -139,6 +139,37 @@ start=$(python3 -c 'import time; print(time.monotonic())')
 "$V" audit proxy --rate 4 --timeout 1 "127.0.0.1:$CLOSED" "127.0.0.1:$CLOSED" > /dev/null 2>&1
 check "the rate limit: 8 probes at 4 per second take at least 1.75 s" \
 	"python3 -c 'import time,sys; sys.exit(0 if time.monotonic() - $start >= 1.75 else 1)'"
+start=$(python3 -c 'import time; print(time.monotonic())')
+"$V" audit proxy --audit.proxy_rate=4 --timeout 1 "127.0.0.1:$CLOSED" "127.0.0.1:$CLOSED" > /dev/null 2>&1
+check "... is the setting audit.proxy_rate when --rate is not given" \
+	"python3 -c 'import time,sys; sys.exit(0 if time.monotonic() - $start >= 1.75 else 1)'"
+"$V" audit proxy --set audit.proxy_rate=500 "127.0.0.1:$CLOSED" > /dev/null 2> "$T/err"; rc=$?
+check "... checked: 500 is a usage error naming the setting" '[ $rc -eq 2 ] && grep -q "audit.proxy_rate" "$T/err"'
+
+# ---- probes only go to targets given or listed in the constituency ---------------------
+# a listener on 127.0.0.3 notes every connection: a refused target must never see one
+python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.3", int(sys.argv[1]))); s.listen(16)
+while True:
+    c, _ = s.accept(); open(sys.argv[2], "a").write("connection\n"); c.close()' "$CLOSED" "$T/rec.log" & pids="$pids $!"
+"$V" constituency add org "Laboratorio" --db "$T/c.db" --network 127.0.0.1/32 > /dev/null 2>&1
+printf '# open proxies reported by a feed\n127.0.0.1:%s\n127.0.0.3:%s\nnonsense\n' "$OPEN" "$CLOSED" > "$T/targets.txt"
+$W --db "$T/c.db" --kind http-get --targets "$T/targets.txt" > "$T/out" 2> "$T/err"; rc=$?
+check "--targets: a listed proxy in the constituency is probed (open)" \
+	'sed -n "/^127.0.0.1:$OPEN\$/,/^127/p" "$T/out" | grep -q "http-get *OPEN"'
+check "... one outside it is refused with file, line and reason, exit 1" \
+	'[ $rc -eq 1 ] && grep -q "targets.txt:3: 127.0.0.3:$CLOSED: 127.0.0.3 is not in the constituency and was not given on the command line: not probed" "$T/err"'
+check "... a line that is not HOST:PORT is named and skipped" 'grep -q "targets.txt:4: nonsense: not HOST:PORT" "$T/err"'
+sleep 0.2
+check "... and the refused target never saw a connection" '[ ! -s "$T/rec.log" ]'
+$W --kind http-get --json "127.0.0.3:$CLOSED" > /dev/null 2>&1
+sleep 0.2
+check "... which it does when it is given on the command line" '[ -s "$T/rec.log" ]'
+"$V" audit proxy --targets "$T/targets.txt" --db "$T/none.db" --kind http-get --rate 50 > "$T/out" 2> "$T/err"; rc=$?
+check "... no constituency: every listed target refused" \
+	'[ $rc -eq 1 ] && [ $(grep -c "is not in the constituency" "$T/err") -eq 2 ] && ! grep -q OPEN "$T/out"'
 check "a target that is not HOST:PORT: usage error, named" \
 	'"$V" audit proxy 127.0.0.1 2>&1 | grep -q "not HOST:PORT" && { "$V" audit proxy 127.0.0.1 > /dev/null 2>&1; [ $? -eq 2 ]; }'
 check "an unknown --kind: usage error" '"$V" audit proxy --kind ftp 127.0.0.1:1 > /dev/null 2>&1; [ $? -eq 2 ]'

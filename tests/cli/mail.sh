@@ -78,6 +78,14 @@ check "missing file: exit 3, named, the others read" '[ $rc -eq 3 ] && grep -q "
 "$V" mail analyze $SCAN --mail.max-message=2k "$D/phish-m365.eml" "$D/old-list.mbox" > "$T/out" 2> "$T/err"
 rc=$?
 check "message over mail.max_message: exit 1, named, the others read" '[ $rc -eq 1 ] && grep -q "phish-m365.eml: larger than mail.max_message (2k); not read" "$T/err" && grep -q "first message" "$T/out"'
+# a message with a 2 GB attachment (a sparse file: no disk used): refused by mail.max_message
+# without being read whole
+if { cat "$D/phish-m365.eml"; } > "$T/huge.eml" && truncate -s 2G "$T/huge.eml" 2>/dev/null; then
+	"$V" mail analyze $SCAN "$T/huge.eml" "$D/old-list.mbox" > "$T/out" 2> "$T/err"; rc=$?
+	check "a 2 GB message: exit 1, named with the limit, the others read" \
+		'[ $rc -eq 1 ] && grep -q "huge.eml: larger than mail.max_message (64M); not read" "$T/err" && grep -q "first message" "$T/out"'
+	rm -f "$T/huge.eml"
+fi
 head -c 3000 /dev/urandom > "$T/noise.bin"
 "$V" mail analyze $SCAN --json "$T/noise.bin" > "$T/j" 2> "$T/err"
 rc=$?
@@ -133,6 +141,27 @@ check "report: one incident, audited (create), the message attached" 'grep -q "m
 check "report: attached bytes are the original message (SHA-256)" 'grep -q "^  phish-m365.eml .* $(sha256sum < "$D/phish-m365.eml" | cut -d" " -f1)$" "$T/show"'
 "$V" incidents list --db "$T/r.db" --json > "$T/j" 2>/dev/null
 check "report: exactly one incident, rule mail-report, phishing" 'python3 -c "import json, sys; j = json.load(sys.stdin); sys.exit(0 if len(j) == 1 and j[0][\"rule\"] == \"mail-report\" and j[0][\"events\"] == 9 else 1)" < "$T/j"'
+# the same message reported again, then a second reporter's copy (another relay on top, and a
+# URL the first copy did not have): no second incident, the repeats counted, the new URL added
+"$V" mail report --db "$T/r.db" "$D/phish-m365.eml" > "$T/out" 2> "$T/err"; rc=$?
+check "report again: exit 0, the same incident, every event counted again, nothing new" \
+	'[ $rc -eq 0 ] && grep -q "^incident 1: reported before; 9 events counted again, 0 new, from" "$T/out" && grep -q "is attached to incident 1 already" "$T/out"'
+"$V" events --db "$T/r.db" --incident 1 --json > "$T/j" 2>/dev/null
+check "... still 9 events, each with one repeat" 'py "len(j) == 9 and all(e[\"vigia.repeats\"] == 1 for e in j)" < "$T/j"'
+{ printf 'Received: from relay.second-reporter.example (relay.second-reporter.example [192.0.2.77])\n\tby mx.second-reporter.example; Mon, 3 Jun 2024 10:00:00 +0000\n'
+  sed 's|http://198.51.100.7/paypal/|http://198.51.100.7/paypal/ and http://203.0.113.9/verify/|' "$D/phish-m365.eml"; } > "$T/second.eml"
+"$V" mail report --db "$T/r.db" --mail.internal_networks=192.0.2.0/24 "$T/second.eml" > "$T/out" 2> "$T/err"; rc=$?
+check "another reporter'\''s copy: the same incident, 9 repeats, the new URL added, the copy attached" \
+	'[ $rc -eq 0 ] && grep -q "^incident 1: reported before; 9 events counted again, 1 new, from" "$T/out" && grep -q "attached second.eml .* to incident 1" "$T/out"'
+"$V" incidents list --db "$T/r.db" --json > "$T/j" 2>/dev/null
+check "... still exactly one incident, now with 10 events" 'python3 -c "import json, sys; j = json.load(sys.stdin); sys.exit(0 if len(j) == 1 and j[0][\"events\"] == 10 else 1)" < "$T/j"'
+"$V" incidents show 1 --db "$T/r.db" > "$T/show" 2>/dev/null
+check "... and its notes say it was reported again (audited)" \
+	'[ $(grep -c "Reported again (" "$T/show") -ge 2 ] && grep -Eq "^ +[0-9-]+ [0-9:]+ +[^ ]+ +note " "$T/show"'
+"$V" incidents close 1 --resolution true-positive --db "$T/r.db" > /dev/null 2>&1
+"$V" mail report --db "$T/r.db" "$D/phish-m365.eml" > "$T/out" 2> "$T/err"; rc=$?
+check "once the incident is closed, a new report opens a new one" \
+	'[ $rc -eq 0 ] && grep -q "^incident 2: 9 events from" "$T/out"'
 check "report without a file exits 2" '"$V" mail report --db "$T/r.db" 2>/dev/null; [ $? -eq 2 ]'
 check "report of a missing file exits 3" '"$V" mail report --db "$T/r.db" "$T/none.eml" 2>/dev/null; [ $? -eq 3 ]'
 

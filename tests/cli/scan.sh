@@ -158,6 +158,14 @@ check "member count limit" 'grep -q "^many.zip: SKIPPED more than scan.max_membe
 rc=$?
 check "file size limit: reported, not read" 'grep -q "^bomb.zip: SKIPPED [0-9]* bytes, more than scan.max_file (100)" out'
 check "file size limit: small files still scanned" 'grep -qx "f/clean.txt: OK" out && [ $rc -eq 1 ]'
+# a 2 GB file (sparse: no disk used) under the default limits: refused by size, never read
+if truncate -s 2G huge.bin 2>/dev/null; then
+	"$V" scan --no-clamav --no-store huge.bin f/clean.txt > out 2> err
+	rc=$?
+	check "a 2 GB file: reported with its size against scan.max_file, the others scanned" \
+		'[ $rc -eq 1 ] && grep -q "^huge.bin: SKIPPED 2147483648 bytes, more than scan.max_file (268435456)" out && grep -qx "f/clean.txt: OK" out'
+	rm -f huge.bin
+fi
 printf 'PK\003\004garbage that is no zip' > broken.zip
 "$V" scan --no-clamav broken.zip > out 2> err
 rc=$?

@@ -6,7 +6,8 @@
  * a blank line, then a response: "Name: value" header lines, a blank line, the body) graded
  * and matched, or the risk readers (threats, assets, safeguards, findings: four parts
  * separated by blank lines) and the assessment.  What was read is then matched, so the
- * matching code sees hostile ranges too.
+ * matching code sees hostile ranges too.  The CVSS case also puts the string through the
+ * active checks' scope (src/cli/audit_scope.c: URL host, given hosts, checks).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "audit/audit.h"
 #include "audit/risk.h"
+#include "cli/audit_scope.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -101,6 +103,26 @@ static void fuzz_risk(const char *s, size_t n)
 	risk_model_fini(&m);
 }
 
+/* The active checks' scope on a hostile string: as a URL (its host), as a host given and as
+ * one asked about, split at the first space into host and resolved address. */
+static void fuzz_scope(const char *z)
+{
+	struct audit_scope sc;
+	char host[256], why[256], *two = strdup(z), *sp;
+
+	audit_scope_init(&sc, "fuzz");
+	if (!audit_scope_url_host(z, host, sizeof(host)))
+		audit_scope_explicit(&sc, host);
+	if (two && (sp = strchr(two, ' '))) {
+		*sp++ = 0;
+		audit_scope_explicit(&sc, sp);
+		audit_scope_check(&sc, two, sp, why, sizeof(why));
+	}
+	audit_scope_check(&sc, z, NULL, why, sizeof(why));
+	free(two);
+	audit_scope_fini(&sc);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct audit_inventory inv;
@@ -137,6 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			z[n] = 0;
 			audit_cvss3(z, &c3, &e);
 			audit_cvss4(z, &c4, &e);
+			fuzz_scope(z);
 			free(z);
 		}
 		return 0;

@@ -265,6 +265,73 @@ static void tracker(const char *dir)
 	audit_db_fini(&db);
 }
 
+/* CVSS vectors are scored when an advisory matches, not when it is loaded: the affected
+ * entry's vector before the record's, one that does not score gives way, the urgency stays
+ * when none scores; advisories that never match are never scored. */
+static void lazy_scores(void)
+{
+	const char *o =
+		"[{\"id\":\"A-1\",\"severity\":[{\"type\":\"CVSS_V3\",\"score\":"
+		"\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}],\"affected\":[{\"package\":"
+		"{\"ecosystem\":\"Debian:12\",\"name\":\"p\"},\"severity\":[{\"type\":\"CVSS_V3\","
+		"\"score\":\"CVSS:3.1/AV:X\"}],\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":"
+		"[{\"introduced\":\"0\"},{\"fixed\":\"2.0\"}]}]}]},"
+		"{\"id\":\"A-2\",\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\","
+		"\"name\":\"p\"},\"severity\":[{\"type\":\"CVSS_V4\",\"score\":\"CVSS:4.0/AV:N/"
+		"AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N\"}],\"ecosystem_specific\":"
+		"{\"urgency\":\"low\"},\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":"
+		"[{\"introduced\":\"0\"}]}]}]},"
+		"{\"id\":\"A-3\",\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\","
+		"\"name\":\"p\"},\"severity\":[{\"type\":\"CVSS_V3\",\"score\":\"junk\"}],"
+		"\"ecosystem_specific\":{\"urgency\":\"medium\"},\"ranges\":[{\"type\":"
+		"\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]},"
+		"{\"id\":\"B-1\",\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\","
+		"\"name\":\"q\"},\"severity\":[{\"type\":\"CVSS_V3\",\"score\":"
+		"\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}],\"ranges\":[{\"type\":"
+		"\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}]";
+	const char *status = "Package: p\nStatus: install ok installed\nVersion: 1.0-1\n\n"
+			     "Package: q\nStatus: install ok installed\nVersion: 1.0-1\n";
+	struct audit_db db;
+	struct audit_inventory inv;
+	struct audit_finding *f = NULL;
+	struct verr e = { 0 };
+	size_t nf = 0;
+	const struct audit_adv *a[3] = { NULL, NULL, NULL };
+	int unscored = 1;
+
+	memset(&db, 0, sizeof(db));
+	memset(&inv, 0, sizeof(inv));
+	ok(audit_db_add_osv(&db, "s.json", o, strlen(o), on_bad, NULL, &e) == V_OK && db.n == 4,
+	   "lazy scores: four advisories load");
+	for (size_t i = 0; i < db.n; i++)
+		if (db.adv[i].score != 0 || db.adv[i].scored)
+			unscored = 0;
+	ok(unscored, "lazy scores: nothing is scored at load time");
+	audit_db_index(&db);
+	ok(!strcmp(db.adv[0].id, "A-1") && !strcmp(db.adv[2].id, "A-3") &&
+		   !strcmp(db.adv[3].id, "B-1"),
+	   "index: sorted by package, then advisory id");
+	/* only p is installed: q's advisory must stay unscored */
+	audit_inventory_parse(&inv, "s", status, (size_t)(strstr(status, "\n\n") - status) + 1,
+			      on_bad, NULL, &e);
+	int mrc = audit_match(&inv, &db, &f, &nf);
+	ok(inv.n == 1 && mrc == V_OK && nf == 3, "lazy scores: p matches three advisories (%zu)",
+	   nf);
+	for (size_t i = 0; i < nf; i++)
+		a[f[i].adv->id[2] - '1'] = f[i].adv;
+	ok(a[0] && a[0]->score == 9.8 && !strncmp(a[0]->severity, "CVSS:3.1/", 9),
+	   "lazy scores: an affected vector that does not score gives way to the record's");
+	ok(a[1] && a[1]->score == 9.3 && !strncmp(a[1]->severity, "CVSS:4.0/", 9),
+	   "lazy scores: a CVSS 4.0 vector replaces the urgency");
+	ok(a[2] && a[2]->score == 0 && !strcmp(a[2]->severity, "medium"),
+	   "lazy scores: no vector scores: the urgency stays");
+	ok(!db.adv[3].scored && db.adv[3].score == 0,
+	   "lazy scores: the advisory of a package not installed is never scored");
+	free(f);
+	audit_inventory_fini(&inv);
+	audit_db_fini(&db);
+}
+
 int main(void)
 {
 	const char *dir = "../shared/corpus/vuln";
@@ -273,6 +340,7 @@ int main(void)
 	char *data;
 
 	own_inputs();
+	lazy_scores();
 	snprintf(path, sizeof(path), "%s/inventory-samples/dpkg-status-sample.txt", dir);
 	if (!(data = slurp(path, &len))) {
 		printf("SKIP ../shared/corpus/vuln is absent\n");
