@@ -121,6 +121,9 @@ const struct conf_setting conf_settings[] = {
 	  N_("the team's name in exports (its STIX identity) and in signed bundles") },
 	{ "share.unnamed_recipient", CONF_ENUM, "community", "public|community|partner|internal",
 	  N_("the kind of recipient an export without --for is for") },
+	{ "taxii.collections", CONF_STRING, "", NULL,
+	  N_("TAXII collections for partners: 'NAME: partner=P[, tlp=T][, types=a+b]', several "
+	     "separated by ';' (the sharing policy still decides what each holds)") },
 	{ "notify.domain", CONF_STRING, "", NULL,
 	  N_("domain of the team's Message-IDs and X-ARF reporter (default: that of notify.from)") },
 	{ "notify.from", CONF_STRING, "csirt@example.invalid", NULL,

@@ -22,7 +22,8 @@ static void serve_usage(FILE *f)
 	        "Serve the JSON API (/api/v1/, OpenAPI document at /api/v1/openapi.json) and\n"
 	        "TAXII 2.1 (/taxii2/) until SIGINT or SIGTERM.  Accounts: 'vigia account'.\n"
 	        "Settings: http.listen, http.port, http.tls_cert, http.tls_key, http.max_body,\n"
-	        "http.max_connections, http.timeout, http.rate_limit, http.token_key.\n"
+	        "http.max_connections, http.timeout, http.rate_limit, http.token_key,\n"
+	        "taxii.collections.\n"
 	        "Options anywhere: --db PATH, --SECTION.KEY=VALUE.\n"),
 	      f);
 }

@@ -7,6 +7,11 @@
  * never skipped.  Pages (limit/next/more) are followed; a 429, a 5xx or a network error is
  * retried with a growing pause.  The token comes from $VIGIA_TAXII_TOKEN (never the command
  * line, which other users can read); with --user it is sent as HTTP Basic.
+ *
+ * `vigia taxii push` sends the objects of STIX files (a bundle, one object or an array; "-"
+ * for standard input, e.g. `vigia export --format stix --for X -o -`) to a collection, in
+ * envelopes of at most --limit objects, with the same retries; each envelope is all or nothing
+ * on a vigia server, and the status resource the server returns is checked.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,7 +42,12 @@ static void taxii_usage(FILE *f)
 	      "per URL and collection) and import them as 'vigia import --format stix' does.\n"
 	      "URL is the API root (https://host/taxii2/cti/).  The token is read from\n"
 	      "$VIGIA_TAXII_TOKEN: Bearer, or HTTP Basic with --user.  --partner names the\n"
-	      "partner the objects come from (their provenance).\n"),
+	      "partner the objects come from (their provenance).\n\n"
+	      "usage: vigia taxii push --to URL --collection ID [--user NAME] [--limit N]\n"
+	      "                        FILE...\n"
+	      "Send the objects of STIX files (a bundle, an object or an array; '-' for\n"
+	      "standard input) to a TAXII 2.1 collection, in envelopes of at most N objects\n"
+	      "(default 100).  The token is read from $VIGIA_TAXII_TOKEN as for pull.\n"),
 	    f);
 }
 
@@ -75,8 +85,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* GET url into pg, with retries.  0, or an exit status (reported). */
-static int fetch(const char *url, const char *user, const char *token, struct page *pg)
+/* GET url into pg (POST body[0..len) when body is not NULL), with retries.  0, or an exit
+ * status (reported). */
+static int fetch(const char *url, const char *user, const char *token, const char *body,
+                 size_t len, struct page *pg)
 {
 	struct curl_slist *h = NULL;
 	char auth[600];
@@ -88,6 +100,8 @@ static int fetch(const char *url, const char *user, const char *token, struct pa
 	if (!c)
 		return EXIT_INTERNAL;
 	h = curl_slist_append(h, "Accept: application/taxii+json;version=2.1");
+	if (body)
+		h = curl_slist_append(h, "Content-Type: application/taxii+json;version=2.1");
 	if (!user) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		h = curl_slist_append(h, auth);
@@ -109,10 +123,14 @@ static int fetch(const char *url, const char *user, const char *token, struct pa
 		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(c, CURLOPT_HEADERDATA, pg);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+		if (body) {
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		}
 		cc = curl_easy_perform(c);
 		code = 0;
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-		if (cc == CURLE_OK && code == 200) {
+		if (cc == CURLE_OK && (code == 200 || (body && code == 202))) {
 			status = 0;
 			break;
 		}
@@ -131,8 +149,12 @@ static int fetch(const char *url, const char *user, const char *token, struct pa
 			log_error(_("taxii: %s: %s"), url, curl_easy_strerror(cc));
 		else
 			log_error(_("taxii: %s: HTTP status %ld"), url, code);
+		if (cc == CURLE_OK && pg->body.len && pg->body.len < 4096)
+			log_error("taxii: %.*s", (int)pg->body.len, pg->body.data);
 		if (code == 401 || code == 403 || code == 404 || code == 406)
 			status = EXIT_USAGE;
+		else if (code == 422) /* the server refused objects it was sent */
+			status = EXIT_REJECTS;
 	}
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
@@ -238,7 +260,7 @@ static int taxii_pull(int argc, char **argv, const char *db)
 			status = EXIT_INTERNAL;
 			break;
 		}
-		status = fetch(url, user, token, &pg);
+		status = fetch(url, user, token, NULL, 0, &pg);
 		free(url);
 		if (status)
 			break;
@@ -317,6 +339,149 @@ static int taxii_pull(int argc, char **argv, const char *db)
 	return status;
 }
 
+/* The objects of one STIX file (bundle, object or array), appended to all.  0 or an exit status
+ * (reported). */
+static int read_objects(const char *path, json_t *all)
+{
+	json_error_t je;
+	json_t *j = strcmp(path, "-") ? json_load_file(path, 0, &je) : json_loadf(stdin, 0, &je);
+	json_t *objs;
+
+	if (!j) {
+		log_error(_("%s: line %d: not JSON: %s"), path, je.line, je.text);
+		return EXIT_USAGE;
+	}
+	objs = json_is_array(j) ? j : json_object_get(j, "objects");
+	if (json_is_array(objs))
+		json_array_extend(all, objs);
+	else if (json_is_object(j) && json_is_string(json_object_get(j, "type")))
+		json_array_append(all, j);
+	else {
+		log_error(_("%s: not a STIX bundle, object or array of objects"), path);
+		json_decref(j);
+		return EXIT_USAGE;
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int taxii_push(int argc, char **argv)
+{
+	const char *root = NULL, *coll = NULL, *user = NULL;
+	const char *token = getenv("VIGIA_TAXII_TOKEN");
+	long limit = 100;
+	json_t *all;
+	size_t sent = 0, envelopes = 0, n;
+	struct page pg;
+	char *url = NULL, *ec;
+	int status = 0, i;
+	CURL *c;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return taxii_usage(stdout), 0;
+		if (a[0] != '-' || !strcmp(a, "-"))
+			break; /* the files */
+		if (!v) {
+			log_error(_("taxii push: unknown or incomplete option '%s'"), a);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(a, "--to"))
+			root = v;
+		else if (!strcmp(a, "--collection"))
+			coll = v;
+		else if (!strcmp(a, "--user"))
+			user = v;
+		else if (!strcmp(a, "--limit")) {
+			char *end;
+
+			errno = 0;
+			limit = strtol(v, &end, 10);
+			if (errno || *end || end == v || limit < 1 || limit > 100000) {
+				log_error(_("taxii push: --limit is 1..100000, not '%s'"), v);
+				return EXIT_USAGE;
+			}
+		} else {
+			log_error(_("taxii push: unknown or incomplete option '%s'"), a);
+			return EXIT_USAGE;
+		}
+		i++;
+	}
+	if (!root || !coll || !*root || !*coll || i >= argc) {
+		log_error("%s", _("taxii push: needs --to URL, --collection ID and files"));
+		return EXIT_USAGE;
+	}
+	if (!token || !*token) {
+		log_error("%s", _("taxii push: set $VIGIA_TAXII_TOKEN to the server's token"));
+		return EXIT_USAGE;
+	}
+	if (!(all = json_array()))
+		return EXIT_INTERNAL;
+	for (; i < argc && !status; i++)
+		status = read_objects(argv[i], all);
+	if (status) {
+		json_decref(all);
+		return status;
+	}
+	if (!(c = curl_easy_init()) || !(ec = curl_easy_escape(c, coll, 0))) {
+		curl_easy_cleanup(c);
+		json_decref(all);
+		return EXIT_INTERNAL;
+	}
+	n = strlen(root) + strlen(ec) + 40;
+	if ((url = malloc(n)))
+		snprintf(url, n, "%s%scollections/%s/objects/", root,
+		         root[strlen(root) - 1] == '/' ? "" : "/", ec);
+	curl_free(ec);
+	curl_easy_cleanup(c);
+	buf_init(&pg.body, MAX_PAGE);
+	for (size_t k = 0; url && !status && k < json_array_size(all); k += (size_t)limit) {
+		json_t *env = json_pack("{s:[]}", "objects"), *st;
+		char *body;
+
+		for (size_t m = k; m < k + (size_t)limit && m < json_array_size(all); m++)
+			json_array_append(json_object_get(env, "objects"), json_array_get(all, m));
+		body = json_dumps(env, JSON_COMPACT);
+		json_decref(env);
+		if (!body) {
+			status = EXIT_INTERNAL;
+			break;
+		}
+		status = fetch(url, user, token, body, strlen(body), &pg);
+		free(body);
+		if (status)
+			break;
+		st = json_loadb(pg.body.data ? pg.body.data : "", pg.body.len, 0, NULL);
+		if (!json_is_object(st) ||
+		    json_integer_value(json_object_get(st, "failure_count")) != 0) {
+			log_error(_("taxii: %s: the server did not take every object: %.*s"), url,
+			          (int)(pg.body.len < 2000 ? pg.body.len : 2000),
+			          pg.body.data ? pg.body.data : "");
+			status = EXIT_REJECTS;
+		} else {
+			sent += (size_t)json_integer_value(json_object_get(st, "success_count"));
+			envelopes++;
+			log_info(_("taxii: status %s: %s"),
+			         json_string_value(json_object_get(st, "id"))
+			             ? json_string_value(json_object_get(st, "id"))
+			             : "-",
+			         json_string_value(json_object_get(st, "status"))
+			             ? json_string_value(json_object_get(st, "status"))
+			             : "-");
+		}
+		json_decref(st);
+	}
+	if (!url)
+		status = EXIT_INTERNAL;
+	buf_fini(&pg.body);
+	log_info(_("taxii: %zu objects sent in %zu envelopes to %s"), sent, envelopes, root);
+	free(url);
+	json_decref(all);
+	return status;
+}
+
 int cmd_taxii(int argc, char **argv)
 {
 	const char *db = NULL;
@@ -330,8 +495,10 @@ int cmd_taxii(int argc, char **argv)
 	}
 	if (argc >= 2 && !strcmp(argv[1], "pull"))
 		return taxii_pull(argc - 1, argv + 1, db);
+	if (argc >= 2 && !strcmp(argv[1], "push"))
+		return taxii_push(argc - 1, argv + 1);
 	if (argc >= 2)
-		log_error(_("taxii: '%s' is not a subcommand (pull)"), argv[1]);
+		log_error(_("taxii: '%s' is not a subcommand (pull, push)"), argv[1]);
 	taxii_usage(stderr);
 	return EXIT_USAGE;
 }

@@ -40,7 +40,7 @@ const struct command cli_commands[] = {
 	{ "notify", cmd_notify,
 	  N_("tell network owners and partner CERTs: plan, queue, send, ledger") },
 	{ "serve", cmd_serve, N_("serve the JSON API and TAXII 2.1 over HTTP(S)") },
-	{ "taxii", cmd_taxii, N_("pull a TAXII 2.1 collection into the store, incrementally") },
+	{ "taxii", cmd_taxii, N_("pull a TAXII 2.1 collection into the store, or push STIX objects to one") },
 	{ "account", cmd_account, N_("accounts and API tokens of the HTTP API and TAXII server") },
 	{ NULL, NULL, NULL }
 };

@@ -183,6 +183,11 @@ struct constituency_file;
  */
 int constituency_file_read(const char *path, enum constituency_fmt fmt,
 			   struct constituency_file **out, struct verr *err);
+/* The same from memory: data[0..len) (borrowed for the call; need not be NUL-terminated),
+ * named name in errors (borrowed, kept by the file: it must outlive *out). */
+int constituency_file_read_buffer(const char *name, const char *data, size_t len,
+				  enum constituency_fmt fmt, struct constituency_file **out,
+				  struct verr *err);
 void constituency_file_free(struct constituency_file *f); /* NULL is fine */
 void constituency_file_counts(const struct constituency_file *f, size_t *orgs, size_t *certs);
 

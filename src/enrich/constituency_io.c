@@ -1187,46 +1187,57 @@ static int ends_with(const char *s, const char *sfx)
 int constituency_file_read(const char *path, enum constituency_fmt fmt,
 			   struct constituency_file **out, struct verr *err)
 {
+	struct buf b;
+	int rc;
+
+	*out = NULL;
+	buf_init(&b, FILE_CAP);
+	if ((rc = slurp(path, &b, err)) == V_OK)
+		rc = constituency_file_read_buffer(path, b.data ? b.data : "", b.len, fmt, out, err);
+	buf_fini(&b);
+	return rc;
+}
+
+int constituency_file_read_buffer(const char *name, const char *data, size_t len,
+				  enum constituency_fmt fmt, struct constituency_file **out,
+				  struct verr *err)
+{
 	struct constituency_file *f = calloc(1, sizeof(*f));
 	struct vec keys = { 0 };
-	struct buf b;
 	size_t bad = 0, skip = 0;
 	int rc;
 
 	*out = NULL;
 	if (!f)
 		return nomem(err);
-	f->path = path;
-	buf_init(&b, FILE_CAP);
-	if ((rc = slurp(path, &b, err)) != V_OK)
-		goto out;
-	if (b.len >= 3 && !memcmp(b.data, "\xef\xbb\xbf", 3))
+	f->path = name;
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
 		skip = 3;
-	if (b.len && !utf8_valid(b.data, b.len, &bad)) {
+	if (len && !utf8_valid(data, len, &bad)) {
 		long line = 1;
 		for (size_t i = 0; i < bad; i++)
-			line += b.data[i] == '\n';
-		rc = where(err, path, line,
+			line += data[i] == '\n';
+		rc = where(err, name, line,
 			   verr_set(err, V_ERR_PARSE, "", "%s",
 				    _("the file is not UTF-8 text (save it as UTF-8)")));
 		goto out;
 	}
 	if (fmt == CONSTITUENCY_FMT_AUTO) {
-		const char *p = b.data ? b.data + skip : "";
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		const char *p = data + skip;
+		while (p < data + len && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
 			p++;
-		if (ends_with(path, ".json"))
+		if (ends_with(name, ".json"))
 			fmt = CONSTITUENCY_FMT_JSON;
-		else if (ends_with(path, ".csv"))
+		else if (ends_with(name, ".csv"))
 			fmt = CONSTITUENCY_FMT_CSV;
 		else
-			fmt = *p == '{' ? CONSTITUENCY_FMT_JSON : CONSTITUENCY_FMT_CSV;
+			fmt = p < data + len && *p == '{' ? CONSTITUENCY_FMT_JSON : CONSTITUENCY_FMT_CSV;
 	}
 	f->json = fmt == CONSTITUENCY_FMT_JSON;
 	if (f->json)
-		rc = read_json(f, b.data ? b.data + skip : "", b.len - skip, err);
+		rc = read_json(f, data + skip, len - skip, err);
 	else
-		rc = read_csv(f, b.data ? b.data : "", b.len, err);
+		rc = read_csv(f, data, len, err);
 	if (rc != V_OK)
 		goto out;
 	finish(f);
@@ -1237,7 +1248,6 @@ int constituency_file_read(const char *path, enum constituency_fmt fmt,
 	rc = check_keys(f, &keys, err);
 out:
 	free(keys.p);
-	buf_fini(&b);
 	if (rc != V_OK)
 		constituency_file_free(f);
 	else

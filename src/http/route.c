@@ -16,7 +16,9 @@
 
 #include "base/i18n.h"
 #include "base/log.h"
+#include "http/api_constituency.h"
 #include "http/http_impl.h"
+#include "http/taxii_write.h"
 
 struct route {
 	const char *method, *pattern;
@@ -33,6 +35,17 @@ static const struct route routes[] = {
     {"GET", "/api/v1/incidents/{}", HTTP_NEED_READ, 0, api_incident},
     {"PATCH", "/api/v1/incidents/{}", HTTP_NEED_WRITE, 0, api_incident_set},
     {"POST", "/api/v1/incidents/{}/notes", HTTP_NEED_WRITE, 0, api_incident_note},
+    /* the constituency and notifications (api_constituency.c) */
+    {"GET", "/api/v1/constituency/orgs", HTTP_NEED_READ, 0, api_orgs},
+    {"GET", "/api/v1/constituency/orgs/{}", HTTP_NEED_READ, 0, api_org},
+    {"PUT", "/api/v1/constituency/orgs/{}", HTTP_NEED_ADMIN, 0, api_org_put},
+    {"DELETE", "/api/v1/constituency/orgs/{}", HTTP_NEED_ADMIN, 0, api_org_delete},
+    {"GET", "/api/v1/constituency/certs", HTTP_NEED_READ, 0, api_certs},
+    {"GET", "/api/v1/constituency/certs/{}", HTTP_NEED_READ, 0, api_cert},
+    {"PUT", "/api/v1/constituency/certs/{}", HTTP_NEED_ADMIN, 0, api_cert_put},
+    {"DELETE", "/api/v1/constituency/certs/{}", HTTP_NEED_ADMIN, 0, api_cert_delete},
+    {"GET", "/api/v1/notifications", HTTP_NEED_READ, 0, api_notifications},
+    {"GET", "/api/v1/incidents/{}/export", HTTP_NEED_READ, 0, api_incident_export},
     {"GET", "/taxii2/", HTTP_NEED_TAXII, 1, taxii_discovery},
     {"GET", "/taxii2/cti/", HTTP_NEED_TAXII, 1, taxii_api_root},
     {"GET", "/taxii2/cti/collections/", HTTP_NEED_TAXII, 1, taxii_collections},
@@ -40,6 +53,12 @@ static const struct route routes[] = {
     {"GET", "/taxii2/cti/collections/{}/objects/", HTTP_NEED_TAXII, 1, taxii_objects},
     {"GET", "/taxii2/cti/collections/{}/manifest/", HTTP_NEED_TAXII, 1, taxii_manifest},
     {"GET", "/taxii2/cti/collections/{}/objects/{}/", HTTP_NEED_TAXII, 1, taxii_object},
+    /* the write side and the rest of TAXII 2.1 (taxii_write.c) */
+    {"POST", "/taxii2/cti/collections/{}/objects/", HTTP_NEED_TAXII, 1, taxii_objects_post},
+    {"DELETE", "/taxii2/cti/collections/{}/objects/{}/", HTTP_NEED_WRITE, 1, taxii_object_delete},
+    {"GET", "/taxii2/cti/collections/{}/objects/{}/versions/", HTTP_NEED_TAXII, 1,
+     taxii_versions},
+    {"GET", "/taxii2/cti/status/{}/", HTTP_NEED_TAXII, 1, taxii_status},
 };
 
 /* Does path match pattern?  OUT: the placeholders' values into c->params. */

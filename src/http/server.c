@@ -26,6 +26,7 @@
 #include "base/log.h"
 #include "http/http.h"
 #include "http/server.h"
+#include "http/taxii_views.h"
 #include "store/store.h"
 
 #define BUCKETS 4096
@@ -296,6 +297,8 @@ int http_server_start(const char *db_path, unsigned threads, struct http_server 
 		                _("plain HTTP only on loopback: set http.tls_cert and http.tls_key "
 		                  "to listen on %s"),
 		                listen);
+	if (taxii_views_check(err) != V_OK) /* taxii.collections: refused before listening */
+		return V_ERR_USAGE;
 	if (sodium_init() < 0)
 		return verr_set(err, V_ERR_IO, "", "%s", _("libsodium could not start"));
 	if (!(s = calloc(1, sizeof(*s))) || !(s->db_path = strdup(db_path))) {

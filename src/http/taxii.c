@@ -23,6 +23,8 @@
 #include "base/conf.h"
 #include "base/log.h"
 #include "http/http_impl.h"
+#include "http/taxii_views.h"
+#include "http/taxii_write.h"
 #include "share/policy.h"
 #include "share/stix.h"
 #include "share/view.h"
@@ -92,10 +94,12 @@ static json_t *collection_json(void)
 void taxii_collections(const struct http_request *rq, const struct http_call *c,
                        struct http_response *rs)
 {
-	(void)c;
 	if (accept_or_406(rq, rs))
 		return;
-	http_json(rs, 200, HTTP_TAXII, json_pack("{s:[o]}", "collections", collection_json()));
+	json_t *list = json_pack("[o, o]", collection_json(), taxii_inbox_json());
+
+	taxii_views_list(c, list);
+	http_json(rs, 200, HTTP_TAXII, json_pack("{s:o}", "collections", list));
 }
 
 static int known_collection(const struct http_call *c, struct http_response *rs)
@@ -112,14 +116,27 @@ static int known_collection(const struct http_call *c, struct http_response *rs)
 void taxii_collection(const struct http_request *rq, const struct http_call *c,
                       struct http_response *rs)
 {
+	struct taxii_view v;
+
+	if (taxii_is_inbox(c->params[0])) {
+		if (!accept_or_406(rq, rs))
+			http_json(rs, 200, HTTP_TAXII, taxii_inbox_json());
+		return;
+	}
+	if (taxii_view_find(c->params[0], &v) && taxii_view_visible(&v, c)) {
+		if (!accept_or_406(rq, rs))
+			http_json(rs, 200, HTTP_TAXII, taxii_view_json(&v));
+		return;
+	}
 	if (accept_or_406(rq, rs) || known_collection(c, rs))
 		return;
 	http_json(rs, 200, HTTP_TAXII, collection_json());
 }
 
-/* The caller's STIX objects (a new array), or NULL with an error response. */
+/* The caller's STIX objects (a new array), or NULL with an error response.  vw: a collection
+ * of the configuration, for its partner and under its ceiling (NULL: the caller's own view). */
 static json_t *caller_objects(const struct http_request *rq, const struct http_call *c,
-                              struct http_response *rs)
+                              struct http_response *rs, const struct taxii_view *vw)
 {
 	struct share_view_options o = {0};
 	struct policy_recipient r;
@@ -132,8 +149,10 @@ static json_t *caller_objects(const struct http_request *rq, const struct http_c
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	if (c->role == HTTP_ROLE_PARTNER) {
-		if ((rc = store_partner_get(rq->st, c->account->partner, &p, &e)) != V_OK ||
+	if (vw || c->role == HTTP_ROLE_PARTNER) {
+		const char *who = vw ? vw->partner : c->account->partner;
+
+		if ((rc = store_partner_get(rq->st, who, &p, &e)) != V_OK ||
 		    (rc = policy_recipient_init(&r, p, &e)) != V_OK) {
 			store_partner_free(p);
 			/* a partner account whose partner went away sees nothing */
@@ -142,6 +161,8 @@ static json_t *caller_objects(const struct http_request *rq, const struct http_c
 			return NULL;
 		}
 		store_partner_free(p);
+		if (vw && vw->tlp < r.tlp_max) /* a collection narrows the partner's rights */
+			r.tlp_max = vw->tlp;
 	} else {
 		policy_recipient_kind(&r, RK_INTERNAL);
 	}
@@ -251,7 +272,8 @@ static int by_added(const void *a, const void *b)
 	return c ? c : (x->index > y->index) - (x->index < y->index);
 }
 
-/* The filtered page.  manifest: entries instead of objects.  only: that object alone. */
+/* The filtered page.  manifest: 1 entries instead of objects, 2 the versions of only.  only:
+ * that object alone. */
 static void page(const struct http_request *rq, const struct http_call *c, struct http_response *rs,
                  int manifest, const char *only)
 {
@@ -261,8 +283,13 @@ static void page(const struct http_request *rq, const struct http_call *c, struc
 	size_t i, n = 0, k, taken = 0;
 	json_t *objs, *out, *o;
 	char *end, nbuf[24];
+	struct taxii_view view, *vw = NULL;
 
-	if (accept_or_406(rq, rs) || known_collection(c, rs))
+	if (accept_or_406(rq, rs))
+		return;
+	if (taxii_view_find(c->params[0], &view) && taxii_view_visible(&view, c))
+		vw = &view;
+	else if (known_collection(c, rs))
 		return;
 	errno = 0;
 	if (ls && ((limit = strtoll(ls, &end, 10)) < 1 || errno || *end || end == ls))
@@ -271,7 +298,7 @@ static void page(const struct http_request *rq, const struct http_call *c, struc
 		goto bad;
 	if (limit > PAGE_MAX)
 		limit = PAGE_MAX;
-	if (!(objs = caller_objects(rq, c, rs)))
+	if (!(objs = caller_objects(rq, c, rs, vw)))
 		return;
 	dflt = newest(objs);
 	if (!(items = calloc(json_array_size(objs) + 1, sizeof(*items)))) {
@@ -283,7 +310,8 @@ static void page(const struct http_request *rq, const struct http_call *c, struc
 	{
 		const char *oid = json_string_value(json_object_get(o, "id"));
 
-		if ((only && (!oid || strcmp(oid, only))) || !passes(rq, o, dflt))
+		if ((only && (!oid || strcmp(oid, only))) || !passes(rq, o, dflt) ||
+		    (vw && !taxii_view_has_type(vw, json_string_value(json_object_get(o, "type")))))
 			continue;
 		items[n].o = o;
 		items[n].added = date_added(o, dflt);
@@ -300,7 +328,9 @@ static void page(const struct http_request *rq, const struct http_call *c, struc
 	out = json_array();
 	for (k = (size_t)next < n ? (size_t)next : n; k < n && (long long)taken < limit; k++) {
 		o = items[k].o;
-		if (manifest)
+		if (manifest == 2)
+			json_array_append_new(out, json_string(items[k].added));
+		else if (manifest)
 			json_array_append_new(
 			    out, json_pack("{s:O, s:s*, s:s*, s:s}", "id", json_object_get(o, "id"),
 			                   "date_added", items[k].added, "version", items[k].added,
@@ -318,8 +348,8 @@ static void page(const struct http_request *rq, const struct http_call *c, struc
 			http_header(rs, "X-TAXII-Date-Added-Last", items[k - 1].added);
 	}
 	snprintf(nbuf, sizeof(nbuf), "%zu", k);
-	out = json_pack("{s:b, s:s*, s:o}", "more", k < n, "next", k < n ? nbuf : NULL, "objects",
-	                out);
+	out = json_pack("{s:b, s:s*, s:o}", "more", k < n, "next", k < n ? nbuf : NULL,
+	                manifest == 2 ? "versions" : "objects", out);
 	free(items);
 	json_decref(objs);
 	http_json(rs, 200, HTTP_TAXII, out);
@@ -331,17 +361,35 @@ bad:
 void taxii_objects(const struct http_request *rq, const struct http_call *c,
                    struct http_response *rs)
 {
-	page(rq, c, rs, 0, NULL);
+	if (taxii_is_inbox(c->params[0]))
+		taxii_rows_page(rq, c, rs, TAXII_PAGE_OBJECTS, NULL);
+	else
+		page(rq, c, rs, 0, NULL);
 }
 
 void taxii_manifest(const struct http_request *rq, const struct http_call *c,
                     struct http_response *rs)
 {
-	page(rq, c, rs, 1, NULL);
+	if (taxii_is_inbox(c->params[0]))
+		taxii_rows_page(rq, c, rs, TAXII_PAGE_MANIFEST, NULL);
+	else
+		page(rq, c, rs, 1, NULL);
 }
 
 void taxii_object(const struct http_request *rq, const struct http_call *c,
                   struct http_response *rs)
 {
-	page(rq, c, rs, 0, c->params[1]);
+	if (taxii_is_inbox(c->params[0]))
+		taxii_rows_page(rq, c, rs, TAXII_PAGE_OBJECTS, c->params[1]);
+	else
+		page(rq, c, rs, 0, c->params[1]);
+}
+
+void taxii_versions(const struct http_request *rq, const struct http_call *c,
+                    struct http_response *rs)
+{
+	if (taxii_is_inbox(c->params[0]))
+		taxii_rows_page(rq, c, rs, TAXII_PAGE_VERSIONS, c->params[1]);
+	else
+		page(rq, c, rs, 2, c->params[1]);
 }

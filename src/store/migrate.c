@@ -251,8 +251,28 @@ static const char step9[] =
 	"  msg TEXT PRIMARY KEY, owner TEXT NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX transport_marks_owner ON transport_marks(owner);";
 
+/* Version 10: TAXII objects kept as rows (src/http/taxii_write.c): one per (collection, id,
+ * version), paged by (collection, date_added, seq) so that a page costs the page; latest and
+ * earliest mark the newest and oldest version of an id for match[version]; and the status
+ * resources of POSTs of objects. */
+static const char step10[] =
+	"CREATE TABLE taxii_objects ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  collection TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,"
+	"  version TEXT NOT NULL, spec_version TEXT NOT NULL, date_added TEXT NOT NULL,"
+	"  tlp INTEGER NOT NULL, account TEXT NOT NULL DEFAULT '',"
+	"  latest INTEGER NOT NULL DEFAULT 1, earliest INTEGER NOT NULL DEFAULT 1,"
+	"  object TEXT NOT NULL,"
+	"  UNIQUE (collection, id, version));"
+	"CREATE INDEX taxii_objects_added ON taxii_objects(collection, date_added, seq);"
+	"CREATE TABLE taxii_status ("
+	"  id TEXT PRIMARY KEY, collection TEXT NOT NULL, account TEXT NOT NULL,"
+	"  status TEXT NOT NULL, request_timestamp TEXT NOT NULL,"
+	"  total INTEGER NOT NULL, success INTEGER NOT NULL, failure INTEGER NOT NULL,"
+	"  pending INTEGER NOT NULL, detail TEXT NOT NULL);";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
-				     step9 };
+				     step9, step10 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -725,3 +725,70 @@ int store_taxii_cursor_set(struct store *st, const char *source, const char *col
 				_("a TAXII cursor is a timestamp of at most 63 bytes"));
 	return st->ops->taxii_cursor_set(st, source, collection, added_after, err);
 }
+
+/* A TAXII timestamp as the store keeps it: "YYYY-MM-DDTHH:MM:SS.ffffffZ". */
+static int taxii_ts_ok(const char *t)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+
+	if (!t || strlen(t) != sizeof(form) - 1)
+		return 0;
+	for (size_t i = 0; form[i]; i++)
+		if (form[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != form[i])
+			return 0;
+	return 1;
+}
+
+int store_taxii_object_put(struct store *st, const struct store_taxii_object *o, int *added,
+			   struct verr *err)
+{
+	*added = 0;
+	if (!o->collection || !*o->collection || strlen(o->collection) > 2 * STORE_NAME_MAX ||
+	    !o->id || !*o->id || strlen(o->id) > 300 || !o->type || !*o->type ||
+	    !o->spec_version || !*o->spec_version || !o->object || !taxii_ts_ok(o->version) ||
+	    !taxii_ts_ok(o->date_added) || o->tlp < -1 || o->tlp > 4)
+		return verr_set(err, V_ERR_INVALID, "taxii_object", "%s",
+				_("a TAXII object needs a collection, an id, a type, a spec_version, "
+				  "a version and a date_added timestamp"));
+	return st->ops->taxii_object_put(st, o, added, err);
+}
+
+int store_taxii_objects_query(struct store *st, const struct store_taxii_filter *f,
+			      store_taxii_object_cb cb, void *arg, struct verr *err)
+{
+	if (!f->collection || f->limit < 1)
+		return verr_set(err, V_ERR_INVALID, "taxii_filter", "%s",
+				_("a TAXII query names a collection and a positive limit"));
+	return st->ops->taxii_objects_query(st, f, cb, arg, err);
+}
+
+int store_taxii_object_delete(struct store *st, const char *collection, const char *id,
+			      int64_t *removed, struct verr *err)
+{
+	*removed = 0;
+	return st->ops->taxii_object_delete(st, collection, id, removed, err);
+}
+
+int store_taxii_status_put(struct store *st, const struct store_taxii_status *s,
+			   struct verr *err)
+{
+	if (!s->id[0] || !s->detail || !taxii_ts_ok(s->request_timestamp))
+		return verr_set(err, V_ERR_INVALID, "taxii_status", "%s",
+				_("a TAXII status needs an id, a timestamp and its details"));
+	return st->ops->taxii_status_put(st, s, err);
+}
+
+int store_taxii_status_get(struct store *st, const char *id, struct store_taxii_status *out,
+			   struct verr *err)
+{
+	memset(out, 0, sizeof(*out));
+	return st->ops->taxii_status_get(st, id, out, err);
+}
+
+void store_taxii_status_fini(struct store_taxii_status *s)
+{
+	if (s) {
+		free(s->detail);
+		s->detail = NULL;
+	}
+}

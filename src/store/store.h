@@ -520,6 +520,71 @@ int store_taxii_cursor_get(struct store *st, const char *source, const char *col
 			   char out[STORE_CURSOR_LEN], struct verr *err);
 int store_taxii_cursor_set(struct store *st, const char *source, const char *collection,
 			   const char *added_after, struct verr *err);
+/* ---- TAXII objects and status resources (src/http/taxii_write.c) -------------------------- */
+
+/*
+ * The objects of the TAXII collections kept as rows (STIX objects POSTed by partners and
+ * analysts), one per (collection, id, version), in the order they were added: a page of a
+ * collection costs the page, not the collection.  Timestamps (version, date_added) are TAXII
+ * timestamps written by the caller in one form (six fraction digits, "Z"), so that they
+ * compare as text.  tlp is the strictest TLP level of the object's markings (0 CLEAR ..
+ * 4 RED, as share/policy.h's enum tlp), -1 for none; account who added it ("" for vigia).
+ */
+#define STORE_TAXII_TS_LEN 32
+struct store_taxii_object {
+	int64_t seq; /* read: its place in the collection; put: ignored */
+	const char *collection, *id, *type, *version, *spec_version, *date_added;
+	int tlp;
+	const char *account;
+	const char *object; /* the STIX object as JSON text */
+	int latest, earliest; /* read: is it the newest (oldest) version of its id? */
+};
+/* Add an object.  OUT: *added = 0 when that (collection, id, version) is there already (it is
+ * left as it was).  V_ERR_INVALID for a missing field or an over-long one. */
+int store_taxii_object_put(struct store *st, const struct store_taxii_object *o, int *added,
+			   struct verr *err);
+
+/* Which versions of an object store_taxii_objects_query returns (match[version]). */
+#define STORE_TAXII_V_ALL   1u
+#define STORE_TAXII_V_LAST  2u
+#define STORE_TAXII_V_FIRST 4u
+#define STORE_TAXII_V_LIST  8u /* those named in versions */
+struct store_taxii_filter {
+	const char *collection;         /* required */
+	const char *added_after;        /* NULL: from the first */
+	const char *ids, *types, *spec_versions, *versions; /* comma-separated lists, or NULL */
+	unsigned version_mode;          /* STORE_TAXII_V_*; 0 means LAST */
+	const char *account;            /* non-NULL: only what this account added */
+	int tlp_max;                    /* only objects with tlp <= this (4: all) */
+	const char *after_added;        /* a page after (after_added, after_seq); NULL: the first */
+	int64_t after_seq;
+	int64_t limit;                  /* at most this many rows (>= 1) */
+};
+typedef int (*store_taxii_object_cb)(void *arg, const struct store_taxii_object *o);
+/* The collection's objects that pass f, in the order they were added (date_added, seq); the
+ * strings are borrowed for the call.  A non-zero return of cb stops and is returned. */
+int store_taxii_objects_query(struct store *st, const struct store_taxii_filter *f,
+			      store_taxii_object_cb cb, void *arg, struct verr *err);
+/* Remove every version of object id from collection.  OUT: *removed rows. */
+int store_taxii_object_delete(struct store *st, const char *collection, const char *id,
+			      int64_t *removed, struct verr *err);
+
+/* The outcome of one POST of objects: a TAXII status resource.  detail is JSON text (the
+ * successes and failures arrays); status "complete" or "pending". */
+struct store_taxii_status {
+	char id[40];
+	char collection[STORE_NAME_MAX * 2 + 1], account[STORE_NAME_MAX + 1], status[16];
+	char request_timestamp[STORE_TAXII_TS_LEN];
+	int64_t total, success, failure, pending;
+	char *detail; /* owned by the struct: store_taxii_status_fini() frees it */
+};
+int store_taxii_status_put(struct store *st, const struct store_taxii_status *s,
+			   struct verr *err);
+/* OUT: *out (caller's; its detail freed by store_taxii_status_fini).  V_ERR_NOTFOUND. */
+int store_taxii_status_get(struct store *st, const char *id, struct store_taxii_status *out,
+			   struct verr *err);
+void store_taxii_status_fini(struct store_taxii_status *s);
+
 /* ---- copying a store (vigia store copy) --------------------------------------------------- */
 
 struct store_copy_stats {

@@ -58,6 +58,12 @@ static const struct store_table tables[] = {
 	{ "api_tokens", COLS("id", "account", "hash", "label", "created", "revoked"), 0, "id" },
 	{ "taxii_cursors", COLS("source", "collection", "added_after", "updated"), 0,
 	  "source, collection" },
+	{ "taxii_objects", COLS("seq", "collection", "id", "type", "version", "spec_version",
+				"date_added", "tlp", "account", "latest", "earliest", "object"),
+	  0, "seq" },
+	/* not "id" first: the PostgreSQL copy moves identity columns named id or seq on */
+	{ "taxii_status", COLS("collection", "id", "account", "status", "request_timestamp",
+			       "total", "success", "failure", "pending", "detail"), 0, "id" },
 };
 
 struct copy {

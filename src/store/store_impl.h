@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* For store_copy: a table as a list of columns (constants of store_copy.c, never input). */
 struct store_table {
@@ -158,6 +158,16 @@ struct store_ops {
 				char out[STORE_CURSOR_LEN], struct verr *err);
 	int (*taxii_cursor_set)(struct store *st, const char *source, const char *collection,
 				const char *added_after, struct verr *err);
+	int (*taxii_object_put)(struct store *st, const struct store_taxii_object *o, int *added,
+				struct verr *err);
+	int (*taxii_objects_query)(struct store *st, const struct store_taxii_filter *f,
+				   store_taxii_object_cb cb, void *arg, struct verr *err);
+	int (*taxii_object_delete)(struct store *st, const char *collection, const char *id,
+				   int64_t *removed, struct verr *err);
+	int (*taxii_status_put)(struct store *st, const struct store_taxii_status *s,
+				struct verr *err);
+	int (*taxii_status_get)(struct store *st, const char *id, struct store_taxii_status *out,
+				struct verr *err);
 	/* store_copy: every row of a table, in its order (a non-zero cb return stops and is
 	 * returned); write one row as it is (ids included); after the last row, whatever the
 	 * backend needs (PostgreSQL: identity sequences past the copied ids). */
@@ -226,6 +236,17 @@ int store_sqlite_taxii_cursor_get(struct store *st, const char *source, const ch
 				  char out[STORE_CURSOR_LEN], struct verr *err);
 int store_sqlite_taxii_cursor_set(struct store *st, const char *source, const char *collection,
 				  const char *added_after, struct verr *err);
+/* TAXII objects and status resources (store_sqlite_taxii.c) */
+int store_sqlite_taxii_object_put(struct store *st, const struct store_taxii_object *o,
+				  int *added, struct verr *err);
+int store_sqlite_taxii_objects_query(struct store *st, const struct store_taxii_filter *f,
+				     store_taxii_object_cb cb, void *arg, struct verr *err);
+int store_sqlite_taxii_object_delete(struct store *st, const char *collection, const char *id,
+				     int64_t *removed, struct verr *err);
+int store_sqlite_taxii_status_put(struct store *st, const struct store_taxii_status *s,
+				  struct verr *err);
+int store_sqlite_taxii_status_get(struct store *st, const char *id,
+				  struct store_taxii_status *out, struct verr *err);
 
 /* ---- the audit chain, shared by backends (store.c) ----------------------------------------- */
 

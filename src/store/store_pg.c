@@ -2871,12 +2871,13 @@ static int pg_copy_done(struct store *st, const struct store_table *tables, size
 
 	buf_init(&sql, 1 << 16);
 	for (size_t i = 0; rc == V_OK && i < n; i++) {
-		const char *t = tables[i].name;
-		if (strcmp(tables[i].cols[0], "id") != 0)
+		const char *t = tables[i].name, *col = tables[i].cols[0];
+		if (strcmp(col, "id") != 0 && strcmp(col, "seq") != 0)
 			continue;
 		buf_reset(&sql);
-		if (buf_printf(&sql, "SELECT setval(pg_get_serial_sequence('%s', 'id'), "
-			       "coalesce((SELECT max(id) FROM %s), 0) + 1, false)", t, t) != V_OK)
+		if (buf_printf(&sql, "SELECT setval(pg_get_serial_sequence('%s', '%s'), "
+			       "coalesce((SELECT max(%s) FROM %s), 0) + 1, false)", t, col, col,
+			       t) != V_OK)
 			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
 		else if (store_pq_exec(&s->db, sql.data) != STORE_PQ_OK)
 			rc = fail(s, STORE_PQ_ERROR, err);
@@ -2954,6 +2955,11 @@ static const struct store_ops pg_ops = {
 	.token_revoke = store_pg_token_revoke,
 	.taxii_cursor_get = store_pg_taxii_cursor_get,
 	.taxii_cursor_set = store_pg_taxii_cursor_set,
+	.taxii_object_put = store_pg_taxii_object_put,
+	.taxii_objects_query = store_pg_taxii_objects_query,
+	.taxii_object_delete = store_pg_taxii_object_delete,
+	.taxii_status_put = store_pg_taxii_status_put,
+	.taxii_status_get = store_pg_taxii_status_get,
 	.mark_put = store_pg_mark_put,
 	.mark_take = store_pg_mark_take,
 	.mark_clear = store_pg_mark_clear,

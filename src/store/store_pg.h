@@ -126,5 +126,16 @@ int store_pg_mark_take(struct store *st, const char *msg, int *found, struct ver
 int store_pg_mark_clear(struct store *st, const char *owner, struct verr *err);
 int store_pg_taxii_cursor_set(struct store *st, const char *source, const char *collection,
 			      const char *added_after, struct verr *err);
+/* TAXII objects and status resources (store_pg_taxii.c) */
+int store_pg_taxii_object_put(struct store *st, const struct store_taxii_object *o, int *added,
+			      struct verr *err);
+int store_pg_taxii_objects_query(struct store *st, const struct store_taxii_filter *f,
+				 store_taxii_object_cb cb, void *arg, struct verr *err);
+int store_pg_taxii_object_delete(struct store *st, const char *collection, const char *id,
+				 int64_t *removed, struct verr *err);
+int store_pg_taxii_status_put(struct store *st, const struct store_taxii_status *s,
+			      struct verr *err);
+int store_pg_taxii_status_get(struct store *st, const char *id, struct store_taxii_status *out,
+			      struct verr *err);
 
 #endif

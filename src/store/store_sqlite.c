@@ -245,6 +245,8 @@ struct rk_slot {
 	int64_t id;
 };
 
+#define SQ_KEYED_MAX 32
+
 struct sq {
 	struct store base;              /* first: a struct store * is a struct sq * */
 	sqlite3 *db;
@@ -261,6 +263,9 @@ struct sq {
 	size_t rks_cap, rks_n;
 	const struct store_table *copy_t; /* store_copy: the table copy_q inserts into */
 	sqlite3_stmt *copy_q;
+	/* statements of the backend's other files, by their SQL's address (store_sqlite_keyed) */
+	const char *keyed_sql[SQ_KEYED_MAX];
+	sqlite3_stmt *keyed[SQ_KEYED_MAX];
 };
 
 static int64_t now(void)
@@ -853,6 +858,8 @@ static void sq_close(struct store *st)
 	for (size_t i = 0; i < sizeof(s->incq) / sizeof(s->incq[0]); i++)
 		sqlite3_finalize(s->incq[i]);
 	sqlite3_finalize(s->copy_q);
+	for (size_t i = 0; i < SQ_KEYED_MAX; i++)
+		sqlite3_finalize(s->keyed[i]);
 	sqlite3_close(s->db);
 	buf_fini(&s->json);
 	buf_fini(&s->scratch);
@@ -3022,6 +3029,11 @@ static const struct store_ops sqlite_ops = {
 	.token_revoke = store_sqlite_token_revoke,
 	.taxii_cursor_get = store_sqlite_taxii_cursor_get,
 	.taxii_cursor_set = store_sqlite_taxii_cursor_set,
+	.taxii_object_put = store_sqlite_taxii_object_put,
+	.taxii_objects_query = store_sqlite_taxii_objects_query,
+	.taxii_object_delete = store_sqlite_taxii_object_delete,
+	.taxii_status_put = store_sqlite_taxii_status_put,
+	.taxii_status_get = store_sqlite_taxii_status_get,
 	.rows_read = sq_rows_read,
 	.row_write = sq_row_write,
 	.copy_done = sq_copy_done,
@@ -3145,4 +3157,27 @@ int store_sqlite_fail(const char *path, sqlite3 *db, int busy_ms, int rc, struct
 sqlite3 *store_sqlite_db(struct store *st)
 {
 	return st && st->ops == &sqlite_ops ? ((struct sq *)st)->db : NULL;
+}
+
+int store_sqlite_keyed(struct store *st, const char *sql, sqlite3_stmt **out, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	for (i = 0; i < SQ_KEYED_MAX && s->keyed_sql[i]; i++)
+		if (s->keyed_sql[i] == sql) {
+			sqlite3_reset(s->keyed[i]);
+			sqlite3_clear_bindings(s->keyed[i]);
+			*out = s->keyed[i];
+			return V_OK;
+		}
+	if (i == SQ_KEYED_MAX) /* a programming error: more statements than slots */
+		return verr_set(err, V_ERR_LIMIT, "", "%s", "store: too many keyed statements");
+	if ((rc = prepare(s, sql, &s->keyed[i], err)) != V_OK)
+		return rc;
+	s->keyed_sql[i] = sql;
+	*out = s->keyed[i];
+	return V_OK;
 }

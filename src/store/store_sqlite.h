@@ -26,6 +26,10 @@ int store_migrate_apply(sqlite3 *db, const char *path, int busy_ms, int target, 
 int store_sqlite_fail(const char *path, sqlite3 *db, int busy_ms, int rc, struct verr *err);
 
 struct store;
+/* A statement of the backend's other files, prepared once per connection and kept until it
+ * closes; sql is a constant, known by its address.  Reset and unbound when returned.  OUT: *out
+ * (borrowed: call sqlite3_reset, never sqlite3_finalize). */
+int store_sqlite_keyed(struct store *st, const char *sql, sqlite3_stmt **out, struct verr *err);
 /* For tests that need the connection itself (PRAGMA max_page_count to fill the disk).
  * Borrowed; NULL when st is not an SQLite store. */
 sqlite3 *store_sqlite_db(struct store *st);

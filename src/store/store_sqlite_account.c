@@ -3,8 +3,8 @@
  * backend (store.h "accounts"; the tables come with migration step 8).
  *
  * Kept apart from store_sqlite.c like the notification queue: a small, separate part of the
- * schema.  Statements are prepared per call; the hot one, store_token_find (once per HTTP
- * request), is one indexed lookup on the unique hash.
+ * schema.  Statements are prepared per call but the hot one, store_token_find (once per HTTP
+ * request): one indexed lookup on the unique hash, prepared once per connection.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,13 +186,14 @@ int store_sqlite_token_add(struct store *st, const char *account, const char *ha
 int store_sqlite_token_find(struct store *st, const char *hash_hex, struct store_account *out,
                             int64_t *token_id, struct verr *err)
 {
+	/* once per HTTP request: prepared once per connection (each server thread has its own) */
+	static const char sql[] = "SELECT " ACCOUNT_COLS ", k.id FROM api_tokens k "
+	                          "JOIN accounts a ON a.id = k.account WHERE k.hash = ?1 AND "
+	                          "k.revoked = 0";
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	if ((rc = prep(st,
-	               "SELECT " ACCOUNT_COLS ", k.id FROM api_tokens k "
-	               "JOIN accounts a ON a.id = k.account WHERE k.hash = ?1 AND k.revoked = 0",
-	               &q, err)) != V_OK)
+	if ((rc = store_sqlite_keyed(st, sql, &q, err)) != V_OK)
 		return rc;
 	bind_text(q, 1, hash_hex);
 	rc = sqlite3_step(q);
@@ -205,7 +206,7 @@ int store_sqlite_token_find(struct store *st, const char *hash_hex, struct store
 	} else {
 		rc = fail(st, rc, err);
 	}
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return rc;
 }
 

@@ -136,7 +136,7 @@ check "API root" '[ "$(st)" = 200 ] && jq_ "assert b[\"versions\"]==[\"applicati
 req y GET /taxii2/cti/ -H "Accept: text/html"
 check "a media type TAXII does not speak: 406" '[ "$(st)" = 406 ]'
 req y GET /taxii2/cti/collections/ $TX
-check "collections" '[ "$(st)" = 200 ] && jq_ "assert len(b[\"collections\"])==1 and b[\"collections\"][0][\"can_read\"]"'
+check "collections: the policy view first, then the inbox" '[ "$(st)" = 200 ] && jq_ "assert len(b[\"collections\"])==2 and b[\"collections\"][0][\"can_read\"] and b[\"collections\"][1][\"title\"]==\"inbox\""'
 C=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['collections'][0]['id'])" "$T/body")
 req y GET /taxii2/cti/collections/nope/objects/ $TX
 check "an unknown collection: 404" '[ "$(st)" = 404 ]'

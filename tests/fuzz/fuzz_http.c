@@ -4,8 +4,8 @@
  * on the first call (one incident, an analyst and a partner account with known tokens).
  *
  * Input, lines separated by '\n': method, path, query ("k=v&k=v", not decoded), who (a
- * for the analyst's token, p for the partner's, anything else is sent as the Authorization
- * header itself), Accept, Content-Type; the rest is the body.
+ * for the analyst's token, p for the partner's, b for the administrator's, anything else is
+ * sent as the Authorization header itself), Accept, Content-Type; the rest is the body.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct store *st;
-static char auth_a[HTTP_TOKEN_LEN + 8], auth_p[HTTP_TOKEN_LEN + 8];
+static char auth_a[HTTP_TOKEN_LEN + 8], auth_p[HTTP_TOKEN_LEN + 8], auth_b[HTTP_TOKEN_LEN + 8];
 
 static int setup(void)
 {
@@ -61,6 +61,10 @@ static int setup(void)
 	http_token_new(tok, hash, &e);
 	store_token_add(st, "p", hash, NULL, &id, &e);
 	snprintf(auth_p, sizeof(auth_p), "Bearer %s", tok);
+	store_account_add(st, "b", "admin", NULL, &e);
+	http_token_new(tok, hash, &e);
+	store_token_add(st, "b", hash, NULL, &id, &e);
+	snprintf(auth_b, sizeof(auth_b), "Bearer %s", tok);
 	return 0;
 }
 
@@ -109,6 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rq.authorization = !f[3]                ? NULL
 	                   : !strcmp(f[3], "a") ? auth_a
 	                   : !strcmp(f[3], "p") ? auth_p
+	                   : !strcmp(f[3], "b") ? auth_b
 	                                        : f[3];
 	rq.accept = f[4] && *f[4] ? f[4] : NULL;
 	rq.content_type = f[5] && *f[5] ? f[5] : NULL;

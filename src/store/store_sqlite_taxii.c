@@ -1,0 +1,234 @@
+/*
+ * store_sqlite_taxii.c — the TAXII objects and status resources of the SQLite backend
+ * (store.h "TAXII objects"; the tables come with migration step 10).
+ *
+ * A page of a collection is one range scan of the index (collection, date_added, seq) from
+ * the cursor on, stopped by LIMIT: it costs the page, whatever the collection's size.  The
+ * list filters (match[id], match[type], ...) are tested on the rows of that range as
+ * ",a,b," containing ",value,", so one constant statement serves every combination.  Every
+ * statement is prepared once per connection (store_sqlite_keyed).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "base/conf.h"
+#include "base/i18n.h"
+#include "store/store_impl.h"
+#include "store/store_sqlite.h"
+
+static int fail(struct store *st, int rc, struct verr *err)
+{
+	long long ms = conf_get_int("store.busy_timeout");
+
+	return store_sqlite_fail(store_path(st), store_sqlite_db(st), ms > 0 ? (int)ms : 5000, rc,
+	                         err);
+}
+
+static void bind_opt(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* Run q to its end; V_OK or the error. */
+static int run(struct store *st, sqlite3_stmt *q, struct verr *err)
+{
+	int rc = sqlite3_step(q);
+
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? V_OK : fail(st, rc, err);
+}
+
+int store_sqlite_taxii_object_put(struct store *st, const struct store_taxii_object *o, int *added,
+                                  struct verr *err)
+{
+	static const char ins[] =
+	    "INSERT INTO taxii_objects (collection, id, type, version, spec_version, date_added, "
+	    "tlp, account, object) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+	    "ON CONFLICT (collection, id, version) DO NOTHING";
+	/* the newest and the oldest version of the id, for match[version] */
+	static const char marks[] =
+	    "UPDATE taxii_objects SET "
+	    "latest = (version = (SELECT max(version) FROM taxii_objects t "
+	    "WHERE t.collection = ?1 AND t.id = ?2)), "
+	    "earliest = (version = (SELECT min(version) FROM taxii_objects t "
+	    "WHERE t.collection = ?1 AND t.id = ?2)) "
+	    "WHERE collection = ?1 AND id = ?2";
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = store_sqlite_keyed(st, ins, &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, o->collection, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, o->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, o->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, o->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, o->spec_version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, o->date_added, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 7, o->tlp);
+	sqlite3_bind_text(q, 8, o->account ? o->account : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 9, o->object, -1, SQLITE_STATIC);
+	if ((rc = run(st, q, err)) != V_OK)
+		return rc;
+	if (!(*added = sqlite3_changes(store_sqlite_db(st)) > 0))
+		return V_OK;
+	if ((rc = store_sqlite_keyed(st, marks, &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, o->collection, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, o->id, -1, SQLITE_STATIC);
+	return run(st, q, err);
+}
+
+int store_sqlite_taxii_objects_query(struct store *st, const struct store_taxii_filter *f,
+                                     store_taxii_object_cb cb, void *arg, struct verr *err)
+{
+	static const char sel[] =
+	    "SELECT seq, collection, id, type, version, spec_version, date_added, tlp, account, "
+	    "object, latest, earliest FROM taxii_objects "
+	    "WHERE collection = ?1 AND (date_added, seq) > (?2, ?3) "
+	    "AND (?4 IS NULL OR date_added > ?4) "
+	    "AND (?5 IS NULL OR instr(',' || ?5 || ',', ',' || id || ',') > 0) "
+	    "AND (?6 IS NULL OR instr(',' || ?6 || ',', ',' || type || ',') > 0) "
+	    "AND (?7 IS NULL OR instr(',' || ?7 || ',', ',' || spec_version || ',') > 0) "
+	    "AND (?8 OR (?9 AND latest) OR (?10 AND earliest) "
+	    "OR (?11 IS NOT NULL AND instr(',' || ?11 || ',', ',' || version || ',') > 0)) "
+	    "AND (?12 IS NULL OR account = ?12) AND tlp <= ?13 "
+	    "ORDER BY date_added, seq LIMIT ?14";
+	unsigned m = f->version_mode ? f->version_mode : STORE_TAXII_V_LAST;
+	sqlite3_stmt *q;
+	int rc, stop = 0;
+
+	if ((rc = store_sqlite_keyed(st, sel, &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, f->collection, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, f->after_added ? f->after_added : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, f->after_added ? f->after_seq : 0);
+	bind_opt(q, 4, f->added_after);
+	bind_opt(q, 5, f->ids);
+	bind_opt(q, 6, f->types);
+	bind_opt(q, 7, f->spec_versions);
+	sqlite3_bind_int(q, 8, !!(m & STORE_TAXII_V_ALL));
+	sqlite3_bind_int(q, 9, !!(m & STORE_TAXII_V_LAST));
+	sqlite3_bind_int(q, 10, !!(m & STORE_TAXII_V_FIRST));
+	bind_opt(q, 11, m & STORE_TAXII_V_LIST ? f->versions : NULL);
+	bind_opt(q, 12, f->account);
+	sqlite3_bind_int(q, 13, f->tlp_max);
+	sqlite3_bind_int64(q, 14, f->limit);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_taxii_object o = {
+		    .seq = sqlite3_column_int64(q, 0),
+		    .collection = (const char *)sqlite3_column_text(q, 1),
+		    .id = (const char *)sqlite3_column_text(q, 2),
+		    .type = (const char *)sqlite3_column_text(q, 3),
+		    .version = (const char *)sqlite3_column_text(q, 4),
+		    .spec_version = (const char *)sqlite3_column_text(q, 5),
+		    .date_added = (const char *)sqlite3_column_text(q, 6),
+		    .tlp = sqlite3_column_int(q, 7),
+		    .account = (const char *)sqlite3_column_text(q, 8),
+		    .object = (const char *)sqlite3_column_text(q, 9),
+		    .latest = sqlite3_column_int(q, 10),
+		    .earliest = sqlite3_column_int(q, 11),
+		};
+
+		if ((stop = cb(arg, &o)) != 0)
+			break;
+	}
+	if (stop)
+		rc = stop;
+	else
+		rc = rc == SQLITE_DONE ? V_OK : fail(st, rc, err);
+	sqlite3_reset(q);
+	return rc;
+}
+
+int store_sqlite_taxii_object_delete(struct store *st, const char *collection, const char *id,
+                                     int64_t *removed, struct verr *err)
+{
+	static const char del[] = "DELETE FROM taxii_objects WHERE collection = ?1 AND id = ?2";
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = store_sqlite_keyed(st, del, &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, collection, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+	if ((rc = run(st, q, err)) == V_OK)
+		*removed = sqlite3_changes(store_sqlite_db(st));
+	return rc;
+}
+
+int store_sqlite_taxii_status_put(struct store *st, const struct store_taxii_status *s,
+                                  struct verr *err)
+{
+	static const char ins[] =
+	    "INSERT INTO taxii_status (id, collection, account, status, request_timestamp, total, "
+	    "success, failure, pending, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+	    "ON CONFLICT (id) DO UPDATE SET status = excluded.status, total = excluded.total, "
+	    "success = excluded.success, failure = excluded.failure, pending = excluded.pending, "
+	    "detail = excluded.detail";
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = store_sqlite_keyed(st, ins, &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, s->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, s->collection, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, s->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, s->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, s->request_timestamp, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, s->total);
+	sqlite3_bind_int64(q, 7, s->success);
+	sqlite3_bind_int64(q, 8, s->failure);
+	sqlite3_bind_int64(q, 9, s->pending);
+	sqlite3_bind_text(q, 10, s->detail, -1, SQLITE_STATIC);
+	return run(st, q, err);
+}
+
+static void copy_col(sqlite3_stmt *q, int i, char *out, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+
+	snprintf(out, size, "%s", t ? (const char *)t : "");
+}
+
+int store_sqlite_taxii_status_get(struct store *st, const char *id, struct store_taxii_status *out,
+                                  struct verr *err)
+{
+	static const char sel[] =
+	    "SELECT id, collection, account, status, request_timestamp, total, success, failure, "
+	    "pending, detail FROM taxii_status WHERE id = ?1";
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = store_sqlite_keyed(st, sel, &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *d = sqlite3_column_text(q, 9);
+
+		copy_col(q, 0, out->id, sizeof(out->id));
+		copy_col(q, 1, out->collection, sizeof(out->collection));
+		copy_col(q, 2, out->account, sizeof(out->account));
+		copy_col(q, 3, out->status, sizeof(out->status));
+		copy_col(q, 4, out->request_timestamp, sizeof(out->request_timestamp));
+		out->total = sqlite3_column_int64(q, 5);
+		out->success = sqlite3_column_int64(q, 6);
+		out->failure = sqlite3_column_int64(q, 7);
+		out->pending = sqlite3_column_int64(q, 8);
+		rc = (out->detail = strdup(d ? (const char *)d : "{}"))
+		         ? V_OK
+		         : verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	} else if (rc == SQLITE_DONE) {
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no TAXII status %s"), id);
+	} else {
+		rc = fail(st, rc, err);
+	}
+	sqlite3_reset(q);
+	return rc;
+}
