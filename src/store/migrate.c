@@ -251,8 +251,12 @@ static const char step9[] =
 	"  msg TEXT PRIMARY KEY, owner TEXT NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX transport_marks_owner ON transport_marks(owner);";
 
+/* Version 10: nothing in SQLite.  PostgreSQL's step 10 adds the table event_claims, which
+ * serialises processes storing the same event at once; SQLite's write lock does that here. */
+static const char step10[] = "";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
-				     step9 };
+				     step9, step10 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");
