@@ -13,11 +13,16 @@
 #   redis 1x1   vigia ingest --to raw FILE, one worker "fingerprint,enrich,urlcheck"
 #               raw -> fp, one worker "dedup,store,aggregate,correlate" fp -> store
 #   redis 2x2   the same with two workers per stage
+# Contents: each Redis run's store against the in-process one, canonically (bench/store-dump.py:
+# every event's JSON with its repeat count and seen times, every incident without its id and
+# clock times with its events' fingerprints, links and postings; sorted, then hashed): the
+# line "contents ... the same as in-process" or "... DIFFER" with both digests.
 # Memory: REDIS_BENCH_MEM events (default 200,000) appended with ingest --to and no worker;
 # INFO memory's used_memory before and after, divided by the events.
 # A redis-server of its own on a free loopback port (no persistence), stopped at the end.
 set -u
 V=${1:-build/vigia}
+here=$(cd "$(dirname "$0")" && pwd)
 LINES=${REDIS_BENCH_LINES:-1000000}
 MEM=${REDIS_BENCH_MEM:-200000}
 command -v redis-server >/dev/null 2>&1 || { echo "SKIP redis-server is not installed"; exit 0; }
@@ -101,8 +106,18 @@ pipeline() { # name, workers per stage
 	echo "redis ${k}x${k}            $(rate "$t0" "$t1" "$LINES"), CPU $(echo "$(cat "$T/c1") - $c0" | bc) s (vigia; Redis not counted)  ($ev events stored; Redis peak $((mem / 1048576)) MiB)"
 	redis-cli -p "$PORT" del "raw$run" "fp$run" >/dev/null
 }
+same() { # run: its store's contents against the in-process store's
+	a=$(python3 "$here/store-dump.py" "$T/ref.db"); b=$(python3 "$here/store-dump.py" "$T/$1.db")
+	if [ "$a" = "$b" ]; then
+		echo "contents redis $1: the same as in-process ($a)"
+	else
+		echo "contents redis $1: DIFFER (in-process $a; redis $b)"
+	fi
+}
 pipeline one 1
+same one
 pipeline two 2
+same two
 refev=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM events").fetchone()[0])' "$T/ref.db")
 echo "in-process stored $refev events"
 

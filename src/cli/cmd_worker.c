@@ -200,11 +200,71 @@ static int worker_mark(struct worker *w, const struct rmsg *m, int claimed, int 
 	return *done ? V_OK : store_mark_put(w->st, name, w->consumer, err);
 }
 
+/*
+ * The batch's messages through the stages, inside the open transaction.  A message whose event
+ * the store refuses (V_ERR_INVALID, V_ERR_LIMIT: a value PostgreSQL cannot index; with
+ * PostgreSQL the failed statement aborts the transaction) is dropped like a bad message and
+ * the batch's good ones go on: everything since the store mark set at the batch's start is
+ * undone, the counters put back, and the batch run again without it (refused: one byte per
+ * message, 1 = leave out).  Otherwise a refused message would fail its batch at every
+ * delivery, for ever.
+ */
+static int worker_messages(struct worker *w, struct rbatch *b, int claimed, struct verr *err)
+{
+	uint64_t c0[6] = { w->processed, w->passed, w->repeats, w->bad, w->claimed,
+			   w->done_before };
+	unsigned char *refused = NULL;
+	int rc, done;
+	size_t i;
+
+	if (w->has_store && (rc = store_mark(w->st, err)) != V_OK)
+		return rc;
+again:
+	rc = V_OK;
+	w->nout = 0;
+	buf_reset(&w->json);
+	buf_reset(&w->meta);
+	for (i = 0; i < b->n && rc == V_OK; i++) {
+		if (refused && refused[i])
+			continue;
+		if (w->has_store && ((rc = worker_mark(w, &b->m[i], claimed, &done, err)) != V_OK ||
+				     done)) {
+			w->done_before += done;
+			continue;
+		}
+		rc = worker_message(w, &b->m[i], err);
+		if (rc == V_SKIP)
+			rc = V_OK;
+	}
+	if (rc != V_OK && w->has_store && (rc == V_ERR_INVALID || rc == V_ERR_LIMIT)) {
+		struct verr ue = { 0 };
+		i--; /* the message that failed */
+		log_warn(_("%s: message %s: the store refused its event: %s: dropped"),
+			 rstream_name(w->in), b->m[i].id, err->reason);
+		if (!refused && !(refused = calloc(b->n, 1))) {
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		} else if ((rc = store_undo(w->st, &ue)) != V_OK) {
+			*err = ue;
+		} else {
+			refused[i] = 1;
+			worker_sync(w, 0); /* ids written since the mark are gone */
+			w->processed = c0[0], w->passed = c0[1], w->repeats = c0[2];
+			w->bad = c0[3], w->claimed = c0[4], w->done_before = c0[5];
+			for (size_t k = 0; k < b->n; k++)
+				w->bad += refused[k];
+			w->processed += w->bad - c0[3];
+			goto again;
+		}
+	}
+	free(refused);
+	return rc;
+}
+
 /* One batch: process, make durable (commit; append), acknowledge.  claimed: the batch was
  * taken over from a worker that stopped. */
 static int worker_batch(struct worker *w, struct rbatch *b, int claimed, struct verr *err)
 {
-	int rc = V_OK, done;
+	int rc = V_OK;
 
 	if (!b->n)
 		return V_OK;
@@ -215,16 +275,7 @@ static int worker_batch(struct worker *w, struct rbatch *b, int claimed, struct 
 	if (w->has_store && ((rc = store_begin(w->st, err)) != V_OK ||
 			     (rc = store_mark_clear(w->st, w->consumer, err)) != V_OK))
 		return rc;
-	for (size_t i = 0; i < b->n && rc == V_OK; i++) {
-		if (w->has_store && ((rc = worker_mark(w, &b->m[i], claimed, &done, err)) != V_OK ||
-				     done)) {
-			w->done_before += done;
-			continue;
-		}
-		rc = worker_message(w, &b->m[i], err);
-		if (rc == V_SKIP)
-			rc = V_OK;
-	}
+	rc = worker_messages(w, b, claimed, err);
 	if (w->has_store) {
 		if (rc == V_OK) {
 			w->batch.events = (int64_t)w->passed;

@@ -324,7 +324,9 @@ static int st_process(void *state, struct pipe_event *pe, struct verr *err)
 	int rc;
 
 	pe->repeat = 0;
-	if (!pe->maybe_repeat)
+	/* the filter (dedup stage) knows only this process's events when others store at the
+	 * same time: then the store decides, every time */
+	if (!pe->maybe_repeat && !store_concurrent(st))
 		rc = store_event_insert(st, pe->batch, pe->ev, pe->fingerprint, &pe->event_id, err);
 	else
 		rc = store_event_put(st, pe->batch, pe->ev, pe->fingerprint, pe->window_start,
@@ -555,4 +557,12 @@ void pipeline_sync(struct pipeline *pl, int committed)
 const struct pipeline_stats *pipeline_stats(const struct pipeline *pl)
 {
 	return &pl->stats;
+}
+
+void pipeline_stats_restore(struct pipeline *pl, const struct pipeline_stats *was)
+{
+	uint64_t updated = pl->stats.incidents_updated;
+
+	pl->stats = *was;
+	pl->stats.incidents_updated = updated;
 }

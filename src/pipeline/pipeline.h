@@ -243,5 +243,8 @@ int pipeline_event(struct pipeline *pl, int64_t batch, const struct event *ev, s
 /* Tell every stage the store committed (1) or rolled back (0). */
 void pipeline_sync(struct pipeline *pl, int committed);
 const struct pipeline_stats *pipeline_stats(const struct pipeline *pl);
+/* Put the counters back to an earlier copy of them (events undone with store_undo and run
+ * again); incidents_updated stays, as the set of incidents it counts does. */
+void pipeline_stats_restore(struct pipeline *pl, const struct pipeline_stats *was);
 
 #endif

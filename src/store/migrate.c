@@ -271,8 +271,12 @@ static const char step10[] =
 	"  total INTEGER NOT NULL, success INTEGER NOT NULL, failure INTEGER NOT NULL,"
 	"  pending INTEGER NOT NULL, detail TEXT NOT NULL);";
 
+/* Version 11: nothing in SQLite.  PostgreSQL's step 11 adds the table event_claims, which
+ * serialises processes storing the same event at once; SQLite's write lock does that here. */
+static const char step11[] = "";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
-				     step9, step10 };
+				     step9, step10, step11 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

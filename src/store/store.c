@@ -317,6 +317,21 @@ void store_rollback(struct store *st)
 	st->ops->rollback(st);
 }
 
+int store_mark(struct store *st, struct verr *err)
+{
+	return st->ops->mark(st, err);
+}
+
+int store_undo(struct store *st, struct verr *err)
+{
+	return st->ops->undo(st, err);
+}
+
+int store_concurrent(struct store *st)
+{
+	return st->ops->concurrent;
+}
+
 int store_batch_start(struct store *st, const char *feed, const char *source, int64_t *id,
 		      struct verr *err)
 {

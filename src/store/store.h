@@ -54,6 +54,26 @@ int store_begin(struct store *st, struct verr *err);
 int store_commit(struct store *st, struct verr *err);
 void store_rollback(struct store *st);
 
+/*
+ * One record's writes inside a longer transaction, so that a record the database refuses
+ * (PostgreSQL: a value too large for an index, ...) is left out alone instead of aborting the
+ * transaction and every good record in it.  store_mark() sets the transaction's one mark
+ * here (what was written before it stays part of the transaction); store_undo() takes back
+ * every write since the mark, and the transaction goes on (the mark stays where it was).
+ * Only between store_begin() and store_commit()/store_rollback(), which forget the mark.
+ * After store_undo() a caller's caches of ids written since the mark are stale
+ * (pipeline_sync(pl, 0)).  V_OK, or the error (then only store_rollback() is left).
+ */
+int store_mark(struct store *st, struct verr *err);
+int store_undo(struct store *st, struct verr *err);
+/*
+ * 1 when other processes may store events at the same time as this one (PostgreSQL: nothing
+ * like SQLite's one writer at a time), so that an in-memory dedup filter loaded earlier may
+ * miss their events: every event must then go through store_event_put(), which looks in the
+ * store and waits for a concurrent transaction storing the same fingerprint.
+ */
+int store_concurrent(struct store *st);
+
 /* ---- ingest batches ----------------------------------------------------------------------- */
 
 struct store_batch {

@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 /* For store_copy: a table as a list of columns (constants of store_copy.c, never input). */
 struct store_table {
@@ -33,12 +33,15 @@ typedef int (*store_row_cb)(void *arg, const struct store_cell *cells);
 
 struct store_ops {
 	const char *name; /* "sqlite", "postgresql" */
+	int concurrent;   /* store_concurrent() */
 	void (*close)(struct store *st);
 	int (*schema_version)(struct store *st);
 	int (*info)(struct store *st, struct store_info *out, struct verr *err);
 	int (*begin)(struct store *st, struct verr *err);
 	int (*commit)(struct store *st, struct verr *err);
 	void (*rollback)(struct store *st);
+	int (*mark)(struct store *st, struct verr *err);
+	int (*undo)(struct store *st, struct verr *err);
 
 	int (*batch_start)(struct store *st, const char *feed, const char *source, int64_t *id,
 			   struct verr *err);

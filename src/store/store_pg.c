@@ -39,7 +39,7 @@
 enum pg_stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SYNC_NORMAL, S_SYNC_FULL,
 	S_BATCH_START, S_BATCH_FINISH, S_BATCH_INPUT, S_BATCH_PROGRESS, S_BATCH_FIND,
-	S_EV_FIND, S_EV_REPEAT, S_EV_INSERT, S_FP_SINCE, S_PRUNE,
+	S_EV_CLAIM, S_EV_PUT, S_EV_INSERT, S_FP_SINCE, S_PRUNE, S_PRUNE_CLAIMS,
 	S_INC_FIND, S_INC_CREATE, S_IE_INSERT, S_INC_SEEN, S_INC_GET, S_INC_UPDATE,
 	S_NOTE_ADD, S_NOTES, S_CONTENT_ADD, S_ATT_ADD, S_ATT_LIST, S_CONTENT_GET,
 	S_LINK_ADD, S_LINK_HAS, S_LINKS,
@@ -82,10 +82,25 @@ static const char *const sql_text[S__COUNT] = {
 			     "rejected = ?5 WHERE id = ?1",
 	[S_BATCH_FIND] = "SELECT id, started, finished, records, events, duplicates, rejected "
 			 "FROM batches WHERE input = ?2 AND feed IS NOT DISTINCT FROM ?1::text ORDER BY id DESC LIMIT 1",
-	[S_EV_FIND] = "SELECT id FROM events WHERE fingerprint = ?1 AND last_seen >= ?2 "
-		      "ORDER BY last_seen DESC LIMIT 1",
-	[S_EV_REPEAT] = "UPDATE events SET repeats = repeats + 1, "
-			"last_seen = GREATEST(last_seen, ?2) WHERE id = ?1",
+	/* holds the fingerprint's row to the end of the transaction, and waits while another
+	 * transaction holds it (pg_event_put): a new row is held by its insert, an existing one
+	 * by DO UPDATE, which locks the row even though its WHERE writes nothing */
+	[S_EV_CLAIM] = "INSERT INTO event_claims (fingerprint) VALUES (?1) ON CONFLICT (fingerprint) "
+		       "DO UPDATE SET fingerprint = excluded.fingerprint WHERE false",
+	/* the look-up and the insert or the repeat in one statement (one round trip): ?14 is the
+	 * start of the dedup window; the answer is (id, 1) for a repeat, (id, 0) for a new event */
+	[S_EV_PUT] = "WITH f AS (SELECT id FROM events WHERE fingerprint = ?2::bigint "
+		     "AND last_seen >= ?14::bigint ORDER BY last_seen DESC LIMIT 1), "
+		     "u AS (UPDATE events SET repeats = repeats + 1, "
+		     "last_seen = GREATEST(last_seen, ?3::bigint) "
+		     "WHERE id = (SELECT id FROM f) RETURNING id), "
+		     "i AS (INSERT INTO events (batch, fingerprint, first_seen, last_seen, time, "
+		     "source_ip, destination_ip, classification_type, taxonomy, feed, "
+		     "source_fqdn_rev, destination_fqdn_rev, source_url, json) "
+		     "SELECT ?1::bigint, ?2::bigint, ?3::bigint, ?3::bigint, ?4::bigint, ?5::bytea, "
+		     "?6::bytea, ?7::text, ?8::text, ?9::text, ?10::text, ?11::text, ?12::text, "
+		     "?13::text WHERE NOT EXISTS (SELECT 1 FROM f) RETURNING id) "
+		     "SELECT id, 1 FROM u UNION ALL SELECT id, 0 FROM i",
 	[S_EV_INSERT] = "INSERT INTO events (batch, fingerprint, first_seen, last_seen, time, "
 			"source_ip, destination_ip, classification_type, taxonomy, feed, "
 			"source_fqdn_rev, destination_fqdn_rev, source_url, json) "
@@ -95,6 +110,8 @@ static const char *const sql_text[S__COUNT] = {
 	[S_PRUNE] = "DELETE FROM events WHERE last_seen < ?1 AND id NOT IN "
 		    "(SELECT ie.event FROM incident_events ie "
 		    "JOIN incidents i ON i.id = ie.incident WHERE i.state < 5)",
+	[S_PRUNE_CLAIMS] = "DELETE FROM event_claims c WHERE NOT EXISTS "
+			   "(SELECT 1 FROM events e WHERE e.fingerprint = c.fingerprint)",
 	[S_INC_FIND] = "SELECT id FROM incidents WHERE rule = ?1 AND key = ?2 AND state < 4 "
 		       "AND merged_into = 0 AND last_seen >= ?3 ORDER BY last_seen DESC LIMIT 1",
 	[S_INC_CREATE] = "INSERT INTO incidents (rule, key, state, resolution, owner, priority, "
@@ -263,6 +280,11 @@ struct pgs {
 	size_t pend_cap, pend_n;
 	struct rk_slot *rks;            /* (rule, key) -> the latest of those incidents */
 	size_t rks_cap, rks_n;
+	int marked;                     /* 1: a mark is set (store_mark): changes are journaled */
+	struct pend *jp;                /* pend entries as they were at the mark, in change order */
+	size_t jp_n, jp_cap;
+	struct rk_slot *jr;             /* rks entries as they were at the mark, in change order */
+	size_t jr_n, jr_cap;
 };
 
 static int64_t now(void)
@@ -592,16 +614,14 @@ static int64_t seen_of(const struct event *ev)
 	return t == INT64_MIN ? now() : t;
 }
 
-static int event_insert(struct pgs *s, int64_t batch, const struct event *ev, uint64_t fp,
-			int64_t seen, int64_t *id, struct verr *err)
+/* The event's columns as parameters 1 to 13 of st (S_EV_INSERT, S_EV_PUT). */
+static int bind_event(struct pgs *s, struct store_pq_stmt *st, int64_t batch,
+		      const struct event *ev, uint64_t fp, int64_t seen, struct verr *err)
 {
-	struct store_pq_stmt *st = get(s, S_EV_INSERT, err);
 	size_t n = 0;
 	const char *ts;
 	int rc;
 
-	if (!st)
-		return V_ERR_IO;
 	buf_reset(&s->json);
 	if ((rc = event_to_json(ev, &s->json)) != V_OK)
 		return verr_set(err, rc, "", _("event too large to store"));
@@ -621,6 +641,21 @@ static int event_insert(struct pgs *s, int64_t batch, const struct event *ev, ui
 	bind_fqdn(st, 11, ev, F_DESTINATION_FQDN, &s->scratch);
 	bind_field(st, 12, ev, F_SOURCE_URL);
 	store_pq_bind_text(st, 13, s->json.data, (int)s->json.len);
+	return V_OK;
+}
+
+static int event_insert(struct pgs *s, int64_t batch, const struct event *ev, uint64_t fp,
+			int64_t seen, int64_t *id, struct verr *err)
+{
+	struct store_pq_stmt *st = get(s, S_EV_INSERT, err);
+	int rc;
+
+	if (!st)
+		return V_ERR_IO;
+	if ((rc = bind_event(s, st, batch, ev, fp, seen, err)) != V_OK) {
+		done(st);
+		return rc;
+	}
 	if ((rc = run(s, st, err)) != V_OK)
 		return rc;
 	if (id)
@@ -734,6 +769,72 @@ static int64_t *rk_slot(struct pgs *s, uint64_t rk, int add)
 	return &s->rks[i].id;
 }
 
+/*
+ * The journal of a mark (store_mark .. store_undo): before a pending entry or a (rule, key)
+ * slot changes, its old value is appended; an undo puts them back newest first, so that each
+ * ends as it was at the mark (an entry made since then ends empty: no count, not dirty).
+ * Out of memory, the change is not journaled and `marked` becomes -1: the undo then fails (the
+ * caller rolls the transaction back).
+ */
+static int journal_grow(void **tab, size_t n, size_t *cap, size_t elem)
+{
+	size_t nc;
+	void *t;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 16;
+	if (!(t = realloc(*tab, nc * elem)))
+		return -1;
+	*tab = t;
+	*cap = nc;
+	return 0;
+}
+
+static void pend_save(struct pgs *s, const struct pend *p)
+{
+	if (!s->marked || !p)
+		return;
+	if (journal_grow((void **)&s->jp, s->jp_n, &s->jp_cap, sizeof(*s->jp)) != 0) {
+		s->marked = -1; /* lost: undo refuses */
+		return;
+	}
+	s->jp[s->jp_n++] = *p;
+}
+
+static void rk_save(struct pgs *s, uint64_t rk, int64_t id)
+{
+	if (!s->marked)
+		return;
+	if (journal_grow((void **)&s->jr, s->jr_n, &s->jr_cap, sizeof(*s->jr)) != 0) {
+		s->marked = -1;
+		return;
+	}
+	s->jr[s->jr_n].rk = rk;
+	s->jr[s->jr_n++].id = id;
+}
+
+/* Put the pending entries back as they were at the mark.  0, or -1 when a change was not
+ * journaled (out of memory). */
+static int journal_undo(struct pgs *s)
+{
+	int lost = s->marked < 0;
+
+	while (s->jp_n > 0) {
+		const struct pend *o = &s->jp[--s->jp_n];
+		struct pend *p = pend_slot(s, o->id, 0);
+		if (p)
+			*p = *o;
+	}
+	while (s->jr_n > 0) {
+		const struct rk_slot *o = &s->jr[--s->jr_n];
+		int64_t *id = rk_slot(s, o->rk, 0);
+		if (id)
+			*id = o->id;
+	}
+	return lost ? -1 : 0;
+}
+
 /* Write what is pending for one incident. */
 static int pend_write(struct pgs *s, struct pend *p, struct verr *err)
 {
@@ -742,6 +843,7 @@ static int pend_write(struct pgs *s, struct pend *p, struct verr *err)
 
 	if (!p || !p->dirty)
 		return V_OK;
+	pend_save(s, p);
 	if (!(upd = get(s, S_INC_SEEN, err)))
 		return V_ERR_IO;
 	store_pq_bind_int64(upd, 1, p->id);
@@ -773,6 +875,8 @@ static void pend_clear(struct pgs *s)
 	if (s->rks_n)
 		memset(s->rks, 0, s->rks_cap * sizeof(*s->rks));
 	s->pend_n = s->rks_n = 0;
+	s->marked = 0;
+	s->jp_n = s->jr_n = 0;
 }
 
 /* Incident id, of (rule, key) hash rk, was created or found in the open transaction: its
@@ -790,7 +894,9 @@ static int pend_know(struct pgs *s, int64_t id, uint64_t rk, struct verr *err)
 		return V_OK; /* out of memory: updates are simply not deferred */
 	if (*cur && *cur != id && (rc = pend_write(s, pend_slot(s, *cur, 0), err)) != V_OK)
 		return rc;
+	rk_save(s, rk, *cur);
 	*cur = id;
+	pend_save(s, p);
 	p->rk = rk;
 	return V_OK;
 }
@@ -806,6 +912,8 @@ static void pg_close(struct store *st)
 	buf_fini(&s->scratch);
 	free(s->pend);
 	free(s->rks);
+	free(s->jp);
+	free(s->jr);
 	free(s->base.path);
 	free(s);
 }
@@ -851,6 +959,39 @@ static void pg_rollback(struct store *st)
 		run_id(s, S_ROLLBACK, NULL);
 	pend_clear(s);
 	batch_mode(s, 0); /* a failed batch is over */
+}
+
+/* The mark is a savepoint (store.h "store_mark"); moving it releases the old one in the same
+ * round trip.  Each released savepoint stays a subtransaction of the open transaction until it
+ * ends (docs/internals/store.md). */
+static int pg_mark(struct store *st, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+
+	if (store_pq_autocommit(&s->db))
+		return verr_set(err, V_ERR_INVALID, "", _("database %s: no open transaction"),
+				s->base.path);
+	if (store_pq_exec(&s->db, s->marked ? "RELEASE SAVEPOINT vigia_mark; SAVEPOINT vigia_mark"
+					    : "SAVEPOINT vigia_mark") != STORE_PQ_OK)
+		return fail(s, STORE_PQ_ERROR, err);
+	s->marked = 1;
+	s->jp_n = s->jr_n = 0;
+	return V_OK;
+}
+
+static int pg_undo(struct store *st, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+
+	if (!s->marked || store_pq_autocommit(&s->db))
+		return verr_set(err, V_ERR_INVALID, "", _("database %s: no open transaction"),
+				s->base.path);
+	store_pq_reset_all(&s->db);
+	if (store_pq_exec(&s->db, "ROLLBACK TO SAVEPOINT vigia_mark") != STORE_PQ_OK)
+		return fail(s, STORE_PQ_ERROR, err);
+	if (journal_undo(s) != 0)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	return V_OK;
 }
 
 static int pg_info(struct store *st, struct store_info *out, struct verr *err)
@@ -988,51 +1129,47 @@ static int pg_batch_find_input(struct store *st, const char *feed, const char *s
 
 /* ---- events ---------------------------------------------------------------------------------- */
 
+/*
+ * A fingerprinted event: its claim (S_EV_CLAIM: waits while another transaction storing the
+ * same fingerprint is open) and then the look-up with the insert or the repeat (S_EV_PUT), both
+ * sent at once (store_pq_run_pair): one round trip.  The server runs S_EV_PUT after the claim's
+ * wait, so its snapshot sees the other transaction's event, as SQLite's write lock would.
+ */
 static int pg_event_put(struct store *st, int64_t batch, const struct event *ev, uint64_t fp,
 			int64_t window_start, int64_t *id, int *dup, struct verr *err)
 {
 	struct pgs *s = (struct pgs *)st;
-	int64_t seen = seen_of(ev), found = 0;
-	int own, rc = V_OK;
+	struct store_pq_stmt *c, *q;
+	int64_t seen = seen_of(ev);
+	int own, rc = V_OK, step;
 
 	*dup = 0;
+	if (!fp)
+		return event_insert(s, batch, ev, fp, seen, id, err);
+	if (!(c = get(s, S_EV_CLAIM, err)) || !(q = get(s, S_EV_PUT, err)))
+		return V_ERR_IO;
 	if ((rc = tx_enter(s, &own, err)) != V_OK)
 		return rc;
-	if (fp) {
-		struct store_pq_stmt *q = get(s, S_EV_FIND, err);
-		if (!q) {
-			rc = V_ERR_IO;
-			goto out;
-		}
-		store_pq_bind_int64(q, 1, (int64_t)fp);
-		store_pq_bind_int64(q, 2, window_start);
-		rc = store_pq_step(q);
-		if (rc == STORE_PQ_ROW)
-			found = store_pq_column_int64(q, 0);
-		done(q);
-		if (rc != STORE_PQ_ROW && rc != STORE_PQ_DONE) {
-			rc = fail(s, rc, err);
-			goto out;
-		}
-		rc = V_OK;
+	store_pq_bind_int64(c, 1, (int64_t)fp);
+	if ((rc = bind_event(s, q, batch, ev, fp, seen, err)) != V_OK)
+		goto out;
+	store_pq_bind_int64(q, 14, window_start);
+	if (store_pq_run_pair(c, q) != STORE_PQ_OK) {
+		rc = fail(s, STORE_PQ_ERROR, err);
+		goto out;
 	}
-	if (found) {
-		struct store_pq_stmt *u = get(s, S_EV_REPEAT, err);
-		if (!u) {
-			rc = V_ERR_IO;
-			goto out;
-		}
-		store_pq_bind_int64(u, 1, found);
-		store_pq_bind_int64(u, 2, seen);
-		if ((rc = run(s, u, err)) == V_OK) {
-			*dup = 1;
-			if (id)
-				*id = found;
-		}
+	step = store_pq_step(q);
+	if (step == STORE_PQ_ROW) {
+		if (id)
+			*id = store_pq_column_int64(q, 0);
+		*dup = store_pq_column_int64(q, 1) != 0;
 	} else {
-		rc = event_insert(s, batch, ev, fp, seen, id, err);
+		rc = verr_set(err, V_ERR_IO, "", _("database %s: storing an event returned no id"),
+			      s->base.path);
 	}
 out:
+	done(c);
+	done(q);
 	return tx_leave(s, own, rc, err);
 }
 
@@ -1242,8 +1379,10 @@ static int pg_events_prune(struct store *st, int64_t cutoff, int64_t *removed, s
 	if ((rc = tx_enter(s, &own, err)) != V_OK)
 		return rc;
 	store_pq_bind_int64(q, 1, cutoff);
-	if ((rc = run(s, q, err)) == V_OK)
+	if ((rc = run(s, q, err)) == V_OK) {
 		*removed = s->db.changes;
+		rc = run_id(s, S_PRUNE_CLAIMS, err);
+	}
 	return tx_leave(s, own, rc, err);
 }
 
@@ -1361,6 +1500,7 @@ static int pg_incident_add_event(struct store *st, int64_t incident, int64_t eve
 		store_pq_bind_int64(ins, 3, seen);
 		if ((rc = run(s, ins, err)) != V_OK)
 			return rc;
+		pend_save(s, p);
 		if (!p->dirty || seen < p->first)
 			p->first = seen;
 		if (!p->dirty || seen > p->last)
@@ -2894,6 +3034,9 @@ static const struct store_ops pg_ops = {
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
+	.concurrent = 1,
+	.mark = pg_mark,
+	.undo = pg_undo,
 	.batch_start = pg_batch_start,
 	.batch_finish = pg_batch_finish,
 	.batch_set_input = pg_batch_set_input,

@@ -73,6 +73,13 @@ int store_pq_param_index(struct store_pq_stmt *st, const char *name);
 /* Run st on its first call, then walk its rows: STORE_PQ_ROW, STORE_PQ_DONE or
  * STORE_PQ_ERROR. */
 int store_pq_step(struct store_pq_stmt *st);
+/*
+ * Run a (its rows, if any, are dropped) and then b in one round trip (libpq's pipeline mode):
+ * the server runs b after a has finished, waits included, so b's snapshot sees what a waited
+ * for.  b's rows are then walked with store_pq_step(b).  STORE_PQ_OK, or STORE_PQ_ERROR with
+ * the first failure's error (b is not run when a fails).  a and b are reset first by neither.
+ */
+int store_pq_run_pair(struct store_pq_stmt *a, struct store_pq_stmt *b);
 /* Columns of the current row (from 0).  Text: NULL for SQL NULL, valid until the reset. */
 int64_t store_pq_column_int64(struct store_pq_stmt *st, int i);
 const char *store_pq_column_text(struct store_pq_stmt *st, int i);

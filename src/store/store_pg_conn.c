@@ -133,6 +133,9 @@ int store_pq_fail(struct store_pq *pq, struct verr *err)
 				  "does not exist"), pq->where);
 	if (!strncmp(s, "23", 2) || !strncmp(s, "22", 2))
 		return verr_set(err, V_ERR_INVALID, "", _("database %s: %s"), pq->where, msg);
+	/* program_limit_exceeded: a value too large for an index (btree rows hold ~2.7 kB) */
+	if (!strncmp(s, "54", 2))
+		return verr_set(err, V_ERR_LIMIT, "", _("database %s: %s"), pq->where, msg);
 	if (!strcmp(s, "40001") || !strcmp(s, "40P01") || !strcmp(s, "55P03"))
 		return verr_set(err, V_ERR_IO, "",
 				_("database %s: a concurrent transaction conflicted with this one "
@@ -323,29 +326,37 @@ int store_pq_param_index(struct store_pq_stmt *st, const char *name)
 	return 0;
 }
 
+/* What a query's result says: changes, last_id; 0, or -1 after recording its error. */
+static int took(struct store_pq *pq, PGresult *res)
+{
+	const char *cmd, *tuples;
+	int s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		set_error(pq, res);
+		return -1;
+	}
+	pq->sqlstate[0] = 0;
+	tuples = PQcmdTuples(res);
+	pq->changes = tuples && *tuples ? strtoll(tuples, NULL, 10) : 0;
+	cmd = PQcmdStatus(res);
+	if (cmd && !strncmp(cmd, "INSERT", 6) && PQntuples(res) > 0 && PQnfields(res) > 0)
+		pq->last_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	return 0;
+}
+
 int store_pq_step(struct store_pq_stmt *st)
 {
 	struct store_pq *pq = st->pq;
 
 	if (!st->res) {
-		const char *cmd, *tuples;
-		int s;
 		st->res = PQexecPrepared(pq->conn, st->name, st->nparams,
 					 (const char *const *)st->val, st->len, st->fmt, 0);
-		s = st->res ? PQresultStatus(st->res) : PGRES_FATAL_ERROR;
-		if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-			set_error(pq, st->res);
+		if (took(pq, st->res) != 0) {
 			PQclear(st->res);
 			st->res = NULL;
 			return STORE_PQ_ERROR;
 		}
-		pq->sqlstate[0] = 0;
-		tuples = PQcmdTuples(st->res);
-		pq->changes = tuples && *tuples ? strtoll(tuples, NULL, 10) : 0;
-		cmd = PQcmdStatus(st->res);
-		if (cmd && !strncmp(cmd, "INSERT", 6) && PQntuples(st->res) > 0 &&
-		    PQnfields(st->res) > 0)
-			pq->last_id = strtoll(PQgetvalue(st->res, 0, 0), NULL, 10);
 	}
 	if (st->row + 1 < PQntuples(st->res)) {
 		st->row++;
@@ -353,6 +364,58 @@ int store_pq_step(struct store_pq_stmt *st)
 	}
 	st->row = PQntuples(st->res);
 	return STORE_PQ_DONE;
+}
+
+int store_pq_run_pair(struct store_pq_stmt *a, struct store_pq_stmt *b)
+{
+	struct store_pq *pq = a->pq;
+	PGresult *r, *res[2] = { NULL, NULL };
+	int k = 0, sync = 0, rc = STORE_PQ_OK;
+
+	if (!PQenterPipelineMode(pq->conn)) {
+		set_error(pq, NULL);
+		return STORE_PQ_ERROR;
+	}
+	if (!PQsendQueryPrepared(pq->conn, a->name, a->nparams, (const char *const *)a->val,
+				 a->len, a->fmt, 0) ||
+	    !PQsendQueryPrepared(pq->conn, b->name, b->nparams, (const char *const *)b->val,
+				 b->len, b->fmt, 0) ||
+	    !PQpipelineSync(pq->conn)) {
+		set_error(pq, NULL);
+		rc = STORE_PQ_ERROR;
+	}
+	/* a's result, NULL, b's result (or PIPELINE_ABORTED), NULL, then the sync point; on a
+	 * lost connection PQgetResult keeps answering NULL: stop after two in a row */
+	for (int nulls = 0; rc == STORE_PQ_OK && !sync && nulls < 2;) {
+		if (!(r = PQgetResult(pq->conn))) {
+			nulls++;
+			continue;
+		}
+		nulls = 0;
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+			sync = 1;
+		if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && k < 2)
+			res[k++] = r;
+		else
+			PQclear(r);
+	}
+	if (rc == STORE_PQ_OK && (!sync || k < 2)) {
+		set_error(pq, res[0] && PQresultStatus(res[0]) != PGRES_COMMAND_OK &&
+				      PQresultStatus(res[0]) != PGRES_TUPLES_OK ? res[0] : NULL);
+		rc = STORE_PQ_ERROR;
+	} else if (rc == STORE_PQ_OK && (took(pq, res[0]) != 0 || took(pq, res[1]) != 0)) {
+		rc = STORE_PQ_ERROR;
+	}
+	PQexitPipelineMode(pq->conn);
+	PQclear(res[0]);
+	if (rc == STORE_PQ_OK) {
+		PQclear(b->res);
+		b->res = res[1];
+		b->row = -1;
+	} else {
+		PQclear(res[1]);
+	}
+	return rc;
 }
 
 static int valid(struct store_pq_stmt *st, int i)

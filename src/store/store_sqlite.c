@@ -40,7 +40,7 @@
 /* ---- the constant statements ------------------------------------------------------------ */
 
 enum sq_stmt {
-	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SYNC_NORMAL, S_SYNC_FULL,
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_MARK, S_MARK_RELEASE, S_MARK_UNDO, S_SYNC_NORMAL, S_SYNC_FULL,
 	S_BATCH_START, S_BATCH_FINISH, S_BATCH_INPUT, S_BATCH_PROGRESS, S_BATCH_FIND,
 	S_EV_FIND, S_EV_REPEAT, S_EV_INSERT, S_FP_SINCE, S_PRUNE,
 	S_INC_FIND, S_INC_CREATE, S_IE_INSERT, S_INC_SEEN, S_INC_GET, S_INC_UPDATE,
@@ -75,6 +75,9 @@ static const char *const sql_text[S__COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_MARK] = "SAVEPOINT vigia_mark",
+	[S_MARK_RELEASE] = "RELEASE vigia_mark",
+	[S_MARK_UNDO] = "ROLLBACK TO vigia_mark",
 	[S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
 	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
 	[S_BATCH_START] = "INSERT INTO batches (feed, source, started) VALUES (?1, ?2, ?3)",
@@ -261,6 +264,11 @@ struct sq {
 	size_t pend_cap, pend_n;
 	struct rk_slot *rks;            /* (rule, key) -> the latest of those incidents */
 	size_t rks_cap, rks_n;
+	int marked;                     /* 1: a mark is set (store_mark): changes are journaled */
+	struct pend *jp;                /* pend entries as they were at the mark, in change order */
+	size_t jp_n, jp_cap;
+	struct rk_slot *jr;             /* rks entries as they were at the mark, in change order */
+	size_t jr_n, jr_cap;
 	const struct store_table *copy_t; /* store_copy: the table copy_q inserts into */
 	sqlite3_stmt *copy_q;
 	/* statements of the backend's other files, by their SQL's address (store_sqlite_keyed) */
@@ -784,6 +792,72 @@ static int64_t *rk_slot(struct sq *s, uint64_t rk, int add)
 	return &s->rks[i].id;
 }
 
+/*
+ * The journal of a mark (store_mark .. store_undo): before a pending entry or a (rule, key)
+ * slot changes, its old value is appended; an undo puts them back newest first, so that each
+ * ends as it was at the mark (an entry made since then ends empty: no count, not dirty).
+ * Out of memory, the change is not journaled and `marked` becomes -1: the undo then fails (the
+ * caller rolls the transaction back).
+ */
+static int journal_grow(void **tab, size_t n, size_t *cap, size_t elem)
+{
+	size_t nc;
+	void *t;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 16;
+	if (!(t = realloc(*tab, nc * elem)))
+		return -1;
+	*tab = t;
+	*cap = nc;
+	return 0;
+}
+
+static void pend_save(struct sq *s, const struct pend *p)
+{
+	if (!s->marked || !p)
+		return;
+	if (journal_grow((void **)&s->jp, s->jp_n, &s->jp_cap, sizeof(*s->jp)) != 0) {
+		s->marked = -1; /* lost: undo refuses */
+		return;
+	}
+	s->jp[s->jp_n++] = *p;
+}
+
+static void rk_save(struct sq *s, uint64_t rk, int64_t id)
+{
+	if (!s->marked)
+		return;
+	if (journal_grow((void **)&s->jr, s->jr_n, &s->jr_cap, sizeof(*s->jr)) != 0) {
+		s->marked = -1;
+		return;
+	}
+	s->jr[s->jr_n].rk = rk;
+	s->jr[s->jr_n++].id = id;
+}
+
+/* Put the pending entries back as they were at the mark.  0, or -1 when a change was not
+ * journaled (out of memory). */
+static int journal_undo(struct sq *s)
+{
+	int lost = s->marked < 0;
+
+	while (s->jp_n > 0) {
+		const struct pend *o = &s->jp[--s->jp_n];
+		struct pend *p = pend_slot(s, o->id, 0);
+		if (p)
+			*p = *o;
+	}
+	while (s->jr_n > 0) {
+		const struct rk_slot *o = &s->jr[--s->jr_n];
+		int64_t *id = rk_slot(s, o->rk, 0);
+		if (id)
+			*id = o->id;
+	}
+	return lost ? -1 : 0;
+}
+
 /* Write what is pending for one incident. */
 static int pend_write(struct sq *s, struct pend *p, struct verr *err)
 {
@@ -792,6 +866,7 @@ static int pend_write(struct sq *s, struct pend *p, struct verr *err)
 
 	if (!p || !p->dirty)
 		return V_OK;
+	pend_save(s, p);
 	if (!(upd = get(s, S_INC_SEEN, err)))
 		return V_ERR_IO;
 	sqlite3_bind_int64(upd, 1, p->id);
@@ -823,6 +898,8 @@ static void pend_clear(struct sq *s)
 	if (s->rks_n)
 		memset(s->rks, 0, s->rks_cap * sizeof(*s->rks));
 	s->pend_n = s->rks_n = 0;
+	s->marked = 0;
+	s->jp_n = s->jr_n = 0;
 }
 
 /* Incident id, of (rule, key) hash rk, was created or found in the open transaction: its
@@ -840,7 +917,9 @@ static int pend_know(struct sq *s, int64_t id, uint64_t rk, struct verr *err)
 		return V_OK; /* out of memory: updates are simply not deferred */
 	if (*cur && *cur != id && (rc = pend_write(s, pend_slot(s, *cur, 0), err)) != V_OK)
 		return rc;
+	rk_save(s, rk, *cur);
 	*cur = id;
+	pend_save(s, p);
 	p->rk = rk;
 	return V_OK;
 }
@@ -865,6 +944,8 @@ static void sq_close(struct store *st)
 	buf_fini(&s->scratch);
 	free(s->pend);
 	free(s->rks);
+	free(s->jp);
+	free(s->jr);
 	free(s->base.path);
 	free(s);
 }
@@ -911,6 +992,41 @@ static void sq_rollback(struct store *st)
 		run_id(s, S_ROLLBACK, NULL);
 	pend_clear(s);
 	batch_mode(s, 0); /* a failed batch is over */
+}
+
+/* The mark is a savepoint (store.h "store_mark"); moving it releases the old one first. */
+static int sq_mark(struct store *st, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	int rc;
+
+	if (sqlite3_get_autocommit(s->db))
+		return verr_set(err, V_ERR_INVALID, "", _("database %s: no open transaction"),
+				s->base.path);
+	if ((s->marked && (rc = run_id(s, S_MARK_RELEASE, err)) != V_OK) ||
+	    (rc = run_id(s, S_MARK, err)) != V_OK)
+		return rc;
+	s->marked = 1;
+	s->jp_n = s->jr_n = 0;
+	return V_OK;
+}
+
+static int sq_undo(struct store *st, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *p = NULL;
+	int rc;
+
+	if (!s->marked || sqlite3_get_autocommit(s->db))
+		return verr_set(err, V_ERR_INVALID, "", _("database %s: no open transaction"),
+				s->base.path);
+	while ((p = sqlite3_next_stmt(s->db, p)) != NULL)
+		sqlite3_reset(p);
+	if ((rc = run_id(s, S_MARK_UNDO, err)) != V_OK)
+		return rc;
+	if (journal_undo(s) != 0)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	return V_OK;
 }
 
 static int file_size(const char *path, const char *suffix, int64_t *out)
@@ -1427,6 +1543,7 @@ static int sq_incident_add_event(struct store *st, int64_t incident, int64_t eve
 		sqlite3_bind_int64(ins, 3, seen);
 		if ((rc = run(s, ins, err)) != V_OK)
 			return rc;
+		pend_save(s, p);
 		if (!p->dirty || seen < p->first)
 			p->first = seen;
 		if (!p->dirty || seen > p->last)
@@ -2965,6 +3082,8 @@ static const struct store_ops sqlite_ops = {
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.mark = sq_mark,
+	.undo = sq_undo,
 	.batch_start = sq_batch_start,
 	.batch_finish = sq_batch_finish,
 	.batch_set_input = sq_batch_set_input,

@@ -6,7 +6,7 @@
 # kill -9 of a worker of each stage in the middle of the run and a replacement started: the
 # messages they held are taken over (XAUTOCLAIM) and nothing is lost or stored twice.
 # `vigia pipeline status` shows the streams and the groups; a bad message is dropped and
-# counted, the good ones go on.
+# counted, the good ones go on; with a PostgreSQL store, so is an event the store refuses.
 #   REDIS_LINES  lines of the generated feed (default 20000)
 #   REDIS_KEEP   keep the work folder
 set -u
@@ -194,6 +194,31 @@ check "bad messages: the worker goes on" '[ $rc -eq 0 ]'
 check "bad messages: three dropped, five passed on" 'grep -q "8 messages, 5 passed on, 0 repeats, 3 dropped" "$T/bad.err"'
 check "bad messages: each named" '[ $(grep -c "dropped$" "$T/bad.err") -eq 3 ]'
 check "bad messages: the reason given" 'grep -q "unreadable stage data" "$T/bad.err" && grep -q "no event" "$T/bad.err"'
+
+# 5. a store worker on PostgreSQL (tests/run.sh's server): an event the store refuses (a URL
+# too long for PostgreSQL's index) is dropped and counted, the good ones of its batch stored
+if [ -n "${VIGIA_TEST_PG:-}" ] && [ -n "${VIGIA_TEST_PGDIR:-}" ]; then
+	pgw=rw$$
+	sh tests/pg-server.sh createdb "$VIGIA_TEST_PGDIR" "$pgw"
+	head -n 5 "$T/in.csv" | "$V" ingest --to "$R/raw5" --feed-file "$T/feed.json" \
+		--no-progress --observation-time $OBS - 2>/dev/null
+	long=$(python3 -c 'import random; random.seed(3); print("http://long.example/" + "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(9000)))')
+	redis-cli -p "$PORT" xadd raw5 '*' e "{\"source.ip\": \"192.0.2.99\", \"classification.type\": \"phishing\", \"source.url\": \"$long\", \"time.observation\": \"$OBS\"}" >/dev/null
+	sed -n 11,15p "$T/in.csv" | "$V" ingest --to "$R/raw5" --feed-file "$T/feed.json" \
+		--no-progress --observation-time $OBS - 2>/dev/null
+	"$V" worker --stage fingerprint,dedup,store,aggregate,correlate --from "$R/raw5" --group g \
+		--idle-exit 1 --worker.batch=200 $SET --db "$VIGIA_TEST_PG/$pgw" 2> "$T/pgw.err"
+	rc=$?
+	check "PostgreSQL store worker: a refused event does not fail the batch" '[ $rc -eq 0 ]'
+	check "... it is dropped and counted, named with the reason" \
+		'grep -q "11 messages, 10 passed on, 0 repeats, 1 dropped" "$T/pgw.err" &&
+		 grep -q "the store refused its event: .*index row.*dropped" "$T/pgw.err"'
+	check "... the ten good events of its batch are stored" \
+		'"$V" store info --db "$VIGIA_TEST_PG/$pgw" | grep -q "^events: *10$"'
+	check "... and the stream is drained" '[ "$(redis-cli -p "$PORT" xlen raw5)" = 0 ]'
+else
+	echo "# SKIP the PostgreSQL store worker: no PostgreSQL server (tests/run.sh starts one)"
+fi
 
 # usage errors
 "$V" worker --stage store,dedup --from "$R/x" --group g 2>/dev/null

@@ -3,17 +3,21 @@
  * against any backend: $VIGIA_TEST_STORE names an empty store to use (default: a new SQLite
  * file in a temporary folder).  Every store function is exercised for its behaviour: dedup repeat
  * counting, each event filter, incidents, notes, attachments, links, indicators, postings,
- * the audit chain (and that tampering is detected), retention, the rollback of a batch, and
- * the constituency (organisations, partner CERTs, and values two organisations claim).
+ * the audit chain (and that tampering is detected), retention, the rollback of a batch, marks
+ * (one record undone inside a transaction that goes on), two connections storing the same
+ * event at once (one event, one repeat), and the constituency (organisations, partner CERTs,
+ * and values two organisations claim).
  *
  * The one helper that reaches under the interface — tamper(), which edits the audit table
  * with raw SQL as an attacker would — uses the sqlite3 API on the same file and is skipped
  * for other backends.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -857,6 +861,146 @@ static void test_rollback(struct store *st)
 	event_free(x);
 }
 
+/* The incident's event count as the store has it now. */
+static int64_t inc_count(struct store *st, int64_t id)
+{
+	struct store_incident inc;
+	struct verr e = { 0 };
+	int64_t n = -1;
+
+	if (store_incident_get(st, id, &inc, &e) == V_OK) {
+		n = inc.event_count;
+		store_incident_free(&inc);
+	}
+	return n;
+}
+
+/*
+ * Marks: one record's writes undone inside a transaction that goes on, the records before and
+ * after it committed; the event counts of an incident written late (at the commit) follow the
+ * undo too.  A URL of 9,000 random characters: PostgreSQL refuses it (an index row holds at
+ * most 8 kB), SQLite stores it.
+ */
+static void test_marks(struct store *st)
+{
+	struct verr e = { 0 };
+	struct store_event_filter f = { 0 };
+	char url[9100];
+	static const char *const a[] = { "source.ip", "192.0.2.201", "feed.name", "Marks", NULL };
+	static const char *const b[] = { "source.ip", "192.0.2.202", "feed.name", "Marks", NULL };
+	static const char *const c[] = { "source.ip", "192.0.2.203", "feed.name", "Marks", NULL };
+	const char *big[] = { "source.ip", "192.0.2.204", "feed.name", "Marks", "source.url", url,
+			      NULL };
+	struct event *x;
+	int64_t ia, ib, ic, inc, id = 0, batch = 0;
+	int dup = 0, rc;
+	unsigned r = 12345;
+
+	memcpy(url, "http://big.example/", 19);
+	for (size_t i = 19; i < 9000; i++) {
+		r = r * 1103515245u + 12345u;
+		url[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[(r >> 16) % 36];
+	}
+	url[9000] = 0;
+	ok(store_concurrent(st) == !is_sqlite, "PostgreSQL: other processes store events at once");
+	ok(store_mark(st, &e) != V_OK, "no mark outside a transaction: %s", e.reason);
+	is_int(store_begin(st, &e), V_OK, "begin");
+	store_batch_start(st, "Marks", "m.csv", &batch, &e);
+	inc = mk_incident(st, "marks", "k", IS_NEW, NULL, 3, 0);
+	is_int(store_mark(st, &e), V_OK, "mark");
+	ia = put(st, batch, a, 0x5151, 0, &dup);
+	is_int(store_incident_add_event(st, inc, ia, 100, &e), V_OK, "event a linked");
+	is_int(store_mark(st, &e), V_OK, "mark moved after a");
+	ib = put(st, batch, b, 0x5152, 0, &dup);
+	is_int(store_incident_add_event(st, inc, ib, 200, &e), V_OK, "event b linked");
+	is_int(inc_count(st, inc), 2, "... the incident counts two events");
+	is_int(store_undo(st, &e), V_OK, "undo b: %s", e.reason);
+	is_int(inc_count(st, inc), 1, "... the incident counts one again");
+	f.feed = "Marks";
+	is_str(query(st, &f), L(ia, END), "... and only a is there");
+	/* the mark stays: a record refused by the database is undone the same way */
+	x = mk(big);
+	rc = store_event_put(st, batch, x, 0x5154, 0, &id, &dup, &e);
+	event_free(x);
+	if (is_sqlite) {
+		is_int(rc, V_OK, "SQLite stores a 9,000-character URL");
+	} else {
+		is_int(rc, V_ERR_LIMIT, "PostgreSQL refuses a 9,000-character URL: %s", e.reason);
+	}
+	is_int(store_undo(st, &e), V_OK, "undone: %s", e.reason);
+	is_int(store_mark(st, &e), V_OK, "mark again");
+	ic = put(st, batch, c, 0x5153, 0, &dup);
+	is_int(store_incident_add_event(st, inc, ic, 300, &e), V_OK, "event c linked");
+	is_int(store_commit(st, &e), V_OK, "the transaction commits: %s", e.reason);
+	is_str(query(st, &f), L(ic, ia, END), "a and c are stored, b and the refused one not");
+	is_int(inc_count(st, inc), 2, "the incident counts a and c");
+	ok(store_undo(st, &e) != V_OK, "no undo after the commit");
+}
+
+/* Two connections store the same event at once: the second waits for the first to commit
+ * and counts a repeat (SQLite: its write lock; PostgreSQL: the fingerprint's claim). */
+struct racer {
+	struct store *st;
+	const char *const *kv;
+	int64_t ws, id;
+	int dup, rc;
+};
+
+static const char *const race_ev1[] = { "source.ip", "192.0.2.210", "feed.name", "Race",
+				       "time.observation", "2026-01-01T00:00:00+00:00", NULL };
+static const char *const race_ev2[] = { "source.ip", "192.0.2.210", "feed.name", "Race",
+				       "time.observation", "2026-01-03T00:00:00+00:00", NULL };
+
+static void *race_second(void *arg)
+{
+	struct racer *r = arg;
+	struct verr e = { 0 };
+
+	r->rc = store_begin(r->st, &e);
+	if (r->rc == V_OK) {
+		r->id = put(r->st, 0, r->kv, 0x7777, r->ws, &r->dup);
+		r->rc = r->id > 0 ? store_commit(r->st, &e) : V_ERR_IO;
+	}
+	if (r->rc != V_OK)
+		printf("# second connection: %s\n", e.reason);
+	return NULL;
+}
+
+/* kv: the event; ws: the dedup window's start.  Twice: a fingerprint never stored, and the
+ * same one a day later with a window that starts after the first event (the fingerprint is
+ * known, its event too old to count a repeat on). */
+static int64_t test_concurrent_put(struct store *st, const char *const *kv, int64_t ws)
+{
+	struct verr e = { 0 };
+	struct racer r = { .kv = kv, .ws = ws };
+	struct timespec pause = { 0, 300 * 1000 * 1000 };
+	pthread_t t;
+	int64_t id;
+	int dup = 0;
+
+	if (store_open(path, &r.st, &e) != V_OK) {
+		ok(0, "a second connection: %s", e.reason);
+		return -1;
+	}
+	is_int(store_begin(st, &e), V_OK, "first connection: begin");
+	id = put(st, 0, kv, 0x7777, ws, &dup);
+	ok(id > 0 && !dup, "... stores the event, not committed yet (window from %lld)",
+	   (long long)ws);
+	if (pthread_create(&t, NULL, race_second, &r) != 0) {
+		ok(0, "thread");
+		store_rollback(st);
+		store_close(r.st);
+		return -1;
+	}
+	nanosleep(&pause, NULL); /* the second one is now waiting */
+	is_int(store_commit(st, &e), V_OK, "first connection commits");
+	pthread_join(t, NULL);
+	is_int(r.rc, V_OK, "second connection done");
+	ok(r.dup == 1 && r.id == id, "... it found the first one's event: a repeat (dup %d)", r.dup);
+	store_close(r.st);
+	return id;
+}
+
 /* ---- the constituency ----------------------------------------------------------------------- */
 
 struct orgs_seen {
@@ -1089,6 +1233,13 @@ int main(void)
 	test_audit(st);
 	test_prune(st);
 	test_rollback(st);
+	test_marks(st);
+	{
+		struct store_event_filter f = { .feed = "Race" };
+		int64_t a = test_concurrent_put(st, race_ev1, 0);
+		int64_t b = test_concurrent_put(st, race_ev2, 1767312000); /* 2026-01-02 */
+		is_str(query(st, &f), L(b, a, END), "one event stored in each round");
+	}
 	test_constituency(st);
 	{
 		struct store_info in;
