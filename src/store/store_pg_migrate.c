@@ -262,8 +262,17 @@ static const char step9[] =
 	"  msg CTEXT PRIMARY KEY, owner CTEXT NOT NULL);"
 	"CREATE INDEX transport_marks_owner ON transport_marks(owner);";
 
+/* Version 10: the web UI's queue and dashboard over many incidents (src/http/ui_api.c;
+ * docs/internals/ui.md): counts per state and the open ones by priority and age from an index
+ * alone (store_incident_counts, store_incident_groups; PostgreSQL counts with an index-only
+ * scan, where SQLite keeps a table of counts by triggers), the aggregates of a period by the
+ * time incidents were opened. */
+static const char step10[] =
+	"CREATE INDEX incidents_state ON incidents(state, priority, created);"
+	"CREATE INDEX incidents_created ON incidents(created);";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
-				     step9 };
+				     step9, step10 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");
