@@ -29,7 +29,7 @@ CFLAGS_SAN := $(CFLAGS_COMMON) -O1 $(SAN)
 
 LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c) $(wildcard src/*/*/*.c))
 CLI_MAIN := src/cli/main.c
-GEN_SRC  := $(BUILD)/gen/parsers_gen.c $(BUILD)/gen/catalogue_gen.c
+GEN_SRC  := $(BUILD)/gen/parsers_gen.c $(BUILD)/gen/catalogue_gen.c $(BUILD)/gen/web_gen.c
 HDRS     := $(wildcard src/*/*.h) $(wildcard src/*/*/*.h) $(wildcard src/*/*.def) $(BUILD)/gen/version.h
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -67,6 +67,15 @@ BLOBS    := $(sort $(wildcard data/feeds/*.json)) $(sort $(wildcard data/shadows
 $(BUILD)/gen/catalogue_gen.c: scripts/gen-blobs.sh $(BLOBS)
 	@mkdir -p $(dir $@)
 	sh scripts/gen-blobs.sh $@ $(BLOBS)
+
+# the web UI (src/http/ui.c): web/ and its Spanish catalogue (from po/es.po) in the binary
+WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js))
+$(BUILD)/gen/i18n-es.json: scripts/po2json.py po/es.po
+	@mkdir -p $(dir $@)
+	python3 scripts/po2json.py po/es.po > $@
+$(BUILD)/gen/web_gen.c: scripts/gen-web.sh $(WEB) $(BUILD)/gen/i18n-es.json
+	@mkdir -p $(dir $@)
+	sh scripts/gen-web.sh $@ $(WEB) $(BUILD)/gen/i18n-es.json
 
 $(BUILD)/rel/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -144,6 +153,7 @@ run-bench: $(BUILD)/vigia $(BUILD)/bench/ipdb_bench $(BUILD)/bench/url_bench \
 	@sh bench/audit.sh $(BUILD)/vigia
 	@sh bench/web.sh $(BUILD)/vigia
 	@sh bench/redis.sh $(BUILD)/vigia
+	@sh bench/ui.sh $(BUILD)/vigia
 	@$(BUILD)/bench/notify_bench 100000 5000
 
 # the URL analyzer: 1,000,000-entry list, canonicalization + lookup, the whole check

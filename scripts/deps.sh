@@ -13,8 +13,10 @@ nginx-light nodejs libxml2-utils
 libgpgme-dev gnupg python3-aiosmtpd python3-jsonschema openssl
 tinyproxy dante-server libldns-dev unbound opensmtpd
 libmicrohttpd-dev wrk curl libpq-dev postgresql libhiredis-dev
-spamassassin spamd spamc rspamd redis-server"
-# (the last line: bench/mail-compare.sh runs SpamAssassin and rspamd beside vigia's mail
+spamassassin spamd spamc rspamd redis-server
+chromium"
+# (chromium: the web UI's end-to-end tests, tests/browser/, drive Debian's Chromium;
+# spamassassin ...: bench/mail-compare.sh runs SpamAssassin and rspamd beside vigia's mail
 # classifier; they are started on loopback by the script only, never as services; the tests
 # of vigia worker start their own redis-server on loopback too)
 
@@ -62,4 +64,16 @@ if [ -f "$sv/package.json" ] && ! cmp -s "$sv/package.json" "$nd/package.json" 2
 	mkdir -p "$nd"
 	cp "$sv/package.json" "$nd/package.json"
 	(cd "$nd" && npm install --no-audit --no-fund --no-package-lock --silent >&2)
+fi
+
+# The web UI's browser tests (tests/browser/run.sh) drive Debian's Chromium with playwright-core,
+# pinned by tests/browser/package-lock.json and installed once into $VIGIA_BROWSER_DIR (default
+# ~/.cache/vigia/browser), never into the tree; Playwright's own browser download is not used.
+bd=${VIGIA_BROWSER_DIR:-$HOME/.cache/vigia/browser}
+if ! cmp -s "$here/tests/browser/package-lock.json" "$bd/package-lock.json" 2>/dev/null ||
+   [ ! -d "$bd/node_modules/playwright-core" ]; then
+	echo "deps: installing the browser tests' npm packages into $bd" >&2
+	mkdir -p "$bd"
+	cp "$here/tests/browser/package.json" "$here/tests/browser/package-lock.json" "$bd/"
+	(cd "$bd" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent >&2)
 fi

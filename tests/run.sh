@@ -58,6 +58,7 @@ run lint-banned sh scripts/check-banned.sh
 for t in tests/cli/*.sh; do
 	run "cli/$(basename "$t" .sh)" sh "$t"
 done
+run browser/ui sh tests/browser/run.sh
 run conformance python3 tests/conformance/run.py --vigia "$VIGIA"
 
 echo

@@ -53,6 +53,8 @@ const struct conf_setting conf_settings[] = {
 	{ "http.port", CONF_INT, "8480", NULL, N_("TCP port of 'vigia serve'") },
 	{ "http.rate_limit", CONF_INT, "0", NULL,
 	  N_("requests per second one token may make (burst: the same number); 0 = no limit") },
+	{ "http.session_ttl", CONF_DURATION, "8h", NULL,
+	  N_("how long a web UI sign-in lasts (the session cookie's lifetime)") },
 	{ "http.timeout", CONF_DURATION, "30s", NULL,
 	  N_("an idle or slow connection to 'vigia serve' is closed after this") },
 	{ "http.tls_cert", CONF_STRING, "", NULL,

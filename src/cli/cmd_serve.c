@@ -1,6 +1,6 @@
 /*
- * cmd_serve.c — `vigia serve`: the JSON API and the TAXII 2.1 server (src/http) on the
- * configured address until SIGINT or SIGTERM.  --port-file writes the port bound (with
+ * cmd_serve.c — `vigia serve`: the JSON API, the TAXII 2.1 server and the web UI (src/http) on
+ * the configured address until SIGINT or SIGTERM.  --port-file writes the port bound (with
  * --http.port=0 the kernel picks a free one: how the tests start it).
  */
 #include <errno.h>
@@ -19,11 +19,12 @@
 static void serve_usage(FILE *f)
 {
 	fputs(_("usage: vigia serve [--db PATH] [--threads N] [--port-file FILE]\n"
-	        "Serve the JSON API (/api/v1/, OpenAPI document at /api/v1/openapi.json) and\n"
-	        "TAXII 2.1 (/taxii2/) until SIGINT or SIGTERM.  Accounts: 'vigia account'.\n"
+	        "Serve the JSON API (/api/v1/, OpenAPI document at /api/v1/openapi.json),\n"
+	        "TAXII 2.1 (/taxii2/) and the analysts' web UI (/ui/) until SIGINT or SIGTERM.\n"
+	        "Accounts: 'vigia account'.\n"
 	        "Settings: http.listen, http.port, http.tls_cert, http.tls_key, http.max_body,\n"
 	        "http.max_connections, http.timeout, http.rate_limit, http.token_key,\n"
-	        "taxii.collections.\n"
+	        "http.session_ttl, taxii.collections.\n"
 	        "Options anywhere: --db PATH, --SECTION.KEY=VALUE.\n"),
 	      f);
 }

@@ -36,13 +36,15 @@ struct http_request {
 	size_t nargs;
 	int too_many_args; /* more than HTTP_MAX_ARGS were sent: 400 */
 	const char *authorization, *accept, *content_type; /* headers; NULL when absent */
+	const char *cookie, *csrf, *accept_language;       /* Cookie, X-CSRF-Token (web UI) */
+	int tls;                                           /* served over HTTPS */
 	const char *body;                                  /* borrowed; not NUL-terminated */
 	size_t body_len;
 	struct store *st; /* borrowed; this thread's connection */
 	int64_t now;      /* unix seconds */
 };
 
-#define HTTP_MAX_HEADERS 4
+#define HTTP_MAX_HEADERS 8
 
 struct http_response {
 	int status;

@@ -19,6 +19,7 @@
 #include "http/api_constituency.h"
 #include "http/http_impl.h"
 #include "http/taxii_write.h"
+#include "http/ui.h"
 
 struct route {
 	const char *method, *pattern;
@@ -59,6 +60,23 @@ static const struct route routes[] = {
     {"GET", "/taxii2/cti/collections/{}/objects/{}/versions/", HTTP_NEED_TAXII, 1,
      taxii_versions},
     {"GET", "/taxii2/cti/status/{}/", HTTP_NEED_TAXII, 1, taxii_status},
+    /* the web UI (ui.h): the page, its assets, sign-in, and the endpoints only it needs */
+    {"GET", "/ui/", HTTP_NEED_NONE, 0, ui_page},
+    {"GET", "/ui/{}", HTTP_NEED_NONE, 0, ui_asset},
+    {"POST", "/ui/login", HTTP_NEED_NONE, 0, ui_login},
+    {"POST", "/ui/logout", HTTP_NEED_NONE, 0, ui_logout},
+    {"GET", "/ui/api/lang", HTTP_NEED_NONE, 0, ui_api_lang},
+    {"POST", "/ui/api/lang", HTTP_NEED_NONE, 0, ui_api_lang},
+    {"GET", "/ui/api/session", HTTP_NEED_TAXII, 0, ui_api_session},
+    {"GET", "/ui/api/incidents", HTTP_NEED_READ, 0, ui_api_queue},
+    {"GET", "/ui/api/incidents/{}", HTTP_NEED_READ, 0, ui_api_incident},
+    {"GET", "/ui/api/incidents/{}/export", HTTP_NEED_READ, 0, ui_api_export},
+    {"POST", "/ui/api/bulk", HTTP_NEED_WRITE, 0, ui_api_bulk},
+    {"POST", "/ui/api/merge", HTTP_NEED_WRITE, 0, ui_api_merge},
+    {"GET", "/ui/api/partners", HTTP_NEED_READ, 0, ui_api_partners},
+    {"GET", "/ui/api/orgs", HTTP_NEED_READ, 0, ui_api_orgs},
+    {"GET", "/ui/api/dashboard", HTTP_NEED_READ, 0, ui_api_dashboard},
+    {"GET", "/ui/api/url", HTTP_NEED_READ, 0, ui_api_url},
 };
 
 /* Does path match pattern?  OUT: the placeholders' values into c->params. */
@@ -153,6 +171,7 @@ void http_handle(const struct http_request *rq, struct http_response *rs)
 {
 	const struct route *r = NULL;
 	struct store_account acct;
+	char sv[UI_SESSION_MAX], sname[STORE_NAME_MAX + 1];
 	struct http_call c = {0};
 	struct verr e = {0};
 	int method_seen = 0, taxii;
@@ -186,11 +205,24 @@ void http_handle(const struct http_request *rq, struct http_response *rs)
 		r->fn(rq, &c, rs);
 		return;
 	}
-	rc = http_authenticate(rq->st, rq->authorization, &acct, &rs->token_id, &e);
+	if (!rq->authorization && rq->cookie &&
+	    ui_session_from_cookie(rq->cookie, rq->now, sv, sname) == V_OK) {
+		/* the web UI's session cookie (ui.h): changes need its CSRF token as well */
+		rc = store_account_get(rq->st, sname, &acct, &e);
+		if (rc == V_OK && strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD") &&
+		    !ui_csrf_ok(sv, rq->csrf)) {
+			http_error(rs, taxii, 403, "forbidden",
+			           "the CSRF token is missing or wrong");
+			return;
+		}
+	} else {
+		rc = http_authenticate(rq->st, rq->authorization, &acct, &rs->token_id, &e);
+	}
 	if (rc == V_ERR_NOTFOUND) {
 		http_error(rs, taxii, 401, "unauthorized", "valid credentials are required");
-		http_header(rs, "WWW-Authenticate",
-		            "Bearer realm=\"vigia\", Basic realm=\"vigia\"");
+		if (strncmp(rq->path, "/ui/", 4)) /* a browser would ask for a password itself */
+			http_header(rs, "WWW-Authenticate",
+			            "Bearer realm=\"vigia\", Basic realm=\"vigia\"");
 		log_debug("http: %s %s: 401: %s", rq->method, rq->path, e.reason);
 		return;
 	}

@@ -187,7 +187,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char 
 		                  "large\",\"detail\":\"the body exceeds http.max_body\"}}");
 	memset(&rq, 0, sizeof(rq));
 	rq.authorization = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
-	if (!rate_ok(s, rq.authorization))
+	rq.cookie = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Cookie");
+	if (!rate_ok(s, rq.authorization ? rq.authorization : rq.cookie))
 		return send_plain(mc, 429,
 		                  "{\"error\":{\"status\":429,\"title\":\"too many "
 		                  "requests\",\"detail\":\"this credential's rate limit\"}}");
@@ -199,6 +200,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char 
 	rq.path = url;
 	rq.accept = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept");
 	rq.content_type = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Type");
+	rq.csrf = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-CSRF-Token");
+	rq.accept_language = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept-Language");
+	rq.tls = s->cert != NULL;
 	rq.body = cn->body.data;
 	rq.body_len = cn->body.len;
 	rq.now = (int64_t)time(NULL);

@@ -275,8 +275,31 @@ static const char step10[] =
  * serialises processes storing the same event at once; SQLite's write lock does that here. */
 static const char step11[] = "";
 
+/* Version 12: the web UI's queue and dashboard over many incidents (src/http/ui_api.c;
+ * docs/internals/ui.md).  incident_counts keeps the number of incidents in each state, kept
+ * right by triggers, so the queue's counts per state cost six rows, not a scan of every
+ * incident (store_incident_counts); the open ones by priority and age come from an index
+ * alone, and a period's aggregates from the time incidents were opened
+ * (store_incident_groups). */
+static const char step12[] =
+	"CREATE INDEX incidents_state ON incidents(state, priority, created);"
+	"CREATE INDEX incidents_created ON incidents(created);"
+	"CREATE TABLE incident_counts (state INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+	"INSERT INTO incident_counts (state, n) VALUES (0, 0), (1, 0), (2, 0), (3, 0), (4, 0),"
+	"  (5, 0);"
+	"UPDATE incident_counts SET n = (SELECT count(*) FROM incidents i"
+	"  WHERE i.state = incident_counts.state);"
+	"CREATE TRIGGER incidents_count_insert AFTER INSERT ON incidents BEGIN"
+	"  UPDATE incident_counts SET n = n + 1 WHERE state = NEW.state; END;"
+	"CREATE TRIGGER incidents_count_state AFTER UPDATE OF state ON incidents"
+	"  WHEN OLD.state <> NEW.state BEGIN"
+	"  UPDATE incident_counts SET n = n - 1 WHERE state = OLD.state;"
+	"  UPDATE incident_counts SET n = n + 1 WHERE state = NEW.state; END;"
+	"CREATE TRIGGER incidents_count_delete AFTER DELETE ON incidents BEGIN"
+	"  UPDATE incident_counts SET n = n - 1 WHERE state = OLD.state; END;";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
-				     step9, step10, step11 };
+				     step9, step10, step11, step12 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -422,6 +422,20 @@ int store_incidents_query(struct store *st, const struct store_incident_filter *
 	return st->ops->incidents_query(st, f, cb, arg, err);
 }
 
+int store_incident_counts(struct store *st, int64_t now, int64_t counts[6], int64_t *overdue,
+			  struct verr *err)
+{
+	return st->ops->incident_counts(st, now, counts, overdue, err);
+}
+
+int store_incident_groups(struct store *st, const struct store_incident_grouping *g,
+			  store_group_cb cb, void *arg, struct verr *err)
+{
+	if (g->by < STORE_GROUP_DAY_CLASS || g->by > STORE_GROUP_RESOLVE)
+		return verr_set(err, V_ERR_INVALID, "by", "no such grouping %d", (int)g->by);
+	return st->ops->incident_groups(st, g, cb, arg, err);
+}
+
 int store_note_add(struct store *st, int64_t incident, const char *author, const char *text,
 		   int64_t *id, struct verr *err)
 {

@@ -202,11 +202,39 @@ struct store_incident_filter {
 	int priority;            /* 0 = any */
 	int64_t due_before;      /* deadline < this (and not resolved/closed); 0 = any */
 	int64_t limit, offset;   /* limit 0 = the default page (100), < 0 = no limit */
+	const char *tlp;         /* this marking exactly ("AMBER+STRICT"); NULL = any */
+	const char *text;        /* in the title, key or organisation, ignoring ASCII case */
 };
 typedef int (*store_incident_cb)(void *arg, const struct store_incident *inc);
 /* Newest first (by id). */
 int store_incidents_query(struct store *st, const struct store_incident_filter *f,
 			  store_incident_cb cb, void *arg, struct verr *err);
+/* How many incidents are in each state (counts[enum incident_state]), and how many of the
+ * open ones are past their deadline at now. */
+int store_incident_counts(struct store *st, int64_t now, int64_t counts[6], int64_t *overdue,
+			  struct verr *err);
+
+/* Aggregates of the incidents (the web UI's dashboard).  Each group is (a, b, count, sum):
+ *   DAY_CLASS  a = the UTC day created ("2026-11-28"), b = classification type; since
+ *   OPEN_AGE   a = age of the open ones at now ("0-1d", "1-7d", "7-30d", "30d+"), b = priority
+ *   ORG        a = organisation, by count, at most limit; created since
+ *   CLASS      a = classification type, by count, at most limit; created since
+ *   RESOLVE    a = priority; incidents created since and now resolved or closed: count, and
+ *              sum = their seconds from created to the last update (the time to resolve) */
+enum store_group_by { STORE_GROUP_DAY_CLASS, STORE_GROUP_OPEN_AGE, STORE_GROUP_ORG,
+		      STORE_GROUP_CLASS, STORE_GROUP_RESOLVE };
+struct store_incident_grouping {
+	enum store_group_by by;
+	int64_t since, now;
+	int64_t limit;           /* 0 = no limit */
+};
+struct store_incident_group {
+	const char *a, *b;       /* NULL when the column is empty */
+	int64_t count, sum;
+};
+typedef int (*store_group_cb)(void *arg, const struct store_incident_group *g);
+int store_incident_groups(struct store *st, const struct store_incident_grouping *g,
+			  store_group_cb cb, void *arg, struct verr *err);
 
 /* ---- notes, attachments, links ------------------------------------------------------------ */
 

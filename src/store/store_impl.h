@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /* For store_copy: a table as a list of columns (constants of store_copy.c, never input). */
 struct store_table {
@@ -74,6 +74,10 @@ struct store_ops {
 			       struct verr *err);
 	int (*incidents_query)(struct store *st, const struct store_incident_filter *f,
 			       store_incident_cb cb, void *arg, struct verr *err);
+	int (*incident_counts)(struct store *st, int64_t now, int64_t counts[6],
+			       int64_t *overdue, struct verr *err);
+	int (*incident_groups)(struct store *st, const struct store_incident_grouping *g,
+			       store_group_cb cb, void *arg, struct verr *err);
 
 	int (*note_add)(struct store *st, int64_t incident, const char *author, const char *text,
 			int64_t *id, struct verr *err);

@@ -242,7 +242,8 @@ static const char *const sql_text[S__COUNT] = {
 /* the optional filters of the two listings: one bit each */
 enum { EF_IP, EF_NET, EF_CLASS, EF_FEED, EF_FQDN, EF_URL, EF_URL_END, EF_SINCE, EF_UNTIL,
        EF_BATCH, EF_INCIDENT, EF__COUNT };
-enum { IF_OPEN, IF_STATE, IF_OWNER, IF_CLASS, IF_ORG, IF_PRIO, IF_DUE, IF__COUNT };
+enum { IF_OPEN, IF_STATE, IF_OWNER, IF_CLASS, IF_ORG, IF_PRIO, IF_DUE, IF_TLP, IF_TEXT,
+       IF__COUNT };
 
 /*
  * Pending incident updates.  Linking an event to an incident changes the incident's event
@@ -274,6 +275,7 @@ struct pgs {
 	struct store_pq_stmt *stmt[S__COUNT];
 	struct store_pq_stmt *evq[1u << EF__COUNT];
 	struct store_pq_stmt *incq[1u << IF__COUNT];
+	struct store_pq_stmt *cntq, *grpq[STORE_GROUP_RESOLVE + 1]; /* counts, aggregates */
 	struct buf json;                /* event_to_json scratch, reused */
 	struct buf scratch;             /* reversed domain names */
 	struct pend *pend;              /* incidents of the open transaction (see "pending") */
@@ -1646,6 +1648,12 @@ static struct store_pq_stmt *incidents_stmt(struct pgs *s, unsigned mask, struct
 		rc |= buf_puts(&q, " AND priority = :prio");
 	if (mask & (1u << IF_DUE))
 		rc |= buf_puts(&q, " AND deadline > 0 AND state < 4 AND deadline < :due");
+	if (mask & (1u << IF_TLP))
+		rc |= buf_puts(&q, " AND tlp = :tlp");
+	if (mask & (1u << IF_TEXT))
+		rc |= buf_puts(&q, " AND (strpos(lower(coalesce(title, '')), lower(:text)) > 0"
+				   " OR strpos(lower(key), lower(:text)) > 0"
+				   " OR strpos(lower(coalesce(organisation, '')), lower(:text)) > 0)");
 	rc |= buf_puts(&q, " ORDER BY id DESC LIMIT NULLIF(:limit::bigint, -1) OFFSET :offset");
 	if (rc != V_OK) {
 		buf_fini(&q);
@@ -1681,8 +1689,16 @@ static int pg_incidents_query(struct store *st, const struct store_incident_filt
 		mask |= 1u << IF_PRIO;
 	if (f->due_before)
 		mask |= 1u << IF_DUE;
+	if (f->tlp)
+		mask |= 1u << IF_TLP;
+	if (f->text)
+		mask |= 1u << IF_TEXT;
 	if (!(q = incidents_stmt(s, mask, err)))
 		return V_ERR_IO;
+	if (f->tlp)
+		bind_named(q, ":tlp", f->tlp, -1, 0);
+	if (f->text)
+		bind_named(q, ":text", f->text, -1, 0);
 	bind_named_int(q, ":state", f->state);
 	if (f->owner)
 		bind_named(q, ":owner", f->owner, -1, 0);
@@ -1698,6 +1714,86 @@ static int pg_incidents_query(struct store *st, const struct store_incident_filt
 		struct store_incident inc;
 		incident_row(q, &inc);
 		if ((rc = cb(arg, &inc)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+/* Counts per state and of the overdue: the web UI's queue header (store.h). */
+static int pg_incident_counts(struct store *st, int64_t now_, int64_t counts[6],
+			      int64_t *overdue, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q;
+	int rc, step;
+
+	if ((rc = pend_flush(s, err)) != V_OK)
+		return rc;
+	for (int i = 0; i < 6; i++)
+		counts[i] = 0;
+	*overdue = 0;
+	if (!s->cntq && prepare(s, "SELECT state, count(*), 0 FROM incidents GROUP BY state"
+			   " UNION ALL SELECT -1, count(*), 0 FROM incidents"
+			   " WHERE deadline > 0 AND state < 4 AND deadline < :now",
+			   &s->cntq, err) != V_OK)
+		return V_ERR_IO;
+	q = s->cntq;
+	bind_named_int(q, ":now", now_);
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW) {
+		int64_t k = store_pq_column_int64(q, 0), n = store_pq_column_int64(q, 1);
+
+		if (k >= 0 && k < 6)
+			counts[k] = n;
+		else if (k == -1)
+			*overdue = n;
+	}
+	rc = step == STORE_PQ_DONE ? V_OK : fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static const char *const group_sql[] = {
+	"SELECT to_char(to_timestamp(created) AT TIME ZONE 'UTC', 'YYYY-MM-DD'), classification_type, count(*), 0 FROM incidents"
+	" WHERE created >= :since GROUP BY 1, 2 ORDER BY 1, 2",
+	"SELECT CASE WHEN :now - created < 86400 THEN '0-1d' WHEN :now - created < 604800"
+	" THEN '1-7d' WHEN :now - created < 2592000 THEN '7-30d' ELSE '30d+' END,"
+	" priority::text, count(*), 0 FROM incidents WHERE state < 4 GROUP BY 1, 2 ORDER BY 1, 2",
+	"SELECT organisation, NULL, count(*), 0 FROM incidents WHERE created >= :since"
+	" AND organisation IS NOT NULL AND organisation <> '' GROUP BY 1 ORDER BY 3 DESC, 1"
+	" LIMIT NULLIF(:limit::bigint, -1)",
+	"SELECT classification_type, NULL, count(*), 0 FROM incidents WHERE created >= :since"
+	" AND classification_type IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT NULLIF(:limit::bigint, -1)",
+	"SELECT priority::text, NULL, count(*), sum(updated - created) FROM incidents WHERE state >= 4"
+	" AND created >= :since GROUP BY 1 ORDER BY 1",
+};
+
+static int pg_incident_groups(struct store *st, const struct store_incident_grouping *g,
+			      store_group_cb cb, void *arg, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q;
+	int rc, step;
+
+	if ((rc = pend_flush(s, err)) != V_OK)
+		return rc;
+	if (!s->grpq[g->by] && prepare(s, group_sql[g->by], &s->grpq[g->by], err) != V_OK)
+		return V_ERR_IO;
+	q = s->grpq[g->by];
+	bind_named_int(q, ":since", g->since);
+	bind_named_int(q, ":now", g->now);
+	bind_named_int(q, ":limit", g->limit > 0 ? g->limit : -1);
+	rc = V_OK;
+	while ((step = store_pq_step(q)) == STORE_PQ_ROW) {
+		struct store_incident_group r;
+
+		r.a = store_pq_column_text(q, 0);
+		r.b = store_pq_column_text(q, 1);
+		r.count = store_pq_column_int64(q, 2);
+		r.sum = store_pq_column_int64(q, 3);
+		if ((rc = cb(arg, &r)) != 0)
 			break;
 	}
 	if (rc == V_OK && step != STORE_PQ_DONE)
@@ -3053,6 +3149,8 @@ static const struct store_ops pg_ops = {
 	.incident_get = pg_incident_get,
 	.incident_update = pg_incident_update,
 	.incidents_query = pg_incidents_query,
+	.incident_counts = pg_incident_counts,
+	.incident_groups = pg_incident_groups,
 	.note_add = pg_note_add,
 	.notes_list = pg_notes_list,
 	.attachment_add = pg_attachment_add,

@@ -295,8 +295,17 @@ static const char step11[] =
 	"  WHERE fingerprint IS NOT NULL;"
 	"DROP INDEX events_fingerprint;";
 
+/* Version 12: the web UI's queue and dashboard over many incidents (src/http/ui_api.c;
+ * docs/internals/ui.md): counts per state and the open ones by priority and age from an index
+ * alone (store_incident_counts, store_incident_groups; PostgreSQL counts with an index-only
+ * scan, where SQLite keeps a table of counts by triggers), the aggregates of a period by the
+ * time incidents were opened. */
+static const char step12[] =
+	"CREATE INDEX incidents_state ON incidents(state, priority, created);"
+	"CREATE INDEX incidents_created ON incidents(created);";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
-				     step9, step10, step11 };
+				     step9, step10, step11, step12 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

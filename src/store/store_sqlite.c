@@ -223,7 +223,8 @@ static const char *const sql_text[S__COUNT] = {
 /* the optional filters of the two listings: one bit each */
 enum { EF_IP, EF_NET, EF_CLASS, EF_FEED, EF_FQDN, EF_URL, EF_URL_END, EF_SINCE, EF_UNTIL,
        EF_BATCH, EF_INCIDENT, EF__COUNT };
-enum { IF_OPEN, IF_STATE, IF_OWNER, IF_CLASS, IF_ORG, IF_PRIO, IF_DUE, IF__COUNT };
+enum { IF_OPEN, IF_STATE, IF_OWNER, IF_CLASS, IF_ORG, IF_PRIO, IF_DUE, IF_TLP, IF_TEXT,
+       IF__COUNT };
 
 /*
  * Pending incident updates.  Linking an event to an incident changes the incident's event
@@ -258,6 +259,7 @@ struct sq {
 	sqlite3_stmt *stmt[S__COUNT];
 	sqlite3_stmt *evq[1u << EF__COUNT];
 	sqlite3_stmt *incq[1u << IF__COUNT];
+	sqlite3_stmt *cntq, *grpq[STORE_GROUP_RESOLVE + 1]; /* counts per state, aggregates */
 	struct buf json;                /* event_to_json scratch, reused */
 	struct buf scratch;             /* reversed domain names */
 	struct pend *pend;              /* incidents of the open transaction (see "pending") */
@@ -936,6 +938,9 @@ static void sq_close(struct store *st)
 		sqlite3_finalize(s->evq[i]);
 	for (size_t i = 0; i < sizeof(s->incq) / sizeof(s->incq[0]); i++)
 		sqlite3_finalize(s->incq[i]);
+	sqlite3_finalize(s->cntq);
+	for (size_t i = 0; i < sizeof(s->grpq) / sizeof(s->grpq[0]); i++)
+		sqlite3_finalize(s->grpq[i]);
 	sqlite3_finalize(s->copy_q);
 	for (size_t i = 0; i < SQ_KEYED_MAX; i++)
 		sqlite3_finalize(s->keyed[i]);
@@ -1689,6 +1694,12 @@ static sqlite3_stmt *incidents_stmt(struct sq *s, unsigned mask, struct verr *er
 		rc |= buf_puts(&q, " AND priority = :prio");
 	if (mask & (1u << IF_DUE))
 		rc |= buf_puts(&q, " AND deadline > 0 AND state < 4 AND deadline < :due");
+	if (mask & (1u << IF_TLP))
+		rc |= buf_puts(&q, " AND tlp = :tlp");
+	if (mask & (1u << IF_TEXT))
+		rc |= buf_puts(&q, " AND (instr(lower(coalesce(title, '')), lower(:text)) > 0"
+				   " OR instr(lower(key), lower(:text)) > 0"
+				   " OR instr(lower(coalesce(organisation, '')), lower(:text)) > 0)");
 	rc |= buf_puts(&q, " ORDER BY id DESC LIMIT :limit OFFSET :offset");
 	if (rc != V_OK) {
 		buf_fini(&q);
@@ -1724,8 +1735,16 @@ static int sq_incidents_query(struct store *st, const struct store_incident_filt
 		mask |= 1u << IF_PRIO;
 	if (f->due_before)
 		mask |= 1u << IF_DUE;
+	if (f->tlp)
+		mask |= 1u << IF_TLP;
+	if (f->text)
+		mask |= 1u << IF_TEXT;
 	if (!(q = incidents_stmt(s, mask, err)))
 		return V_ERR_IO;
+	if (f->tlp)
+		bind_named(q, ":tlp", f->tlp, -1, 0);
+	if (f->text)
+		bind_named(q, ":text", f->text, -1, 0);
 	bind_named_int(q, ":state", f->state);
 	if (f->owner)
 		bind_named(q, ":owner", f->owner, -1, 0);
@@ -1741,6 +1760,87 @@ static int sq_incidents_query(struct store *st, const struct store_incident_filt
 		struct store_incident inc;
 		incident_row(q, &inc);
 		if ((rc = cb(arg, &inc)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+/* Counts per state and of the overdue: the web UI's queue header (store.h). */
+static int sq_incident_counts(struct store *st, int64_t now_, int64_t counts[6],
+			      int64_t *overdue, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	int rc, step;
+
+	if ((rc = pend_flush(s, err)) != V_OK)
+		return rc;
+	for (int i = 0; i < 6; i++)
+		counts[i] = 0;
+	*overdue = 0;
+	/* incident_counts: kept by triggers (migrate.c, step 10) */
+	if (!s->cntq && prepare(s, "SELECT state, n, 0 FROM incident_counts"
+			   " UNION ALL SELECT -1, count(*), 0 FROM incidents"
+			   " WHERE deadline > 0 AND state < 4 AND deadline < :now",
+			   &s->cntq, err) != V_OK)
+		return V_ERR_IO;
+	q = s->cntq;
+	bind_named_int(q, ":now", now_);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t k = sqlite3_column_int64(q, 0), n = sqlite3_column_int64(q, 1);
+
+		if (k >= 0 && k < 6)
+			counts[k] = n;
+		else if (k == -1)
+			*overdue = n;
+	}
+	rc = step == SQLITE_DONE ? V_OK : fail(s, step, err);
+	done(q);
+	return rc;
+}
+
+static const char *const group_sql[] = {
+	"SELECT strftime('%Y-%m-%d', created, 'unixepoch'), classification_type, count(*), 0 FROM incidents"
+	" WHERE created >= :since GROUP BY 1, 2 ORDER BY 1, 2",
+	"SELECT CASE WHEN :now - created < 86400 THEN '0-1d' WHEN :now - created < 604800"
+	" THEN '1-7d' WHEN :now - created < 2592000 THEN '7-30d' ELSE '30d+' END,"
+	" CAST(priority AS TEXT), count(*), 0 FROM incidents WHERE state < 4 GROUP BY 1, 2 ORDER BY 1, 2",
+	"SELECT organisation, NULL, count(*), 0 FROM incidents WHERE created >= :since"
+	" AND organisation IS NOT NULL AND organisation <> '' GROUP BY 1 ORDER BY 3 DESC, 1"
+	" LIMIT :limit",
+	"SELECT classification_type, NULL, count(*), 0 FROM incidents WHERE created >= :since"
+	" AND classification_type IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT :limit",
+	"SELECT CAST(priority AS TEXT), NULL, count(*), sum(updated - created) FROM incidents WHERE state >= 4"
+	" AND created >= :since GROUP BY 1 ORDER BY 1",
+};
+
+static int sq_incident_groups(struct store *st, const struct store_incident_grouping *g,
+			      store_group_cb cb, void *arg, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	int rc, step;
+
+	if ((rc = pend_flush(s, err)) != V_OK)
+		return rc;
+	if (!s->grpq[g->by] && prepare(s, group_sql[g->by], &s->grpq[g->by], err) != V_OK)
+		return V_ERR_IO;
+	q = s->grpq[g->by];
+	bind_named_int(q, ":since", g->since);
+	bind_named_int(q, ":now", g->now);
+	bind_named_int(q, ":limit", g->limit > 0 ? g->limit : -1);
+	rc = V_OK;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_incident_group r;
+
+		r.a = (const char *)sqlite3_column_text(q, 0);
+		r.b = (const char *)sqlite3_column_text(q, 1);
+		r.count = sqlite3_column_int64(q, 2);
+		r.sum = sqlite3_column_int64(q, 3);
+		if ((rc = cb(arg, &r)) != 0)
 			break;
 	}
 	if (rc == V_OK && step != SQLITE_DONE)
@@ -3100,6 +3200,8 @@ static const struct store_ops sqlite_ops = {
 	.incident_get = sq_incident_get,
 	.incident_update = sq_incident_update,
 	.incidents_query = sq_incidents_query,
+	.incident_counts = sq_incident_counts,
+	.incident_groups = sq_incident_groups,
 	.note_add = sq_note_add,
 	.notes_list = sq_notes_list,
 	.attachment_add = sq_attachment_add,

@@ -8,6 +8,8 @@ trap 'rm -rf "$T"' EXIT
 bad=0
 xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ -o "$T/now.pot" \
 	$(ls src/*/*.c src/*/*.h src/*/*/*.c src/*/*/*.h 2>/dev/null | sort) || exit 1
+xgettext --language=JavaScript --from-code=UTF-8 --keyword=_ --keyword=_f -j -o "$T/now.pot" \
+	$(ls web/*.js | sort) || exit 1
 if msgcmp po/es.po "$T/now.pot" > "$T/cmp" 2>&1; then
 	echo "ok 1 - every message of the sources is in po/es.po"
 else

@@ -444,6 +444,31 @@ static int64_t mk_incident(struct store *st, const char *rule, const char *key,
 	return id;
 }
 
+static int group_cb(void *arg, const struct store_incident_group *gr)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 512 - n, "%s/%s/%lld;", gr->a ? gr->a : "-", gr->b ? gr->b : "-",
+		 (long long)gr->count);
+	return 0;
+}
+
+/* The groups of one aggregate as "a/b/count;..." ("ERR" on failure). */
+static const char *groups(struct store *st, enum store_group_by by, int64_t since, int64_t now,
+			  char out[512])
+{
+	struct store_incident_grouping g = { .by = by, .since = since, .now = now };
+	struct verr e = { 0 };
+
+	out[0] = 0;
+	if (store_incident_groups(st, &g, group_cb, out, &e) != V_OK) {
+		printf("# groups: %s\n", e.reason);
+		return "ERR";
+	}
+	return out;
+}
+
 static void test_incidents(struct store *st)
 {
 	struct store_incident inc;
@@ -552,6 +577,47 @@ static void test_incidents(struct store *st)
 	f.limit = 1;
 	f.offset = 1;
 	is_str(incidents(st, &f), "3", "limit and offset");
+	f.limit = 0;
+	f.offset = 0;
+	f.tlp = "amber";
+	is_str(incidents(st, &f), "4,3,2,1", "by TLP");
+	f.tlp = "red";
+	is_str(incidents(st, &f), "", "by another TLP");
+	f.tlp = NULL;
+	f.text = "CHANGED";
+	is_str(incidents(st, &f), "2", "by text in the title, ignoring case");
+	f.text = "198.51";
+	is_str(incidents(st, &f), "2", "by text in the key");
+	f.text = "org a";
+	is_str(incidents(st, &f), "4,3,2,1", "by text in the organisation");
+	f.text = "%";
+	is_str(incidents(st, &f), "", "text is text, not a pattern");
+	f.text = "x/";
+	f.state = IS_RESOLVED;
+	is_str(incidents(st, &f), "3", "text with another filter");
+	{
+		int64_t counts[6], overdue = -1;
+		char g[512];
+
+		is_int(store_incident_counts(st, 6000, counts, &overdue, &e), V_OK, "counts");
+		ok(counts[IS_NEW] == 1 && counts[IS_OPEN] == 0 && counts[IS_WAITING] == 1 &&
+		   counts[IS_RESOLVED] == 1 && counts[IS_CLOSED] == 1 && counts[IS_IN_PROGRESS] == 0,
+		   "counts per state");
+		is_int(overdue, 1, "overdue at 6000: the open one past its deadline");
+		is_str(groups(st, STORE_GROUP_ORG, 0, 0, g), "Org A/-/4;", "grouped by organisation");
+		is_str(groups(st, STORE_GROUP_CLASS, 0, 0, g), "scanner/-/4;",
+		       "grouped by classification");
+		is_str(groups(st, STORE_GROUP_OPEN_AGE, 0, (int64_t)time(NULL) + 60, g),
+		       "0-1d/2/1;0-1d/3/1;", "open by age: made just now");
+		is_str(groups(st, STORE_GROUP_OPEN_AGE, 0, INT64_C(4000000000), g), "30d+/2/1;30d+/3/1;",
+		       "open by age and priority");
+		ok(strstr(groups(st, STORE_GROUP_RESOLVE, 0, 0, g), "2/-/1;4/-/1;") == g,
+		   "resolved by priority");
+		ok(strstr(groups(st, STORE_GROUP_DAY_CLASS, 0, 0, g), "/scanner/4;") != NULL,
+		   "per day and classification");
+		is_str(groups(st, STORE_GROUP_ORG, INT64_C(4000000000), 0, g), "",
+		       "nothing created since later");
+	}
 }
 
 static int note_cb(void *arg, int64_t id, const char *author, int64_t time, const char *text)

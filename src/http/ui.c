@@ -1,0 +1,181 @@
+/*
+ * ui.c — the web UI's page, its assets and signing in and out (ui.h).
+ *
+ * The assets (web/: one HTML page, a style sheet, JavaScript modules, and the Spanish
+ * catalogue made from po/es.po at build time) are embedded in the binary by
+ * scripts/gen-web.sh, so `vigia serve` needs nothing beside it and nothing from the internet.
+ * Everything is drawn by the page's scripts from the JSON API with textContent, never by
+ * parsing HTML made of data, and the Content-Security-Policy allows scripts and styles from
+ * this origin only (no inline script or style), so a hostile value in an event is shown as
+ * text and cannot run.
+ *
+ * Signing in takes an account's name and one of its API tokens (auth.h: the same check as
+ * HTTP Basic) as a JSON body: a cross-site form cannot send application/json, and the
+ * cookie is SameSite=Strict besides.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "base/conf.h"
+#include "base/log.h"
+#include "http/ui.h"
+
+/* Generated from web/ by scripts/gen-web.sh ($(BUILD)/gen/web_gen.c). */
+struct web_file {
+	const char *path;
+	const unsigned char *data;
+	size_t len;
+};
+extern const struct web_file vigia_web[];
+
+#define CSP                                                                                    \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "      \
+	"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "    \
+	"base-uri 'none'"
+
+void ui_security_headers(struct http_response *rs)
+{
+	http_header(rs, "Content-Security-Policy", CSP);
+	http_header(rs, "X-Frame-Options", "DENY");
+	http_header(rs, "Referrer-Policy", "no-referrer");
+}
+
+static const char *content_type(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (!dot)
+		return "application/octet-stream";
+	if (!strcmp(dot, ".html"))
+		return "text/html; charset=utf-8";
+	if (!strcmp(dot, ".css"))
+		return "text/css; charset=utf-8";
+	if (!strcmp(dot, ".js"))
+		return "text/javascript; charset=utf-8";
+	if (!strcmp(dot, ".json"))
+		return "application/json";
+	if (!strcmp(dot, ".svg"))
+		return "image/svg+xml";
+	return "application/octet-stream";
+}
+
+static void send_file(const char *name, struct http_response *rs)
+{
+	for (const struct web_file *f = vigia_web; f->path; f++) {
+		if (strcmp(f->path, name))
+			continue;
+		if (!(rs->body = malloc(f->len ? f->len : 1))) {
+			http_error(rs, 0, 500, "internal error", "out of memory");
+			return;
+		}
+		memcpy(rs->body, f->data, f->len);
+		rs->body_len = f->len;
+		rs->status = 200;
+		rs->content_type = content_type(f->path);
+		ui_security_headers(rs);
+		return;
+	}
+	http_error(rs, 0, 404, "not found", "no such file of the web UI");
+}
+
+void ui_page(const struct http_request *rq, const struct http_call *c, struct http_response *rs)
+{
+	(void)rq;
+	(void)c;
+	send_file("index.html", rs);
+}
+
+void ui_asset(const struct http_request *rq, const struct http_call *c, struct http_response *rs)
+{
+	(void)rq;
+	send_file(c->params[0], rs);
+}
+
+/* The body as a JSON object (Content-Type application/json), or an error response. */
+static json_t *json_body(const struct http_request *rq, struct http_response *rs)
+{
+	json_t *j;
+
+	if (!rq->content_type || strncmp(rq->content_type, HTTP_JSON, strlen(HTTP_JSON))) {
+		http_error(rs, 0, 415, "unsupported media type", "send application/json");
+		return NULL;
+	}
+	j = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		http_error(rs, 0, 400, "bad request", "the body is not a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+void ui_login(const struct http_request *rq, const struct http_call *c, struct http_response *rs)
+{
+	struct store_account acct;
+	struct verr e = {0};
+	char auth[STORE_NAME_MAX + HTTP_TOKEN_LEN + 2], b64[sizeof(auth) * 4 / 3 + 16];
+	char value[UI_SESSION_MAX], hdr[UI_SESSION_MAX + 100];
+	const char *name, *token;
+	int64_t ttl = conf_get_int("http.session_ttl"), tid;
+	json_t *b;
+	int rc;
+
+	(void)c;
+	if (!(b = json_body(rq, rs)))
+		return;
+	name = json_string_value(json_object_get(b, "name"));
+	token = json_string_value(json_object_get(b, "token"));
+	if (!name || !token || strlen(name) > STORE_NAME_MAX || strlen(token) > HTTP_TOKEN_LEN) {
+		json_decref(b);
+		http_error(rs, 0, 401, "unauthorized", "the name or the token is wrong");
+		return;
+	}
+	/* the same check as HTTP Basic: the token must be one of this account's */
+	snprintf(auth, sizeof(auth), "%s:%s", name, token);
+	json_decref(b);
+	memcpy(b64, "Basic ", 6);
+	sodium_bin2base64(b64 + 6, sizeof(b64) - 6, (const unsigned char *)auth, strlen(auth),
+	                  sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(auth, sizeof(auth));
+	rc = http_authenticate(rq->st, b64, &acct, &tid, &e);
+	sodium_memzero(b64, sizeof(b64));
+	if (rc == V_ERR_NOTFOUND) {
+		log_info("http: ui sign-in refused: %s", e.reason);
+		http_error(rs, 0, 401, "unauthorized", "the name or the token is wrong");
+		return;
+	}
+	if (rc != V_OK) {
+		log_error("http: %s", e.reason);
+		http_error(rs, 0, 500, "internal error", "the store could not be read");
+		return;
+	}
+	if (ttl <= 0)
+		ttl = 8 * 3600;
+	if (ui_session_make(acct.name, rq->now + ttl, value, &e) != V_OK) {
+		http_error(rs, 0, 500, "internal error", e.reason);
+		return;
+	}
+	snprintf(rs->account, sizeof(rs->account), "%s", acct.name);
+	log_info("http: ui sign-in: %s", acct.name);
+	http_json(rs, 200, HTTP_JSON,
+	          json_pack("{s:s, s:s}", "name", acct.name, "role", acct.role));
+	ui_cookie_header(value, ttl, rq->tls, hdr, sizeof(hdr));
+	http_header(rs, "Set-Cookie", hdr);
+	ui_security_headers(rs);
+}
+
+void ui_logout(const struct http_request *rq, const struct http_call *c,
+               struct http_response *rs)
+{
+	char hdr[200];
+
+	(void)c;
+	http_json(rs, 200, HTTP_JSON, json_pack("{s:b}", "signed_out", 1));
+	ui_cookie_header("", 0, rq->tls, hdr, sizeof(hdr));
+	http_header(rs, "Set-Cookie", hdr);
+	ui_security_headers(rs);
+}

@@ -1,0 +1,83 @@
+/*
+ * ui.h — the analysts' web UI of `vigia serve`: browser sessions (session.c), the page and its
+ * assets (ui.c), and the few JSON endpoints only the UI needs (ui_api.c).  Private to
+ * src/http/.
+ *
+ * A browser signs in once with an account's name and one of its API tokens (POST /ui/login)
+ * and gets a session cookie; from then on the cookie stands in for the Authorization header,
+ * so the UI calls the same JSON API (and its role checks) as scripts do.  The cookie is
+ * HttpOnly, SameSite=Strict and, under TLS, Secure.  It names the account, its expiry and a
+ * MAC (libsodium crypto_auth, HMAC-SHA-512-256) under a key drawn at random when the process
+ * starts: nothing is stored, a restart signs everyone out, and the account is read again on
+ * every request, so a removed account loses its sessions at once and a new role applies at
+ * once.  A request made with the cookie that changes anything (any method but GET and HEAD)
+ * must carry the session's CSRF token in X-CSRF-Token: a MAC of the cookie under the same
+ * key, handed to the page by GET /ui/api/session.
+ *
+ * Ownership: strings passed in are borrowed; outputs are caller storage.
+ */
+#ifndef VIGIA_HTTP_UI_H
+#define VIGIA_HTTP_UI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/http_impl.h"
+
+#define UI_COOKIE       "vigia_session"
+#define UI_SESSION_MAX  160 /* the cookie's value, NUL included */
+#define UI_CSRF_LEN     32  /* hex digits */
+
+/* A session value for account name, valid until expires.  OUT: out.  V_OK, V_ERR_INVALID for
+ * a name that does not fit. */
+int ui_session_make(const char *name, int64_t expires, char out[UI_SESSION_MAX],
+                    struct verr *err);
+/* The session value of a Cookie header, if it holds one whose MAC is right and that has not
+ * expired at now.  OUT: value (the cookie's value), name.  V_OK or V_ERR_NOTFOUND. */
+int ui_session_from_cookie(const char *cookie, int64_t now, char value[UI_SESSION_MAX],
+                           char name[STORE_NAME_MAX + 1]);
+/* The CSRF token of a session value.  OUT: out (UI_CSRF_LEN + 1 bytes). */
+void ui_csrf_token(const char *value, char out[UI_CSRF_LEN + 1]);
+/* Does token (may be NULL) match the session's?  Constant time. */
+int ui_csrf_ok(const char *value, const char *token);
+/* A Set-Cookie value for the session (value "" and max_age 0: sign out). */
+void ui_cookie_header(const char *value, int64_t max_age, int tls, char *out, size_t n);
+/* "es" or "en": the vigia_lang cookie if set, else the first of Accept-Language that the UI
+ * speaks, else "en".  Static. */
+const char *ui_lang(const struct http_request *rq);
+
+/* The page and its assets (ui.c): GET /ui/, GET /ui/{file}. */
+void ui_page(const struct http_request *rq, const struct http_call *c, struct http_response *rs);
+void ui_asset(const struct http_request *rq, const struct http_call *c, struct http_response *rs);
+/* Sign in (POST /ui/login, JSON {name, token}), sign out (POST /ui/logout). */
+void ui_login(const struct http_request *rq, const struct http_call *c, struct http_response *rs);
+void ui_logout(const struct http_request *rq, const struct http_call *c,
+               struct http_response *rs);
+/* The security headers every UI response carries (Content-Security-Policy, ...). */
+void ui_security_headers(struct http_response *rs);
+
+/* The UI's own endpoints (ui_api.c), under /ui/api/. */
+void ui_api_session(const struct http_request *rq, const struct http_call *c,
+                    struct http_response *rs);
+void ui_api_lang(const struct http_request *rq, const struct http_call *c,
+                 struct http_response *rs);
+void ui_api_queue(const struct http_request *rq, const struct http_call *c,
+                  struct http_response *rs);
+void ui_api_incident(const struct http_request *rq, const struct http_call *c,
+                     struct http_response *rs);
+void ui_api_bulk(const struct http_request *rq, const struct http_call *c,
+                 struct http_response *rs);
+void ui_api_merge(const struct http_request *rq, const struct http_call *c,
+                  struct http_response *rs);
+void ui_api_export(const struct http_request *rq, const struct http_call *c,
+                   struct http_response *rs);
+void ui_api_partners(const struct http_request *rq, const struct http_call *c,
+                     struct http_response *rs);
+void ui_api_orgs(const struct http_request *rq, const struct http_call *c,
+                 struct http_response *rs);
+void ui_api_dashboard(const struct http_request *rq, const struct http_call *c,
+                      struct http_response *rs);
+void ui_api_url(const struct http_request *rq, const struct http_call *c,
+                struct http_response *rs);
+
+#endif

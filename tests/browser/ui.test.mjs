@@ -1,0 +1,210 @@
+// ui.test.mjs — vigia's web UI in headless Chromium (run by tests/browser/run.sh, which starts
+// `vigia serve` on a store made from tests/data/ui/ and passes URL, tokens and paths).
+// Prints TAP ("ok N - ...", "not ok N - ..."); exits 1 when a check fails.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(path.join(process.env.BROWSER_DIR, 'package.json'));
+const { chromium } = require('playwright-core');
+
+const URL = process.env.URL, ART = process.env.ART;
+let n = 0, bad = 0;
+function check(desc, ok, detail) {
+	n++;
+	if (ok) console.log(`ok ${n} - ${desc}`);
+	else {
+		bad++;
+		console.log(`not ok ${n} - ${desc}${detail !== undefined ? ': ' + detail : ''}`);
+	}
+}
+
+const browser = await chromium.launch({
+	executablePath: process.env.CHROME,
+	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 900 } });
+const page = await ctx.newPage();
+const cspErrors = [], pageErrors = [];
+page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
+page.on('pageerror', (e) => pageErrors.push(String(e)));
+const ready = (what) => page.waitForSelector(`body[data-ready="${what}"]`, { timeout: 15000 });
+const apiGet = (p) => page.evaluate(async (u) => (await fetch(u)).json(), p);
+
+try {
+	// ---- sign in ---------------------------------------------------------------------------
+	await page.goto(URL + '/ui/');
+	await page.waitForSelector('#login-name');
+	check('not signed in: the sign-in form', true);
+	await page.fill('#login-name', 'ana');
+	await page.fill('#login-token', 'vgt_' + '0'.repeat(64));
+	await page.click('#login-submit');
+	await page.waitForSelector('form.login p.bad:not(:empty)');
+	check('a wrong token is refused', (await page.textContent('form.login p.bad')).includes('wrong'));
+	await page.fill('#login-token', process.env.TOK_ana);
+	await page.click('#login-submit');
+	await ready('queue');
+	check('signed in: the queue', (await page.locator('#queue tbody tr').count()) === 5);
+	const cookies = await ctx.cookies();
+	const sc = cookies.find((c) => c.name === 'vigia_session');
+	check('session cookie HttpOnly, SameSite=Strict', sc && sc.httpOnly && sc.sameSite === 'Strict');
+	check('the page cannot read the session cookie', !(await page.evaluate(() => document.cookie)).includes('vigia_session'));
+	check('counts per state', (await page.textContent('.counts')).includes('5 new'), await page.textContent('.counts'));
+
+	// ---- a hostile value is text --------------------------------------------------------------
+	const row2 = await page.textContent('#queue tr[data-id="2"]');
+	check('a <script> in an event field is shown as text in the queue', row2.includes('<script>window.__xss=1</script>'), row2);
+	check('... and did not run', (await page.evaluate(() => window.__xss)) === undefined);
+	const queueMs = await page.evaluate(() => window.vigiaQueueMs);
+	console.log(`# queue: ${queueMs.toFixed(1)} ms from request to drawn (5 incidents)`);
+	await page.screenshot({ path: path.join(ART, 'queue.png'), fullPage: true });
+
+	// ---- filters ---------------------------------------------------------------------------
+	await page.selectOption('#f-tlp', 'RED');
+	await page.click('#filters button[type=submit]');
+	await page.waitForFunction(() => document.querySelectorAll('#queue tbody tr').length === 1);
+	check('filter by TLP', (await page.textContent('#queue tbody tr')).includes('192.0.2.200'));
+	await page.goto(URL + '/ui/#/?q=phishing');
+	await ready('queue');
+	check('search', (await page.locator('#queue tbody tr').count()) === 1);
+	await page.goto(URL + '/ui/#/?classification=scanner');
+	await ready('queue');
+	check('filter by classification', (await page.locator('#queue tbody tr').count()) === 2);
+
+	// ---- work incident 1 from new to closed ------------------------------------------------------
+	await page.goto(URL + '/ui/#/incident/1');
+	await ready('incident');
+	check('incident page: summary', (await page.textContent('h1')).includes('#1'));
+	check('incident page: events timeline', (await page.locator('#timeline li').count()) === 2);
+	await page.click('#timeline li:first-child button.raw-toggle');
+	const raw = await page.locator('#timeline li:first-child pre.raw');
+	check('the raw record one click away', (await raw.isVisible()) && (await raw.textContent()).includes('login-secure-bank.xyz'));
+	await page.click('#assign-me');
+	await page.waitForSelector('main h1[data-owner="ana"]');
+	check('assigned to me', true);
+	for (const [state, res] of [['open', ''], ['in_progress', ''], ['resolved', 'true-positive'], ['closed', 'true-positive']]) {
+		await page.selectOption('#set-state', state);
+		if (res) await page.selectOption('#set-resolution', res);
+		await page.click('#apply-state');
+		await page.waitForSelector(`main h1[data-state="${state}"]`);
+	}
+	const inc1 = await apiGet('/api/v1/incidents/1');
+	check('worked from new to closed', inc1.state === 'closed' && inc1.resolution === 'true-positive' && inc1.owner === 'ana', JSON.stringify(inc1));
+	await page.fill('#note-text', 'Called the hosting provider <b>now</b>');
+	await page.click('#add-note');
+	await page.waitForFunction(() => document.querySelector('#notes') && document.querySelector('#notes').textContent.includes('hosting provider'));
+	check('a note, as text', (await page.textContent('#notes')).includes('<b>now</b>'));
+	const audit = await page.textContent('#audit');
+	check('the audit trail shows the changes by ana', audit.includes('api:ana') && (audit.match(/set/g) || []).length >= 4, audit.slice(0, 200));
+	await page.screenshot({ path: path.join(ART, 'incident.png'), fullPage: true });
+
+	// ---- export under a partner's rights ------------------------------------------------------------
+	await page.goto(URL + '/ui/#/incident/5');
+	await ready('incident');
+	await page.selectOption('#export-partner', 'CERT-Y');
+	await page.click('button.export[data-format="stix"]');
+	await page.waitForSelector('#export-out pre');
+	const red = await page.textContent('#export-out');
+	check('export of a TLP:RED incident to CERT-Y: withheld, no RED marking',
+		red.includes('withheld: 1 incidents') && !red.includes('e828b379-4e03-4974-9ac4-e53a884c97c1') && !red.includes('192.0.2.200'), red.slice(0, 300));
+	await page.goto(URL + '/ui/#/incident/1');
+	await ready('incident');
+	await page.selectOption('#export-partner', 'CERT-Y');
+	await page.click('button.export[data-format="stix"]');
+	await page.waitForSelector('#export-out pre');
+	const green = await page.textContent('#export-out pre');
+	check('export of a TLP:GREEN incident to CERT-Y: shown, GREEN marking, no RED',
+		green.includes('login-secure-bank.xyz') && !green.includes('e828b379-4e03-4974-9ac4-e53a884c97c1'), green.slice(0, 200));
+
+	// ---- the hostile value on the incident page ---------------------------------------------------
+	await page.goto(URL + '/ui/#/incident/2');
+	await ready('incident');
+	check('hostile values on the incident page are text and do not run',
+		(await page.textContent('#timeline')).includes('<script>window.__xss=1</script>') && (await page.evaluate(() => window.__xss)) === undefined);
+
+	// ---- merge two incidents in the queue ----------------------------------------------------------
+	await page.goto(URL + '/ui/#/');
+	await ready('queue');
+	await page.check('#queue tr[data-id="3"] input.sel');
+	await page.check('#queue tr[data-id="4"] input.sel');
+	await page.click('#bulk-merge');
+	await page.waitForFunction(() => document.querySelector('#toast').textContent.includes('Merged'));
+	const inc4 = await apiGet('/ui/api/incidents/4');
+	const inc3 = await apiGet('/api/v1/incidents/3');
+	check('merged 4 into 3', inc4.incident.merged_into === 3 && inc4.incident.state === 'closed' && inc3.events === 2, JSON.stringify(inc4.incident));
+
+	// ---- bulk assign ------------------------------------------------------------------------------
+	await ready('queue');
+	await page.check('#queue tr[data-id="2"] input.sel');
+	await page.check('#queue tr[data-id="5"] input.sel');
+	await page.fill('#bulk-owner', 'bob');
+	await page.click('#bulk-assign');
+	await page.waitForFunction(() => document.querySelector('#toast').textContent.includes('2 changed'));
+	check('bulk assign', (await apiGet('/api/v1/incidents/5')).owner === 'bob');
+
+	// ---- CSRF: a change without the token is refused ---------------------------------------------
+	const st = await page.evaluate(async () => (await fetch('/api/v1/incidents/2', { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: '{"owner":"mallory"}' })).status);
+	check('a change without the CSRF token: 403', st === 403 && (await apiGet('/api/v1/incidents/2')).owner === 'bob');
+
+	// ---- event search, constituency, URL check -------------------------------------------------------
+	await page.goto(URL + '/ui/#/events?ip=185.220.101.34');
+	await ready('events');
+	check('event search', (await page.locator('#events tbody tr').count()) === 2);
+	await page.goto(URL + '/ui/#/constituency');
+	await ready('constituency');
+	check('constituency: the partners', (await page.textContent('#partners')).includes('CERT-Y'));
+	await page.goto(URL + '/ui/#/url');
+	await ready('url');
+	await page.fill('#url-input', 'http://paypal.com.secure-login.example.tk/webscr');
+	await page.click('main form button[type=submit]');
+	await page.waitForSelector('#url-verdict');
+	check('URL check: a verdict and its reasons', (await page.locator('#url-reasons li').count()) > 0, await page.textContent('#url-out'));
+
+	// ---- dashboard -------------------------------------------------------------------------------
+	await page.goto(URL + '/ui/#/dashboard');
+	await ready('dashboard');
+	check('dashboard: charts drawn', (await page.locator('svg.chart').count()) === 5 && (await page.locator('svg.chart rect').count()) > 3);
+	console.log(`# dashboard: ${(await page.evaluate(() => window.vigiaDashboardMs)).toFixed(1)} ms`);
+	await page.screenshot({ path: path.join(ART, 'dashboard.png'), fullPage: true });
+
+	// ---- language -----------------------------------------------------------------------------
+	await page.goto(URL + '/ui/#/');
+	await ready('queue');
+	await page.selectOption('#lang', 'es');
+	await page.waitForFunction(() => document.querySelector('main h1') && document.querySelector('main h1').textContent === 'Incidentes');
+	check('switch to Spanish', (await page.textContent('#nav')).includes('Panel'), await page.textContent('#nav'));
+	await page.reload();
+	await ready('queue');
+	check('Spanish is remembered', (await page.textContent('main h1')) === 'Incidentes');
+	await page.screenshot({ path: path.join(ART, 'queue-es.png') });
+	await page.selectOption('#lang', 'en');
+	await page.waitForFunction(() => document.querySelector('main h1').textContent === 'Incidents');
+	check('and back to English', true);
+	const es = await browser.newContext({ locale: 'es-ES' });
+	const pe = await es.newPage();
+	await pe.goto(URL + '/ui/');
+	await pe.waitForSelector('#login-name');
+	check('a Spanish browser gets Spanish by default', (await pe.textContent('form.login h1')) === 'Iniciar sesión', await pe.textContent('form.login h1'));
+	// a partner account signs in but reaches none of the analysts' screens
+	await pe.fill('#login-name', 'y');
+	await pe.fill('#login-token', process.env.TOK_y);
+	await pe.click('#login-submit');
+	await pe.waitForSelector('main h1');
+	const pst = await pe.evaluate(async () => (await fetch('/ui/api/incidents')).status);
+	check('a partner account: no queue (403)', pst === 403 && (await pe.locator('#queue').count()) === 0);
+	await es.close();
+
+	// ---- sign out ---------------------------------------------------------------------------------
+	await page.click('#signout');
+	await page.waitForSelector('#login-name');
+	const after = await page.evaluate(async () => (await fetch('/ui/api/incidents')).status);
+	check('signed out: 401', after === 401);
+	check('no Content-Security-Policy violation', cspErrors.length === 0, cspErrors.join('; '));
+	check('no script error', pageErrors.length === 0, pageErrors.join('; '));
+} catch (e) {
+	check('the browser test ran to the end', false, e.stack || String(e));
+} finally {
+	await browser.close();
+}
+console.log(`1..${n}`);
+process.exit(bad ? 1 : 0);
