@@ -55,15 +55,18 @@ i=1; while [ $i -le 40 ]; do echo "2026-11-20T10:00:00+00:00,10.$i.0.1,scanner";
 "$V" notify queue > /dev/null 2>&1
 check "setup: 40 notifications queued" '"$V" notify status --state queued --json | jl "len(j) == 40"'
 
-# run vigia until the queue is empty (at most 12 runs); each run's pid where the server reads it
+# run vigia until the queue is empty; each run's pid where the server reads it.  Part 2 kills
+# the first 12 runs at random; a slow machine (a sanitizer build under load) may not have
+# emptied the queue by then, so up to 5 more runs go unkilled: the checks are about what the
+# kills left behind, not about how many runs it took.
 send_until_done() {
 	runs=0
-	while [ $runs -lt 12 ]; do
+	while [ $runs -lt 17 ] && { [ -n "${1:-}" ] || [ $runs -lt 12 ]; }; do
 		runs=$((runs + 1))
 		"$V" notify send --flush "--notify.smtp_url=smtp://127.0.0.1:$PORT" --notify.smtp_tls=none \
 			> /dev/null 2>> "$T/send.err" &
 		echo $! > "$T/pid"
-		if [ -n "${1:-}" ]; then # part 2: kill after a random delay
+		if [ -n "${1:-}" ] && [ $runs -le 12 ]; then # part 2: kill after a random delay
 			sleep "$($PY -c 'import random; print(random.uniform(0.2, 0.9))')"
 			kill -9 "$(cat "$T/pid")" 2>/dev/null
 		fi
