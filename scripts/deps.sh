@@ -13,10 +13,12 @@ nginx-light nodejs libxml2-utils
 libgpgme-dev gnupg python3-aiosmtpd python3-jsonschema openssl
 tinyproxy dante-server libldns-dev unbound opensmtpd
 libmicrohttpd-dev wrk curl libpq-dev postgresql libhiredis-dev
-spamassassin spamd spamc rspamd redis-server"
+spamassassin spamd spamc rspamd redis-server
+libcairo2-dev libpango1.0-dev libfontconfig-dev poppler-utils"
 # (the last line: bench/mail-compare.sh runs SpamAssassin and rspamd beside vigia's mail
 # classifier; they are started on loopback by the script only, never as services; the tests
-# of vigia worker start their own redis-server on loopback too)
+# of vigia worker start their own redis-server on loopback too; the next: vigia report's PDF
+# is drawn with cairo and pango, and its tests read it back with poppler's pdfinfo/pdftotext)
 
 missing=""
 for p in $PKGS; do

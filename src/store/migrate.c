@@ -251,8 +251,14 @@ static const char step9[] =
 	"  msg TEXT PRIMARY KEY, owner TEXT NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX transport_marks_owner ON transport_marks(owner);";
 
+/* Version 10: what the period report (src/report) bounds its counts with: incidents by the
+ * time they were created, the ledger by the time a message went. */
+static const char step10[] =
+	"CREATE INDEX incidents_created ON incidents(created);"
+	"CREATE INDEX notify_ledger_time ON notify_ledger(time);";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
-				     step9 };
+				     step9, step10 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");
