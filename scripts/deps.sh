@@ -14,11 +14,13 @@ libgpgme-dev gnupg python3-aiosmtpd python3-jsonschema openssl
 tinyproxy dante-server libldns-dev unbound opensmtpd
 libmicrohttpd-dev wrk curl libpq-dev postgresql libhiredis-dev
 spamassassin spamd spamc rspamd redis-server
-chromium"
+chromium
+libcairo2-dev libpango1.0-dev libfontconfig-dev poppler-utils"
 # (chromium: the web UI's end-to-end tests, tests/browser/, drive Debian's Chromium;
 # spamassassin ...: bench/mail-compare.sh runs SpamAssassin and rspamd beside vigia's mail
 # classifier; they are started on loopback by the script only, never as services; the tests
-# of vigia worker start their own redis-server on loopback too)
+# of vigia worker start their own redis-server on loopback too; cairo, pango ...: vigia report's PDF
+# is drawn with cairo and pango, and its tests read it back with poppler's pdfinfo/pdftotext)
 
 missing=""
 for p in $PKGS; do

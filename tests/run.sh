@@ -50,7 +50,7 @@ pgrun() { # name command...
 		run "$name" false
 	fi
 }
-for t in store store_taxii dedup aggregate correlate lifecycle deadline notify policy constituency; do
+for t in store store_taxii dedup aggregate correlate lifecycle deadline notify policy constituency report; do
 	[ -x "$BUILD/san/tests/test_$t" ] && pgrun "pg/test_$t" "$BUILD/san/tests/test_$t"
 done
 run fuzz-replay sh tests/fuzz/replay.sh

@@ -58,6 +58,7 @@ int cmd_import(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
 int cmd_account(int argc, char **argv);
+int cmd_report(int argc, char **argv);   /* cmd_report.c */
 int cmd_serve(int argc, char **argv);
 int cmd_taxii(int argc, char **argv);
 int cmd_worker(int argc, char **argv);   /* cmd_worker.c */

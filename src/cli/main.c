@@ -41,6 +41,7 @@ const struct command cli_commands[] = {
 	  N_("tell network owners and partner CERTs: plan, queue, send, ledger") },
 	{ "serve", cmd_serve, N_("serve the JSON API and TAXII 2.1 over HTTP(S)") },
 	{ "taxii", cmd_taxii, N_("pull a TAXII 2.1 collection into the store, or push STIX objects to one") },
+	{ "report", cmd_report, N_("period and case reports as HTML or PDF") },
 	{ "account", cmd_account, N_("accounts and API tokens of the HTTP API and TAXII server") },
 	{ NULL, NULL, NULL }
 };

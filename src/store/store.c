@@ -668,6 +668,27 @@ int store_ledger_count(struct store *st, const char *recipient, int64_t since, i
 	return st->ops->ledger_count(st, recipient, since, messages, err);
 }
 
+int store_stats(struct store *st, enum store_stat kind, int64_t since, int64_t until,
+		int64_t limit, store_stat_cb cb, void *arg, struct verr *err)
+{
+	if ((int)kind < 0 || kind >= STORE_STAT__COUNT)
+		return verr_set(err, V_ERR_INVALID, "", _("no such statistic (%d)"), (int)kind);
+	if (until <= since)
+		return verr_set(err, V_ERR_INVALID, "", _("the period ends before it starts"));
+	return st->ops->stats(st, kind, since, until, limit, cb, arg, err);
+}
+
+int store_incidents_notable(struct store *st, int64_t since, int64_t until, int64_t limit,
+			    store_id_cb cb, void *arg, struct verr *err)
+{
+	if (until <= since)
+		return verr_set(err, V_ERR_INVALID, "", _("the period ends before it starts"));
+	if (limit <= 0)
+		return verr_set(err, V_ERR_INVALID, "",
+				_("the number of incidents must be positive"));
+	return st->ops->incidents_notable(st, since, until, limit, cb, arg, err);
+}
+
 static int account_name_ok(const char *s)
 {
 	size_t n = 0;

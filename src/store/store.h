@@ -633,6 +633,51 @@ int store_taxii_status_get(struct store *st, const char *id, struct store_taxii_
 			   struct verr *err);
 void store_taxii_status_fini(struct store_taxii_status *s);
 
+/* ---- statistics for reports (src/report) --------------------------------------------------- */
+
+/*
+ * Counts over a period [since, until) (unix seconds), for the period report and the web UI's
+ * dashboard.  Each kind is one aggregate query that an index bounds by time:
+ *   events      by their time (time.source, else seen: the events_time index);
+ *   incidents   by when they were created (incidents_created);
+ *   messages    of the notification ledger by when they were sent (notify_ledger_time).
+ * Rows come through the callback: num and key as the kind says, count.  Kinds "by" a key come
+ * largest count first (ties by key), at most limit rows (limit <= 0: all); the per-day kinds
+ * come oldest day first (num = the day's 00:00 UTC) and ignore limit.
+ */
+enum store_stat {
+	STORE_STAT_EVENTS_PER_DAY,      /* num = day */
+	STORE_STAT_INCIDENTS_PER_DAY,   /* num = day, key = classification.type ("" unknown) */
+	STORE_STAT_INCIDENTS_BY_STATE,  /* num = enum incident_state */
+	STORE_STAT_INCIDENTS_BY_ORG,    /* key = organisation (incidents with one) */
+	STORE_STAT_INCIDENTS_BY_CLASS,  /* key = classification.type ("" unknown) */
+	STORE_STAT_EVENTS_BY_ASN,       /* key = source.asn (events with one) */
+	STORE_STAT_EVENTS_BY_COUNTRY,   /* key = source.geolocation.cc (events with one) */
+	STORE_STAT_EVENTS_BY_NETWORK,   /* key = source.network (events with one) */
+	STORE_STAT_MESSAGES_PER_DAY,    /* num = day; distinct Message-IDs in the ledger */
+	/* incidents created in the period and now resolved or closed, by the time from created
+	 * to their last change (updated): num = bucket 0..5 (< 1 h, < 4 h, < 1 d, < 3 d, < 7 d,
+	 * later) */
+	STORE_STAT_RESOLVE_BUCKETS,
+	/* the same incidents: one row, num = the sum of their seconds, count = how many */
+	STORE_STAT_RESOLVE_TOTAL,
+	STORE_STAT__COUNT
+};
+struct store_stat_row {
+	int64_t num;
+	const char *key;            /* borrowed for the callback; NULL for kinds without one */
+	int64_t count;
+};
+typedef int (*store_stat_cb)(void *arg, const struct store_stat_row *row);
+/* V_ERR_INVALID for an unknown kind or until <= since.  A non-zero cb return stops the walk
+ * (V_OK). */
+int store_stats(struct store *st, enum store_stat kind, int64_t since, int64_t until,
+		int64_t limit, store_stat_cb cb, void *arg, struct verr *err);
+/* The ids of the incidents created in [since, until) that matter most: highest priority
+ * first (1 before 4, unknown 0 last), then most events, then newest; at most limit (> 0). */
+int store_incidents_notable(struct store *st, int64_t since, int64_t until, int64_t limit,
+			    store_id_cb cb, void *arg, struct verr *err);
+
 /* ---- copying a store (vigia store copy) --------------------------------------------------- */
 
 struct store_copy_stats {

@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 /* For store_copy: a table as a list of columns (constants of store_copy.c, never input). */
 struct store_table {
@@ -149,6 +149,10 @@ struct store_ops {
 			    store_ledger_cb cb, void *arg, struct verr *err);
 	int (*ledger_count)(struct store *st, const char *recipient, int64_t since,
 			    int64_t *messages, struct verr *err);
+	int (*stats)(struct store *st, enum store_stat kind, int64_t since, int64_t until,
+		     int64_t limit, store_stat_cb cb, void *arg, struct verr *err);
+	int (*incidents_notable)(struct store *st, int64_t since, int64_t until, int64_t limit,
+				 store_id_cb cb, void *arg, struct verr *err);
 
 	int (*account_add)(struct store *st, const char *name, const char *role,
 			   const char *partner, struct verr *err);
@@ -224,6 +228,11 @@ int store_sqlite_ledger_query(struct store *st, const char *recipient, int64_t i
 			      store_ledger_cb cb, void *arg, struct verr *err);
 int store_sqlite_ledger_count(struct store *st, const char *recipient, int64_t since,
 			      int64_t *messages, struct verr *err);
+/* statistics for reports (store_sqlite_report.c) */
+int store_sqlite_stats(struct store *st, enum store_stat kind, int64_t since, int64_t until,
+		       int64_t limit, store_stat_cb cb, void *arg, struct verr *err);
+int store_sqlite_incidents_notable(struct store *st, int64_t since, int64_t until,
+				   int64_t limit, store_id_cb cb, void *arg, struct verr *err);
 
 /* ---- accounts of the SQLite backend (store_sqlite_account.c) --------------------------------- */
 

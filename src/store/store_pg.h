@@ -108,6 +108,11 @@ int store_pg_ledger_query(struct store *st, const char *recipient, int64_t incid
 			  store_ledger_cb cb, void *arg, struct verr *err);
 int store_pg_ledger_count(struct store *st, const char *recipient, int64_t since,
 			  int64_t *messages, struct verr *err);
+/* statistics for reports (store_pg_report.c) */
+int store_pg_stats(struct store *st, enum store_stat kind, int64_t since, int64_t until,
+		   int64_t limit, store_stat_cb cb, void *arg, struct verr *err);
+int store_pg_incidents_notable(struct store *st, int64_t since, int64_t until, int64_t limit,
+			       store_id_cb cb, void *arg, struct verr *err);
 
 /* The connection of a PostgreSQL store, for its notification functions (store_pg_notify.c).
  * Borrowed; NULL when st is not a PostgreSQL store. */

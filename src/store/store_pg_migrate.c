@@ -304,8 +304,13 @@ static const char step12[] =
 	"CREATE INDEX incidents_state ON incidents(state, priority, created);"
 	"CREATE INDEX incidents_created ON incidents(created);";
 
+/* Version 13: what the period report (src/report) bounds its counts with: the ledger by the
+ * time a message went (incidents by the time they were created: step 12's incidents_created). */
+static const char step13[] =
+	"CREATE INDEX notify_ledger_time ON notify_ledger(time);";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
-				     step9, step10, step11, step12 };
+				     step9, step10, step11, step12, step13 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");
