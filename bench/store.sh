@@ -30,7 +30,9 @@
 #            bench/store-data/corr/state.db; then, on a copy of it, 100,000 new events of the
 #            same addresses (half of them with a URL of another incident: a new posting and a
 #            link; half with a new URL).  The correlate stage's time is read from the debug
-#            line (the monotonic clock around each stage of each event); best of STORE_RUNS.
+#            line (the monotonic clock around each stage of each event), with its CPU time
+#            and the time the indicator index took to build; best of STORE_RUNS, for each
+#            setting of correlate.index in STORE_CORR_INDEX (default "never auto always").
 #
 # Results on standard output and as Markdown in bench/store-data/results.md
 # (docs/benchmarks.md records them).  Without ../shared (or VIGIA_SHARED) the ingest part has
@@ -47,6 +49,7 @@ parts=${STORE_PARTS:-"ingest query correlate"}
 ningest=${STORE_INGEST:-1000000}
 nevents=${STORE_EVENTS:-10000000}
 nincidents=${STORE_INCIDENTS:-1000000}
+corr_index=${STORE_CORR_INDEX:-"never auto always"}
 case $VIGIA in
 /*) ;;
 *) VIGIA=$(pwd)/$VIGIA ;;
@@ -90,7 +93,7 @@ once() {
 
 # the stage times of the last run: "fingerprint F dedup D store S aggregate A correlate C commit M"
 stages() {
-	sed -n 's/.*seconds per stage: *//p' "$data/stderr.txt" | tail -n 1
+	sed -n '/CPU seconds per stage/!s/.*seconds per stage: *//p' "$data/stderr.txt" | tail -n 1
 }
 
 stage() { # NAME "stages line"
@@ -220,26 +223,34 @@ part_correlate() {
 		stamp_set "$state" "$here/corr-gen.py"
 	fi
 	"$VIGIA" store migrate --db "$state" >/dev/null
-	best=""
-	k=0
-	while [ "$k" -lt "$runs" ]; do
-		k=$((k + 1))
-		rm -f "$dir/run.db-wal" "$dir/run.db-shm"
-		cp "$state" "$dir/run.db"
-		set -- $(once "$VIGIA" --log-level debug ingest --feed-file "$dir/feed.json" \
-			--db "$dir/run.db" --no-progress --rejects /dev/null "$dir/new.csv")
-		wall=$1 cpus=$2
-		sl=$(stages)
-		cor=$(stage correlate "$sl")
-		links=$(sed -n 's/.*: \([0-9]*\) correlation links added.*/\1/p' "$data/stderr.txt")
-		echo "correlate run $k: 100000 new events in $wall s (CPU $cpus s), $links links; $sl"
-		if [ -z "$best" ] || awk -v a="$cor" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then
-			best="$cor $wall $cpus $links $sl"
-		fi
+	# the state is only ever read: each run works on a copy
+	for mode in $corr_index; do
+		best=""
+		k=0
+		while [ "$k" -lt "$runs" ]; do
+			k=$((k + 1))
+			rm -f "$dir/run.db-wal" "$dir/run.db-shm"
+			cp "$state" "$dir/run.db"
+			set -- $(once "$VIGIA" --log-level debug --correlate.index="$mode" ingest \
+				--feed-file "$dir/feed.json" --db "$dir/run.db" --no-progress \
+				--rejects /dev/null "$dir/new.csv")
+			wall=$1 cpus=$2
+			sl=$(stages)
+			cor=$(stage correlate "$sl")
+			ccpu=$(sed -n 's/.*CPU seconds per stage: *//p' "$data/stderr.txt" | tail -n 1)
+			ccpu=$(stage correlate "$ccpu")
+			links=$(sed -n 's/.*: \([0-9]*\) correlation links added.*/\1/p' "$data/stderr.txt")
+			# the index's build, inside the correlate stage: "built in S s"
+			load=$(sed -n 's/.*indicator index of .* built in \([0-9.]*\) s.*/\1/p' "$data/stderr.txt" | tail -n 1)
+			echo "correlate (index $mode) run $k: 100000 new events in $wall s (CPU $cpus s), $links links; correlate CPU ${ccpu:-?} s, index built in ${load:-(not built)} s; $sl"
+			if [ -z "$best" ] || awk -v a="$cor" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then
+				best="$cor $wall $cpus $links ${ccpu:--} ${load:--} $sl"
+			fi
+		done
+		set -- $best
+		printf 'correlation (correlate.index=%s) of 100,000 new events against 1,100,000 indicators / 100,000 incidents: %s s in the correlate stage (CPU %s s; building the index %s s of it; whole ingest %s s, CPU %s s; %s links)\n' "$mode" "$1" "$5" "$6" "$2" "$3" "$4"
+		row "| correlate stage (correlate.index=$mode), 100,000 new events (1,100,000 indicators, 100,000 incidents) | $1 s (CPU $5 s; index build $6 s) | whole ingest $2 s (CPU $3 s), $4 links |"
 	done
-	set -- $best
-	printf 'correlation of 100,000 new events against 1,100,000 indicators / 100,000 incidents: %s s in the correlate stage (whole ingest %s s, CPU %s s; %s links)\n' "$1" "$2" "$3" "$4"
-	row "| correlate stage, 100,000 new events (1,100,000 indicators, 100,000 incidents) | $1 s | whole ingest $2 s (CPU $3 s), $4 links |"
 	rm -f "$dir/run.db" "$dir/run.db-wal" "$dir/run.db-shm"
 }
 

@@ -21,6 +21,12 @@ const struct conf_setting conf_settings[] = {
 	{ "audit.web_rate", CONF_INT, "5", NULL,
 	  N_("requests per second 'vigia audit web' sends to one site at most (1 to 100; "
 	     "--rate)") },
+	{ "correlate.index", CONF_ENUM, "auto", "auto|always|never",
+	  N_("keep the store's indicator values in memory during an ingest: 'auto' once the "
+	     "events make it worth loading them, 'always' from the first event, 'never'") },
+	{ "correlate.index_memory", CONF_SIZE, "512M", NULL,
+	  N_("memory for the index of indicator values kept during an ingest (16 bytes a slot, "
+	     "about 25 bytes a value); past it, or at 0, every value is looked up in the store") },
 	{ "correlate.warninglists", CONF_STRING, "builtin", NULL,
 	  N_("warning lists of values too common to correlate: 'builtin' and/or directories of "
 	     "MISP warning lists, separated by commas") },

@@ -18,20 +18,53 @@
  * marks common stays common.
  *
  * Incremental: only the new event's indicators are looked at, never the old incidents.
+ *
+ * Two ways to the store.  The store path asks it for every value not cached: the indicator
+ * by (kind, value), then, when the posting is new, the first incident that had the value.
+ * The indicator index (indidx.h; correlate_use_index) holds every value of the store in
+ * memory with its indicator id and the first incident that has it, so that a value it does
+ * not hold is new (one insert, no lookup, no posting to look through: nobody else has it), a
+ * value whose first incident is the event's own needs nothing, and a new posting is linked to
+ * the first incident without reading the postings.  It is built from the store
+ * (store_indicators_scan) at the first event, or, left to choose, once the events correlated
+ * make it worth reading every value: when they reach 1/COR_INDEX_RATIO of the store's
+ * indicators (docs/internals/pipeline.md, with the figures).  The results are the same as
+ * the store path's (tests/unit/test_correlate.c compares them).
+ *
+ * Other writers (another vigia on the same store) may add values after the build: a value
+ * the index misses is created with store_indicator_add, which says when the store had it
+ * after all, and that value then takes the store path.  Indicators and postings are never
+ * removed (store.h), so what the index holds stays true; only a posting another writer adds
+ * to a value the index holds, for an incident older than the first one the index knows,
+ * goes unseen: later links of that value go to the index's first incident instead of that
+ * older one (still an incident that has the value).
+ *
  * The indicator of each value and the postings written are cached (up to COR_CACHE_MAX
- * entries each, then the cache starts again), across commits; a rollback empties them.
+ * entries each, then the cache starts again), across commits; a rollback empties them and
+ * drops the index (it is built again later: the rollback may have undone values it holds).
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "base/i18n.h"
+#include "base/log.h"
 #include "enrich/enrich.h"
+#include "pipeline/indidx.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/smap.h"
 
 #define COR_CACHE_MAX (1u << 20)
 #define COR_VALUE_MAX 4096
+/* When asked to choose (CORRELATE_INDEX_AUTO), the index is built when the events correlated
+ * since the stage started (or since a rollback dropped it) reach the store's indicators /
+ * COR_INDEX_RATIO: loading a value costs about 1/COR_INDEX_RATIO of what the index saves an
+ * event (2,600 and 22,700 instructions), so by then the store path has cost about what
+ * building costs, and a run never pays more than twice the better of the two choices made
+ * knowing its length (docs/internals/pipeline.md). */
+#define COR_INDEX_RATIO 8
 
 static const struct {
 	int field;
@@ -53,12 +86,22 @@ static const struct {
 };
 #define NFIELDS (sizeof(indicator_fields) / sizeof(indicator_fields[0]))
 
+enum index_state { IX_OFF, IX_WAITING, IX_READY };
+
 struct correlate {
 	const struct wlists *wl; /* borrowed */
 	struct smap ind;         /* kind NUL value -> a: indicator id, b: common */
 	struct smap post;        /* indicator id, incident id -> (present) */
 	struct buf key;
 	char value[COR_VALUE_MAX + 1];
+	/* the indicator index */
+	enum index_state ix_state;
+	size_t ix_max;           /* bytes */
+	struct indidx ix;
+	uint64_t ix_events;      /* events correlated while IX_WAITING */
+	uint64_t ix_check;       /* look at the store's size again at this many */
+	int ix_auto;             /* choose when to build (else: at the first event) */
+	struct correlate_index_stats stats;
 };
 
 /* Did the enrichment stage fill indicator field i (its provenance key is there)? */
@@ -84,10 +127,43 @@ struct correlate *correlate_new(const struct wlists *wl)
 	return c;
 }
 
+void correlate_use_index(struct correlate *c, size_t max_bytes, int when)
+{
+	c->ix_auto = when == CORRELATE_INDEX_AUTO;
+	if (c->ix_state != IX_OFF)
+		indidx_fini(&c->ix);
+	c->ix_state = IX_OFF;
+	c->ix_max = max_bytes;
+	c->ix_events = 0;
+	c->ix_check = 0;
+	if (when == CORRELATE_INDEX_NEVER)
+		max_bytes = 0;
+	if (max_bytes && indidx_init(&c->ix, max_bytes) == 0)
+		c->ix_state = IX_WAITING;
+	else if (max_bytes)
+		indidx_fini(&c->ix);
+}
+
+const struct correlate_index_stats *correlate_index_stats(const struct correlate *c)
+{
+	return &c->stats;
+}
+
+/* Give the index up for the rest of the run (too large, an id past 32 bits, OOM). */
+static void index_off(struct correlate *c, const char *why)
+{
+	log_debug(_("correlate: indicator index given up (%s); the store is asked instead"), why);
+	indidx_fini(&c->ix);
+	c->ix_state = IX_OFF;
+	c->stats.given_up = 1;
+}
+
 void correlate_free(struct correlate *c)
 {
 	if (!c)
 		return;
+	if (c->ix_state != IX_OFF)
+		indidx_fini(&c->ix);
 	smap_fini(&c->ind);
 	smap_fini(&c->post);
 	buf_fini(&c->key);
@@ -103,6 +179,12 @@ void correlate_sync(struct correlate *c, int committed)
 		return;
 	smap_clear(&c->ind);
 	smap_clear(&c->post);
+	if (c->ix_state == IX_READY) {
+		indidx_clear(&c->ix);
+		c->ix_state = IX_WAITING;
+		c->ix_events = 0;
+		c->ix_check = 0;
+	}
 }
 
 /* The indicator's value as the store keeps it: hashes and e-mail addresses lower-cased (an
@@ -138,6 +220,35 @@ static int first_other_cb(void *arg, int64_t id)
 		return 0;
 	fo->other = id;
 	return 1; /* stop */
+}
+
+/* Link the event's incident to *first, the first other incident with a posting of indicator
+ * id; when *first is 0, that is looked up in the store's postings (in incident order) and
+ * left in *first (still 0: no other, no link). */
+static int link_first_other(struct correlate *c, struct store *st, struct pipe_event *pe,
+			    int64_t id, int64_t *first, const char *kind, const char *value,
+			    size_t len, struct verr *err)
+{
+	int rc;
+
+	if (!*first) {
+		struct first_other fo = { pe->incident, 0 };
+		rc = store_postings_of(st, id, first_other_cb, &fo, err);
+		if (rc != V_OK && rc != 1)
+			return rc;
+		if (!fo.other)
+			return V_OK;
+		*first = fo.other;
+	}
+	buf_reset(&c->key);
+	buf_puts(&c->key, kind);
+	buf_putc(&c->key, ' ');
+	buf_append(&c->key, value, len);
+	rc = store_link_add(st, *first, pe->incident, "correlated", buf_cstr(&c->key), err);
+	if (rc != V_OK)
+		return rc;
+	pe->links++;
+	return V_OK;
 }
 
 static int one_indicator(struct correlate *c, struct store *st, struct pipe_event *pe,
@@ -183,32 +294,173 @@ static int one_indicator(struct correlate *c, struct store *st, struct pipe_even
 	smap_put(&c->post, pk, sizeof(pk), &added);
 	if (!is_new || common)
 		return V_OK;
-	struct first_other fo = { pe->incident, 0 };
-	rc = store_postings_of(st, id, first_other_cb, &fo, err);
-	if (rc != V_OK && rc != 1)
-		return rc;
-	if (!fo.other)
+	int64_t first = 0;
+	return link_first_other(c, st, pe, id, &first, kind, value, len, err);
+}
+
+/* ---- the indicator index ------------------------------------------------------------------ */
+
+struct load {
+	struct correlate *c;
+	const char *failed; /* why the load gave up */
+};
+
+static int load_cb(void *arg, const struct store_indicator *ind, int64_t first)
+{
+	struct load *l = arg;
+	struct correlate *c = l->c;
+
+	if (ind->id <= 0 || ind->id > UINT32_MAX || first < 0 || first > UINT32_MAX) {
+		l->failed = _("an id past 32 bits");
+		return 1;
+	}
+	if (!indidx_add(&c->ix, indidx_tag(&c->ix, ind->kind, ind->value, strlen(ind->value)),
+			(uint32_t)ind->id, (uint32_t)first, ind->common ? INDIDX_COMMON : 0)) {
+		l->failed = _("correlate.index_memory reached");
+		return 1;
+	}
+	return 0;
+}
+
+static uint64_t clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Count one event while the index waits; build it when it is worth it. */
+static int index_maybe_build(struct correlate *c, struct store *st, struct verr *err)
+{
+	struct load l = { c, NULL };
+	int64_t max;
+	uint64_t t0;
+	int rc;
+
+	if (++c->ix_events < c->ix_check)
 		return V_OK;
-	buf_reset(&c->key);
-	buf_puts(&c->key, kind);
-	buf_putc(&c->key, ' ');
-	buf_append(&c->key, value, len);
-	rc = store_link_add(st, fo.other, pe->incident, "correlated", buf_cstr(&c->key), err);
+	if ((rc = store_indicators_max(st, &max, err)) != V_OK)
+		return rc;
+	if (c->ix_auto && c->ix_events * COR_INDEX_RATIO < (uint64_t)max) {
+		/* look again then: the store grows meanwhile */
+		c->ix_check = (uint64_t)max / COR_INDEX_RATIO;
+		return V_OK;
+	}
+	t0 = clock_ns();
+	indidx_clear(&c->ix);
+	rc = store_indicators_scan(st, 0, load_cb, &l, err);
+	if (rc != V_OK && rc != 1) {
+		indidx_clear(&c->ix);
+		return rc;
+	}
+	if (l.failed) {
+		index_off(c, l.failed);
+		return V_OK;
+	}
+	c->ix_state = IX_READY;
+	c->stats.builds++;
+	c->stats.values = c->ix.count;
+	c->stats.load_ns += clock_ns() - t0;
+	log_debug(_("correlate: indicator index of %zu values (%zu bytes) built in %.3f s, after "
+		    "%llu events"), c->ix.count, indidx_bytes(&c->ix),
+		  (double)(clock_ns() - t0) / 1e9, (unsigned long long)c->ix_events);
+	return V_OK;
+}
+
+/* One value through the index; *store_path = 1 when it must take the store path instead. */
+static int one_indexed(struct correlate *c, struct store *st, struct pipe_event *pe,
+		       const char *kind, const char *value, size_t len, int *store_path,
+		       struct verr *err)
+{
+	uint64_t tag = indidx_tag(&c->ix, kind, value, len);
+	struct indidx_slot *slot = indidx_find(&c->ix, tag);
+	const char *why;
+	int64_t id, pk[2], first;
+	int common, created, is_new, added, rc;
+
+	*store_path = 0;
+	if (slot && !slot->id) {
+		*store_path = 1;
+		return V_OK;
+	}
+	if (!slot) {
+		/* not in the store when the index was built, nor added since by this stage */
+		why = wlists_match(c->wl, kind, value, len);
+		rc = store_indicator_add(st, kind, value, &id, &created, &common, err);
+		if (rc != V_OK)
+			return rc;
+		if (!created || id > UINT32_MAX || pe->incident > UINT32_MAX) {
+			/* another writer added it (or ids outgrew the index): the store decides,
+			 * now and whenever it comes again */
+			if (!indidx_add(&c->ix, tag, 0, 0, 0))
+				index_off(c, _("correlate.index_memory reached"));
+			*store_path = 1;
+			return V_OK;
+		}
+		if (why) {
+			if ((rc = store_indicator_set_common(st, id, why, err)) != V_OK)
+				return rc;
+			common = 1;
+			pe->common++;
+		}
+		if ((rc = store_posting_add(st, id, pe->incident, &is_new, err)) != V_OK)
+			return rc;
+		c->stats.created++;
+		if (!indidx_add(&c->ix, tag, (uint32_t)id, (uint32_t)pe->incident,
+				INDIDX_CHECKED | (common ? INDIDX_COMMON : 0)))
+			index_off(c, _("correlate.index_memory reached"));
+		return V_OK;
+	}
+	id = slot->id;
+	if (!(slot->tag & INDIDX_CHECKED)) {
+		if (!(slot->tag & INDIDX_COMMON) && (why = wlists_match(c->wl, kind, value, len))) {
+			if ((rc = store_indicator_set_common(st, id, why, err)) != V_OK)
+				return rc;
+			slot->tag |= INDIDX_COMMON;
+		}
+		slot->tag |= INDIDX_CHECKED;
+	}
+	common = (slot->tag & INDIDX_COMMON) != 0;
+	if (common)
+		pe->common++;
+	c->stats.hits++;
+	if (slot->first == pe->incident)
+		return V_OK; /* the posting is there: the incident was the first to have it */
+	pk[0] = id;
+	pk[1] = pe->incident;
+	if (smap_get(&c->post, pk, sizeof(pk)))
+		return V_OK;
+	if ((rc = store_posting_add(st, id, pe->incident, &is_new, err)) != V_OK)
+		return rc;
+	smap_put(&c->post, pk, sizeof(pk), &added);
+	if (!is_new || common)
+		return V_OK;
+	/* to the first incident that has it; when the index knows none (indexed without
+	 * postings) the store's postings decide: another writer may have added some */
+	first = slot->first;
+	rc = link_first_other(c, st, pe, id, &first, kind, value, len, err);
 	if (rc != V_OK)
 		return rc;
-	pe->links++;
+	/* the smallest incident that has it, as the store path finds it */
+	if (!first || pe->incident < first)
+		first = pe->incident;
+	if (first <= UINT32_MAX && (!slot->first || first < slot->first))
+		slot->first = (uint32_t)first;
 	return V_OK;
 }
 
 int correlate_event(struct correlate *c, struct store *st, struct pipe_event *pe,
 		    struct verr *err)
 {
-	int rc;
+	int rc, store_path;
 
 	pe->links = 0;
 	pe->common = 0;
 	if (!pe->incident)
 		return V_OK;
+	if (c->ix_state == IX_WAITING && (rc = index_maybe_build(c, st, err)) != V_OK)
+		return rc;
 	for (size_t i = 0; i < NFIELDS; i++) {
 		size_t len;
 		const char *v = event_get_id(pe->ev, indicator_fields[i].field, &len);
@@ -218,6 +470,15 @@ int correlate_event(struct correlate *c, struct store *st, struct pipe_event *pe
 			continue;
 		len = normalise(indicator_fields[i].kind, v, len, c->value);
 		if (!len)
+			continue;
+		store_path = 1;
+		if (c->ix_state == IX_READY) {
+			rc = one_indexed(c, st, pe, indicator_fields[i].kind, c->value, len,
+					 &store_path, err);
+			if (rc != V_OK)
+				return rc;
+		}
+		if (!store_path)
 			continue;
 		rc = one_indicator(c, st, pe, indicator_fields[i].kind, c->value, len, err);
 		if (rc != V_OK)

@@ -412,6 +412,7 @@ static void cor_fini(void *state)
 static int cor_init(void **state, struct store *st, struct verr *err)
 {
 	struct cor_stage *s = calloc(1, sizeof(*s));
+	const char *when;
 	int rc;
 
 	if (!s || !(s->wl = wlists_new())) {
@@ -427,6 +428,11 @@ static int cor_init(void **state, struct store *st, struct verr *err)
 		cor_fini(s);
 		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
 	}
+	when = conf_get("correlate.index");
+	correlate_use_index(s->c, (size_t)conf_get_int("correlate.index_memory"),
+			    when && !strcmp(when, "always") ? CORRELATE_INDEX_ALWAYS
+			    : when && !strcmp(when, "never") ? CORRELATE_INDEX_NEVER
+							     : CORRELATE_INDEX_AUTO);
 	*state = s;
 	return V_OK;
 }
@@ -475,7 +481,17 @@ static uint64_t clock_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* This thread's CPU time (a system call: read only when cpu is asked for). */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 struct pipeline {
+	int cpu;             /* also measure CPU time per stage (log.level=debug) */
 	void *state[NSTAGES];
 	struct pipeline_stats stats;
 	struct smap touched; /* incidents that gained events in this run (incidents_updated) */
@@ -501,6 +517,7 @@ int pipeline_new(struct store *st, struct pipeline **out, struct verr *err)
 	if (!pl)
 		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
 	smap_init(&pl->touched, SIZE_MAX);
+	pl->cpu = log_min_level() <= LOG_DEBUG;
 	for (size_t i = 0; i < NSTAGES; i++)
 		if ((rc = chain[i]->init(&pl->state[i], st, err)) != V_OK) {
 			pipeline_free(pl);
@@ -514,7 +531,7 @@ int pipeline_event(struct pipeline *pl, int64_t batch, const struct event *ev, s
 {
 	struct pipe_event pe;
 	int rc = V_OK, added;
-	uint64_t t0 = clock_ns(), t1;
+	uint64_t t0 = clock_ns(), t1, c0 = pl->cpu ? cpu_ns() : 0, c1;
 
 	pipe_event_init(&pe, ev, batch, (int64_t)time(NULL));
 	pl->stats.events++;
@@ -523,6 +540,11 @@ int pipeline_event(struct pipeline *pl, int64_t batch, const struct event *ev, s
 		t1 = clock_ns();
 		pl->stats.stage_ns[i] += t1 - t0;
 		t0 = t1;
+		if (pl->cpu) {
+			c1 = cpu_ns();
+			pl->stats.stage_cpu_ns[i] += c1 - c0;
+			c0 = c1;
+		}
 		if (rc == V_SKIP)
 			break;
 		if (rc != V_OK)

@@ -182,6 +182,23 @@ void correlate_free(struct correlate *c);
 int correlate_event(struct correlate *c, struct store *st, struct pipe_event *pe,
 		    struct verr *err);
 void correlate_sync(struct correlate *c, int committed);
+/* Keep an index of the store's indicator values in memory, of at most max_bytes (0 or
+ * CORRELATE_INDEX_NEVER: none, the default of correlate_new: every value is looked up in
+ * the store).  It is built from the store at the first event (CORRELATE_INDEX_ALWAYS) or
+ * once the events correlated make it worth reading every value (CORRELATE_INDEX_AUTO),
+ * dropped at a rollback, given up for the run when it would pass max_bytes; the results are
+ * the same either way (src/pipeline/correlate.c). */
+enum { CORRELATE_INDEX_AUTO, CORRELATE_INDEX_ALWAYS, CORRELATE_INDEX_NEVER };
+void correlate_use_index(struct correlate *c, size_t max_bytes, int when);
+struct correlate_index_stats {
+	uint64_t builds;  /* times the index was built */
+	uint64_t values;  /* values it held when last built */
+	uint64_t hits;    /* values of events found in it */
+	uint64_t created; /* values it did not hold, created in the store */
+	uint64_t load_ns; /* time spent building it */
+	int given_up;     /* 1: it passed its memory or an id its 32 bits: the store is asked */
+};
+const struct correlate_index_stats *correlate_index_stats(const struct correlate *c);
 
 /* ---- stages (pipeline.c) --------------------------------------------------------------------- */
 
@@ -231,6 +248,8 @@ struct pipeline_stats {
 	/* time spent in each stage, in chain order (pipeline_stage_name), in nanoseconds (the
 	 * monotonic clock, read around every stage of every event: about 0.1 us an event) */
 	uint64_t stage_ns[PIPELINE_STAGES];
+	/* the same in CPU time of the thread, read only with log.level=debug (0 otherwise) */
+	uint64_t stage_cpu_ns[PIPELINE_STAGES];
 };
 
 /* The in-process chain: fingerprint, dedup, enrich, store, aggregate, correlate (settings from

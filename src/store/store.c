@@ -495,6 +495,23 @@ int store_indicator_set_common(struct store *st, int64_t id, const char *why, st
 	return st->ops->indicator_set_common(st, id, why, err);
 }
 
+int store_indicator_add(struct store *st, const char *kind, const char *value, int64_t *id,
+			int *created, int *common, struct verr *err)
+{
+	return st->ops->indicator_add(st, kind, value, id, created, common, err);
+}
+
+int store_indicators_scan(struct store *st, int64_t after, store_indicator_scan_cb cb,
+			  void *arg, struct verr *err)
+{
+	return st->ops->indicators_scan(st, after, cb, arg, err);
+}
+
+int store_indicators_max(struct store *st, int64_t *max, struct verr *err)
+{
+	return st->ops->indicators_max(st, max, err);
+}
+
 int store_posting_add(struct store *st, int64_t indicator, int64_t incident, int *is_new,
 		      struct verr *err)
 {

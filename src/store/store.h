@@ -263,6 +263,12 @@ int store_links_list(struct store *st, int64_t incident, store_link_cb cb, void 
 
 /* ---- indicators and correlation ------------------------------------------------------------ */
 
+struct store_indicator {
+	int64_t id;
+	const char *kind, *value;
+	int common;
+	const char *why;           /* why it is common; NULL when not */
+};
 /* The id of (kind, value), created if new. *common = it is on a warning list (excluded). */
 int store_indicator_get(struct store *st, const char *kind, const char *value, int64_t *id,
 			int *common, struct verr *err);
@@ -271,18 +277,32 @@ int store_indicator_get(struct store *st, const char *kind, const char *value, i
 int store_indicator_find(struct store *st, const char *kind, const char *value, int64_t *id,
 			 int *common, struct verr *err);
 int store_indicator_set_common(struct store *st, int64_t id, const char *why, struct verr *err);
+/* Create (kind, value), which the caller believes new (its index of the store's values, e.g.
+ * src/pipeline/correlate.c, does not hold it): one insert instead of a lookup and an insert.
+ * *created = 1 with the new id, *common = 0; when the store holds it already (another writer
+ * added it since the caller's index was built), *created = 0 with its id and *common. */
+int store_indicator_add(struct store *st, const char *kind, const char *value, int64_t *id,
+			int *created, int *common, struct verr *err);
+/* Indicators and postings are never removed (merging an incident adds postings to the one
+ * it merges into; retention removes neither): an index of them kept in memory only goes
+ * stale by what other writers add, never by what they take away. */
+typedef int (*store_indicator_scan_cb)(void *arg, const struct store_indicator *ind,
+				       int64_t first);
+/* Every indicator with id > after, in id order, with first = the smallest incident that has
+ * a posting of it (0: none), for an index built in memory.  ind->why is not read (NULL);
+ * ind and its strings are borrowed for the call.  A non-zero return of cb stops the walk
+ * and is returned. */
+int store_indicators_scan(struct store *st, int64_t after, store_indicator_scan_cb cb,
+			  void *arg, struct verr *err);
+/* The largest indicator id, 0 when there is none: an upper bound of how many the store holds,
+ * read without counting them. */
+int store_indicators_max(struct store *st, int64_t *max, struct verr *err);
 /* Record that incident uses indicator; *is_new = first time.  Postings are stored once. */
 int store_posting_add(struct store *st, int64_t indicator, int64_t incident, int *is_new,
 		      struct verr *err);
 typedef int (*store_id_cb)(void *arg, int64_t id);
 int store_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
 		      struct verr *err);
-struct store_indicator {
-	int64_t id;
-	const char *kind, *value;
-	int common;
-	const char *why;           /* why it is common; NULL when not */
-};
 typedef int (*store_indicator_cb)(void *arg, const struct store_indicator *ind);
 /* The indicators of an incident (incident > 0), or every common one (incident 0). */
 int store_indicators_list(struct store *st, int64_t incident, store_indicator_cb cb, void *arg,

@@ -100,6 +100,11 @@ struct store_ops {
 			      int *common, struct verr *err);
 	int (*indicator_set_common)(struct store *st, int64_t id, const char *why,
 				    struct verr *err);
+	int (*indicator_add)(struct store *st, const char *kind, const char *value, int64_t *id,
+			     int *created, int *common, struct verr *err);
+	int (*indicators_scan)(struct store *st, int64_t after, store_indicator_scan_cb cb,
+			       void *arg, struct verr *err);
+	int (*indicators_max)(struct store *st, int64_t *max, struct verr *err);
 	int (*posting_add)(struct store *st, int64_t indicator, int64_t incident, int *is_new,
 			   struct verr *err);
 	int (*postings_of)(struct store *st, int64_t indicator, store_id_cb cb, void *arg,

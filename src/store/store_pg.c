@@ -44,6 +44,7 @@ enum pg_stmt {
 	S_NOTE_ADD, S_NOTES, S_CONTENT_ADD, S_ATT_ADD, S_ATT_LIST, S_CONTENT_GET,
 	S_LINK_ADD, S_LINK_HAS, S_LINKS,
 	S_IND_FIND, S_IND_ADD, S_IND_COMMON, S_POST_ADD, S_POSTINGS, S_IND_OF_INC, S_IND_COMMONS,
+	S_IND_NEW, S_IND_SCAN, S_IND_MAX,
 	S_AUDIT_HEAD, S_AUDIT_ADD, S_AUDIT_HEAD_SET, S_AUDIT_ALL, S_AUDIT_OBJ,
 	S_COUNT_EVENTS, S_COUNT_INCIDENTS, S_COUNT_INDICATORS, S_COUNT_BATCHES, S_COUNT_AUDIT,
 	S_PAGE_BYTES,
@@ -160,6 +161,14 @@ static const char *const sql_text[S__COUNT] = {
 			 "ORDER BY i.kind, i.value",
 	[S_IND_COMMONS] = "SELECT id, kind, value, common, why FROM indicators WHERE common = 1 "
 			  "ORDER BY kind, value",
+	[S_IND_NEW] = "INSERT INTO indicators (kind, value) VALUES (?1, ?2) "
+		      "ON CONFLICT (kind, value) DO NOTHING RETURNING id",
+	/* the index's load, a page at a time (a result is held whole in memory by libpq);
+	 * the smallest incident of each indicator from the postings' key */
+	[S_IND_SCAN] = "SELECT i.id, i.kind, i.value, i.common, "
+		       "(SELECT min(p.incident) FROM postings p WHERE p.indicator = i.id) "
+		       "FROM indicators i WHERE i.id > ?1 ORDER BY i.id LIMIT 10000",
+	[S_IND_MAX] = "SELECT coalesce(max(id), 0) FROM indicators",
 	[S_AUDIT_HEAD] = "SELECT last_id, hash FROM audit_head WHERE one = 1",
 	[S_AUDIT_ADD] = "INSERT INTO audit (id, time, actor, object, action, before, after, "
 			"prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -2093,6 +2102,79 @@ static int pg_postings_of(struct store *st, int64_t indicator, store_id_cb cb, v
 	return rc;
 }
 
+static int pg_indicator_add(struct store *st, const char *kind, const char *value, int64_t *id,
+			    int *created, int *common, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *a = get(s, S_IND_NEW, err);
+	int rc;
+
+	if (!a)
+		return V_ERR_IO;
+	bind_str(a, 1, kind);
+	bind_str(a, 2, value);
+	if ((rc = run(s, a, err)) != V_OK)
+		return rc;
+	*created = s->db.changes > 0;
+	if (!*created)
+		return pg_indicator_find(st, kind, value, id, common, err);
+	*id = s->db.last_id;
+	*common = 0;
+	return V_OK;
+}
+
+static int pg_indicators_scan(struct store *st, int64_t after, store_indicator_scan_cb cb,
+			      void *arg, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_IND_SCAN, err);
+	int rc = V_OK, step = STORE_PQ_DONE;
+	int64_t got;
+
+	if (!q)
+		return V_ERR_IO;
+	do {
+		got = 0;
+		store_pq_bind_int64(q, 1, after);
+		while ((step = store_pq_step(q)) == STORE_PQ_ROW) {
+			struct store_indicator ind = {
+				.id = store_pq_column_int64(q, 0),
+				.kind = col_str(q, 1),
+				.value = col_str(q, 2),
+				.common = (int)store_pq_column_int64(q, 3),
+			};
+			got++;
+			after = ind.id;
+			if (!ind.kind || !ind.value)
+				continue;
+			if ((rc = cb(arg, &ind, store_pq_column_int64(q, 4))) != 0)
+				break;
+		}
+		done(q);
+	} while (rc == V_OK && step == STORE_PQ_DONE && got == 10000);
+	if (rc == V_OK && step != STORE_PQ_DONE)
+		rc = fail(s, step, err);
+	return rc;
+}
+
+static int pg_indicators_max(struct store *st, int64_t *max, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_IND_MAX, err);
+	int step;
+
+	*max = 0;
+	if (!q)
+		return V_ERR_IO;
+	step = store_pq_step(q);
+	if (step == STORE_PQ_ROW)
+		*max = store_pq_column_int64(q, 0);
+	done(q);
+	if (step != STORE_PQ_ROW && step != STORE_PQ_DONE)
+		return fail(s, step, err);
+	return V_OK;
+}
+
 static int pg_indicators_list(struct store *st, int64_t incident, store_indicator_cb cb,
 			      void *arg, struct verr *err)
 {
@@ -3162,6 +3244,9 @@ static const struct store_ops pg_ops = {
 	.indicator_find = pg_indicator_find,
 	.indicator_set_common = pg_indicator_set_common,
 	.posting_add = pg_posting_add,
+	.indicator_add = pg_indicator_add,
+	.indicators_scan = pg_indicators_scan,
+	.indicators_max = pg_indicators_max,
 	.postings_of = pg_postings_of,
 	.indicators_list = pg_indicators_list,
 	.audit_append = pg_audit_append,

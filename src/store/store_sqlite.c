@@ -47,6 +47,7 @@ enum sq_stmt {
 	S_NOTE_ADD, S_NOTES, S_CONTENT_ADD, S_ATT_ADD, S_ATT_LIST, S_CONTENT_GET,
 	S_LINK_ADD, S_LINK_HAS, S_LINKS,
 	S_IND_FIND, S_IND_ADD, S_IND_COMMON, S_POST_ADD, S_POSTINGS, S_IND_OF_INC, S_IND_COMMONS,
+	S_IND_NEW, S_IND_SCAN, S_POST_FIRST, S_IND_MAX,
 	S_AUDIT_HEAD, S_AUDIT_ADD, S_AUDIT_HEAD_SET, S_AUDIT_ALL, S_AUDIT_OBJ,
 	S_COUNT_EVENTS, S_COUNT_INCIDENTS, S_COUNT_INDICATORS, S_COUNT_BATCHES, S_COUNT_AUDIT,
 	S_PAGE_BYTES,
@@ -144,6 +145,16 @@ static const char *const sql_text[S__COUNT] = {
 			 "ORDER BY i.kind, i.value",
 	[S_IND_COMMONS] = "SELECT id, kind, value, common, why FROM indicators WHERE common = 1 "
 			  "ORDER BY kind, value",
+	[S_IND_NEW] = "INSERT INTO indicators (kind, value) VALUES (?1, ?2) "
+		      "ON CONFLICT (kind, value) DO NOTHING",
+	/* the index's load: the two walks run side by side (a merge by indicator id), each
+	 * reading its table's key in order; the smallest incident of an indicator is the first
+	 * entry of its run in the postings' key (indicator, incident), the others are skipped
+	 * in C (GROUP BY with min() cost 4 times as many instructions a row) */
+	[S_IND_SCAN] = "SELECT id, kind, value, common FROM indicators WHERE id > ?1 ORDER BY id",
+	[S_POST_FIRST] = "SELECT indicator, incident FROM postings WHERE indicator > ?1 "
+			 "ORDER BY indicator, incident",
+	[S_IND_MAX] = "SELECT max(id) FROM indicators",
 	[S_AUDIT_HEAD] = "SELECT last_id, hash FROM audit_head WHERE one = 1",
 	[S_AUDIT_ADD] = "INSERT INTO audit (id, time, actor, object, action, before, after, "
 			"prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -2140,6 +2151,94 @@ static int sq_postings_of(struct store *st, int64_t indicator, store_id_cb cb, v
 	return rc;
 }
 
+static int sq_indicator_add(struct store *st, const char *kind, const char *value, int64_t *id,
+			    int *created, int *common, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *a = get(s, S_IND_NEW, err);
+	int rc;
+
+	if (!a)
+		return V_ERR_IO;
+	bind_str(a, 1, kind);
+	bind_str(a, 2, value);
+	if ((rc = run(s, a, err)) != V_OK)
+		return rc;
+	*created = sqlite3_changes(s->db) > 0;
+	if (!*created)
+		return sq_indicator_find(st, kind, value, id, common, err);
+	*id = sqlite3_last_insert_rowid(s->db);
+	*common = 0;
+	return V_OK;
+}
+
+static int sq_indicators_scan(struct store *st, int64_t after, store_indicator_scan_cb cb,
+			      void *arg, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_IND_SCAN, err), *p = get(s, S_POST_FIRST, err);
+	int rc = V_OK, step, pstep;
+	int64_t pind = 0, pfirst = 0;
+
+	if (!q || !p)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, after);
+	sqlite3_bind_int64(p, 1, after);
+	pstep = sqlite3_step(p);
+	if (pstep == SQLITE_ROW) {
+		pind = sqlite3_column_int64(p, 0);
+		pfirst = sqlite3_column_int64(p, 1);
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_indicator ind = {
+			.id = sqlite3_column_int64(q, 0),
+			.kind = col_str(q, 1),
+			.value = col_str(q, 2),
+			.common = sqlite3_column_int(q, 3),
+		};
+		int64_t first = 0;
+		/* the rest of the run of the previous indicator, and postings of indicators this
+		 * walk has not seen (none: a foreign key): skip */
+		while (pstep == SQLITE_ROW && pind < ind.id) {
+			if ((pstep = sqlite3_step(p)) == SQLITE_ROW) {
+				pind = sqlite3_column_int64(p, 0);
+				pfirst = sqlite3_column_int64(p, 1);
+			}
+		}
+		if (pstep == SQLITE_ROW && pind == ind.id)
+			first = pfirst;
+		if (!ind.kind || !ind.value)
+			continue;
+		if ((rc = cb(arg, &ind, first)) != 0)
+			break;
+	}
+	if (rc == V_OK && step != SQLITE_DONE)
+		rc = fail(s, step, err);
+	else if (rc == V_OK && pstep != SQLITE_ROW && pstep != SQLITE_DONE)
+		rc = fail(s, pstep, err);
+	done(q);
+	done(p);
+	return rc;
+}
+
+static int sq_indicators_max(struct store *st, int64_t *max, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_IND_MAX, err);
+	int step;
+
+	*max = 0;
+	if (!q)
+		return V_ERR_IO;
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW)
+		*max = sqlite3_column_int64(q, 0);
+	done(q);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return fail(s, step, err);
+	return V_OK;
+}
+
 static int sq_indicators_list(struct store *st, int64_t incident, store_indicator_cb cb,
 			      void *arg, struct verr *err)
 {
@@ -3213,6 +3312,9 @@ static const struct store_ops sqlite_ops = {
 	.indicator_find = sq_indicator_find,
 	.indicator_set_common = sq_indicator_set_common,
 	.posting_add = sq_posting_add,
+	.indicator_add = sq_indicator_add,
+	.indicators_scan = sq_indicators_scan,
+	.indicators_max = sq_indicators_max,
 	.postings_of = sq_postings_of,
 	.indicators_list = sq_indicators_list,
 	.audit_append = sq_audit_append,

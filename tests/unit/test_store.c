@@ -713,6 +713,73 @@ static int ind_cb(void *arg, const struct store_indicator *ind)
 	return 0;
 }
 
+struct scan {
+	char out[512];
+	int64_t first_of_shared; /* first incident of domain shared.example */
+	int n, ordered;
+	int64_t last;
+};
+
+static int scan_cb(void *arg, const struct store_indicator *ind, int64_t first)
+{
+	struct scan *sc = arg;
+	size_t n = strlen(sc->out);
+
+	sc->ordered &= ind->id > sc->last;
+	sc->last = ind->id;
+	sc->n++;
+	if (!strcmp(ind->value, "shared.example"))
+		sc->first_of_shared = first;
+	else if (n < 400)
+		snprintf(sc->out + n, sizeof(sc->out) - n, "[%s %s %d %lld]", ind->kind, ind->value,
+			 ind->common, (long long)first);
+	return 0;
+}
+
+static int scan_stop_cb(void *arg, const struct store_indicator *ind, int64_t first)
+{
+	(void)ind;
+	(void)first;
+	return ++*(int *)arg == 2 ? 7 : 0;
+}
+
+/* The calls an index of indicators in memory makes (src/pipeline/correlate.c). */
+static void test_indicator_index_calls(struct store *st)
+{
+	struct verr e = { 0 };
+	struct scan sc = { "", -1, 0, 1, 0 };
+	int64_t max = -1, id = 0, id2 = 0, ip = 0;
+	int created = -1, common = -1, stops = 0;
+
+	is_int(store_indicators_max(st, &max, &e), V_OK, "largest indicator id (%s)", e.reason);
+	ok(max > 0, "... after the indicators above (%lld)", (long long)max);
+	is_int(store_indicator_add(st, "url", "http://new.example/x", &id, &created, &common, &e),
+	       V_OK, "an indicator believed new is added (%s)", e.reason);
+	ok(created == 1 && common == 0 && id > max, "... created, with the next id");
+	is_int(store_indicator_add(st, "url", "http://new.example/x", &id2, &created, &common, &e),
+	       V_OK, "added again (another writer was first)");
+	ok(created == 0 && id2 == id, "... not created: the existing id");
+	store_indicator_get(st, "ip", "10.0.0.1", &ip, NULL, &e);
+	store_indicator_add(st, "ip", "10.0.0.1", &id2, &created, &common, &e);
+	ok(created == 0 && id2 == ip && common == 1, "an existing common one says so");
+	store_indicators_max(st, &max, &e);
+	is_int(max, id, "the largest id is the new one");
+	is_int(store_indicators_scan(st, 0, scan_cb, &sc, &e), V_OK, "every indicator scanned");
+	ok(sc.ordered && sc.n >= 5, "in id order (%d)", sc.n);
+	ok(strstr(sc.out, "[ip 192.0.2.10 0 1]") != NULL, "with its first incident (%s)", sc.out);
+	ok(strstr(sc.out, "[ip 10.0.0.1 1 2]") != NULL, "common, first incident 2");
+	ok(strstr(sc.out, "[url 192.0.2.10 0 0]") != NULL, "no posting: first 0");
+	ok(strstr(sc.out, "[url http://new.example/x 0 0]") != NULL, "the new one too");
+	ok(sc.first_of_shared > 2, "a value of 300 incidents: the smallest (%lld)",
+	   (long long)sc.first_of_shared);
+	sc = (struct scan){ "", -1, 0, 1, id - 1 };
+	store_indicators_scan(st, id - 1, scan_cb, &sc, &e);
+	ok(sc.n == 1 && strstr(sc.out, "new.example"), "only those after an id (%s)", sc.out);
+	is_int(store_indicators_scan(st, 0, scan_stop_cb, &stops, &e), 7,
+	       "the callback's non-zero stops the walk and is returned");
+	is_int(stops, 2, "... after the second");
+}
+
 static void test_indicators(struct store *st)
 {
 	struct verr e = { 0 };
@@ -1296,6 +1363,7 @@ int main(void)
 	test_incidents(st);
 	test_notes_attachments_links(st);
 	test_indicators(st);
+	test_indicator_index_calls(st);
 	test_audit(st);
 	test_prune(st);
 	test_rollback(st);

@@ -1,0 +1,57 @@
+/*
+ * indidx.h — the correlation stage's index of indicator values in memory: 16 bytes a slot,
+ * (kind, value) -> (indicator id, the first incident that has it, two flags), built from the
+ * store (store_indicators_scan) and kept up to date by the stage as it adds values.  Internal
+ * to src/pipeline (correlate.c; docs/internals/pipeline.md, "The indicator index").
+ *
+ * A slot holds 61 bits of a keyed hash of "kind NUL value", never the value: SipHash-2-4
+ * (libsodium's crypto_shorthash) under a key drawn at random by indidx_init, so input cannot
+ * be made to collide on purpose.  An absent hash means the value is certainly not in what was
+ * indexed.  Two indexed values sharing a hash are found while adding: their slot becomes
+ * ambiguous (id 0) and the caller asks the store for them.  A value not indexed that shares
+ * the hash of an indexed one (chance: values / 2^61 a lookup, 1 in 2 * 10^12 for a million
+ * values) is taken for it: the price of not keeping the values.
+ */
+#ifndef VIGIA_PIPELINE_INDIDX_H
+#define VIGIA_PIPELINE_INDIDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sodium.h>
+
+#define INDIDX_COMMON 1u  /* the value is on a warning list (the store's "common") */
+#define INDIDX_CHECKED 2u /* looked at against the warning lists since the index was built */
+#define INDIDX_FLAGS 3u
+
+struct indidx_slot {
+	uint64_t tag;   /* 0: empty; else bit 63 set, bits 62..2 the hash, bits 1..0 the flags */
+	uint32_t id;    /* the indicator's id; 0: ambiguous (ask the store) */
+	uint32_t first; /* the smallest incident known to have a posting of it; 0: none known */
+};
+
+struct indidx {
+	struct indidx_slot *s; /* owned; cap slots */
+	size_t cap, count, max_cap;
+	unsigned char key[crypto_shorthash_KEYBYTES];
+};
+
+/* An empty index of at most max_bytes (at least 1024 slots); draws the hash key.  0, or -1
+ * on OOM (x is then safe to indidx_fini). */
+int indidx_init(struct indidx *x, size_t max_bytes);
+void indidx_fini(struct indidx *x);
+/* Forget every value (the key stays). */
+void indidx_clear(struct indidx *x);
+/* The tag of (kind, value): the form indidx_find and indidx_add take (flags 0). */
+uint64_t indidx_tag(const struct indidx *x, const char *kind, const char *value, size_t len);
+/* The slot of tag (flags ignored), or NULL. */
+struct indidx_slot *indidx_find(struct indidx *x, uint64_t tag);
+/* Add tag with id, first and flags.  When tag is there already the slot becomes ambiguous
+ * (id 0: two values share the hash) and is returned.  NULL when the index would pass its
+ * max_bytes, or on OOM: the caller gives the index up. */
+struct indidx_slot *indidx_add(struct indidx *x, uint64_t tag, uint32_t id, uint32_t first,
+			       unsigned flags);
+/* Bytes the table holds. */
+size_t indidx_bytes(const struct indidx *x);
+
+#endif
