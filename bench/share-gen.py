@@ -2,6 +2,10 @@
 """share-gen.py - a STIX 2.1 bundle of N indicators for bench/share.sh.
 
     python3 bench/share-gen.py N OUT.json
+    python3 bench/share-gen.py N OUT.json misp     # one MISP event of N attributes instead
+
+The MISP form (bench/share-scale.sh) is written attribute by attribute, as MISP lays an event
+out (the event's tags after its attributes), without building it in memory first.
 
 One incident, N indicators related to it (IPv4 addresses, domains, URLs and SHA-256 hashes in
 turn, all distinct and outside the warning lists), TLP:AMBER, an RSIT label: what a partner
@@ -12,6 +16,22 @@ import json
 import sys
 
 n, out = int(sys.argv[1]), sys.argv[2]
+if len(sys.argv) > 3 and sys.argv[3] == "misp":
+    kinds = [("ip-dst", "11.%d.%d.%d"), ("domain", "c2-%d-%d-%d.botnet-bench.xyz"),
+             ("url", "http://drop-%d-%d-%d.botnet-bench.xyz/gate.php"), ("sha256", None)]
+    with open(out, "w") as f:
+        f.write('{"Event":{"uuid":"5f1d6c5e-0d2a-4c8e-9d53-6a1b2c3d4e5f","info":"Botnet takedown",'
+                '"date":"2026-11-20","Attribute":[')
+        for i in range(n):
+            t, fmt = kinds[i % 4]
+            v = (fmt % ((i >> 16) & 255, (i >> 8) & 255, i & 255 or 1) if fmt
+                 else hashlib.sha256(str(i).encode()).hexdigest())
+            f.write((',' if i else '') + json.dumps(
+                {"uuid": "{:08x}-0000-4000-8000-{:012x}".format(i, i), "type": t,
+                 "category": "Network activity" if t != "sha256" else "Payload delivery",
+                 "to_ids": True, "value": v, "timestamp": "1763632800"}))
+        f.write('],"Tag":[{"name":"tlp:amber"},{"name":"rsit:malicious-code=\\"c2-server\\""}]}}')
+    sys.exit(0)
 U = "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}"
 AMBER = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 inc = "incident--" + U.format(1, 2, 3, 4, 5)

@@ -4,7 +4,8 @@
  *
  * A bad record never stops the records around it: it is written, with its file, line and
  * reason, to the reject file and counted.  Memory does not grow with the input: records are
- * cut from a fixed window (except PARSE_DOCUMENT inputs, which are capped).
+ * cut from a fixed window (except PARSE_DOCUMENT inputs, which are capped); PARSE_STREAM
+ * parsers read the file where it is (or a spooled copy of what is not a regular file).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -480,6 +481,82 @@ static void progress(struct ingest_ctx *ctx, unsigned long long done, unsigned l
 		fputc('\n', stderr);
 }
 
+ssize_t ingest_input_read(const struct ingest_input *in, size_t off, void *buf, size_t n)
+{
+	if (off >= in->size)
+		return 0;
+	if (n > in->size - off)
+		n = in->size - off;
+	for (;;) {
+		ssize_t r = pread(in->fd, buf, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r;
+	}
+}
+
+/*
+ * PARSE_STREAM: a regular uncompressed file is handed over as it is; anything else is spooled
+ * to a temporary file first (at most max_document bytes).  V_OK (a document too large was
+ * rejected) or the read error.
+ */
+static int run_stream(struct ingest_ctx *ctx, struct source *src, struct verr *err)
+{
+	struct ingest_input in = { .fd = -1 };
+	struct stat st;
+	FILE *tmp = NULL;
+	char *b = NULL;
+	int rc = V_OK;
+
+	ctx->rec = NULL;
+	ctx->rec_len = 0;
+	ctx->line = 1;
+	ctx->stats.records++;
+	if (!src->gz && !src->zf && src->fd >= 0 && fstat(src->fd, &st) == 0 &&
+	    S_ISREG(st.st_mode)) {
+		in.fd = src->fd;
+		in.size = (size_t)st.st_size;
+	} else {
+		size_t len = 0;
+		ssize_t r;
+		if (!(tmp = tmpfile()) || !(b = malloc(CHUNK))) {
+			rc = verr_set(err, V_ERR_IO, NULL, "%s", strerror(errno));
+			goto out;
+		}
+		while ((r = src_read(src, b, CHUNK)) > 0) {
+			len += (size_t)r;
+			if (len > ctx->opt.max_document) {
+				ingest_reject(ctx, NULL, _("document larger than %zu bytes"),
+					      ctx->opt.max_document);
+				goto out;
+			}
+			if (fwrite(b, 1, (size_t)r, tmp) != (size_t)r) {
+				rc = verr_set(err, V_ERR_IO, NULL, "%s", strerror(errno));
+				goto out;
+			}
+		}
+		if (r < 0) {
+			rc = verr_set(err, V_ERR_IO, NULL, r == -2 ? _("corrupt or truncated compressed data")
+								 : _("read error"));
+			goto out;
+		}
+		if (fflush(tmp) != 0) {
+			rc = verr_set(err, V_ERR_IO, NULL, "%s", strerror(errno));
+			goto out;
+		}
+		in.fd = fileno(tmp);
+		in.size = len;
+	}
+	ctx->stats.bytes += in.size;
+	ctx->failed = 0;
+	ctx->parser->stream(ctx, &in);
+out:
+	free(b);
+	if (tmp)
+		fclose(tmp);
+	return rc;
+}
+
 static int run_source(struct ingest_ctx *ctx, struct source *src, const char *name,
 		      unsigned long long total, struct verr *err)
 {
@@ -498,6 +575,10 @@ static int run_source(struct ingest_ctx *ctx, struct source *src, const char *na
 	/* the report's fields are sanitised again for each input (new_event) */
 	event_free(ctx->tmpl);
 	ctx->tmpl = NULL;
+	if (mode == PARSE_STREAM) {
+		rc = run_stream(ctx, src, err);
+		goto out;
+	}
 	if (mode == PARSE_DOCUMENT) {
 		for (;;) {
 			if (len + CHUNK + 1 > size) {

@@ -15,6 +15,7 @@
 #define VIGIA_INGEST_INGEST_H
 
 #include <stdio.h>
+#include <sys/types.h>
 #include <jansson.h>
 
 #include "base/err.h"
@@ -25,8 +26,20 @@ struct ingest_ctx;
 enum parse_mode {
 	PARSE_LINES,    /* one record per line (LF or CRLF; the terminator is not passed) */
 	PARSE_CSV,      /* one record per CSV row: newlines inside double quotes are kept */
-	PARSE_DOCUMENT  /* the whole input is one record (JSON arrays, XML); capped in size */
+	PARSE_DOCUMENT, /* the whole input is one record (JSON arrays, XML); capped in size */
+	PARSE_STREAM    /* the whole input is one record the parser reads itself, at any offset
+			 * and as often as it needs (ingest_input_read): never held in memory */
 };
+
+/* A PARSE_STREAM input: a regular file read where it is, or (stdin, gzip, zip entries) the
+ * decompressed bytes spooled to a temporary file first, capped by max_document. */
+struct ingest_input {
+	int fd;            /* read with pread(2); the driver's */
+	size_t size;       /* bytes */
+};
+
+/* Up to n bytes at offset off into buf: the bytes read (0 at the end), or -1 on an error. */
+ssize_t ingest_input_read(const struct ingest_input *in, size_t off, void *buf, size_t n);
 
 struct parser {
 	const char *name;                /* vigia's name: "csv", "shadowserver", ... */
@@ -38,6 +51,10 @@ struct parser {
 	/* One record.  Return V_OK (events emitted or record was a comment), or a V_ERR_* after
 	 * ingest_reject() — the driver goes on with the next record either way. */
 	int (*record)(struct ingest_ctx *ctx, const char *rec, size_t len);
+	/* PARSE_STREAM: the input (borrowed, valid during the call), instead of record().  Same
+	 * return and rules as record(); ctx->rec is NULL unless the parser points it at the bytes
+	 * a reject should show. */
+	int (*stream)(struct ingest_ctx *ctx, const struct ingest_input *in);
 	/* End of one input file (flush pending state).  Optional. */
 	int (*finish)(struct ingest_ctx *ctx);
 	/* Free ctx->state.  Optional. */
@@ -96,7 +113,8 @@ struct ingest_stats {
 
 struct ingest_options {
 	size_t max_line;      /* bytes; a longer line is rejected (default 1 MiB) */
-	size_t max_document;  /* bytes; PARSE_DOCUMENT inputs (default 256 MiB) */
+	size_t max_document;  /* bytes; PARSE_DOCUMENT inputs, PARSE_STREAM ones that must be
+			       * spooled (default 256 MiB) */
 	FILE *rejects;        /* where rejected records go (JSON lines); NULL: see rejects_path */
 	const char *rejects_path; /* opened (append) at the first reject; NULL = count only */
 	const char *observation_time; /* time.observation when the report has none; NULL = now */

@@ -19,8 +19,14 @@
  * CLEAR); extra.pap from a PAP: tag; extra.misp_to_ids; misp.event_uuid, misp.attribute_uuid,
  * comment, time.source (attribute timestamp), extra.source_file; extra.shared_incident
  * ("misp:<event uuid>") and extra.shared_incident_name (info), so that the built-in "shared"
- * aggregation rule keeps one MISP event one incident.  raw: the attribute.
+ * aggregation rule keeps one MISP event one incident.  raw: the attribute as the file has it.
  * A value that does not validate rejects that attribute (named by its uuid); the others go on.
+ *
+ * The document is read where it is, never whole (PARSE_STREAM, jsonwalk.h): an event's members
+ * are read first with its "Attribute" and "Object" arrays stepped over (MISP writes the
+ * event's tags after its attributes), then each attribute is parsed alone, turned into an
+ * event and freed, so memory does not grow with the number of attributes.  Text that is not
+ * JSON rejects the document from where it breaks: the attributes before it are kept.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +36,7 @@
 #include "base/i18n.h"
 #include "base/timeparse.h"
 #include "ingest/ingest.h"
+#include "ingest/jsonwalk.h"
 
 static const struct {
 	const char *type;
@@ -128,8 +135,27 @@ struct counts {
 	unsigned skipped;
 };
 
-static int attribute(struct ingest_ctx *ctx, const json_t *me, const struct tags *et,
-		     const json_t *a, struct counts *c)
+/* What one_event() needs of an event, read member by member.  The json_t are owned. */
+struct meta {
+	json_t *info, *uuid, *tag;   /* "info", "uuid", "Tag" (NULL when absent) */
+	size_t attrs, objects;       /* offsets of the "Attribute" and "Object" arrays, or NONE */
+	size_t event;                /* offset of an "Event" object (a wrapper), or NONE */
+	size_t response;             /* offset of a "response" array (a search response), or NONE */
+	int has_attrs, has_objects;  /* the members are there, whatever their type */
+};
+
+#define NONE ((size_t)-1)
+
+static void meta_fini(struct meta *m)
+{
+	json_decref(m->info);
+	json_decref(m->uuid);
+	json_decref(m->tag);
+}
+
+/* One attribute a of the event m; raw: its text (NULL: written again from a). */
+static int attribute(struct ingest_ctx *ctx, const struct meta *m, const struct tags *et,
+		     const json_t *a, const char *raw, size_t raw_len, struct counts *c)
 {
 	const char *type = json_string_value(json_object_get(a, "type"));
 	const char *value, *bar, *s;
@@ -178,12 +204,12 @@ static int attribute(struct ingest_ctx *ctx, const json_t *me, const struct tags
 	if (json_is_boolean(json_object_get(a, "to_ids")))
 		ingest_add_bool(ctx, "extra.misp_to_ids", json_is_true(json_object_get(a, "to_ids")),
 				0);
-	if ((s = json_string_value(json_object_get(me, "uuid")))) {
+	if ((s = json_string_value(m->uuid))) {
 		char inc[80];
 		ingest_add_str(ctx, "misp.event_uuid", s, ING_IGNORE_INVALID);
 		snprintf(inc, sizeof(inc), "misp:%s", s);
 		ingest_add_str(ctx, "extra.shared_incident", inc, 0);
-		if ((s = json_string_value(json_object_get(me, "info"))))
+		if ((s = json_string_value(m->info)))
 			ingest_add_str(ctx, "extra.shared_incident_name", s, ING_IGNORE_INVALID);
 	}
 	if ((s = json_string_value(json_object_get(a, "uuid"))))
@@ -202,60 +228,269 @@ static int attribute(struct ingest_ctx *ctx, const json_t *me, const struct tags
 	if (ctx->file)
 		ingest_add_str(ctx, "extra.source_file", ctx->file, ING_IGNORE_INVALID);
 	free(text);
+	if (raw)
+		return ingest_emit(ctx, raw, raw_len);
 	text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
 	rc = ingest_emit(ctx, text, text ? strlen(text) : 0);
 	free(text);
 	return rc;
 }
 
-static int one_event(struct ingest_ctx *ctx, const json_t *me, struct counts *c)
+/* Reject the document where the walker found it broken (the reject file keeps the part it
+ * had read). */
+static int reject_doc(struct ingest_ctx *ctx, const struct jsonwalk *w)
 {
-	struct tags et = { .tlp = -1 };
-	const json_t *a, *o;
-	size_t i, j;
-	int rc = V_OK, r;
-
-	if (json_is_object(json_object_get(me, "Event")))
-		me = json_object_get(me, "Event");
-	if (!json_is_object(me))
-		return ingest_reject(ctx, NULL, "%s", _("an event must be a JSON object"));
-	if (!json_is_string(json_object_get(me, "info")) && !json_object_get(me, "Attribute") &&
-	    !json_object_get(me, "Object")) {
-		c->skipped++; /* not an event (a sharing group, an organisation, ...) */
-		return V_OK;
-	}
-	read_tags(json_object_get(me, "Tag"), &et);
-	json_array_foreach(json_object_get(me, "Attribute"), i, a)
-		if (json_is_object(a) && (r = attribute(ctx, me, &et, a, c)) != V_OK)
-			rc = r;
-	json_array_foreach(json_object_get(me, "Object"), j, o)
-		json_array_foreach(json_object_get(o, "Attribute"), i, a)
-			if (json_is_object(a) && (r = attribute(ctx, me, &et, a, c)) != V_OK)
-				rc = r;
+	ctx->rec = w->buf;
+	ctx->rec_len = w->len;
+	int rc = ingest_reject(ctx, NULL, _("not JSON: line %d: %s"), (int)w->line, w->why);
+	ctx->rec = NULL;
+	ctx->rec_len = 0;
 	return rc;
 }
 
-static int misp_share_record(struct ingest_ctx *ctx, const char *rec, size_t len)
+/* The members of the object at the walker's position (consumed): *m filled.  0, or -1 (w's
+ * reason). */
+static int read_members(struct jsonwalk *w, struct meta *m)
 {
-	struct counts c = { 0 };
-	json_error_t je;
-	json_t *doc = json_loadb(rec, len, 0, &je), *list, *e;
-	size_t i;
+	size_t count = 0, off, n;
+	const char *text;
+	char key[64];
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->attrs = m->objects = m->event = m->response = NONE;
+	if (jsonwalk_enter(w, '{') != 0)
+		return -1;
+	while ((r = jsonwalk_next(w, '{', &count, key, sizeof(key))) == 1) {
+		json_t **keep = NULL;
+		size_t *at = NULL;
+		if (!strcmp(key, "info"))
+			keep = &m->info;
+		else if (!strcmp(key, "uuid"))
+			keep = &m->uuid;
+		else if (!strcmp(key, "Tag"))
+			keep = &m->tag;
+		else if (!strcmp(key, "Attribute"))
+			at = &m->attrs;
+		else if (!strcmp(key, "Object"))
+			at = &m->objects;
+		else if (!strcmp(key, "Event"))
+			at = &m->event;
+		else if (!strcmp(key, "response"))
+			at = &m->response;
+		int c = jsonwalk_peek(w);
+		if (keep) { /* small: read (a later duplicate wins, as in a jansson tree) */
+			json_t *v;
+			if (jsonwalk_value(w, &v, &text, &off, &n) != 0)
+				return -1;
+			json_decref(*keep);
+			*keep = v;
+			continue;
+		}
+		if (at == &m->attrs)
+			m->has_attrs = 1;
+		else if (at == &m->objects)
+			m->has_objects = 1;
+		if (at)
+			*at = c == (at == &m->event ? '{' : '[') ? jsonwalk_offset(w) : NONE;
+		if (jsonwalk_skip(w, &off, &n) != 0)
+			return -1;
+	}
+	return r;
+}
+
+/* The attributes of the array at offset `at` (of the event m), one at a time.  V_OK, the
+ * first attribute's error, or V_ERR_PARSE after rejecting broken text. */
+static int attributes_at(struct ingest_ctx *ctx, const struct ingest_input *in, size_t at,
+			 const struct meta *m, const struct tags *et, struct counts *c)
+{
+	struct jsonwalk w;
+	size_t count = 0, off, n;
+	const char *text;
+	json_t *a;
 	int rc = V_OK, r;
 
-	if (!doc)
-		return ingest_reject(ctx, NULL, _("not JSON: line %d: %s"), je.line, je.text);
-	list = json_is_array(doc) ? doc : json_object_get(doc, "response");
-	if (json_is_array(list)) {
-		json_array_foreach(list, i, e)
-			if ((r = one_event(ctx, e, &c)) != V_OK)
-				rc = r;
-	} else if (json_is_object(doc)) {
-		rc = one_event(ctx, doc, &c);
-	} else {
-		rc = ingest_reject(ctx, NULL, "%s", _("not a MISP event, list or search response"));
+	if (jsonwalk_open(&w, in, at, ctx->opt.max_document, 0) != 0)
+		return V_ERR_NOMEM;
+	if (jsonwalk_enter(&w, '[') != 0) {
+		rc = reject_doc(ctx, &w);
+		goto out;
 	}
-	json_decref(doc);
+	while ((r = jsonwalk_next(&w, '[', &count, NULL, 0)) == 1) {
+		if (jsonwalk_value(&w, &a, &text, &off, &n) != 0) {
+			r = -1;
+			break;
+		}
+		if (json_is_object(a) && (r = attribute(ctx, m, et, a, text, n, c)) != V_OK)
+			rc = r;
+		json_decref(a);
+	}
+	if (r < 0)
+		rc = reject_doc(ctx, &w);
+out:
+	jsonwalk_fini(&w);
+	return rc;
+}
+
+/* The attributes of the objects of the array at offset `at`: each object is small, read whole. */
+static int objects_at(struct ingest_ctx *ctx, const struct ingest_input *in, size_t at,
+		      const struct meta *m, const struct tags *et, struct counts *c)
+{
+	struct jsonwalk w;
+	size_t count = 0, off, n, i;
+	const char *text;
+	json_t *o, *a;
+	int rc = V_OK, r;
+
+	if (jsonwalk_open(&w, in, at, ctx->opt.max_document, 0) != 0)
+		return V_ERR_NOMEM;
+	if (jsonwalk_enter(&w, '[') != 0) {
+		rc = reject_doc(ctx, &w);
+		goto out;
+	}
+	while ((r = jsonwalk_next(&w, '[', &count, NULL, 0)) == 1) {
+		if (jsonwalk_value(&w, &o, &text, &off, &n) != 0) {
+			r = -1;
+			break;
+		}
+		json_array_foreach(json_object_get(o, "Attribute"), i, a)
+			if (json_is_object(a) && (r = attribute(ctx, m, et, a, NULL, 0, c)) != V_OK)
+				rc = r;
+		json_decref(o);
+	}
+	if (r < 0)
+		rc = reject_doc(ctx, &w);
+out:
+	jsonwalk_fini(&w);
+	return rc;
+}
+
+/* One event whose members are m ({"Event": {...}} or bare). */
+static int one_event(struct ingest_ctx *ctx, const struct ingest_input *in, struct meta *m,
+		     struct counts *c)
+{
+	struct tags et = { .tlp = -1 };
+	struct meta inner;
+	int rc = V_OK, r;
+
+	if (m->event != NONE) { /* the wrapper's "Event": its members instead */
+		struct jsonwalk w;
+		if (jsonwalk_open(&w, in, m->event, ctx->opt.max_document, 0) != 0)
+			return V_ERR_NOMEM;
+		r = read_members(&w, &inner);
+		if (r != 0) {
+			meta_fini(&inner);
+			rc = reject_doc(ctx, &w);
+			jsonwalk_fini(&w);
+			return rc;
+		}
+		jsonwalk_fini(&w);
+		m = &inner;
+	}
+	if (!json_is_string(m->info) && !m->has_attrs && !m->has_objects) {
+		c->skipped++; /* not an event (a sharing group, an organisation, ...) */
+		goto out;
+	}
+	read_tags(m->tag, &et);
+	if (m->attrs != NONE && (r = attributes_at(ctx, in, m->attrs, m, &et, c)) != V_OK)
+		rc = r;
+	if (m->objects != NONE && (r = objects_at(ctx, in, m->objects, m, &et, c)) != V_OK)
+		rc = r;
+out:
+	if (m == &inner)
+		meta_fini(&inner);
+	return rc;
+}
+
+/* The events of the array at the walker's position (consumed), each read on its own. */
+static int event_list(struct ingest_ctx *ctx, const struct ingest_input *in, struct jsonwalk *w,
+		      struct counts *c)
+{
+	size_t count = 0, off, n;
+	int rc = V_OK, r;
+
+	if (jsonwalk_enter(w, '[') != 0)
+		return reject_doc(ctx, w);
+	while ((r = jsonwalk_next(w, '[', &count, NULL, 0)) == 1) {
+		struct jsonwalk ew;
+		struct meta m;
+		off = jsonwalk_offset(w);
+		if (jsonwalk_peek(w) != '{') {
+			json_t *v;
+			const char *text;
+			if (jsonwalk_value(w, &v, &text, &off, &n) != 0)
+				break;
+			json_decref(v);
+			rc = ingest_reject(ctx, NULL, "%s", _("an event must be a JSON object"));
+			continue;
+		}
+		if (jsonwalk_skip(w, &off, &n) != 0) {
+			r = -1;
+			break;
+		}
+		if (jsonwalk_open(&ew, in, off, ctx->opt.max_document, 0) != 0)
+			return V_ERR_NOMEM;
+		if (read_members(&ew, &m) != 0) {
+			meta_fini(&m);
+			rc = reject_doc(ctx, &ew);
+			jsonwalk_fini(&ew);
+			continue;
+		}
+		jsonwalk_fini(&ew);
+		if ((r = one_event(ctx, in, &m, c)) != V_OK)
+			rc = r;
+		meta_fini(&m);
+	}
+	if (r != 0)
+		rc = reject_doc(ctx, w);
+	return rc;
+}
+
+static int misp_share_stream(struct ingest_ctx *ctx, const struct ingest_input *in)
+{
+	struct counts c = { 0 };
+	struct jsonwalk w;
+	struct meta m = { 0 };
+	int rc;
+
+	if (jsonwalk_open(&w, in, 0, ctx->opt.max_document, 0) != 0)
+		return V_ERR_NOMEM;
+	switch (jsonwalk_peek(&w)) {
+	case '[':
+		if ((rc = event_list(ctx, in, &w, &c)) != V_ERR_PARSE && jsonwalk_peek(&w) >= 0) {
+			jsonwalk_fail(&w, "end of file expected");
+			rc = reject_doc(ctx, &w);
+		}
+		break;
+	case '{':
+		if (read_members(&w, &m) != 0) {
+			rc = reject_doc(ctx, &w);
+			break;
+		}
+		if (jsonwalk_peek(&w) >= 0) {
+			jsonwalk_fail(&w, "end of file expected");
+			rc = reject_doc(ctx, &w);
+			break;
+		}
+		if (m.response != NONE) {
+			struct jsonwalk lw;
+			if (jsonwalk_open(&lw, in, m.response, ctx->opt.max_document, 0) != 0) {
+				rc = V_ERR_NOMEM;
+				break;
+			}
+			rc = event_list(ctx, in, &lw, &c);
+			jsonwalk_fini(&lw);
+		} else {
+			rc = one_event(ctx, in, &m, &c);
+		}
+		break;
+	default: /* not JSON, or a JSON scalar: not a MISP event, list or search response */
+		if (!w.ioerr)
+			jsonwalk_fail(&w, "'[' or '{' expected");
+		rc = reject_doc(ctx, &w);
+	}
+	meta_fini(&m);
+	jsonwalk_fini(&w);
 	return rc;
 }
 
@@ -264,6 +499,6 @@ const struct parser parser_misp_share = {
 	.aliases = (const char *const[]){ NULL },
 	.description = N_("MISP events from partners: every attribute with a field, TLP, PAP and "
 			  "RSIT tags kept"),
-	.mode = PARSE_DOCUMENT,
-	.record = misp_share_record,
+	.mode = PARSE_STREAM,
+	.stream = misp_share_stream,
 };

@@ -28,13 +28,17 @@
  * STIX object.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "base/i18n.h"
 #include "base/log.h"
 #include "ingest/ingest.h"
+#include "ingest/jsonwalk.h"
 #include "ingest/stix_ids.h"
 
 /* ---- marking ids ------------------------------------------------------------------------------ */
@@ -224,14 +228,103 @@ static const char *check_object(const json_t *obj, char *why, size_t whylen)
 
 /* ---- the document ----------------------------------------------------------------------------- */
 
+/*
+ * Strings (ids, "<field> <value>") remembered by a 128-bit keyed hash (SipHash-2-4, libsodium's
+ * crypto_shorthash, under two fixed keys) with a number: 24 bytes an entry instead of a jansson
+ * hash-table entry holding its own copy of the string (about 150 bytes), so the index of a
+ * million-object bundle stays tens of megabytes.  Two different strings agree on both halves
+ * with probability 2^-128.
+ */
+struct hent {
+	uint64_t a, b;  /* the hash; a is never 0 (0: an empty entry) */
+	uint64_t val;
+};
+
+struct hmap {
+	struct hent *t;
+	size_t cap, n;
+};
+
+/* The entry of s (add: made when missing, val 0), or NULL (missing; or OOM when adding). */
+static struct hent *hmap_get(struct hmap *m, const char *s, int add)
+{
+	static const unsigned char k1[crypto_shorthash_KEYBYTES] = "vigia stix ids 1";
+	static const unsigned char k2[crypto_shorthash_KEYBYTES] = "vigia stix ids 2";
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t a, b;
+	size_t i, len = strlen(s);
+
+	crypto_shorthash(h, (const unsigned char *)s, len, k1);
+	memcpy(&a, h, sizeof(a));
+	crypto_shorthash(h, (const unsigned char *)s, len, k2);
+	memcpy(&b, h, sizeof(b));
+	a |= 1;
+	if (add && (m->n + 1) * 2 > m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 1024;
+		struct hent *nt = calloc(ncap, sizeof(*nt));
+		if (!nt)
+			return NULL;
+		for (size_t k = 0; k < m->cap; k++) {
+			if (!m->t[k].a)
+				continue;
+			for (i = (size_t)m->t[k].b & (ncap - 1); nt[i].a; i = (i + 1) & (ncap - 1))
+				;
+			nt[i] = m->t[k];
+		}
+		free(m->t);
+		m->t = nt;
+		m->cap = ncap;
+	}
+	if (!m->cap)
+		return NULL;
+	for (i = (size_t)b & (m->cap - 1); m->t[i].a; i = (i + 1) & (m->cap - 1))
+		if (m->t[i].a == a && m->t[i].b == b)
+			return &m->t[i];
+	if (!add)
+		return NULL;
+	m->n++;
+	m->t[i] = (struct hent){ a, b, 0 };
+	return &m->t[i];
+}
+
+/* Where a valid object's text is (its latest version's, when the bundle holds several). */
+struct slot {
+	size_t off, len;
+	char mod[32];          /* its "modified" as ts_key() writes it, "" when it has none */
+};
+
+/* An object looked at again in a later pass: where its text is, its slot, and (relationships
+ * and sightings about an incident) what it ties, owned: "r" source_ref target_ref, or "s"
+ * sighting_of_ref observed_data_refs..., each string NUL-terminated, then an empty one. */
+struct cand {
+	size_t off, len, slot;
+	char *tie;
+};
+
+struct cands {
+	struct cand *v;
+	size_t n, cap;
+};
+
 struct doc {
 	struct ingest_ctx *ctx;
-	json_t *objs;          /* array (borrowed or owned through own) */
-	json_t *own;
-	json_t *byid;          /* id -> object (valid objects only) */
+	const struct ingest_input *in; /* the document (borrowed) */
+	size_t objs_at;        /* offset of the objects' '[' (or of the one object) */
+	json_t *single;        /* owned: the document when it is one object, else NULL */
+	size_t single_len;     /* its text's length, from objs_at */
+	struct buf text;       /* the object being turned into events, read again (its raw) */
+	struct buf sco;        /* an SCO it refers to, read again */
+	struct hmap byid;      /* id -> index in slots + 1 (valid objects only) */
+	struct slot *slots;
+	size_t nslots, capslots;
+	json_t *incidents;     /* incident id -> the incident object (its latest version) */
 	json_t *marks;         /* marking-definition id -> level (integer) or "PAP:X" */
-	json_t *incident_of;   /* object id -> incident id (relationships) */
-	json_t *indicated;     /* "<field> <value>" given by an indicator */
+	struct hmap incident_of; /* object id -> index in inc_ids + 1 (relationships) */
+	json_t *inc_ids;       /* the incident ids incident_of names (array) */
+	json_t *inc_index;     /* incident id -> its index in inc_ids */
+	struct hmap indicated; /* "<field> <value>" given by an indicator */
+	struct cands rels, inds, obs; /* relationships and sightings; indicators; observed data */
+	struct cmp *cmps;      /* MAX_COMPARISONS, for parse_pattern */
 	unsigned skipped;      /* objects without an event form */
 	int rc;
 };
@@ -333,17 +426,17 @@ static void classify(struct doc *d, const json_t *obj, const json_t *incident)
 	ingest_add_str(d->ctx, "classification.type", "undetermined", 0);
 }
 
-/* One event for (field, value) of obj. */
-static int emit(struct doc *d, const json_t *obj, const char *field, const char *value,
-		const char *time_key)
+/* One event for (field, value) of obj, whose text is c's (its raw). */
+static int emit(struct doc *d, const json_t *obj, const struct cand *c, const char *field,
+		const char *value, const char *time_key)
 {
 	struct ingest_ctx *ctx = d->ctx;
 	const char *id = json_string_value(json_object_get(obj, "id"));
-	const char *incid = json_string_value(json_object_get(d->incident_of, id));
-	const json_t *inc = incid ? json_object_get(d->byid, incid) : NULL;
+	const struct hent *ie = hmap_get(&d->incident_of, id, 0);
+	const char *incid = ie ? json_string_value(json_array_get(d->inc_ids, ie->val - 1)) : NULL;
+	const json_t *inc = incid ? json_object_get(d->incidents, incid) : NULL;
 	const char *pap = NULL, *s;
-	char *raw;
-	int tlp, rc;
+	int tlp;
 
 	ingest_new_event(ctx);
 	/* an invalid value marks the event failed: ingest_emit rejects it with the reason */
@@ -368,10 +461,7 @@ static int emit(struct doc *d, const json_t *obj, const char *field, const char 
 		if ((s = json_string_value(json_object_get(inc, "name"))))
 			ingest_add_str(ctx, "extra.shared_incident_name", s, ING_IGNORE_INVALID);
 	}
-	raw = json_dumps(obj, JSON_COMPACT);
-	rc = ingest_emit(ctx, raw, raw ? strlen(raw) : 0);
-	free(raw);
-	return rc;
+	return ingest_emit(ctx, d->text.data, c->len);
 }
 
 /* ---- patterns --------------------------------------------------------------------------------- */
@@ -498,11 +588,11 @@ static const char *net_field(const char *field, const char *value)
 	return !strcmp(field, "source.ip") && strchr(value, '/') ? "source.network" : field;
 }
 
-static void indicator_events(struct doc *d, const json_t *obj)
+static void indicator_events(struct doc *d, const json_t *obj, const struct cand *cd)
 {
-	struct cmp *c = malloc(MAX_COMPARISONS * sizeof(*c));
-	int n = c ? parse_pattern(json_string_value(json_object_get(obj, "pattern")), c,
-				  MAX_COMPARISONS) : -1;
+	struct cmp *c = d->cmps;
+	int n = parse_pattern(json_string_value(json_object_get(obj, "pattern")), c,
+			      MAX_COMPARISONS);
 
 	if (n <= 0) {
 		d->skipped++;
@@ -513,14 +603,46 @@ static void indicator_events(struct doc *d, const json_t *obj)
 		const char *f = net_field(c[i].field, c[i].value);
 		char key[1100];
 		snprintf(key, sizeof(key), "%s %s", f, c[i].value);
-		json_object_set_new(d->indicated, key, json_true());
-		if (emit(d, obj, f, c[i].value, "valid_from") != V_OK)
+		if (!hmap_get(&d->indicated, key, 1))
+			d->rc = V_ERR_NOMEM;
+		if (emit(d, obj, cd, f, c[i].value, "valid_from") != V_OK)
 			d->rc = V_ERR_PARSE;
 	}
-	free(c);
 }
 
-static void observed_events(struct doc *d, const json_t *obj)
+/* The object at [off, off + len) of the input, read again into b (its text stays there);
+ * owned, NULL on a read error or OOM (it parsed in pass 1). */
+static json_t *reread(struct doc *d, struct buf *b, size_t off, size_t len)
+{
+	buf_reset(b);
+	if (buf_reserve(b, len + 1) != V_OK ||
+	    ingest_input_read(d->in, off, b->data, len) != (ssize_t)len)
+		return NULL;
+	b->len = len;
+	b->data[len] = 0;
+	return json_loadb(b->data, len, 0, NULL);
+}
+
+/* The object of valid id, read again from its text; owned, NULL when there is none. */
+static json_t *object_by_id(struct doc *d, const char *id)
+{
+	const struct hent *k = id ? hmap_get(&d->byid, id, 0) : NULL;
+	const struct slot *sl;
+	json_t *o;
+
+	if (!k)
+		return NULL;
+	sl = &d->slots[k->val - 1];
+	o = reread(d, &d->sco, sl->off, sl->len);
+	const char *oid = json_string_value(json_object_get(o, "id"));
+	if (o && (!oid || strcmp(oid, id))) {
+		json_decref(o); /* not that object after all (the file changed) */
+		return NULL;
+	}
+	return o;
+}
+
+static void observed_events(struct doc *d, const json_t *obj, const struct cand *cd)
 {
 	const json_t *refs = json_object_get(obj, "object_refs"), *r, *embedded;
 	const char *k;
@@ -529,19 +651,23 @@ static void observed_events(struct doc *d, const json_t *obj)
 
 	/* STIX 2.1: references to SCOs of the bundle; 2.0: embedded "objects" */
 	json_array_foreach(refs, i, r) {
-		const json_t *sco = json_string_value(r) ? json_object_get(d->byid, json_string_value(r))
-							 : NULL;
+		json_t *sco = object_by_id(d, json_string_value(r));
 		const char *value, *f = sco ? sco_field(sco, &value) : NULL;
 		char key[1100];
-		if (!f)
+		if (!f) {
+			json_decref(sco);
 			continue;
+		}
 		f = net_field(f, value);
 		snprintf(key, sizeof(key), "%s %s", f, value);
-		if (json_object_get(d->indicated, key))
+		if (hmap_get(&d->indicated, key, 0)) {
+			json_decref(sco);
 			continue;
+		}
 		any = 1;
-		if (emit(d, obj, f, value, "first_observed") != V_OK)
+		if (emit(d, obj, cd, f, value, "first_observed") != V_OK)
 			d->rc = V_ERR_PARSE;
+		json_decref(sco);
 	}
 	embedded = json_object_get(obj, "objects");
 	json_object_foreach((json_t *)embedded, k, r) {
@@ -549,155 +675,429 @@ static void observed_events(struct doc *d, const json_t *obj)
 		if (!f)
 			continue;
 		any = 1;
-		if (emit(d, obj, net_field(f, value), value, "first_observed") != V_OK)
+		if (emit(d, obj, cd, net_field(f, value), value, "first_observed") != V_OK)
 			d->rc = V_ERR_PARSE;
 	}
 	if (!any)
 		d->skipped++;
 }
 
-static int stix_record(struct ingest_ctx *ctx, const char *rec, size_t len)
+static int cand_add(struct cands *c, size_t off, size_t len, size_t slot, char *tie)
 {
-	struct doc d = { .ctx = ctx };
-	json_error_t je;
-	json_t *doc = json_loadb(rec, len, JSON_REJECT_DUPLICATES, &je), *o;
-	const char *rec0 = ctx->rec;
-	size_t rec_len0 = ctx->rec_len, i;
-	char why[256];
-	int rc = V_OK;
-
-	if (!doc)
-		return ingest_reject(ctx, NULL, _("not JSON: line %d: %s"), je.line, je.text);
-	if (json_is_array(doc)) {
-		d.objs = doc;
-	} else if (json_is_object(doc) && (json_object_get(doc, "objects") ||
-					   json_object_get(doc, "type"))) {
-		const char *t = json_string_value(json_object_get(doc, "type"));
-		if (json_object_get(doc, "objects")) {
-			if (!t || strcmp(t, "bundle")) {
-				json_decref(doc);
-				return ingest_reject(ctx, "type", "%s",
-						     _("a document with \"objects\" must be a "
-						       "bundle (\"type\": \"bundle\")"));
-			}
-			d.objs = json_object_get(doc, "objects");
-			const char *bid = json_string_value(json_object_get(doc, "id"));
-			if (!json_is_array(d.objs) || !bid || strncmp(bid, "bundle--", 8) ||
-			    !is_uuid(bid + 8)) {
-				json_decref(doc);
-				return ingest_reject(ctx, "objects", "%s",
-						     _("a bundle needs an id \"bundle--<uuid>\" and "
-						       "an array \"objects\""));
-			}
-		} else if (t && !strcmp(t, "bundle")) {
-			d.objs = d.own = json_array(); /* an empty bundle: nothing to do */
-		} else {
-			d.objs = d.own = json_array();
-			json_array_append(d.own, doc);
-		}
-	} else {
-		json_decref(doc);
-		return ingest_reject(ctx, NULL, "%s", _("not a STIX document (a bundle, an object "
-							"or an array of objects)"));
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 64;
+		struct cand *nv = realloc(c->v, ncap * sizeof(*nv));
+		if (!nv)
+			return V_ERR_NOMEM;
+		c->v = nv;
+		c->cap = ncap;
 	}
-	d.byid = json_object();
-	d.marks = json_object();
-	d.incident_of = json_object();
-	d.indicated = json_object();
-	/* pass 1: check every object, index the valid ones, collect markings and incidents */
-	json_array_foreach(d.objs, i, o) {
+	c->v[c->n++] = (struct cand){ off, len, slot, tie };
+	return V_OK;
+}
+
+static void cands_free(struct cands *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].tie);
+	free(c->v);
+}
+
+/* Is c the latest version of its object (the one its slot names)? */
+static int latest(const struct doc *d, const struct cand *c)
+{
+	return d->slots[c->slot].off == c->off;
+}
+
+/* Reject the whole document: its text is not a STIX document (the reject file keeps the
+ * part of it the walker had read, where the fault is). */
+static int reject_doc(struct doc *d, const struct jsonwalk *w)
+{
+	d->ctx->rec = w->buf;
+	d->ctx->rec_len = w->len;
+	int rc = ingest_reject(d->ctx, NULL, _("not JSON: line %d: %s"), (int)w->line, w->why);
+	d->ctx->rec = NULL;
+	d->ctx->rec_len = 0;
+	return rc;
+}
+
+/*
+ * The top of the document: a bundle (its members read one by one, "objects" stepped over
+ * and its position kept), one object (d->single), or an array of objects.  V_OK with
+ * d->objs_at or d->single set, V_SKIP for an empty bundle, else the record was rejected.
+ */
+static int read_top(struct doc *d, struct jsonwalk *w)
+{
+	json_t *top, *v;
+	size_t count = 0, off, n;
+	const char *text;
+	char key[256];
+	int c = jsonwalk_peek(w), r, has_objects = 0;
+
+	if (c == '[') {
+		d->objs_at = jsonwalk_offset(w);
+		if (jsonwalk_skip(w, &off, &n) != 0)
+			return reject_doc(d, w);
+		return V_OK;
+	}
+	if (c != '{') {
+		if (!w->ioerr)
+			jsonwalk_fail(w, "'[' or '{' expected");
+		return reject_doc(d, w);
+	}
+	off = jsonwalk_offset(w);
+	if (!(top = json_object()) || jsonwalk_enter(w, '{') != 0) {
+		json_decref(top);
+		return top ? reject_doc(d, w) : V_ERR_NOMEM;
+	}
+	while ((r = jsonwalk_next(w, '{', &count, key, sizeof(key))) == 1) {
+		size_t voff, vn;
+		if (json_object_get(top, key) || (has_objects && !strcmp(key, "objects"))) {
+			r = jsonwalk_fail(w, "duplicate object key");
+			break;
+		}
+		if (!strcmp(key, "objects")) {
+			has_objects = 1;
+			d->objs_at = jsonwalk_peek(w) == '[' ? jsonwalk_offset(w) : (size_t)-1;
+			if (jsonwalk_skip(w, &voff, &vn) != 0) {
+				r = -1;
+				break;
+			}
+			continue;
+		}
+		if (jsonwalk_value(w, &v, &text, &voff, &vn) != 0) {
+			r = -1;
+			break;
+		}
+		json_object_set_new(top, key, v);
+	}
+	if (r != 0) {
+		json_decref(top);
+		return reject_doc(d, w);
+	}
+	const char *t = json_string_value(json_object_get(top, "type"));
+	if (has_objects) {
+		const char *bid = json_string_value(json_object_get(top, "id"));
+		int bundle = t && !strcmp(t, "bundle");
+		int named = bid && !strncmp(bid, "bundle--", 8) && is_uuid(bid + 8);
+		json_decref(top);
+		if (!bundle)
+			return ingest_reject(d->ctx, "type", "%s",
+					     _("a document with \"objects\" must be a bundle "
+					       "(\"type\": \"bundle\")"));
+		if (d->objs_at == (size_t)-1 || !named)
+			return ingest_reject(d->ctx, "objects", "%s",
+					     _("a bundle needs an id \"bundle--<uuid>\" and an "
+					       "array \"objects\""));
+		return V_OK;
+	}
+	if (t && !strcmp(t, "bundle")) {
+		json_decref(top);
+		return V_SKIP; /* an empty bundle: nothing to do */
+	}
+	if (!t) {
+		json_decref(top);
+		return ingest_reject(d->ctx, NULL, "%s",
+				     _("not a STIX document (a bundle, an object or an array of "
+				       "objects)"));
+	}
+	d->single = top;
+	d->objs_at = off; /* the object's text */
+	d->single_len = jsonwalk_offset(w) - off;
+	return V_OK;
+}
+
+/* The next object: 1 (*o owned, its text *text[0..*n) at *off; NULL for the one object of
+ * a document that is one), 0 at the end, -1 (w's reason). */
+static int next_object(struct doc *d, struct jsonwalk *w, size_t *count, json_t **o,
+		       const char **text, size_t *off, size_t *n)
+{
+	if (d->single) {
+		if (*count)
+			return 0;
+		(*count)++;
+		*o = json_incref(d->single);
+		*text = NULL;
+		*off = d->objs_at;
+		*n = d->single_len;
+		return 1;
+	}
+	int r = jsonwalk_next(w, '[', count, NULL, 0);
+	if (r != 1)
+		return r;
+	return jsonwalk_value(w, o, text, off, n) == 0 ? 1 : -1;
+}
+
+/* What a relationship or a sighting (type t) may tie to an incident, as struct cand keeps it
+ * (*tie NULL when it names no incident).  V_OK or V_ERR_NOMEM. */
+static int ties(const json_t *o, const char *t, char **tie)
+{
+	const char *refs[2];
+	const json_t *list = NULL, *r;
+	struct buf b;
+	size_t k;
+	int sighting = !strcmp(t, "sighting");
+
+	*tie = NULL;
+	if (sighting) {
+		refs[0] = json_string_value(json_object_get(o, "sighting_of_ref"));
+		refs[1] = NULL;
+		list = json_object_get(o, "observed_data_refs");
+		if (!refs[0] || strncmp(refs[0], "incident--", 10))
+			return V_OK;
+	} else {
+		refs[0] = json_string_value(json_object_get(o, "source_ref"));
+		refs[1] = json_string_value(json_object_get(o, "target_ref"));
+		if (!refs[0] || !refs[1] ||
+		    (strncmp(refs[0], "incident--", 10) && strncmp(refs[1], "incident--", 10)))
+			return V_OK;
+	}
+	buf_init(&b, 0);
+	buf_append(&b, sighting ? "s" : "r", 2);
+	for (int i = 0; i < 2 && refs[i]; i++)
+		buf_append(&b, refs[i], strlen(refs[i]) + 1);
+	json_array_foreach(list, k, r)
+		if (json_is_string(r))
+			buf_append(&b, json_string_value(r), json_string_length(r) + 1);
+	if (buf_append(&b, "", 1) != V_OK) {
+		buf_fini(&b);
+		return V_ERR_NOMEM;
+	}
+	*tie = b.data;
+	return V_OK;
+}
+
+/* Pass 1: check every object, index the valid ones by id (the latest version of each),
+ * collect markings, incidents, relationships and sightings; note where the indicators and the
+ * observed data are.  V_OK, or the document was rejected. */
+static int index_objects(struct doc *d, int *rc)
+{
+	struct ingest_ctx *ctx = d->ctx;
+	struct jsonwalk w;
+	size_t count = 0, off, n;
+	const char *text;
+	json_t *o;
+	char why[256];
+	int r;
+
+	if (jsonwalk_open(&w, d->in, d->objs_at, ctx->opt.max_document,
+			  JSON_REJECT_DUPLICATES) != 0)
+		return V_ERR_NOMEM;
+	if (!d->single && jsonwalk_enter(&w, '[') != 0) {
+		r = reject_doc(d, &w);
+		jsonwalk_fini(&w);
+		return r;
+	}
+	while ((r = next_object(d, &w, &count, &o, &text, &off, &n)) == 1) {
 		const char *bad = check_object(o, why, sizeof(why));
 		const char *id = json_string_value(json_object_get(o, "id"));
+		struct hent *k;
+		size_t slot;
+		char mod[32];
 		if (bad) {
+			const char *rec0 = ctx->rec;
+			size_t rec_len0 = ctx->rec_len;
 			char field[64];
-			char *txt = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY);
-			snprintf(field, sizeof(field), "objects[%zu]", i);
-			ctx->rec = txt ? txt : rec;
-			ctx->rec_len = txt ? strlen(txt) : len;
+			snprintf(field, sizeof(field), "objects[%zu]", count - 1);
+			ctx->rec = text;
+			ctx->rec_len = text ? n : 0;
 			log_warn(_("%s: %s %s: %s (skipped)"), ctx->file ? ctx->file : "-", field,
 				 id ? id : "", bad);
 			ingest_reject(ctx, field, "%s%s%s", id ? id : "", id ? ": " : "", bad);
 			ctx->rec = rec0;
 			ctx->rec_len = rec_len0;
-			free(txt);
-			rc = V_ERR_PARSE;
+			*rc = V_ERR_PARSE;
+			json_decref(o);
 			continue;
 		}
-		if (json_object_get(d.byid, id)) {
-			const json_t *prev = json_object_get(d.byid, id);
-			/* versions of one object: keep the latest */
-			char a[32], b[32];
-			if (ts_key(json_string_value(json_object_get(o, "modified")), a) ||
-			    ts_key(json_string_value(json_object_get(prev, "modified")), b) ||
-			    strcmp(a, b) <= 0)
-				continue;
+		if (ts_key(json_string_value(json_object_get(o, "modified")), mod))
+			mod[0] = 0;
+		if (!(k = hmap_get(&d->byid, id, 1))) {
+			json_decref(o);
+			jsonwalk_fini(&w);
+			return V_ERR_NOMEM;
 		}
-		json_object_set(d.byid, id, o);
-		if (!strncmp(id, "marking-definition--", 20)) {
+		if (k->val) {
+			/* versions of one object: keep the latest */
+			slot = (size_t)k->val - 1;
+			if (!mod[0] || !d->slots[slot].mod[0] ||
+			    strcmp(mod, d->slots[slot].mod) <= 0) {
+				json_decref(o);
+				continue;
+			}
+		} else {
+			if (d->nslots == d->capslots) {
+				size_t ncap = d->capslots ? d->capslots * 2 : 256;
+				struct slot *ns = realloc(d->slots, ncap * sizeof(*ns));
+				if (!ns) {
+					json_decref(o);
+					jsonwalk_fini(&w);
+					return V_ERR_NOMEM;
+				}
+				d->slots = ns;
+				d->capslots = ncap;
+			}
+			slot = d->nslots++;
+			k->val = slot + 1;
+		}
+		d->slots[slot].off = off;
+		d->slots[slot].len = n;
+		memcpy(d->slots[slot].mod, mod, sizeof(mod));
+		const char *t = json_string_value(json_object_get(o, "type"));
+		if (!strcmp(t, "marking-definition")) {
 			const char *pap;
 			int l = marking_level(o, &pap);
 			if (l >= 0)
-				json_object_set_new(d.marks, id, json_integer(l));
+				json_object_set_new(d->marks, id, json_integer(l));
 			else if (pap)
-				json_object_set_new(d.marks, id, json_string(pap));
+				json_object_set_new(d->marks, id, json_string(pap));
+		} else if (!strcmp(t, "incident")) {
+			json_object_set(d->incidents, id, o);
 		}
-	}
-	/* relationships and sightings tie objects to incidents */
-	json_array_foreach(d.objs, i, o) {
-		const char *t = json_string_value(json_object_get(o, "type"));
-		const char *id = json_string_value(json_object_get(o, "id"));
-		if (!t || !id || json_object_get(d.byid, id) != o)
-			continue;
-		if (!strcmp(t, "sighting")) {
-			/* a sighting of an incident: the observed data it names belong to it */
-			const char *of = json_string_value(json_object_get(o, "sighting_of_ref"));
-			const json_t *r;
-			size_t k;
-			if (!of || strncmp(of, "incident--", 10) || !json_object_get(d.byid, of))
-				continue;
-			json_array_foreach(json_object_get(o, "observed_data_refs"), k, r)
-				if (json_is_string(r))
-					json_object_set_new(d.incident_of, json_string_value(r),
-							    json_string(of));
-			continue;
-		}
-		if (strcmp(t, "relationship"))
-			continue;
-		const char *src = json_string_value(json_object_get(o, "source_ref"));
-		const char *dst = json_string_value(json_object_get(o, "target_ref"));
-		if (!strncmp(dst, "incident--", 10) && json_object_get(d.byid, dst))
-			json_object_set_new(d.incident_of, src, json_string(dst));
-		else if (!strncmp(src, "incident--", 10) && json_object_get(d.byid, src))
-			json_object_set_new(d.incident_of, dst, json_string(src));
-	}
-	/* pass 2: events */
-	json_array_foreach(d.objs, i, o) {
-		const char *t = json_string_value(json_object_get(o, "type"));
-		const char *id = json_string_value(json_object_get(o, "id"));
-		if (!t || !id || json_object_get(d.byid, id) != o)
-			continue;
 		if (!strcmp(t, "indicator"))
-			indicator_events(&d, o);
+			r = cand_add(&d->inds, off, n, slot, NULL);
+		else if (!strcmp(t, "observed-data"))
+			r = cand_add(&d->obs, off, n, slot, NULL);
+		else if (!strcmp(t, "relationship") || !strcmp(t, "sighting")) {
+			char *tie = NULL;
+			if ((r = ties(o, t, &tie)) == V_OK && tie &&
+			    (r = cand_add(&d->rels, off, n, slot, tie)) != V_OK)
+				free(tie);
+		}
+		else
+			r = V_OK;
+		json_decref(o);
+		if (r != V_OK) {
+			jsonwalk_fini(&w);
+			return r;
+		}
 	}
-	json_array_foreach(d.objs, i, o) {
-		const char *t = json_string_value(json_object_get(o, "type"));
-		const char *id = json_string_value(json_object_get(o, "id"));
-		if (!t || !id || json_object_get(d.byid, id) != o)
+	r = r != 0 ? reject_doc(d, &w) : V_OK;
+	jsonwalk_fini(&w);
+	return r;
+}
+
+/* Object id obj belongs to incident inc (a later tie of obj replaces this one). */
+static void tie(struct doc *d, const char *obj, const char *inc)
+{
+	const json_t *k = json_object_get(d->inc_index, inc);
+	size_t idx = k ? (size_t)json_integer_value(k) : json_array_size(d->inc_ids);
+	struct hent *e;
+
+	if (!k && (json_array_append_new(d->inc_ids, json_string(inc)) != 0 ||
+		   json_object_set_new(d->inc_index, inc, json_integer((json_int_t)idx)) != 0)) {
+		d->rc = V_ERR_NOMEM;
+		return;
+	}
+	if (!(e = hmap_get(&d->incident_of, obj, 1))) {
+		d->rc = V_ERR_NOMEM;
+		return;
+	}
+	e->val = idx + 1;
+}
+
+/* Relationships and sightings tie objects to incidents. */
+static void tie_incidents(struct doc *d)
+{
+	for (size_t i = 0; i < d->rels.n; i++) {
+		const struct cand *c = &d->rels.v[i];
+		const char *p = c->tie, *a, *b;
+		if (!latest(d, c))
 			continue;
-		if (!strcmp(t, "observed-data"))
-			observed_events(&d, o);
-		else if (strcmp(t, "indicator"))
-			d.skipped++;
+		a = p + 2;
+		b = a + strlen(a) + 1;
+		if (*p == 's') {
+			/* a sighting of an incident: the observed data it names belong to it */
+			if (!json_object_get(d->incidents, a))
+				continue;
+			for (; *b; b += strlen(b) + 1)
+				tie(d, b, a);
+			continue;
+		}
+		/* a relationship: source_ref a, target_ref b */
+		if (!strncmp(b, "incident--", 10) && json_object_get(d->incidents, b))
+			tie(d, a, b);
+		else if (!strncmp(a, "incident--", 10) && json_object_get(d->incidents, a))
+			tie(d, b, a);
+	}
+}
+
+/* Pass 2: the events of the indicators, then of the observed data the indicators did not
+ * already give; every other object only counted. */
+static int emit_events(struct doc *d)
+{
+	struct cands *lists[2] = { &d->inds, &d->obs };
+	size_t kept = 0;
+
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < lists[k]->n; i++) {
+			const struct cand *c = &lists[k]->v[i];
+			json_t *o;
+			if (!latest(d, c))
+				continue;
+			kept++;
+			if (!(o = reread(d, &d->text, c->off, c->len)))
+				return V_ERR_IO; /* it parsed in pass 1: the file changed */
+			if (k == 0)
+				indicator_events(d, o, c);
+			else
+				observed_events(d, o, c);
+			json_decref(o);
+		}
+	d->skipped += (unsigned)(d->byid.n - kept);
+	return V_OK;
+}
+
+static int stix_stream(struct ingest_ctx *ctx, const struct ingest_input *in)
+{
+	struct doc d = { .ctx = ctx, .in = in };
+	struct jsonwalk w;
+	int rc = V_OK, r;
+
+	if (jsonwalk_open(&w, in, 0, ctx->opt.max_document, JSON_REJECT_DUPLICATES) != 0)
+		return V_ERR_NOMEM;
+	if ((r = read_top(&d, &w)) == V_OK && jsonwalk_peek(&w) >= 0) {
+		jsonwalk_fail(&w, "end of file expected");
+		r = reject_doc(&d, &w);
+	}
+	jsonwalk_fini(&w);
+	if (r != V_OK) {
+		json_decref(d.single);
+		return r == V_SKIP ? V_OK : r;
+	}
+	buf_init(&d.text, ctx->opt.max_document + 1);
+	buf_init(&d.sco, ctx->opt.max_document + 1);
+	d.incidents = json_object();
+	d.marks = json_object();
+	d.inc_ids = json_array();
+	d.inc_index = json_object();
+	d.cmps = malloc(MAX_COMPARISONS * sizeof(*d.cmps));
+	if (!d.incidents || !d.marks || !d.inc_ids || !d.inc_index || !d.cmps)
+		r = V_ERR_NOMEM;
+	else if ((r = index_objects(&d, &rc)) == V_OK) {
+		tie_incidents(&d);
+		r = emit_events(&d);
 	}
 	if (d.skipped)
 		log_debug("%s: %u STIX objects without an event form", ctx->file ? ctx->file : "-",
 			  d.skipped);
-	json_decref(d.byid);
+	cands_free(&d.rels);
+	cands_free(&d.inds);
+	cands_free(&d.obs);
+	free(d.slots);
+	free(d.cmps);
+	free(d.byid.t);
+	free(d.incident_of.t);
+	free(d.indicated.t);
+	json_decref(d.incidents);
 	json_decref(d.marks);
-	json_decref(d.incident_of);
-	json_decref(d.indicated);
-	json_decref(d.own);
-	json_decref(doc);
+	json_decref(d.inc_ids);
+	json_decref(d.inc_index);
+	json_decref(d.single);
+	buf_fini(&d.text);
+	buf_fini(&d.sco);
+	if (r != V_OK)
+		return r;
 	return rc != V_OK ? rc : d.rc;
 }
 
@@ -705,6 +1105,6 @@ const struct parser parser_stix = {
 	.name = "stix",
 	.aliases = (const char *const[]){ NULL },
 	.description = N_("STIX 2.1 bundles: indicators and observed data become events"),
-	.mode = PARSE_DOCUMENT,
-	.record = stix_record,
+	.mode = PARSE_STREAM,
+	.stream = stix_stream,
 };
