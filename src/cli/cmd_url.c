@@ -6,6 +6,7 @@
  *   vigia url check [--json] [--expressions] [--list FILE]... [--allow FILE]... [--model FILE]
  *                   [--db PATH --store-list] [--file F | - | URL...]
  *   vigia url train [--data TSV] [--out MODEL] [--cv K] [--epochs N] [--json]
+ *                   [--predictions FILE]
  *   vigia url blocklist [--db PATH] [-o FILE]
  *
  * Batch mode reads one URL a line and answers one line per input line, in order.
@@ -33,6 +34,7 @@ static void url_usage(FILE *f)
 	          "                       [--model FILE] [--db PATH] [--file F | - | URL...]\n"
 	          "       vigia url train [--data TSV] [--out MODEL] [--cv K] [--epochs N] "
 	          "[--json]\n"
+	          "                       [--predictions FILE]\n"
 	          "       vigia url blocklist [--db PATH] [-o FILE]\n\n"
 	          "check: a verdict (malicious, suspicious, clean, unknown, invalid), a score "
 	          "0-100,\n"
@@ -43,8 +45,10 @@ static void url_usage(FILE *f)
 	          "  events); --json prints one object a line; --expressions adds the Safe\n"
 	          "  Browsing lookup expressions.\n"
 	          "train: fit the lexical model on labeled URLs (label<TAB>url<TAB>source) and\n"
-	          "  write it (--out, default url.model); --cv K first reports K-fold\n"
-	          "  cross-validation split by registrable domain, per source.\n"
+	          "  write it (--out, default url.model) with its verdict lines, chosen on\n"
+	          "  4-fold validation; --cv K first reports nested K-fold cross-validation\n"
+	          "  split by registrable domain, per source, on held-out folds only\n"
+	          "  (--predictions FILE: every row's held-out score).\n"
 	          "blocklist: write the URLs of the store's phishing and malware-distribution\n"
 	          "  events as a list file (default: standard output).\n"));
 }
@@ -348,13 +352,11 @@ out:
 
 static int url_train_cmd(int argc, char **argv)
 {
-	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
-	                                     {"out", required_argument, NULL, 'o'},
-	                                     {"cv", required_argument, NULL, 'c'},
-	                                     {"epochs", required_argument, NULL, 'E'},
-	                                     {"json", no_argument, NULL, 'j'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"data", required_argument, NULL, 'd'}, {"out", required_argument, NULL, 'o'},
+	    {"cv", required_argument, NULL, 'c'},   {"epochs", required_argument, NULL, 'E'},
+	    {"json", no_argument, NULL, 'j'},       {"predictions", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
 	struct url_train_options o = {0};
 	struct url_checker_options co = {0};
 	struct url_checker *k = NULL;
@@ -395,6 +397,9 @@ static int url_train_cmd(int argc, char **argv)
 		case 'j':
 			o.json = 1;
 			break;
+		case 'p':
+			o.predictions = optarg;
+			break;
 		case 'h':
 			url_usage(stdout);
 			return 0;
@@ -406,6 +411,10 @@ static int url_train_cmd(int argc, char **argv)
 	}
 	if (o.out && !*o.out)
 		o.out = NULL;
+	if (o.predictions && o.folds < 2) {
+		log_error("%s", _("url train: --predictions needs --cv K"));
+		return EXIT_USAGE;
+	}
 	if (!o.out && o.folds < 2) {
 		log_error("%s",
 		          _("url train: nothing to do: give --out FILE (or url.model) or --cv K"));

@@ -94,6 +94,46 @@ if [ -f "$S/corpus/url/labeled-dev.tsv" ]; then
 	check "training is reproducible byte for byte" 'cmp -s "$T/m1" "$T/m2"'
 	out=$("$V" url check --model "$T/m1" --json "http://paypal.com.secure-login.tk/verify/account.php")
 	check "the model scores" 'echo "$out" | grep -q "\"model\":[01]\."'
+	cut -f2 "$T/a.tsv" | "$V" url check --model "$T/m1" --json - > "$T/scored" 2> /dev/null
+	check "with a model: clean below 65, suspicious from 65, malicious from 80" 'python3 - "$T/scored" <<'"'"'PY'"'"'
+import json, sys
+seen = set()
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["verdict"] == "invalid":
+        continue
+    s, v = r["score"], r["verdict"]
+    want = "malicious" if s >= 80 else "suspicious" if s >= 65 else "clean"
+    assert v == want, (s, v, r["url"])
+    seen.add(v)
+assert seen == {"clean", "suspicious", "malicious"}, seen
+PY'
+	# the documented evaluation (docs/url-analysis.md): nested 5-fold cross-validation by
+	# registrable domain of all of labeled-dev.tsv, verdict lines chosen on inner folds only;
+	# the held-out false-positive rate on the Tranco (popular) rows must stay <= 1% and the
+	# precision >= 97%.  (On a third of the rows, the weaker models miss the line: 1.25%.)
+	"$V" url train --data "$S/corpus/url/labeled-dev.tsv" --cv 5 --json --out '' \
+		--predictions "$T/pred.tsv" > "$T/cv.json" 2> "$T/cv.err"
+	rc=$?
+	check "nested cross-validation runs" '[ $rc -eq 0 ]'
+	python3 - "$T/cv.json" "$T/pred.tsv" > "$T/cv.txt" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+c = j["suspicious"]
+t = c["tranco-top10k"]
+a = c["all"]
+fpr = 100.0 * t["fp"] / (t["fp"] + t["tn"])
+prec = 100.0 * a["tp"] / (a["tp"] + a["fp"])
+rec = 100.0 * a["tp"] / (a["tp"] + a["fn"])
+rows = sum(1 for _ in open(sys.argv[2])) - 1
+print("tranco_fpr %.2f precision %.2f recall %.2f rows %d popular %d" %
+      (fpr, prec, rec, rows, t["fp"] + t["tn"]))
+PY
+	cat "$T/cv.txt"
+	check "held-out Tranco FPR <= 1% on >= 4,000 popular rows" \
+		'awk "{exit !(\$2 <= 1.0 && \$10 >= 4000)}" "$T/cv.txt"'
+	check "held-out precision >= 97%, recall >= 80%" 'awk "{exit !(\$4 >= 97.0 && \$6 >= 80.0)}" "$T/cv.txt"'
+	check "one held-out prediction per row" '[ "$(awk "END {print \$8}" "$T/cv.txt")" -eq "$(wc -l < "$S/corpus/url/labeled-dev.tsv")" ]'
 	printf 'garbage\n' > "$T/bad.tsv"
 	check "training on no labeled rows exits 3" '"$V" url train --data "$T/bad.tsv" --out "$T/m3" 2>/dev/null; [ $? -eq 3 ]'
 	printf 'x' > "$T/m4"

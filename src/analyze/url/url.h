@@ -173,11 +173,11 @@ const char *url_verdict_name(enum url_verdict v); /* "clean", ...: static, not t
 
 #define URL_MAX_REASONS 24
 #define URL_MAX_MATCHES 8
-/* Scores from which a URL is suspicious and malicious.  With the model, 65 is the middle of
- * the band (60-70) where the cross-validated accuracy is >= 95% and the precision >= 97%
- * (docs/url-analysis.md); the heuristics alone (hand-set weights) use 50. */
-#define URL_SCORE_SUSPICIOUS           65
+/* Scores from which a URL is suspicious and malicious.  The heuristics alone (hand-set
+ * weights) use 50 and 80.  A model's score is scaled, when it is trained, so that the lines
+ * chosen on its validation folds fall at 65 and 80 (url_model_lines, docs/url-analysis.md). */
 #define URL_SCORE_SUSPICIOUS_HEURISTIC 50
+#define URL_SCORE_SUSPICIOUS_MODEL     65
 #define URL_SCORE_MALICIOUS            80
 
 /* One reason: a stable name (docs/url-analysis.md lists them), its weight in the heuristic
@@ -230,8 +230,22 @@ void url_heuristics(struct url_checker *k, const char *in, size_t len, struct ur
 
 /* ---- url_model.c: the lexical model ---------------------------------------------------------- */
 
-#define URL_MODEL_BITS   20 /* 2^20 hashed feature buckets */
-#define URL_MAX_FEATURES 1024
+#define URL_MODEL_BITS        20 /* 2^20 hashed feature buckets */
+#define URL_MAX_FEATURES      1024
+#define URL_MODEL_INNER_FOLDS 4 /* validation folds the verdict lines are chosen on */
+/* The grid of hyper-parameters one pair is chosen from on validation folds: the weight of a
+ * benign row of a popular site in training, and SGD's initial learning rate. */
+#define URL_MODEL_POPULAR_WEIGHTS 1.0, 3.0
+#define URL_MODEL_LEARNING_RATES  0.2, 0.05
+/* How the lines are chosen on validation scores (never on a test fold): suspicious at the
+ * lowest score where the false-positive rate on popular sites (rows of a source whose name
+ * starts with URL_POPULAR_SOURCE) is at most URL_SELECT_POPULAR_FPR percent, a margin under
+ * the 1% target, and the precision at least URL_SELECT_PRECISION; malicious at the lowest
+ * score from there with a precision of at least URL_SELECT_PRECISION_MALICIOUS. */
+#define URL_POPULAR_SOURCE             "tranco"
+#define URL_SELECT_POPULAR_FPR         0.75
+#define URL_SELECT_PRECISION           97.0
+#define URL_SELECT_PRECISION_MALICIOUS 99.0
 
 /* Hashed features of a checked URL (after url_heuristics): host and path character n-grams,
  * tokens, the registrable domain, the TLD, the reasons, length classes.  Returns the count. */
@@ -239,15 +253,19 @@ size_t url_features(const char *in, size_t len, const struct url_result *r, uint
                     size_t max);
 int url_model_load(const char *path, struct url_model **out, struct verr *err);
 void url_model_free(struct url_model *m);
+/* The verdict lines the model was trained with: scores from which a URL is suspicious and
+ * malicious (1..100, suspicious <= malicious). */
+void url_model_lines(const struct url_model *m, int *suspicious, int *malicious);
 double url_model_predict(const struct url_model *m, const uint32_t *f, size_t n);
 
 struct url_train_options {
 	const char *data; /* labeled TSV: label<TAB>url<TAB>source */
 	const char *out;  /* model file to write; NULL: none (cross-validation only) */
-	int folds;        /* > 1: cross-validation by registrable domain, report per source */
+	int folds; /* > 1: nested cross-validation by registrable domain, report per source */
 	int epochs;
-	FILE *report; /* where the evaluation goes */
-	int json;     /* report as JSON */
+	FILE *report;            /* where the evaluation goes */
+	int json;                /* report as JSON */
+	const char *predictions; /* NULL, or a TSV of every row's held-out score (folds > 1) */
 };
 int url_model_train(struct url_checker *k, const struct url_train_options *o, struct verr *err);
 

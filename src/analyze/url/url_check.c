@@ -571,9 +571,11 @@ void url_check(struct url_checker *k, const char *in, size_t len, struct url_res
 		r->verdict =
 		    URL_UNKNOWN; /* nothing to judge by: no list hit, no model, no reason */
 	} else {
-		int susp = k->model ? URL_SCORE_SUSPICIOUS : URL_SCORE_SUSPICIOUS_HEURISTIC;
-		r->verdict = r->score >= URL_SCORE_MALICIOUS ? URL_MALICIOUS
-		             : r->score >= susp              ? URL_SUSPICIOUS
-		                                             : URL_CLEAN;
+		int susp = URL_SCORE_SUSPICIOUS_HEURISTIC, mal = URL_SCORE_MALICIOUS;
+		if (k->model)
+			url_model_lines(k->model, &susp, &mal);
+		r->verdict = r->score >= mal    ? URL_MALICIOUS
+		             : r->score >= susp ? URL_SUSPICIOUS
+		                                : URL_CLEAN;
 	}
 }

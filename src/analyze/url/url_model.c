@@ -1,7 +1,7 @@
 /*
  * url_model.c — the lexical model: logistic regression over hashed features of a URL, its
- * training (`vigia url train`) and its evaluation by cross-validation split by registrable
- * domain.
+ * training (`vigia url train`), the choice of its verdict lines on validation folds, and its
+ * evaluation by nested cross-validation split by registrable domain.
  *
  * Features (url_features): character 3- and 4-grams of the host (digits folded to 0 for IP
  * hosts), 3-grams and tokens of the path and query, the registrable domain, the TLD, label
@@ -12,8 +12,9 @@
  *
  * Training is plain SGD on the log loss with L2, a fixed number of epochs and a fixed
  * shuffle (a 64-bit LCG seeded with a constant): the same data give the same model file,
- * byte for byte.  File: "VURLMDL1", uint32 bits, uint32 0, float32 bias, float32 weights
- * (little-endian), then a SHA-256 of everything before it.
+ * byte for byte.  File: "VURLMDL2", uint32 bits, uint32 verdict lines (suspicious in the low
+ * byte, malicious in the next), float32 a and b of the score's scale, float32 bias, float32
+ * weights (little-endian), then a SHA-256 of everything before it.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -27,12 +28,14 @@
 #include "analyze/url/url.h"
 #include "base/i18n.h"
 
-#define MAGIC "VURLMDL1"
+#define MAGIC "VURLMDL2"
 #define NB    ((size_t)1 << URL_MODEL_BITS)
 
 struct url_model {
 	float bias;
 	float *w;
+	float cal_a, cal_b;        /* calibration: p = 1/(1+exp(-(cal_a z + cal_b))) */
+	int suspicious, malicious; /* the verdict lines, chosen on validation predictions */
 };
 
 static uint32_t fnv(const char *tag, const char *s, size_t n)
@@ -158,12 +161,28 @@ size_t url_features(const char *in, size_t len, const struct url_result *r, uint
 	return k;
 }
 
-double url_model_predict(const struct url_model *m, const uint32_t *f, size_t n)
+static double logit(const struct url_model *m, const uint32_t *f, size_t n)
 {
 	double z = m->bias;
 	for (size_t i = 0; i < n; i++)
 		z += m->w[f[i]];
-	return 1.0 / (1.0 + exp(-z));
+	return z;
+}
+
+static double calibrated(const struct url_model *m, double z)
+{
+	return 1.0 / (1.0 + exp(-((double)m->cal_a * z + (double)m->cal_b)));
+}
+
+double url_model_predict(const struct url_model *m, const uint32_t *f, size_t n)
+{
+	return calibrated(m, logit(m, f, n));
+}
+
+void url_model_lines(const struct url_model *m, int *suspicious, int *malicious)
+{
+	*suspicious = m->suspicious;
+	*malicious = m->malicious;
 }
 
 void url_model_free(struct url_model *m)
@@ -189,7 +208,7 @@ static uint32_t get32(const unsigned char *p)
 
 static size_t model_size(void)
 {
-	return 16 + 4 + 4 * NB + 32;
+	return 28 + 4 * NB + 32;
 }
 
 int url_model_load(const char *path, struct url_model **out, struct verr *err)
@@ -228,10 +247,30 @@ int url_model_load(const char *path, struct url_model **out, struct verr *err)
 		rc = verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
 		goto out;
 	}
-	uint32_t v = get32(t + 16);
+	uint32_t v = get32(t + 12);
+	m->suspicious = (int)(v & 0xff);
+	m->malicious = (int)(v >> 8 & 0xff);
+	if (m->suspicious < 1 || m->suspicious > 100 || m->malicious < m->suspicious ||
+	    m->malicious > 100) {
+		url_model_free(m);
+		rc = verr_set(err, V_ERR_INVALID, "url.model",
+		              _("%s: damaged (verdict lines out of range)"), path);
+		goto out;
+	}
+	v = get32(t + 16);
+	memcpy(&m->cal_a, &v, 4);
+	v = get32(t + 20);
+	memcpy(&m->cal_b, &v, 4);
+	v = get32(t + 24);
 	memcpy(&m->bias, &v, 4);
+	if (!isfinite(m->cal_a) || !isfinite(m->cal_b) || !isfinite(m->bias)) {
+		url_model_free(m);
+		rc =
+		    verr_set(err, V_ERR_INVALID, "url.model", _("%s: damaged (calibration)"), path);
+		goto out;
+	}
 	for (size_t i = 0; i < NB; i++) {
-		v = get32(t + 20 + 4 * i);
+		v = get32(t + 28 + 4 * i);
 		memcpy(&m->w[i], &v, 4);
 	}
 	*out = m;
@@ -252,11 +291,16 @@ static int model_save(const struct url_model *m, const char *path, struct verr *
 		return verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
 	memcpy(t, MAGIC, 8);
 	put32(t + 8, URL_MODEL_BITS);
-	memcpy(&v, &m->bias, 4);
+	put32(t + 12, (uint32_t)m->suspicious | (uint32_t)m->malicious << 8);
+	memcpy(&v, &m->cal_a, 4);
 	put32(t + 16, v);
+	memcpy(&v, &m->cal_b, 4);
+	put32(t + 20, v);
+	memcpy(&v, &m->bias, 4);
+	put32(t + 24, v);
 	for (size_t i = 0; i < NB; i++) {
 		memcpy(&v, &m->w[i], 4);
-		put32(t + 20 + 4 * i, v);
+		put32(t + 28 + 4 * i, v);
 	}
 	crypto_hash_sha256(t + size - 32, t, size - 32);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -275,13 +319,31 @@ static int model_save(const struct url_model *m, const char *path, struct verr *
 
 /* ---- training ------------------------------------------------------------------------------ */
 
+/*
+ * The protocol (docs/url-analysis.md, "Evaluation"):
+ *
+ *   - rows are grouped by registrable domain (an IP host by its address), so one site never
+ *     lands on both sides of any split;
+ *   - outer folds (--cv K, hash "fold") are the reported test folds;
+ *   - inside the rows a model is trained on, inner folds (URL_MODEL_INNER_FOLDS, hash
+ *     "inner") give every training row a validation score from a model that never saw its
+ *     domain; the verdict lines are chosen from those scores alone (choose_lines), never from
+ *     the outer fold being tested;
+ *   - the model file is trained on every row, with verdict lines chosen the same way on
+ *     inner folds of all rows, and carries them.
+ */
+
 struct row {
 	uint32_t foff, fn; /* features in the pool */
-	uint8_t y;         /* 1 malicious */
-	uint8_t fold;
+	uint32_t uoff;     /* the URL in the text pool */
 	uint16_t source;
-	uint8_t hs; /* the heuristic score alone (the baseline) */
-	float p;    /* cross-validated prediction */
+	uint8_t y;      /* 1 malicious */
+	uint8_t fold;   /* outer (reported test) fold */
+	uint8_t inner;  /* validation fold inside a training set */
+	uint8_t hs;     /* the heuristic score alone (the baseline) */
+	uint8_t score;  /* held-out score: the model that did not see the row's outer fold */
+	float vz;       /* validation logit, before calibration (scratch) */
+	uint8_t ts, tm; /* the verdict lines chosen without the row's outer fold */
 };
 
 struct data {
@@ -289,7 +351,10 @@ struct data {
 	size_t n, cap;
 	uint32_t *pool;
 	size_t pn, pcap;
+	char *text;
+	size_t tn, tcap;
 	char *sources[64];
+	int popular[64]; /* the source is a list of popular sites (Tranco) */
 	size_t nsrc;
 };
 
@@ -301,13 +366,17 @@ static int data_add_source(struct data *d, const char *s, size_t n)
 	if (d->nsrc >= 64)
 		return 63;
 	d->sources[d->nsrc] = strndup(s, n);
-	return d->sources[d->nsrc] ? (int)d->nsrc++ : 0;
+	if (!d->sources[d->nsrc])
+		return 0;
+	d->popular[d->nsrc] = !strncmp(s, URL_POPULAR_SOURCE, strlen(URL_POPULAR_SOURCE));
+	return (int)d->nsrc++;
 }
 
 static void data_free(struct data *d)
 {
 	free(d->rows);
 	free(d->pool);
+	free(d->text);
 	for (size_t i = 0; i < d->nsrc; i++)
 		free(d->sources[i]);
 }
@@ -318,22 +387,38 @@ static uint64_t lcg(uint64_t *s)
 	return *s >> 33;
 }
 
-/* SGD over rows whose fold != skip (skip < 0: all). */
-static void train(struct url_model *m, const struct data *d, int skip, int epochs)
+/* Rows of the training set: outer fold != skip (skip < 0: all) and inner fold != iskip
+ * (iskip < 0: all). */
+static int in_set(const struct row *r, int skip, int iskip)
+{
+	return (skip < 0 || (int)r->fold != skip) && (iskip < 0 || (int)r->inner != iskip);
+}
+
+/* The hyper-parameters chosen on validation folds (fit). */
+struct hyper {
+	double popw; /* weight of a benign row of a popular source */
+	double lr0;  /* initial learning rate */
+};
+
+/* SGD over the rows of one training set. */
+static void train(struct url_model *m, const struct data *d, int skip, int iskip, int epochs,
+                  struct hyper hp)
 {
 	size_t *order = malloc(d->n * sizeof *order), n = 0;
 	uint64_t seed = 0x5eed;
 
-	if (!order)
-		return;
 	memset(m->w, 0, NB * sizeof *m->w);
 	m->bias = 0;
+	m->cal_a = 1;
+	m->cal_b = 0;
+	if (!order)
+		return;
 	for (size_t i = 0; i < d->n; i++)
-		if ((int)d->rows[i].fold != skip)
+		if (in_set(&d->rows[i], skip, iskip))
 			order[n++] = i;
-	const double l2 = 1e-6, lr0 = 0.2;
+	const double l2 = 1e-6, lr0 = hp.lr0;
 	size_t t = 0;
-	for (int e = 0; e < epochs; e++) {
+	for (int e = 0; e < epochs && n; e++) {
 		for (size_t i = n; i > 1; i--) { /* Fisher-Yates with the fixed LCG */
 			size_t j = (size_t)(lcg(&seed) % i), x = order[i - 1];
 			order[i - 1] = order[j];
@@ -346,7 +431,7 @@ static void train(struct url_model *m, const struct data *d, int skip, int epoch
 			for (size_t j = 0; j < r->fn; j++)
 				z += m->w[f[j]];
 			double p = 1.0 / (1.0 + exp(-z));
-			double g = p - r->y;
+			double g = (p - r->y) * (d->popular[r->source] && !r->y ? hp.popw : 1.0);
 			double lr = lr0 / (1.0 + (double)t / (double)n);
 			m->bias -= (float)(lr * g);
 			for (size_t j = 0; j < r->fn; j++)
@@ -354,6 +439,160 @@ static void train(struct url_model *m, const struct data *d, int skip, int epoch
 		}
 	}
 	free(order);
+}
+
+static uint8_t score_of(const struct url_model *m, const struct data *d, const struct row *r)
+{
+	return (uint8_t)lround(100.0 * url_model_predict(m, d->pool + r->foff, r->fn));
+}
+
+/* Validation scores for every row of the training set "outer fold != skip": each inner fold
+ * scored by a model trained on the other inner folds of that set. */
+static void validate(struct url_model *m, struct data *d, int skip, int epochs, struct hyper hp)
+{
+	for (int j = 0; j < URL_MODEL_INNER_FOLDS; j++) {
+		train(m, d, skip, j, epochs, hp);
+		for (size_t i = 0; i < d->n; i++) {
+			struct row *r = &d->rows[i];
+			if (in_set(r, skip, -1) && r->inner == j)
+				r->vz = (float)logit(m, d->pool + r->foff, r->fn);
+		}
+	}
+}
+
+struct lines {
+	struct hyper hp;                   /* the hyper-parameters chosen */
+	double zs, zm;                     /* logits of the suspicious and malicious lines */
+	double pop_fpr, precision, recall; /* validation figures at the suspicious line */
+};
+
+struct vrow {
+	float z;
+	uint8_t y, popular;
+};
+
+static int vrow_cmp(const void *a, const void *b)
+{
+	float x = ((const struct vrow *)a)->z, y = ((const struct vrow *)b)->z;
+	return x > y ? -1 : x < y ? 1 : 0;
+}
+
+/*
+ * The verdict lines, from the validation logits of the set "outer fold != skip" (never from
+ * the fold being tested).  Suspicious: the lowest logit at which the false-positive rate on
+ * popular sites is at most URL_SELECT_POPULAR_FPR and the precision at least
+ * URL_SELECT_PRECISION (the most recall those allow); malicious: the lowest from there with a
+ * precision of at least URL_SELECT_PRECISION_MALICIOUS.  Lines fall between two distinct
+ * logits, so ties never split.
+ */
+static struct lines choose_lines(const struct data *d, int skip)
+{
+	struct lines l = {{0, 0}, 0, 0, 0, 0, 0};
+	struct vrow *v = malloc(d->n * sizeof *v);
+	size_t n = 0, pos = 0, popn = 0;
+
+	if (!v) {
+		l.zs = l.zm = INFINITY;
+		return l;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		const struct row *r = &d->rows[i];
+		if (!in_set(r, skip, -1))
+			continue;
+		v[n].z = r->vz;
+		v[n].y = r->y;
+		v[n].popular = (uint8_t)d->popular[r->source];
+		pos += r->y;
+		popn += !r->y && v[n].popular;
+		n++;
+	}
+	qsort(v, n, sizeof *v, vrow_cmp);
+	/* the candidates: "z >= v[i].z" for the last i of each run of equal logits */
+	size_t tp = 0, fp = 0, pfp = 0, is = SIZE_MAX, im = SIZE_MAX;
+	for (size_t i = 0; i < n; i++) {
+		tp += v[i].y;
+		fp += !v[i].y;
+		pfp += !v[i].y && v[i].popular;
+		if (i + 1 < n && v[i + 1].z == v[i].z)
+			continue;
+		double prec = 100.0 * (double)tp / (double)(tp + fp);
+		double pfpr = popn ? 100.0 * (double)pfp / (double)popn : 0;
+		if (pfpr <= URL_SELECT_POPULAR_FPR && prec >= URL_SELECT_PRECISION) {
+			is = i;
+			l.pop_fpr = pfpr;
+			l.precision = prec;
+			l.recall = pos ? 100.0 * (double)tp / (double)pos : 0;
+		}
+	}
+	if (is == SIZE_MAX) { /* no line meets the targets (or no rows): nothing is flagged */
+		l.zs = l.zm = n ? (double)v[0].z + 1 : 1e6;
+		free(v);
+		return l;
+	}
+	tp = fp = 0;
+	for (size_t i = 0; i <= is; i++) {
+		tp += v[i].y;
+		fp += !v[i].y;
+		if (i < is && v[i + 1].z == v[i].z)
+			continue;
+		if (100.0 * (double)tp / (double)(tp + fp) >= URL_SELECT_PRECISION_MALICIOUS)
+			im = i;
+	}
+	/* halfway to the next lower logit, so a line never sits on a row */
+	l.zs = is + 1 < n ? ((double)v[is].z + (double)v[is + 1].z) / 2 : (double)v[is].z - 0.01;
+	if (im == SIZE_MAX)
+		l.zm = (double)v[0].z + 1;
+	else
+		l.zm = im + 1 < n ? ((double)v[im].z + (double)v[im + 1].z) / 2
+		                  : (double)v[im].z - 0.01;
+	free(v);
+	return l;
+}
+
+/*
+ * The score: 100 / (1 + exp(-(a z + b))), with a and b putting the chosen lines at
+ * URL_SCORE_SUSPICIOUS_MODEL and URL_SCORE_MALICIOUS (so the verdict lines are the same
+ * numbers for every model, and the score keeps the model's order).
+ */
+static void set_scale(struct url_model *m, const struct lines *l)
+{
+	double ls = log(URL_SCORE_SUSPICIOUS_MODEL / (100.0 - URL_SCORE_SUSPICIOUS_MODEL)),
+	       lm = log(URL_SCORE_MALICIOUS / (100.0 - URL_SCORE_MALICIOUS));
+	double dz = l->zm - l->zs;
+	if (!(dz >= 0.05))
+		dz = 0.05;
+	m->cal_a = (float)((lm - ls) / dz);
+	m->cal_b = (float)(ls - (double)m->cal_a * l->zs);
+	m->suspicious = URL_SCORE_SUSPICIOUS_MODEL;
+	m->malicious = URL_SCORE_MALICIOUS;
+}
+
+/*
+ * The whole recipe on the set "outer fold != skip" (skip < 0: every row): for each pair of
+ * hyper-parameters of the grid (URL_MODEL_POPULAR_WEIGHTS x URL_MODEL_LEARNING_RATES),
+ * validation logits on inner folds and the verdict lines from them; the pair whose lines keep
+ * the most validation recall wins (the first on a tie); then the model on the whole set with
+ * that pair, scaled so that its lines fall at the fixed verdict scores.
+ */
+static struct lines fit(struct url_model *m, struct data *d, int skip, int epochs)
+{
+	static const double weights[] = {URL_MODEL_POPULAR_WEIGHTS},
+	                    rates[] = {URL_MODEL_LEARNING_RATES};
+	struct lines best = {{0, 0}, 0, 0, 0, 0, 0};
+	int first = 1;
+	for (size_t i = 0; i < sizeof weights / sizeof *weights; i++)
+		for (size_t j = 0; j < sizeof rates / sizeof *rates; j++) {
+			struct hyper hp = {weights[i], rates[j]};
+			validate(m, d, skip, epochs, hp);
+			struct lines l = choose_lines(d, skip);
+			l.hp = hp;
+			if (first || l.recall > best.recall)
+				best = l;
+			first = 0;
+		}
+	train(m, d, skip, -1, epochs, best.hp);
+	set_scale(m, &best);
+	return best;
 }
 
 struct counts {
@@ -401,64 +640,70 @@ static void report_line(FILE *o, int json, const char *name, const struct counts
 	fprintf(o, "| %-18s | %6zu | %8s | %9s | %8s | %7s |\n", name, n, b[0], b[1], b[2], b[3]);
 }
 
-static void report(FILE *o, int json, const struct data *d, int threshold, int folds)
+/* Held-out figures at each row's own line (mal: the malicious line, else suspicious). */
+static void report(FILE *o, int json, const struct data *d, int mal, int folds)
 {
-	struct counts all = {0}, src[64] = {{0}}, tranco = {0}, heur = {0}, heur_tranco = {0};
-	/* the heuristics alone are judged at their own line (URL_SCORE_SUSPICIOUS_HEURISTIC) */
-	int ht = threshold == URL_SCORE_SUSPICIOUS ? URL_SCORE_SUSPICIOUS_HEURISTIC : threshold;
+	struct counts all = {0}, src[64] = {{0}}, pop = {0}, heur = {0}, heur_pop = {0};
+	const int ht = URL_SCORE_SUSPICIOUS_HEURISTIC;
 
 	for (size_t i = 0; i < d->n; i++) {
 		const struct row *r = &d->rows[i];
-		int pred = r->p * 100.0f >= (float)threshold;
+		int pred = r->score >= (mal ? r->tm : r->ts);
 		count(&all, r->y, pred);
 		count(&heur, r->y, r->hs >= ht);
-		if (!strncmp(d->sources[r->source], "tranco", 6))
-			count(&heur_tranco, r->y, r->hs >= ht);
 		count(&src[r->source], r->y, pred);
-		if (!strncmp(d->sources[r->source], "tranco", 6))
-			count(&tranco, r->y, pred);
+		if (d->popular[r->source]) {
+			count(&pop, r->y, pred);
+			count(&heur_pop, r->y, r->hs >= ht);
+		}
 	}
 	if (json) {
-		fprintf(o, "{\"folds\":%d,\"threshold\":%d,\"counts\":{", folds, threshold);
+		fprintf(o, "\"%s\":{", mal ? "malicious" : "suspicious");
 		for (size_t s = 0; s < d->nsrc; s++)
 			report_line(o, 1, d->sources[s], &src[s], 0);
 		report_line(o, 1, "heuristics-alone", &heur, 0);
 		report_line(o, 1, "all", &all, 1);
-		fprintf(o, "}}\n");
+		fprintf(o, "}");
 		return;
 	}
 	fprintf(o,
-	        _("\n%d-fold cross-validation by registrable domain, positive = score >= %d\n\n"),
-	        folds, threshold);
+	        mal ? _("\nHeld out (%d folds by registrable domain), positive = score >= the "
+	                "fold's malicious line\n\n")
+	            : _("\nHeld out (%d folds by registrable domain), positive = score >= the "
+	                "fold's suspicious line\n\n"),
+	        folds);
 	fprintf(o, "| %-18s | %6s | %8s | %9s | %8s | %7s |\n", _("source"), _("rows"),
 	        _("accuracy"), _("precision"), _("recall"), _("FPR"));
 	fprintf(o, "|--------------------|--------|----------|-----------|----------|---------|\n");
 	for (size_t s = 0; s < d->nsrc; s++)
 		report_line(o, 0, d->sources[s], &src[s], 0);
 	report_line(o, 0, "all", &all, 1);
-	report_line(o, 0, ht == threshold ? _("(heuristics alone)") : _("(heuristics >= 50)"),
-	            &heur, 1);
+	if (!mal)
+		report_line(o, 0, _("(heuristics >= 50)"), &heur, 1);
 	fprintf(o,
-	        _("\nFalse positives on Tranco rows alone: %zu of %zu (%.2f%%); heuristics "
-	          "alone: %zu (%.2f%%)\n"),
-	        tranco.fp, tranco.fp + tranco.tn, pct(tranco.fp, tranco.fp + tranco.tn),
-	        heur_tranco.fp, pct(heur_tranco.fp, heur_tranco.fp + heur_tranco.tn));
+	        _("\nFalse positives on popular sites (%s rows): %zu of %zu (%.2f%%); "
+	          "heuristics alone: %zu (%.2f%%)\n"),
+	        URL_POPULAR_SOURCE, pop.fp, pop.fp + pop.tn, pct(pop.fp, pop.fp + pop.tn),
+	        heur_pop.fp, pct(heur_pop.fp, heur_pop.fp + heur_pop.tn));
 }
 
-/* The whole set at every threshold from 10 to 95: what moving the verdict lines would cost. */
+/* The held-out scores at every line from 10 to 100: what other lines would have cost.  For
+ * reading only: no line is chosen from it. */
 static void sweep(FILE *o, const struct data *d)
 {
-	fprintf(o, "%s", _("\nThreshold sweep (all rows):\n\n"));
+	fprintf(o, "%s",
+	        _("\nHeld-out scores at fixed lines (for reading; lines are chosen on "
+	          "validation):\n\n"));
 	fprintf(o, "| %9s | %8s | %9s | %8s | %7s | %10s |\n", _("threshold"), _("accuracy"),
-	        _("precision"), _("recall"), _("FPR"), _("Tranco FPR"));
+	        _("precision"), _("recall"), _("FPR"), _("popular FPR"));
 	fprintf(o, "|-----------|----------|-----------|----------|---------|------------|\n");
-	for (int t = 10; t <= 95; t += 5) {
+	for (int t = 10; t <= 100; t += t < 90 ? 10 : 2) {
 		struct counts all = {0}, tr = {0};
 		for (size_t i = 0; i < d->n; i++) {
 			const struct row *r = &d->rows[i];
-			int pred = r->p * 100.0f >= (float)t;
+			int pred = r->score >= t;
 			count(&all, r->y, pred);
-			if (!strncmp(d->sources[r->source], "tranco", 6))
+			if (d->popular[r->source])
 				count(&tr, r->y, pred);
 		}
 		size_t n = all.tp + all.fp + all.tn + all.fn;
@@ -469,27 +714,52 @@ static void sweep(FILE *o, const struct data *d)
 	}
 }
 
-int url_model_train(struct url_checker *k, const struct url_train_options *o, struct verr *err)
+static int write_predictions(const struct data *d, const char *path, struct verr *err)
 {
-	FILE *in = fopen(o->data, "r");
-	struct data d = {0};
-	struct url_result *r = NULL;
-	struct url_model m = {0};
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return verr_set(err, V_ERR_IO, "", _("%s: cannot write: %s"), path,
+		                strerror(errno));
+	fprintf(f, "fold\tsuspicious_line\tmalicious_line\tlabel\tsource\tscore\turl\n");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct row *r = &d->rows[i];
+		fprintf(f, "%u\t%u\t%u\t%s\t%s\t%u\t%s\n", r->fold, r->ts, r->tm,
+		        r->y ? "malicious" : "benign", d->sources[r->source], r->score,
+		        d->text + r->uoff);
+	}
+	if (fclose(f))
+		return verr_set(err, V_ERR_IO, "", _("%s: cannot write: %s"), path,
+		                strerror(errno));
+	return V_OK;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size, size_t first)
+{
+	if (need <= *cap)
+		return 1;
+	size_t nc = *cap ? *cap : first;
+	while (nc < need)
+		nc *= 2;
+	void *q = realloc(*p, nc * size);
+	if (!q)
+		return 0;
+	*p = q;
+	*cap = nc;
+	return 1;
+}
+
+static int load(struct url_checker *k, const struct url_train_options *o, FILE *in, struct data *d,
+                size_t *bad, struct verr *err)
+{
+	struct url_result *r = malloc(sizeof *r);
 	char *line = NULL;
-	size_t cap = 0, bad = 0;
+	size_t cap = 0;
 	ssize_t len;
 	long no = 0;
 	int rc = V_OK;
 
-	if (!in)
-		return verr_set(err, V_ERR_IO, "", _("%s: cannot open: %s"), o->data,
-		                strerror(errno));
-	r = malloc(sizeof *r);
-	m.w = malloc(NB * sizeof *m.w);
-	if (!r || !m.w) {
-		rc = verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
-		goto out;
-	}
+	if (!r)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
 	url_result_init(r);
 	while ((len = getline(&line, &cap, in)) >= 0) {
 		no++;
@@ -500,7 +770,7 @@ int url_model_train(struct url_checker *k, const struct url_train_options *o, st
 		        : !strncmp(line, "benign\t", 7)   ? 0
 		                                          : -1;
 		if (!t1 || y < 0) {
-			if (bad++ == 0)
+			if ((*bad)++ == 0)
 				verr_set(err, V_ERR_PARSE, "label",
 				         _("%s:%ld: expected malicious|benign<TAB>url<TAB>source"),
 				         o->data, no);
@@ -516,42 +786,57 @@ int url_model_train(struct url_checker *k, const struct url_train_options *o, st
 		          r); /* heuristics (and lists, which the caller leaves empty) */
 		if (r->verdict != URL_INVALID)
 			nf = url_features(url, un, r, f, URL_MAX_FEATURES);
-		if (d.n == d.cap) {
-			size_t nc = d.cap ? 2 * d.cap : 4096;
-			struct row *p = realloc(d.rows, nc * sizeof *p);
-			if (!p) {
-				rc = verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
-				goto out;
-			}
-			d.rows = p;
-			d.cap = nc;
+		if (!grow((void **)&d->rows, &d->cap, d->n + 1, sizeof *d->rows, 4096) ||
+		    !grow((void **)&d->pool, &d->pcap, d->pn + nf, sizeof *d->pool,
+		          (size_t)1 << 20) ||
+		    !grow((void **)&d->text, &d->tcap, d->tn + un + 1, 1, (size_t)1 << 20) ||
+		    d->pn + nf > UINT32_MAX || d->tn + un + 1 > UINT32_MAX) {
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
+			break;
 		}
-		if (d.pn + nf > d.pcap) {
-			size_t nc = d.pcap ? 2 * d.pcap : (size_t)1 << 20;
-			while (nc < d.pn + nf)
-				nc *= 2;
-			uint32_t *p = realloc(d.pool, nc * sizeof *p);
-			if (!p) {
-				rc = verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
-				goto out;
-			}
-			d.pool = p;
-			d.pcap = nc;
-		}
-		memcpy(d.pool + d.pn, f, nf * sizeof *f);
-		struct row *w = &d.rows[d.n++];
-		w->foff = (uint32_t)d.pn;
+		struct row *w = &d->rows[d->n++];
+		memset(w, 0, sizeof *w);
+		memcpy(d->pool + d->pn, f, nf * sizeof *f);
+		w->foff = (uint32_t)d->pn;
 		w->fn = (uint32_t)nf;
-		d.pn += nf;
+		d->pn += nf;
+		memcpy(d->text + d->tn, url, un);
+		d->text[d->tn + un] = 0;
+		w->uoff = (uint32_t)d->tn;
+		d->tn += un + 1;
 		w->y = (uint8_t)y;
-		w->source = (uint16_t)data_add_source(&d, src, sn);
-		/* the fold: by registrable domain, so one site never lands on both sides */
+		w->source = (uint16_t)data_add_source(d, src, sn);
+		/* the folds: by registrable domain, so one site never lands on both sides */
 		const char *g = r->registrable[0] ? r->registrable : url;
-		w->fold =
-		    (uint8_t)(o->folds > 1 ? fnv("fold", g, strlen(g)) % (uint32_t)o->folds : 0);
-		w->p = 0;
+		size_t gn = r->registrable[0] ? strlen(g) : un;
+		w->fold = (uint8_t)(o->folds > 1 ? fnv("fold", g, gn) % (uint32_t)o->folds : 0);
+		w->inner = (uint8_t)(fnv("inner", g, gn) % URL_MODEL_INNER_FOLDS);
 		w->hs = (uint8_t)(r->verdict == URL_INVALID ? 0 : r->heuristic_score);
 	}
+	free(line);
+	url_result_fini(r);
+	free(r);
+	return rc;
+}
+
+int url_model_train(struct url_checker *k, const struct url_train_options *o, struct verr *err)
+{
+	FILE *in = fopen(o->data, "r");
+	struct data d = {0};
+	struct url_model m = {0};
+	size_t bad = 0;
+	int rc;
+
+	if (!in)
+		return verr_set(err, V_ERR_IO, "", _("%s: cannot open: %s"), o->data,
+		                strerror(errno));
+	m.w = malloc(NB * sizeof *m.w);
+	if (!m.w) {
+		rc = verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
+		goto out;
+	}
+	if ((rc = load(k, o, in, &d, &bad, err)) != V_OK)
+		goto out;
 	if (d.n == 0) {
 		rc = verr_set(err, V_ERR_PARSE, "", _("%s: no labeled rows"), o->data);
 		goto out;
@@ -562,33 +847,73 @@ int url_model_train(struct url_checker *k, const struct url_train_options *o, st
 		          "average\n"),
 		        d.n, o->data, bad, d.pn / d.n);
 	if (o->folds > 1) {
-		for (int fo = 0; fo < o->folds; fo++) {
-			train(&m, &d, fo, o->epochs);
-			for (size_t i = 0; i < d.n; i++)
-				if (d.rows[i].fold == fo)
-					d.rows[i].p = (float)url_model_predict(
-					    &m, d.pool + d.rows[i].foff, d.rows[i].fn);
+		struct lines fl[20];
+		for (int fo = 0; fo < o->folds && fo < 20; fo++) {
+			fl[fo] = fit(&m, &d, fo, o->epochs);
+			for (size_t i = 0; i < d.n; i++) {
+				struct row *r = &d.rows[i];
+				if (r->fold != fo)
+					continue;
+				r->score = score_of(&m, &d, r);
+				r->ts = (uint8_t)m.suspicious;
+				r->tm = (uint8_t)m.malicious;
+			}
 		}
-		if (o->report) {
-			report(o->report, o->json, &d, URL_SCORE_SUSPICIOUS, o->folds);
-			report(o->report, o->json, &d, URL_SCORE_MALICIOUS, o->folds);
-			if (!o->json)
-				sweep(o->report, &d);
+		if (o->report && o->json) {
+			fprintf(o->report, "{\"folds\":%d,\"inner_folds\":%d,\"lines\":[", o->folds,
+			        URL_MODEL_INNER_FOLDS);
+			for (int fo = 0; fo < o->folds; fo++)
+				fprintf(o->report,
+				        "%s{\"popular_weight\":%.1f,\"learning_rate\":%.2f,"
+				        "\"suspicious_logit\":%.4f,\"malicious_logit\":%.4f}",
+				        fo ? "," : "", fl[fo].hp.popw, fl[fo].hp.lr0, fl[fo].zs,
+				        fl[fo].zm);
+			fprintf(o->report, "],");
+			report(o->report, 1, &d, 0, o->folds);
+			fprintf(o->report, ",");
+			report(o->report, 1, &d, 1, o->folds);
+			fprintf(o->report, "}\n");
+		} else if (o->report) {
+			fprintf(
+			    o->report,
+			    _("\nVerdict lines per test fold, each chosen on %d-fold validation "
+			      "inside the other folds:\n\n"),
+			    URL_MODEL_INNER_FOLDS);
+			fprintf(o->report,
+			        "| %4s | %6s | %4s | %11s | %10s | %16s | %14s | %11s |\n",
+			        _("fold"), _("weight"), "lr", _("susp. logit"), _("mal. logit"),
+			        _("val. popular FPR"), _("val. precision"), _("val. recall"));
+			fprintf(o->report, "|------|--------|------|-------------|------------|"
+			                   "------------------|----------------|-------------|\n");
+			for (int fo = 0; fo < o->folds; fo++)
+				fprintf(o->report,
+				        "| %4d | %6.1f | %4.2f | %11.3f | %10.3f | %15.2f%% | "
+				        "%13.2f%% | "
+				        "%10.2f%% |\n",
+				        fo, fl[fo].hp.popw, fl[fo].hp.lr0, fl[fo].zs, fl[fo].zm,
+				        fl[fo].pop_fpr, fl[fo].precision, fl[fo].recall);
+			report(o->report, 0, &d, 0, o->folds);
+			report(o->report, 0, &d, 1, o->folds);
+			sweep(o->report, &d);
 		}
+		if (o->predictions && (rc = write_predictions(&d, o->predictions, err)) != V_OK)
+			goto out;
 	}
 	if (o->out) {
-		train(&m, &d, -1, o->epochs);
+		struct lines l = fit(&m, &d, -1, o->epochs);
 		rc = model_save(&m, o->out, err);
 		if (rc == V_OK && o->report && !o->json)
-			fprintf(o->report, _("model written to %s\n"), o->out);
+			fprintf(
+			    o->report,
+			    _("model written to %s: popular-site weight %.1f, learning rate %.2f, "
+			      "suspicious from logit %.3f, malicious from %.3f (chosen on %d-fold "
+			      "validation: popular-site FPR %.2f%%, precision %.2f%%, recall "
+			      "%.2f%%)\n"),
+			    o->out, l.hp.popw, l.hp.lr0, l.zs, l.zm, URL_MODEL_INNER_FOLDS,
+			    l.pop_fpr, l.precision, l.recall);
 	}
 out:
-	if (in)
-		fclose(in);
-	free(line);
-	if (r)
-		url_result_fini(r);
-	free(r);
+	fclose(in);
 	free(m.w);
 	data_free(&d);
 	return rc;
