@@ -2,11 +2,12 @@
  * session.c — browser sessions of the web UI (ui.h): the signed cookie, its CSRF token and
  * the language the page speaks.
  *
- * A session value is "<expires>.<mac>.<name>": expires in unix seconds, mac the hex of
- * crypto_auth (HMAC-SHA-512-256) over "s|<expires>|<name>" under a key drawn once per process
- * (randombytes_buf), name the account's.  The CSRF token is the first 32 hex digits of
- * crypto_auth over "c|<value>" under the same key: it cannot be made without the key, and it
- * changes with each sign-in.
+ * A session value is "<expires>.<nonce>.<mac>.<name>": expires in unix seconds, nonce 16 hex
+ * digits drawn for each sign-in (two sign-ins of one account in the same second are two
+ * sessions, with two CSRF tokens), mac the hex of crypto_auth (HMAC-SHA-512-256) over
+ * "s|<expires>|<nonce>|<name>" under a key drawn once per process (randombytes_buf), name the
+ * account's.  The CSRF token is the first 32 hex digits of crypto_auth over "c|<value>" under
+ * the same key: it cannot be made without the key, and it changes with each sign-in.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 
 #include "base/i18n.h"
 #include "http/ui.h"
+
+#define NONCE_BYTES 8 /* a session's own random part: 16 hex digits */
 
 static unsigned char key[crypto_auth_KEYBYTES];
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
@@ -56,33 +59,43 @@ static int name_ok(const char *name, size_t n)
 int ui_session_make(const char *name, int64_t expires, char out[UI_SESSION_MAX],
                     struct verr *err)
 {
-	char msg[STORE_NAME_MAX + 40], mac[2 * crypto_auth_BYTES + 1];
+	char msg[STORE_NAME_MAX + 60], mac[2 * crypto_auth_BYTES + 1];
+	char nonce[2 * NONCE_BYTES + 1];
+	unsigned char raw[NONCE_BYTES];
 	int n;
 
 	if (!name || !name_ok(name, strlen(name)))
 		return verr_set(err, V_ERR_INVALID, "name", "%s", _("not an account name"));
-	n = snprintf(msg, sizeof(msg), "s|%lld|%s", (long long)expires, name);
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(nonce, sizeof(nonce), raw, sizeof(raw));
+	n = snprintf(msg, sizeof(msg), "s|%lld|%s|%s", (long long)expires, nonce, name);
 	mac_hex(msg, (size_t)n, mac);
-	snprintf(out, UI_SESSION_MAX, "%lld.%s.%s", (long long)expires, mac, name);
+	snprintf(out, UI_SESSION_MAX, "%lld.%s.%s.%s", (long long)expires, nonce, mac, name);
 	return V_OK;
 }
 
 /* Check one cookie value.  OUT: name. */
 static int check_value(const char *v, size_t len, int64_t now, char name[STORE_NAME_MAX + 1])
 {
-	char msg[STORE_NAME_MAX + 40], mac[2 * crypto_auth_BYTES + 1];
-	const char *dot1 = memchr(v, '.', len), *dot2, *nm;
+	char msg[STORE_NAME_MAX + 60], mac[2 * crypto_auth_BYTES + 1];
+	const char *dot0 = memchr(v, '.', len), *dot1, *dot2, *nm;
 	long long exp = 0;
 	size_t nlen;
 	int n;
 
-	if (!dot1 || dot1 == v || dot1 - v > 18) /* 18 digits cannot overflow */
+	if (!dot0 || dot0 == v || dot0 - v > 18) /* 18 digits cannot overflow */
 		return V_ERR_NOTFOUND;
-	for (const char *p = v; p < dot1; p++) {
+	for (const char *p = v; p < dot0; p++) {
 		if (*p < '0' || *p > '9')
 			return V_ERR_NOTFOUND;
 		exp = exp * 10 + (*p - '0');
 	}
+	dot1 = memchr(dot0 + 1, '.', len - (size_t)(dot0 + 1 - v));
+	if (!dot1 || (size_t)(dot1 - dot0 - 1) != 2 * NONCE_BYTES)
+		return V_ERR_NOTFOUND;
+	for (const char *p = dot0 + 1; p < dot1; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return V_ERR_NOTFOUND;
 	dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - v));
 	if (!dot2 || (size_t)(dot2 - dot1 - 1) != 2 * crypto_auth_BYTES)
 		return V_ERR_NOTFOUND;
@@ -90,7 +103,8 @@ static int check_value(const char *v, size_t len, int64_t now, char name[STORE_N
 	nlen = len - (size_t)(nm - v);
 	if (!name_ok(nm, nlen) || exp <= now)
 		return V_ERR_NOTFOUND;
-	n = snprintf(msg, sizeof(msg), "s|%lld|%.*s", exp, (int)nlen, nm);
+	n = snprintf(msg, sizeof(msg), "s|%lld|%.*s|%.*s", exp, 2 * NONCE_BYTES, dot0 + 1,
+		     (int)nlen, nm);
 	mac_hex(msg, (size_t)n, mac);
 	if (sodium_memcmp(mac, dot1 + 1, 2 * crypto_auth_BYTES) != 0)
 		return V_ERR_NOTFOUND;

@@ -25,7 +25,7 @@
 #include "http/http_impl.h"
 
 #define UI_COOKIE       "vigia_session"
-#define UI_SESSION_MAX  160 /* the cookie's value, NUL included */
+#define UI_SESSION_MAX  176 /* the cookie's value, NUL included: 18+1+16+1+64+1+64+1 */
 #define UI_CSRF_LEN     32  /* hex digits */
 
 /* A session value for account name, valid until expires.  OUT: out.  V_OK, V_ERR_INVALID for

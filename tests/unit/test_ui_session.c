@@ -63,6 +63,14 @@ static void test_session(void)
 	ui_session_make("ana", NOW + 61, v2, &e);
 	ui_csrf_token(v2, t2);
 	ok(strcmp(t1, t2) && !ui_csrf_ok(v2, t1), "another session, another token");
+	ui_session_make("ana", NOW + 60, v2, &e);
+	ui_csrf_token(v2, t2);
+	ok(strcmp(v, v2) && strcmp(t1, t2) && !ui_csrf_ok(v2, t1),
+	   "two sign-ins in the same second: two sessions, two tokens");
+	snprintf(c, sizeof(c), "vigia_session=%s", v);
+	dot = strchr(c, '.');
+	dot[1] = 'g';
+	ok(back(c, NOW, name) == V_ERR_NOTFOUND, "a nonce that is not hex: refused");
 }
 
 static void test_cookie_and_lang(void)
