@@ -333,7 +333,7 @@ int audit_db_add_osv(struct audit_db *db, const char *name, const char *data, si
 		size_t idx = 0;
 		i++;
 		for (;;) {
-			while (i < len && strchr(" \t\r\n,", data[i]))
+			while (i < len && data[i] && strchr(" \t\r\n,", data[i]))
 				i++;
 			if (i < len && data[i] == ']')
 				return V_OK;
