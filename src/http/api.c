@@ -97,34 +97,6 @@ void api_whoami(const struct http_request *rq, const struct http_call *c, struct
 	                    "partner", *c->account->partner ? c->account->partner : NULL));
 }
 
-/* A decimal argument in [lo, hi]; dflt when absent.  0 or -1 (bad). */
-static int int_arg(const struct http_request *rq, const char *key, long long lo, long long hi,
-                   long long dflt, long long *out)
-{
-	const char *s = http_arg(rq, key);
-	char *end;
-
-	*out = dflt;
-	if (!s)
-		return 0;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return errno || end == s || *end || *out < lo || *out > hi ? -1 : 0;
-}
-
-static int parse_id(const struct http_call *c, int64_t *id)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(c->params[0], &end, 10);
-	if (errno || end == c->params[0] || *end || v <= 0)
-		return -1;
-	*id = v;
-	return 0;
-}
-
 struct list_ctx {
 	json_t *arr;
 	int64_t now, count;
@@ -163,8 +135,8 @@ void api_incidents(const struct http_request *rq, const struct http_call *c,
 	int rc;
 
 	(void)c;
-	if (int_arg(rq, "limit", 1, PAGE_MAX, PAGE_DEFAULT, &limit) ||
-	    int_arg(rq, "offset", 0, INT64_MAX / 2, 0, &offset)) {
+	if (http_int_arg(rq, "limit", 1, PAGE_MAX, PAGE_DEFAULT, &limit) ||
+	    http_int_arg(rq, "offset", 0, INT64_MAX / 2, 0, &offset)) {
 		http_error(rs, 0, 400, "bad request",
 		           "limit is 1..1000 and offset a number of incidents from 0");
 		return;
@@ -218,7 +190,7 @@ void api_incident(const struct http_request *rq, const struct http_call *c,
 {
 	int64_t id;
 
-	if (parse_id(c, &id)) {
+	if (http_id_param(c, &id)) {
 		http_error(rs, 0, 404, "not found", "an incident id is a positive number");
 		return;
 	}
@@ -263,7 +235,7 @@ void api_incident_note(const struct http_request *rq, const struct http_call *c,
 	json_t *b;
 	int rc;
 
-	if (parse_id(c, &id)) {
+	if (http_id_param(c, &id)) {
 		http_error(rs, 0, 404, "not found", "an incident id is a positive number");
 		return;
 	}
@@ -304,7 +276,7 @@ void api_incident_set(const struct http_request *rq, const struct http_call *c,
 	int64_t id;
 	int rc;
 
-	if (parse_id(c, &id)) {
+	if (http_id_param(c, &id)) {
 		http_error(rs, 0, 404, "not found", "an incident id is a positive number");
 		return;
 	}
@@ -407,9 +379,9 @@ void api_events(const struct http_request *rq, const struct http_call *c, struct
 	int rc;
 
 	(void)c;
-	if (int_arg(rq, "limit", 1, PAGE_MAX, PAGE_DEFAULT, &limit) ||
-	    int_arg(rq, "offset", 0, INT64_MAX / 2, 0, &offset) ||
-	    int_arg(rq, "incident", 1, INT64_MAX, 0, &incident)) {
+	if (http_int_arg(rq, "limit", 1, PAGE_MAX, PAGE_DEFAULT, &limit) ||
+	    http_int_arg(rq, "offset", 0, INT64_MAX / 2, 0, &offset) ||
+	    http_int_arg(rq, "incident", 1, INT64_MAX, 0, &incident)) {
 		http_error(rs, 0, 400, "bad request",
 		           "limit is 1..1000, offset from 0, incident an incident id");
 		return;

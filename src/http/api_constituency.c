@@ -34,21 +34,6 @@ static char *dump_new(json_t *j, size_t flags)
 	return s;
 }
 
-/* A decimal argument in [lo, hi]; dflt when absent.  0 or -1 (bad). */
-static int int_arg(const struct http_request *rq, const char *key, long long lo, long long hi,
-                   long long dflt, long long *out)
-{
-	const char *s = http_arg(rq, key);
-	char *end;
-
-	*out = dflt;
-	if (!s)
-		return 0;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return errno || end == s || *end || *out < lo || *out > hi ? -1 : 0;
-}
-
 static void store_failed(struct http_response *rs, int rc, const struct verr *e)
 {
 	if (rc == V_ERR_NOTFOUND) {
@@ -129,8 +114,8 @@ static void page_done(struct http_response *rs, struct page *p, const char *key)
 static int page_args(const struct http_request *rq, struct http_response *rs, struct page *p)
 {
 	memset(p, 0, sizeof(*p));
-	if (int_arg(rq, "limit", 1, PAGE_MAX, PAGE_DEFAULT, &p->limit) ||
-	    int_arg(rq, "offset", 0, (long long)1 << 40, 0, &p->offset)) {
+	if (http_int_arg(rq, "limit", 1, PAGE_MAX, PAGE_DEFAULT, &p->limit) ||
+	    http_int_arg(rq, "offset", 0, (long long)1 << 40, 0, &p->offset)) {
 		http_error(rs, 0, 400, "bad request", "limit is 1..1000, offset 0 or more");
 		return -1;
 	}
@@ -407,8 +392,8 @@ void api_notifications(const struct http_request *rq, const struct http_call *c,
 	int rc;
 
 	(void)c;
-	if (int_arg(rq, "limit", 1, PAGE_MAX, PAGE_DEFAULT, &l.limit) ||
-	    int_arg(rq, "incident", 1, INT64_MAX, 0, &incident)) {
+	if (http_int_arg(rq, "limit", 1, PAGE_MAX, PAGE_DEFAULT, &l.limit) ||
+	    http_int_arg(rq, "incident", 1, INT64_MAX, 0, &incident)) {
 		http_error(rs, 0, 400, "bad request", "limit is 1..1000, incident a number");
 		return;
 	}

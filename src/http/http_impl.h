@@ -5,6 +5,9 @@
 #ifndef VIGIA_HTTP_HTTP_IMPL_H
 #define VIGIA_HTTP_HTTP_IMPL_H
 
+#include <stdint.h>
+#include <jansson.h>
+
 #include "http/auth.h"
 #include "http/http.h"
 
@@ -17,6 +20,15 @@ struct http_call {
 	char params[HTTP_MAX_PARAMS][128];
 	size_t nparams;
 };
+
+/* Reading a request (args.c).  http_int_arg: the decimal query argument key in [lo, hi], dflt
+ * when absent; 0, or -1 when bad (the caller answers).  http_id_param: the route's first
+ * placeholder as an id > 0; 0 or -1.  http_json_body: the body as a JSON object (owned by the
+ * caller), or NULL after answering 415 (not application/json) or 400 (not a JSON object). */
+int http_int_arg(const struct http_request *rq, const char *key, long long lo, long long hi,
+		 long long dflt, long long *out);
+int http_id_param(const struct http_call *c, int64_t *id);
+json_t *http_json_body(const struct http_request *rq, struct http_response *rs);
 
 typedef void (*http_handler_fn)(const struct http_request *rq, const struct http_call *c,
                                 struct http_response *rs);

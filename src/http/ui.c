@@ -95,24 +95,6 @@ void ui_asset(const struct http_request *rq, const struct http_call *c, struct h
 	send_file(c->params[0], rs);
 }
 
-/* The body as a JSON object (Content-Type application/json), or an error response. */
-static json_t *json_body(const struct http_request *rq, struct http_response *rs)
-{
-	json_t *j;
-
-	if (!rq->content_type || strncmp(rq->content_type, HTTP_JSON, strlen(HTTP_JSON))) {
-		http_error(rs, 0, 415, "unsupported media type", "send application/json");
-		return NULL;
-	}
-	j = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		http_error(rs, 0, 400, "bad request", "the body is not a JSON object");
-		return NULL;
-	}
-	return j;
-}
-
 void ui_login(const struct http_request *rq, const struct http_call *c, struct http_response *rs)
 {
 	struct store_account acct;
@@ -125,7 +107,7 @@ void ui_login(const struct http_request *rq, const struct http_call *c, struct h
 	int rc;
 
 	(void)c;
-	if (!(b = json_body(rq, rs)))
+	if (!(b = http_json_body(rq, rs)))
 		return;
 	name = json_string_value(json_object_get(b, "name"));
 	token = json_string_value(json_object_get(b, "token"));

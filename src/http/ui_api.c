@@ -53,56 +53,11 @@ static void actor(const struct http_call *c, char out[STORE_NAME_MAX + 8])
 	snprintf(out, STORE_NAME_MAX + 8, "ui:%s", c->account->name);
 }
 
-/* A decimal argument in [lo, hi]; dflt when absent or empty.  0, or -1 (bad). */
-static int int_arg(const struct http_request *rq, const char *key, long long lo, long long hi,
-                   long long dflt, long long *out)
-{
-	const char *s = http_arg(rq, key);
-	char *end;
-
-	*out = dflt;
-	if (!s || !*s)
-		return 0;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return errno || end == s || *end || *out < lo || *out > hi ? -1 : 0;
-}
-
 static const char *str_arg(const struct http_request *rq, const char *key)
 {
 	const char *s = http_arg(rq, key);
 
 	return s && *s ? s : NULL;
-}
-
-static int id_param(const struct http_call *c, int64_t *id)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(c->params[0], &end, 10);
-	if (errno || end == c->params[0] || *end || v <= 0)
-		return -1;
-	*id = v;
-	return 0;
-}
-
-static json_t *json_body(const struct http_request *rq, struct http_response *rs)
-{
-	json_t *j;
-
-	if (!rq->content_type || strncmp(rq->content_type, HTTP_JSON, strlen(HTTP_JSON))) {
-		http_error(rs, 0, 415, "unsupported media type", "send application/json");
-		return NULL;
-	}
-	j = json_loadb(rq->body ? rq->body : "", rq->body_len, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		http_error(rs, 0, 400, "bad request", "the body is not a JSON object");
-		return NULL;
-	}
-	return j;
 }
 
 /* ---- session and language ------------------------------------------------------------------ */
@@ -135,7 +90,7 @@ void ui_api_lang(const struct http_request *rq, const struct http_call *c,
 		http_json(rs, 200, HTTP_JSON, json_pack("{s:s}", "lang", ui_lang(rq)));
 		return;
 	}
-	if (!(b = json_body(rq, rs)))
+	if (!(b = http_json_body(rq, rs)))
 		return;
 	l = json_string_value(json_object_get(b, "lang"));
 	if (!l || (strcmp(l, "es") && strcmp(l, "en"))) {
@@ -185,9 +140,9 @@ void ui_api_queue(const struct http_request *rq, const struct http_call *c,
 	int rc;
 
 	(void)c;
-	if (int_arg(rq, "limit", 1, QUEUE_PAGE_MAX, 50, &limit) ||
-	    int_arg(rq, "offset", 0, INT64_MAX / 2, 0, &offset) ||
-	    int_arg(rq, "priority", 1, 4, 0, &prio)) {
+	if (http_int_arg(rq, "limit", 1, QUEUE_PAGE_MAX, 50, &limit) ||
+	    http_int_arg(rq, "offset", 0, INT64_MAX / 2, 0, &offset) ||
+	    http_int_arg(rq, "priority", 1, 4, 0, &prio)) {
 		http_error(rs, 0, 400, "bad request",
 		           "limit is 1..500, offset a number of incidents from 0, priority 1..4");
 		return;
@@ -371,7 +326,7 @@ void ui_api_incident(const struct http_request *rq, const struct http_call *c,
 	int rc;
 
 	(void)c;
-	if (id_param(c, &id)) {
+	if (http_id_param(c, &id)) {
 		http_error(rs, 0, 404, "not found", "an incident id is a positive number");
 		return;
 	}
@@ -478,7 +433,7 @@ void ui_api_bulk(const struct http_request *rq, const struct http_call *c,
 	int64_t *ids;
 	size_t n, done = 0;
 
-	if (!(b = json_body(rq, rs)))
+	if (!(b = http_json_body(rq, rs)))
 		return;
 	if (ids_of(json_object_get(b, "ids"), &ids, &n)) {
 		json_decref(b);
@@ -544,7 +499,7 @@ void ui_api_merge(const struct http_request *rq, const struct http_call *c,
 	size_t n;
 	int rc;
 
-	if (!(b = json_body(rq, rs)))
+	if (!(b = http_json_body(rq, rs)))
 		return;
 	into = json_object_get(b, "into");
 	if (!json_is_integer(into) || json_integer_value(into) <= 0 ||
@@ -586,7 +541,7 @@ void ui_api_export(const struct http_request *rq, const struct http_call *c,
 	int64_t id;
 	int rc;
 
-	if (id_param(c, &id)) {
+	if (http_id_param(c, &id)) {
 		http_error(rs, 0, 404, "not found", "an incident id is a positive number");
 		return;
 	}
@@ -775,7 +730,7 @@ void ui_api_dashboard(const struct http_request *rq, const struct http_call *c,
 	int rc = V_OK;
 
 	(void)c;
-	if (int_arg(rq, "days", 1, 366, 30, &days)) {
+	if (http_int_arg(rq, "days", 1, 366, 30, &days)) {
 		json_decref(out);
 		http_error(rs, 0, 400, "bad request", "days is 1..366");
 		return;
