@@ -14,13 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "base/conf.h"
 #include "base/log.h"
 #include "enrich/constituency.h"
+#include "enrich/ipdb.h"
 #include "http/api_constituency.h"
+#include "notify/notify.h"
 
 #define PAGE_DEFAULT 100
 #define PAGE_MAX     1000
@@ -417,4 +421,96 @@ void api_notifications(const struct http_request *rq, const struct http_call *c,
 	}
 	http_json(rs, 200, HTTP_JSON,
 	          json_pack("{s:o, s:b}", "notifications", l.arr, "more", l.n > l.limit));
+}
+
+/* ---- the plan of one incident ---------------------------------------------------------------- */
+
+/* What `vigia notify plan ID --json` says of one incident, read from the store as it is now:
+ * who would be told (recipient, the rule and why) and which addresses nobody would be told
+ * about (and why).  Nothing is queued.  The constituency, the routing rules and the IP index
+ * are read per request: a plan is asked for one incident at a time, by an analyst. */
+static int plan_cb(void *arg, const struct notify_subject *s, const struct notify_target *t)
+{
+	json_t **out = arg, *j;
+
+	(void)s;
+	/* the fields and values of `vigia notify plan --json` (cmd_notify.c), and the template */
+	j = json_pack("{s:s?, s:s?, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
+	              "recipient", t->recipient, "name", t->name, "kind",
+	              t->recipient ? notify_kind_name(t->kind) : "none", "side",
+	              t->side == NOTIFY_DESTINATION ? "destination" : "source", "address",
+	              t->address, "lang", t->lang, "format", t->format, "template",
+	              t->recipient ? t->template_name : NULL, "interval",
+	              t->recipient ? notify_interval_name(t->interval) : NULL, "rule", t->rule,
+	              "why", t->why);
+	return j && json_array_append_new(out[t->recipient ? 0 : 1], j) == 0 ? 0 : V_ERR_NOMEM;
+}
+
+void api_notification_plan(const struct http_request *rq, const struct http_call *c,
+                           struct http_response *rs)
+{
+	struct constituency *con = NULL;
+	struct notify_rules *rules = NULL;
+	struct notify_planner *p = NULL;
+	struct notify_subject *s = NULL;
+	struct ipdb *db = NULL;
+	struct store_incident inc;
+	struct verr e = {0};
+	json_t *out[2] = {NULL, NULL};
+	char path[4096];
+	int64_t id;
+	int rc, have_inc = 0;
+
+	if (http_id_param(c, &id)) {
+		http_error(rs, 0, 400, "bad request", "the incident id is a positive number");
+		return;
+	}
+	if ((rc = store_incident_get(rq->st, id, &inc, &e)) != V_OK) {
+		store_failed(rs, rc, &e);
+		return;
+	}
+	have_inc = 1;
+	ipdb_default_path(NULL, path, sizeof(path));
+	if ((rc = constituency_load(rq->st, &con, &e)) != V_OK ||
+	    (rc = notify_rules_load(conf_get("notify.rules"), &rules, &e)) != V_OK ||
+	    (access(path, R_OK) == 0 && (rc = ipdb_open(path, 0, &db, &e)) != V_OK)) {
+		log_error("http: notification plan: %s%s%s", e.file ? e.file : "",
+		          e.file ? ": " : "", e.reason);
+		http_error(rs, 0, 500, "internal error",
+		           "the constituency, the routing rules or the IP index could not be read");
+		goto done;
+	}
+	if (notify_planner_new(con, db, rules, &p) != V_OK || !(s = malloc(sizeof(*s)))) {
+		http_error(rs, 0, 500, "internal error", "out of memory");
+		goto done;
+	}
+	if ((rc = notify_planner_policy(p, rq->st, &e)) != V_OK) {
+		store_failed(rs, rc, &e);
+		goto done;
+	}
+	notify_subject_init(s, &inc);
+	if ((rc = notify_subject_load(rq->st, s, conf_get_int("notify.max_events"), &e)) != V_OK) {
+		store_failed(rs, rc, &e);
+		goto done;
+	}
+	out[0] = json_array();
+	out[1] = json_array();
+	if (!out[0] || !out[1] || notify_plan(p, s, plan_cb, out) != 0) {
+		http_error(rs, 0, 500, "internal error", "out of memory");
+		goto done;
+	}
+	http_json(rs, 200, HTTP_JSON,
+	          json_pack("{s:I, s:I, s:o, s:o}", "incident", (json_int_t)id, "version",
+	                    (json_int_t)s->version, "recipients", out[0], "not_told", out[1]));
+	out[0] = out[1] = NULL;
+done:
+	json_decref(out[0]);
+	json_decref(out[1]);
+	free(s);
+	notify_planner_free(p);
+	notify_rules_free(rules);
+	ipdb_close(db);
+	constituency_free(con);
+	if (have_inc)
+		store_incident_free(&inc);
 }

@@ -22,6 +22,9 @@ void api_cert_delete(const struct http_request *rq, const struct http_call *c,
                      struct http_response *rs);
 void api_notifications(const struct http_request *rq, const struct http_call *c,
                        struct http_response *rs);
+/* Who would be told about one incident, and why (api_constituency.c). */
+void api_notification_plan(const struct http_request *rq, const struct http_call *c,
+                           struct http_response *rs);
 /* One incident exported for a partner (api_export.c). */
 void api_incident_export(const struct http_request *rq, const struct http_call *c,
                          struct http_response *rs);

@@ -46,6 +46,8 @@ static const struct route routes[] = {
     {"PUT", "/api/v1/constituency/certs/{}", HTTP_NEED_ADMIN, 0, api_cert_put},
     {"DELETE", "/api/v1/constituency/certs/{}", HTTP_NEED_ADMIN, 0, api_cert_delete},
     {"GET", "/api/v1/notifications", HTTP_NEED_READ, 0, api_notifications},
+    {"GET", "/api/v1/incidents/{}/notifications/plan", HTTP_NEED_READ, 0,
+     api_notification_plan},
     {"GET", "/api/v1/incidents/{}/export", HTTP_NEED_READ, 0, api_incident_export},
     {"GET", "/taxii2/", HTTP_NEED_TAXII, 1, taxii_discovery},
     {"GET", "/taxii2/cti/", HTTP_NEED_TAXII, 1, taxii_api_root},

@@ -111,6 +111,36 @@ check "a bad state: 400" '[ "$(st)" = 400 ]'
 req ana GET "/api/v1/notifications?incident=1"
 check "by incident" '[ "$(st)" = 200 ] && jq_ "assert all(x[\"incident\"]==1 for x in b[\"notifications\"])"'
 
+# the plan of one incident: what `vigia notify plan ID --json` says, from the server (incident
+# 1's address now belongs to an organisation with a contact: a recipient; the others: nobody)
+"$V" constituency add org "Red Ejemplo" --network 185.220.101.0/24 \
+	--contact abuse@red.example,es --db "$A" > /dev/null 2>&1
+req ana GET "/api/v1/incidents/1/notifications/plan"
+check "incident 1 goes to the organisation holding its address, with the rule and why" \
+	'[ "$(st)" = 200 ] && jq_ "r = b[\"recipients\"]; assert len(r)==1 and r[0][\"recipient\"]==\"abuse@red.example\" and r[0][\"name\"]==\"Red Ejemplo\" and r[0][\"kind\"]==\"org\" and r[0][\"lang\"]==\"es\" and \"185.220.101\" in r[0][\"why\"], r"'
+for id in 1 2 3 4 5; do
+	"$V" notify plan --incident "$id" --json --db "$A" > "$T/plan.cli" 2> /dev/null
+	req ana GET "/api/v1/incidents/$id/notifications/plan"
+	check "the plan of incident $id: the CLI's recipients and skipped addresses, with their reasons" \
+		'[ "$(st)" = 200 ] && python3 -c "
+import json, sys
+b = json.load(open(sys.argv[1]))
+cli = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+k = (\"recipient\", \"name\", \"kind\", \"side\", \"address\", \"rule\", \"why\", \"interval\")
+api = sorted(json.dumps([x.get(f) for f in k]) for x in b[\"recipients\"] + b[\"not_told\"])
+want = sorted(json.dumps([x.get(f) for f in k]) for x in cli)
+assert b[\"incident\"] == $id and api == want and cli, (api, want)
+assert all(x[\"recipient\"] for x in b[\"recipients\"]) and not any(x[\"recipient\"] for x in b[\"not_told\"])
+" "$T/body" "$T/plan.cli"'
+done
+QBEFORE=$("$V" notify status --json --db "$A" 2> /dev/null | wc -l)
+req ana GET "/api/v1/incidents/1/notifications/plan"
+check "asking for a plan queues nothing" '[ "$("$V" notify status --json --db "$A" 2> /dev/null | wc -l)" -eq "$QBEFORE" ]'
+req ana GET "/api/v1/incidents/99/notifications/plan"
+check "the plan of an unknown incident: 404" '[ "$(st)" = 404 ]'
+req ana GET "/api/v1/incidents/x/notifications/plan"
+check "a bad id: 400" '[ "$(st)" = 400 ]'
+
 # ---- exports -------------------------------------------------------------------------------------------
 "$V" incidents set 1 --tlp GREEN --db "$A" > /dev/null 2>&1
 req ana GET "/api/v1/incidents/1/export?format=stix&for=CERT-Y"
@@ -138,7 +168,7 @@ req ana GET "/api/v1/incidents/99/export"
 check "an unknown incident: 404" '[ "$(st)" = 404 ]'
 
 # ---- roles against these endpoints -----------------------------------------------------------------
-for ep in "GET $O" "GET $O/Nueva" "PUT $O/Nueva" "DELETE $O/Nueva" "GET $C" "GET $C/de" "PUT $C/de" "DELETE $C/de" "GET /api/v1/notifications" "GET /api/v1/incidents/1/export"; do
+for ep in "GET $O" "GET $O/Nueva" "PUT $O/Nueva" "DELETE $O/Nueva" "GET $C" "GET $C/de" "PUT $C/de" "DELETE $C/de" "GET /api/v1/notifications" "GET /api/v1/incidents/1/export" "GET /api/v1/incidents/1/notifications/plan"; do
 	set -- $ep
 	req y "$1" "$2" $J -d '{}'
 	check "partner: $ep is 403" '[ "$(st)" = 403 ]'
