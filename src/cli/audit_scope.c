@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include <arpa/inet.h>
@@ -291,4 +292,19 @@ int audit_scope_rate(const char *flag, const char *setting, const char *what, in
 	}
 	*out = (int)r;
 	return 0;
+}
+
+void audit_scope_pace(struct timespec *last, int rate)
+{
+	struct timespec now, gap;
+	long need = 1000000000L / (rate > 0 ? rate : 1), passed;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	passed = (now.tv_sec - last->tv_sec) * 1000000000L + (now.tv_nsec - last->tv_nsec);
+	if (last->tv_sec && passed < need) {
+		gap.tv_sec = 0;
+		gap.tv_nsec = need - passed;
+		nanosleep(&gap, NULL);
+	}
+	clock_gettime(CLOCK_MONOTONIC, last);
 }

@@ -14,6 +14,7 @@
 #define VIGIA_CLI_AUDIT_SCOPE_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct constituency;
 
@@ -61,5 +62,9 @@ void audit_scope_free_list(char **targets, long *lines, size_t n);
 /* A rate for one of the audit commands: the --rate flag when given (flag, may be NULL), else
  * the setting; 1..100, else an error naming the flag or setting.  0 or EXIT_USAGE. */
 int audit_scope_rate(const char *flag, const char *setting, const char *what, int *out);
+
+/* Wait so that calls are at least 1/rate s apart (rate <= 0: 1 a second).  *last is the
+ * caller's clock of the previous call, zeroed before the first one (which never waits). */
+void audit_scope_pace(struct timespec *last, int rate);
 
 #endif

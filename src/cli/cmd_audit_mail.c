@@ -289,20 +289,7 @@ int cli_audit_mail(int argc, char **argv, const char *db)
 			status = EXIT_INTERNAL;
 			break;
 		}
-		/* at most rate domains per second */
-		{
-			struct timespec now, gap;
-			long need = 1000000000L / rate;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			long passed =
-			    (now.tv_sec - last.tv_sec) * 1000000000L + (now.tv_nsec - last.tv_nsec);
-			if (last.tv_sec && passed < need) {
-				gap.tv_sec = 0;
-				gap.tv_nsec = need - passed;
-				nanosleep(&gap, NULL);
-			}
-			clock_gettime(CLOCK_MONOTONIC, &last);
-		}
+		audit_scope_pace(&last, rate); /* at most rate domains per second */
 		if (audit_spf_check(domain, audit_dns_txt, dns, r, &spf) == V_ERR_IO)
 			status = EXIT_REJECTS;
 		if (audit_dmarc_check(domain, org, audit_dns_txt, dns, r, &dmarc) == V_ERR_IO)

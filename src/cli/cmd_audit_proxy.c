@@ -81,22 +81,6 @@ static int split_target(const char *t, char *host, size_t hn, char *port, size_t
 	return 0;
 }
 
-/* wait so that probes are at least 1/rate s apart */
-static void pace(struct timespec *last, int rate)
-{
-	struct timespec now, gap;
-	long need = 1000000000L / (rate > 0 ? rate : 1), passed;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	passed = (now.tv_sec - last->tv_sec) * 1000000000L + (now.tv_nsec - last->tv_nsec);
-	if (last->tv_sec && passed < need) {
-		gap.tv_sec = 0;
-		gap.tv_nsec = need - passed;
-		nanosleep(&gap, NULL);
-	}
-	clock_gettime(CLOCK_MONOTONIC, last);
-}
-
 static int parse_kinds(const char *s, int *want)
 {
 	char name[32];
@@ -333,7 +317,7 @@ int cli_audit_proxy(int argc, char **argv, const char *db)
 			struct audit_proxy_result r;
 			if (!want[k])
 				continue;
-			pace(&last, rate);
+			audit_scope_pace(&last, rate);
 			if (audit_proxy_probe(can, chost, host, port, k, timeout_ms, &r) != V_OK) {
 				status = EXIT_INTERNAL;
 				continue;

@@ -90,22 +90,6 @@ static int base_of(const char *url, char *out, size_t n)
 	return 0;
 }
 
-/* wait so that requests to one site are at least 1/rate s apart */
-static void pace(struct timespec *last, int rate)
-{
-	struct timespec now, gap;
-	long need = 1000000000L / (rate > 0 ? rate : 1), passed;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	passed = (now.tv_sec - last->tv_sec) * 1000000000L + (now.tv_nsec - last->tv_nsec);
-	if (last->tv_sec && passed < need) {
-		gap.tv_sec = 0;
-		gap.tv_nsec = need - passed;
-		nanosleep(&gap, NULL);
-	}
-	clock_gettime(CLOCK_MONOTONIC, last);
-}
-
 static int check_site(const char *url, const struct audit_exposure_set *rules,
 		      const struct audit_fetch_opts *base_o, int rate, int http_port,
 		      struct site *s)
@@ -123,7 +107,7 @@ static int check_site(const char *url, const struct audit_exposure_set *rules,
 		return V_ERR_USAGE;
 	}
 	o.follow = 1;
-	pace(&last, rate);
+	audit_scope_pace(&last, rate);
 	if ((rc = audit_http_fetch(url, &o, &s->page)) != V_OK)
 		return rc;
 	/* what plain HTTP does on the same host: redirect to HTTPS or not */
@@ -138,7 +122,7 @@ static int check_site(const char *url, const struct audit_exposure_set *rules,
 	} else {
 		snprintf(u, sizeof(u), "%s", url);
 	}
-	pace(&last, rate);
+	audit_scope_pace(&last, rate);
 	s->has_http = audit_http_fetch(u, &o, &s->http_first) == V_OK;
 	if (s->has_http && !s->http_first.url)
 		s->http_first.url = strdup(u);
@@ -147,7 +131,7 @@ static int check_site(const char *url, const struct audit_exposure_set *rules,
 	if (!strncasecmp(s->base, "https://", 8) && s->has_http) {
 		struct audit_http fh = { 0 };
 		o.follow = 1;
-		pace(&last, rate);
+		audit_scope_pace(&last, rate);
 		audit_http_fetch(u, &o, &fh);
 		audit_web_grade(&s->page, &s->http_first, fh.url, &s->g);
 		audit_http_fini(&fh);
@@ -161,7 +145,7 @@ static int check_site(const char *url, const struct audit_exposure_set *rules,
 		snprintf(rnd + 2 * i, 3, "%02x", rb[i]);
 	snprintf(u, sizeof(u), "%s/vigia-%s", s->base, rnd);
 	o.follow = 0;
-	pace(&last, rate);
+	audit_scope_pace(&last, rate);
 	int have_base = audit_http_fetch(u, &o, &base) == V_OK;
 	for (size_t i = 0; i < rules->n && s->nhit < 64; i++) {
 		const struct audit_exposure_rule *r = &rules->r[i];
@@ -172,7 +156,7 @@ static int check_site(const char *url, const struct audit_exposure_set *rules,
 		} else {
 			snprintf(u, sizeof(u), "%s%s", s->base, r->path);
 			o.method = r->method;
-			pace(&last, rate);
+			audit_scope_pace(&last, rate);
 			if (audit_http_fetch(u, &o, &resp) != V_OK) {
 				audit_http_fini(&resp);
 				continue;
