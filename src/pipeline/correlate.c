@@ -39,6 +39,17 @@
  * goes unseen: later links of that value go to the index's first incident instead of that
  * older one (still an incident that has the value).
  *
+ * The index is kept between runs (correlate_index_file): saved beside the store when the stage
+ * ends, if it is then exactly what the store holds, and mapped again at the next run's first
+ * event instead of being built.  The store says what a saved index is good for
+ * (store_indicators_mark): the file is used when it was saved from this store at a generation
+ * no later than the store's and no earlier than its last write that changed older values; the
+ * values added since (ids above the file's largest, whose value must still be the one the file
+ * names) are read from the store on top of it.  Anything else (no file, a damaged or short
+ * one, another store's, one from after a rollback of the store, a write the file cannot catch
+ * up with) and the index is built from the store as without a file.  The file is written after
+ * the store's commit, so a crash in between leaves an older file that the next run catches up.
+ *
  * The indicator of each value and the postings written are cached (up to COR_CACHE_MAX
  * entries each, then the cache starts again), across commits; a rollback empties them and
  * drops the index (it is built again later: the rollback may have undone values it holds).
@@ -102,6 +113,16 @@ struct correlate {
 	uint64_t ix_check;       /* look at the store's size again at this many */
 	int ix_auto;             /* choose when to build (else: at the first event) */
 	struct correlate_index_stats stats;
+	/* the index kept between runs */
+	struct store *st;        /* borrowed: the store of the last event */
+	char *ix_file;           /* owned; NULL: not kept */
+	int ix_file_tried;       /* looked for since the index was last dropped */
+	int ix_file_good;        /* ... and used */
+	int ix_exact;            /* the index is exactly the store at ix_gen */
+	int ix_dirty;            /* changed since the last commit */
+	int64_t ix_gen;          /* the store's generation the index is exact for */
+	int64_t ix_committed;    /* store_indicators_committed when last looked at */
+	int64_t ix_file_gen;     /* the generation of the file loaded and not caught up; -1 */
 };
 
 /* Did the enrichment stage fill indicator field i (its provenance key is there)? */
@@ -121,6 +142,7 @@ struct correlate *correlate_new(const struct wlists *wl)
 	if (!c)
 		return NULL;
 	c->wl = wl;
+	c->ix_file_gen = -1;
 	smap_init(&c->ind, COR_CACHE_MAX);
 	smap_init(&c->post, COR_CACHE_MAX);
 	buf_init(&c->key, 0);
@@ -155,7 +177,15 @@ static void index_off(struct correlate *c, const char *why)
 	log_debug(_("correlate: indicator index given up (%s); the store is asked instead"), why);
 	indidx_fini(&c->ix);
 	c->ix_state = IX_OFF;
+	c->ix_exact = 0;
 	c->stats.given_up = 1;
+}
+
+void correlate_index_file(struct correlate *c, const char *path)
+{
+	free(c->ix_file);
+	c->ix_file = path && *path ? strdup(path) : NULL;
+	c->ix_file_tried = 0;
 }
 
 void correlate_free(struct correlate *c)
@@ -167,6 +197,7 @@ void correlate_free(struct correlate *c)
 	smap_fini(&c->ind);
 	smap_fini(&c->post);
 	buf_fini(&c->key);
+	free(c->ix_file);
 	free(c);
 }
 
@@ -175,8 +206,20 @@ void correlate_free(struct correlate *c)
  * dropped only with a rollback, which may have undone some of their entries. */
 void correlate_sync(struct correlate *c, int committed)
 {
-	if (committed)
+	if (committed) {
+		/* the index stays exact when the commit is this stage's next generation (or wrote
+		 * no indicators): no other writer came in between */
+		if (c->ix_state == IX_READY && c->ix_exact && c->st) {
+			int64_t g = store_indicators_committed(c->st);
+			if (g != c->ix_committed && g != c->ix_gen + 1)
+				c->ix_exact = 0;
+			else if (g != c->ix_committed)
+				c->ix_gen = g;
+			c->ix_committed = g;
+		}
+		c->ix_dirty = 0;
 		return;
+	}
 	smap_clear(&c->ind);
 	smap_clear(&c->post);
 	if (c->ix_state == IX_READY) {
@@ -184,7 +227,11 @@ void correlate_sync(struct correlate *c, int committed)
 		c->ix_state = IX_WAITING;
 		c->ix_events = 0;
 		c->ix_check = 0;
+		c->ix_exact = 0;
+		/* a saved index that was good is still the store's: map it again */
+		c->ix_file_tried = !c->ix_file_good;
 	}
+	c->ix_dirty = 0;
 }
 
 /* The indicator's value as the store keeps it: hashes and e-mail addresses lower-cased (an
@@ -330,6 +377,178 @@ static uint64_t clock_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Take the store's generation as the one the index is exact for (m: read already, or NULL);
+ * a store that keeps none leaves the index unsaved. */
+static void index_mark_read(struct correlate *c, struct store *st, const struct store_ind_mark *m)
+{
+	struct store_ind_mark own;
+
+	c->ix_exact = 0;
+	c->ix_file_gen = -1;
+	if (!m) {
+		if (store_indicators_mark(st, &own, NULL) != V_OK)
+			return;
+		m = &own;
+	}
+	c->ix_exact = 1;
+	c->ix_gen = m->gen;
+	c->ix_committed = store_indicators_committed(st);
+}
+
+struct catchup {
+	struct load l;
+	int64_t max_id;     /* the file's largest id: the first row must be it */
+	uint64_t max_tag;
+	int first_seen;
+	uint64_t added;
+};
+
+static int tag_cb(void *arg, const struct store_indicator *ind, int64_t first)
+{
+	struct catchup *cu = arg;
+
+	(void)first;
+	if (ind->id != cu->max_id)
+		return 1;
+	cu->first_seen = 1;
+	cu->max_tag = indidx_tag(&cu->l.c->ix, ind->kind, ind->value, strlen(ind->value));
+	return 1;
+}
+
+static int catchup_cb(void *arg, const struct store_indicator *ind, int64_t first)
+{
+	struct catchup *cu = arg;
+	struct indidx *x = &cu->l.c->ix;
+
+	if (cu->max_id > 0 && !cu->first_seen) {
+		cu->first_seen = 1;
+		if (ind->id != cu->max_id ||
+		    indidx_tag(x, ind->kind, ind->value, strlen(ind->value)) != cu->max_tag) {
+			cu->l.failed = _("its last value is not the store's");
+			return 1;
+		}
+		return 0;
+	}
+	cu->added++;
+	return load_cb(&cu->l, ind, first);
+}
+
+/* Map the saved index and bring it up to date from the store: *ready = 1, or 0 when it is not
+ * usable (the reason in the log), to be built as without it.  V_OK or an error of the store. */
+static int index_from_file(struct correlate *c, struct store *st, int *ready, struct verr *err)
+{
+	struct store_ind_mark sm;
+	struct indidx_file_mark fm;
+	struct catchup cu;
+	struct verr e;
+	const char *why = NULL;
+	uint64_t t0 = clock_ns();
+	int64_t changed = 0;
+	int rc;
+
+	*ready = 0;
+	c->ix_file_tried = 1;
+	c->ix_file_good = 0;
+	if (store_indicators_mark(st, &sm, &e) != V_OK) {
+		/* a store without a generation (PostgreSQL): nothing to check a file against */
+		free(c->ix_file);
+		c->ix_file = NULL;
+		return V_OK;
+	}
+	if ((rc = indidx_load(&c->ix, c->ix_file, &fm, &e)) != V_OK) {
+		if (rc != V_ERR_NOTFOUND)
+			log_info(_("correlate: %s: not used (the store is read instead)"),
+				 e.reason);
+		return V_OK;
+	}
+	if (strcmp(fm.store_id, sm.store_id) != 0)
+		why = _("saved from another store");
+	else if (fm.gen > sm.gen || fm.max_id > sm.max_id)
+		why = _("newer than the store (was the store restored or rolled back?)");
+	else {
+		/* (also what this transaction changed before a rollback to a mark dropped the
+		 * index: the file does not have it) */
+		if ((rc = store_indicators_changed(st, fm.gen, &changed, err)) != V_OK) {
+			indidx_clear(&c->ix);
+			return rc;
+		}
+		if (changed > 0 && changed <= fm.max_id)
+			why = _("older than a change to values it holds");
+	}
+	if (!why) {
+		memset(&cu, 0, sizeof(cu));
+		cu.l.c = c;
+		cu.max_id = fm.max_id;
+		cu.max_tag = fm.max_tag;
+		rc = store_indicators_scan(st, fm.max_id > 0 ? fm.max_id - 1 : 0, catchup_cb, &cu,
+					   err);
+		if (rc != V_OK && rc != 1) {
+			indidx_clear(&c->ix);
+			return rc;
+		}
+		if (cu.l.failed)
+			why = cu.l.failed;
+		else if (fm.max_id > 0 && !cu.first_seen)
+			why = _("its last value is not the store's");
+	}
+	if (why) {
+		log_info(_("correlate: indicator index %s not used: %s (the store is read "
+			   "instead)"), c->ix_file, why);
+		indidx_clear(&c->ix);
+		return V_OK;
+	}
+	index_mark_read(c, st, &sm);
+	c->ix_file_gen = cu.added || fm.gen != sm.gen ? -1 : fm.gen;
+	c->ix_state = IX_READY;
+	c->stats.loads++;
+	c->stats.caught_up += cu.added;
+	c->stats.values = c->ix.count;
+	c->stats.load_ns += clock_ns() - t0;
+	log_debug(_("correlate: indicator index of %zu values mapped from %s in %.3f s, %llu "
+		    "newer values read from the store"), c->ix.count, c->ix_file,
+		  (double)(clock_ns() - t0) / 1e9, (unsigned long long)cu.added);
+	*ready = 1;
+	c->ix_file_good = 1;
+	return V_OK;
+}
+
+int correlate_save(struct correlate *c, struct store *st, struct verr *err)
+{
+	struct store_ind_mark sm;
+	struct indidx_file_mark fm;
+	struct catchup cu;
+	int rc;
+
+	if (c->ix_state != IX_READY || !c->ix_file || !c->ix_exact || c->ix_dirty ||
+	    store_indicators_committed(st) != c->ix_committed || c->ix_gen == c->ix_file_gen)
+		return V_OK;
+	if ((rc = store_indicators_mark(st, &sm, err)) != V_OK)
+		return rc;
+	if (sm.gen != c->ix_gen)
+		return V_OK; /* another writer since: the next run catches up from the old file */
+	memset(&fm, 0, sizeof(fm));
+	memcpy(fm.store_id, sm.store_id, sizeof(fm.store_id));
+	fm.gen = sm.gen;
+	fm.max_id = sm.max_id;
+	if (sm.max_id > 0) {
+		/* the tag of the last value, which the next run checks the store still has */
+		memset(&cu, 0, sizeof(cu));
+		cu.l.c = c;
+		cu.max_id = sm.max_id;
+		rc = store_indicators_scan(st, sm.max_id - 1, tag_cb, &cu, err);
+		if (rc != V_OK && rc != 1)
+			return rc;
+		if (!cu.first_seen)
+			return V_OK;
+		fm.max_tag = cu.max_tag;
+	}
+	if ((rc = indidx_save(&c->ix, c->ix_file, &fm, err)) != V_OK)
+		return rc;
+	c->ix_file_gen = c->ix_gen;
+	c->stats.saves++;
+	return V_OK;
+}
+
 /* Count one event while the index waits; build it when it is worth it. */
 static int index_maybe_build(struct correlate *c, struct store *st, struct verr *err)
 {
@@ -349,6 +568,7 @@ static int index_maybe_build(struct correlate *c, struct store *st, struct verr 
 	}
 	t0 = clock_ns();
 	indidx_clear(&c->ix);
+	index_mark_read(c, st, NULL);
 	rc = store_indicators_scan(st, 0, load_cb, &l, err);
 	if (rc != V_OK && rc != 1) {
 		indidx_clear(&c->ix);
@@ -404,7 +624,7 @@ static int one_indexed(struct correlate *c, struct store *st, struct pipe_event 
 			common = 1;
 			pe->common++;
 		}
-		if ((rc = store_posting_add(st, id, pe->incident, &is_new, err)) != V_OK)
+		if ((rc = store_posting_append(st, id, pe->incident, &is_new, err)) != V_OK)
 			return rc;
 		c->stats.created++;
 		if (!indidx_add(&c->ix, tag, (uint32_t)id, (uint32_t)pe->incident,
@@ -431,7 +651,13 @@ static int one_indexed(struct correlate *c, struct store *st, struct pipe_event 
 	pk[1] = pe->incident;
 	if (smap_get(&c->post, pk, sizeof(pk)))
 		return V_OK;
-	if ((rc = store_posting_add(st, id, pe->incident, &is_new, err)) != V_OK)
+	/* an incident after the first known keeps the first as it is: a saved index need not
+	 * be rebuilt for it (store_posting_append) */
+	if (slot->first && pe->incident > slot->first)
+		rc = store_posting_append(st, id, pe->incident, &is_new, err);
+	else
+		rc = store_posting_add(st, id, pe->incident, &is_new, err);
+	if (rc != V_OK)
 		return rc;
 	smap_put(&c->post, pk, sizeof(pk), &added);
 	if (!is_new || common)
@@ -459,8 +685,14 @@ int correlate_event(struct correlate *c, struct store *st, struct pipe_event *pe
 	pe->common = 0;
 	if (!pe->incident)
 		return V_OK;
+	c->st = st;
+	if (c->ix_state == IX_WAITING && c->ix_file && !c->ix_file_tried &&
+	    (rc = index_from_file(c, st, &store_path, err)) != V_OK)
+		return rc;
 	if (c->ix_state == IX_WAITING && (rc = index_maybe_build(c, st, err)) != V_OK)
 		return rc;
+	if (c->ix_state == IX_READY)
+		c->ix_dirty = 1;
 	for (size_t i = 0; i < NFIELDS; i++) {
 		size_t len;
 		const char *v = event_get_id(pe->ev, indicator_fields[i].field, &len);

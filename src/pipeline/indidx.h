@@ -11,6 +11,12 @@
  * ambiguous (id 0) and the caller asks the store for them.  A value not indexed that shares
  * the hash of an indexed one (chance: values / 2^61 a lookup, 1 in 2 * 10^12 for a million
  * values) is taken for it: the price of not keeping the values.
+ *
+ * The index can be saved to a file and mapped again (indidx_save, indidx_load): a header with
+ * the hash key and what the caller says the index is exact for (struct indidx_file_mark), then
+ * the slots as they are in memory, the INDIDX_CHECKED flags cleared; a BLAKE2b checksum over
+ * both.  Written to a temporary file, synced and renamed over the old one: a reader sees the
+ * old file or the new one, never half of one.
  */
 #ifndef VIGIA_PIPELINE_INDIDX_H
 #define VIGIA_PIPELINE_INDIDX_H
@@ -19,6 +25,8 @@
 #include <stdint.h>
 
 #include <sodium.h>
+
+#include "base/err.h"
 
 #define INDIDX_COMMON 1u  /* the value is on a warning list (the store's "common") */
 #define INDIDX_CHECKED 2u /* looked at against the warning lists since the index was built */
@@ -31,9 +39,19 @@ struct indidx_slot {
 };
 
 struct indidx {
-	struct indidx_slot *s; /* owned; cap slots */
+	struct indidx_slot *s; /* owned; cap slots (inside map when mapped) */
 	size_t cap, count, max_cap;
 	unsigned char key[crypto_shorthash_KEYBYTES];
+	void *map;             /* a file mapped privately by indidx_load, or NULL */
+	size_t map_len;
+};
+
+/* What a saved index is exact for, in the caller's terms (correlate.c: the store's identity,
+ * generation and largest indicator id, and the tag of that indicator's value). */
+struct indidx_file_mark {
+	char store_id[33];
+	int64_t gen, max_id;
+	uint64_t max_tag;
 };
 
 /* An empty index of at most max_bytes (at least 1024 slots); draws the hash key.  0, or -1
@@ -53,5 +71,16 @@ struct indidx_slot *indidx_add(struct indidx *x, uint64_t tag, uint32_t id, uint
 			       unsigned flags);
 /* Bytes the table holds. */
 size_t indidx_bytes(const struct indidx *x);
+/* Save x with mark m to path, atomically (path.tmp, fsync, rename, fsync of the directory),
+ * mode 0600 (the file holds the hash key).  V_OK, or V_ERR_IO with err naming the file. */
+int indidx_save(const struct indidx *x, const char *path, const struct indidx_file_mark *m,
+		struct verr *err);
+/* Replace x's table, key and count with the index saved at path, mapped privately (what the
+ * caller changes stays in memory).  OUT: *m.  V_OK; V_ERR_NOTFOUND when there is no file;
+ * V_ERR_INVALID with err saying why when it is not a whole, intact index of this format (short,
+ * another format or byte order, a bad checksum, more slots than max_cap, overfull); x is then
+ * unchanged.  Nothing else is checked: whether the mark fits the store is the caller's. */
+int indidx_load(struct indidx *x, const char *path, struct indidx_file_mark *m,
+		struct verr *err);
 
 #endif

@@ -401,9 +401,12 @@ struct cor_stage {
 static void cor_fini(void *state)
 {
 	struct cor_stage *s = state;
+	struct verr e;
 
 	if (!s)
 		return;
+	if (s->c && s->st && correlate_save(s->c, s->st, &e) != V_OK)
+		log_warn("%s", e.reason);
 	correlate_free(s->c);
 	wlists_free(s->wl);
 	free(s);
@@ -412,7 +415,7 @@ static void cor_fini(void *state)
 static int cor_init(void **state, struct store *st, struct verr *err)
 {
 	struct cor_stage *s = calloc(1, sizeof(*s));
-	const char *when;
+	const char *when, *path;
 	int rc;
 
 	if (!s || !(s->wl = wlists_new())) {
@@ -433,6 +436,16 @@ static int cor_init(void **state, struct store *st, struct verr *err)
 			    when && !strcmp(when, "always") ? CORRELATE_INDEX_ALWAYS
 			    : when && !strcmp(when, "never") ? CORRELATE_INDEX_NEVER
 							     : CORRELATE_INDEX_AUTO);
+	/* kept beside an SQLite store's file (not one in memory) */
+	path = store_path(st);
+	if (path && *path && strcmp(path, ":memory:") != 0 && !strstr(path, "://")) {
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, path);
+		buf_puts(&b, ".indidx");
+		correlate_index_file(s->c, buf_cstr(&b));
+		buf_fini(&b);
+	}
 	*state = s;
 	return V_OK;
 }

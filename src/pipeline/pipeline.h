@@ -197,8 +197,19 @@ struct correlate_index_stats {
 	uint64_t created; /* values it did not hold, created in the store */
 	uint64_t load_ns; /* time spent building it */
 	int given_up;     /* 1: it passed its memory or an id its 32 bits: the store is asked */
+	uint64_t loads;   /* times it was mapped from the saved file instead of built */
+	uint64_t caught_up; /* values read from the store on top of the saved file */
+	uint64_t saves;   /* times it was saved */
 };
 const struct correlate_index_stats *correlate_index_stats(const struct correlate *c);
+/* Keep the index between runs in the file at path (borrowed, copied; NULL: not kept): mapped
+ * at the first event when it fits the store (store_indicators_mark), else built as without
+ * it; saved by correlate_save.  A store that keeps no generation (PostgreSQL) keeps no file. */
+void correlate_index_file(struct correlate *c, const char *path);
+/* Save the index to its file when it is exactly what the store holds (after the last
+ * commit, no other writer since) and differs from the file: call it when the stage ends.
+ * V_OK (also when there is nothing to save) or an error (the file is then as it was). */
+int correlate_save(struct correlate *c, struct store *st, struct verr *err);
 
 /* ---- stages (pipeline.c) --------------------------------------------------------------------- */
 

@@ -303,8 +303,22 @@ static const char step12[] =
 static const char step13[] =
 	"CREATE INDEX notify_ledger_time ON notify_ledger(time);";
 
+/* Version 14: what a saved index of the indicator values (src/pipeline/correlate.c) is checked
+ * against (store.h "store_indicators_mark"): the store's identity, made at random here, and a
+ * generation bumped by every commit that writes indicators or postings; and, for each commit
+ * that changed what indicators already there said (a posting that may change an indicator's
+ * first incident, a value made common), the smallest indicator id it changed. */
+static const char step14[] =
+	"CREATE TABLE indicator_gen ("
+	"  one INTEGER PRIMARY KEY CHECK (one = 1),"
+	"  store_id TEXT NOT NULL, gen INTEGER NOT NULL);"
+	"INSERT INTO indicator_gen (one, store_id, gen)"
+	"  VALUES (1, lower(hex(randomblob(16))), 0);"
+	"CREATE TABLE indicator_changes ("
+	"  gen INTEGER PRIMARY KEY, min_id INTEGER NOT NULL);";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
-				     step9, step10, step11, step12, step13 };
+				     step9, step10, step11, step12, step13, step14 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -302,19 +302,47 @@ int store_info(struct store *st, struct store_info *out, struct verr *err)
 	return st->ops->info(st, out, err);
 }
 
+static void ind_reset(struct store *st)
+{
+	st->in_tx = 0;
+	st->ind_touched = 0;
+	st->ind_changed = 0;
+	st->ind_base_known = 0;
+	st->ind_base = 0;
+}
+
 int store_begin(struct store *st, struct verr *err)
 {
-	return st->ops->begin(st, err);
+	int rc = st->ops->begin(st, err);
+
+	ind_reset(st);
+	st->in_tx = rc == V_OK;
+	return rc;
 }
 
 int store_commit(struct store *st, struct verr *err)
 {
-	return st->ops->commit(st, err);
+	int64_t gen = 0;
+	int rc = V_OK, bumped = 0;
+
+	/* the generation moves in the transaction it describes: a crash loses both or neither */
+	if (st->ind_touched && st->ops->indicators_bump) {
+		if ((rc = st->ops->indicators_bump(st, st->ind_changed, &gen, err)) != V_OK)
+			return rc;
+		bumped = 1;
+	}
+	rc = st->ops->commit(st, err);
+	if (rc == V_OK && bumped)
+		st->ind_committed = gen;
+	if (rc == V_OK)
+		ind_reset(st);
+	return rc;
 }
 
 void store_rollback(struct store *st)
 {
 	st->ops->rollback(st);
+	ind_reset(st);
 }
 
 int store_mark(struct store *st, struct verr *err)
@@ -478,10 +506,70 @@ int store_links_list(struct store *st, int64_t incident, store_link_cb cb, void 
 	return st->ops->links_list(st, incident, cb, arg, err);
 }
 
+/*
+ * Writes of indicators and postings outside a transaction get one of their own, so that the
+ * generation moves with them (store_indicators_mark).  ind_begin says whether it began one;
+ * ind_end commits it (or rolls it back after a failure).
+ */
+static int ind_begin(struct store *st, int *own, struct verr *err)
+{
+	int rc;
+
+	*own = 0;
+	if (st->in_tx || !st->ops->indicators_bump)
+		return V_OK;
+	if ((rc = store_begin(st, err)) != V_OK)
+		return rc;
+	*own = 1;
+	return V_OK;
+}
+
+static int ind_end(struct store *st, int own, int rc, struct verr *err)
+{
+	if (!own)
+		return rc;
+	if (rc != V_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st, err);
+}
+
+/* Does a write of indicator id change what an index saved before this transaction says of
+ * it (an indicator that existed then)? */
+/* The first write of indicators in a transaction reads the largest id before it. */
+static int ind_touch(struct store *st, struct verr *err)
+{
+	int rc;
+
+	st->ind_touched = 1;
+	if (!st->ind_base_known) {
+		if ((rc = st->ops->indicators_max(st, &st->ind_base, err)) != V_OK)
+			return rc;
+		st->ind_base_known = 1;
+	}
+	return V_OK;
+}
+
+static int ind_taints(struct store *st, int64_t id, struct verr *err)
+{
+	int rc = ind_touch(st, err);
+
+	if (rc == V_OK && id <= st->ind_base && (!st->ind_changed || id < st->ind_changed))
+		st->ind_changed = id;
+	return rc;
+}
+
 int store_indicator_get(struct store *st, const char *kind, const char *value, int64_t *id,
 			int *common, struct verr *err)
 {
-	return st->ops->indicator_get(st, kind, value, id, common, err);
+	int own, rc;
+
+	if ((rc = ind_begin(st, &own, err)) != V_OK)
+		return rc;
+	if ((rc = ind_touch(st, err)) == V_OK)
+		rc = st->ops->indicator_get(st, kind, value, id, common, err);
+	return ind_end(st, own, rc, err);
 }
 
 int store_indicator_find(struct store *st, const char *kind, const char *value, int64_t *id,
@@ -492,13 +580,25 @@ int store_indicator_find(struct store *st, const char *kind, const char *value, 
 
 int store_indicator_set_common(struct store *st, int64_t id, const char *why, struct verr *err)
 {
-	return st->ops->indicator_set_common(st, id, why, err);
+	int own, rc;
+
+	if ((rc = ind_begin(st, &own, err)) != V_OK)
+		return rc;
+	if ((rc = ind_taints(st, id, err)) == V_OK)
+		rc = st->ops->indicator_set_common(st, id, why, err);
+	return ind_end(st, own, rc, err);
 }
 
 int store_indicator_add(struct store *st, const char *kind, const char *value, int64_t *id,
 			int *created, int *common, struct verr *err)
 {
-	return st->ops->indicator_add(st, kind, value, id, created, common, err);
+	int own, rc;
+
+	if ((rc = ind_begin(st, &own, err)) != V_OK)
+		return rc;
+	if ((rc = ind_touch(st, err)) == V_OK)
+		rc = st->ops->indicator_add(st, kind, value, id, created, common, err);
+	return ind_end(st, own, rc, err);
 }
 
 int store_indicators_scan(struct store *st, int64_t after, store_indicator_scan_cb cb,
@@ -515,7 +615,55 @@ int store_indicators_max(struct store *st, int64_t *max, struct verr *err)
 int store_posting_add(struct store *st, int64_t indicator, int64_t incident, int *is_new,
 		      struct verr *err)
 {
-	return st->ops->posting_add(st, indicator, incident, is_new, err);
+	int own, rc;
+
+	if ((rc = ind_begin(st, &own, err)) != V_OK)
+		return rc;
+	if ((rc = ind_taints(st, indicator, err)) == V_OK)
+		rc = st->ops->posting_add(st, indicator, incident, is_new, err);
+	return ind_end(st, own, rc, err);
+}
+
+int store_posting_append(struct store *st, int64_t indicator, int64_t incident, int *is_new,
+			 struct verr *err)
+{
+	int own, rc;
+
+	if ((rc = ind_begin(st, &own, err)) != V_OK)
+		return rc;
+	if ((rc = ind_touch(st, err)) == V_OK)
+		rc = st->ops->posting_add(st, indicator, incident, is_new, err);
+	return ind_end(st, own, rc, err);
+}
+
+int store_indicators_mark(struct store *st, struct store_ind_mark *m, struct verr *err)
+{
+	memset(m, 0, sizeof(*m));
+	if (!st->ops->indicators_mark)
+		return verr_set(err, V_ERR_USAGE, "",
+				_("the %s store keeps no generation of its indicators"),
+				st->ops->name);
+	return st->ops->indicators_mark(st, m, err);
+}
+
+int store_indicators_changed(struct store *st, int64_t since, int64_t *min_id, struct verr *err)
+{
+	*min_id = 0;
+	if (!st->ops->indicators_changed)
+		return verr_set(err, V_ERR_USAGE, "",
+				_("the %s store keeps no generation of its indicators"),
+				st->ops->name);
+	int rc = st->ops->indicators_changed(st, since, min_id, err);
+
+	/* and what the open transaction changed so far (it has no generation yet) */
+	if (rc == V_OK && st->ind_changed && (!*min_id || st->ind_changed < *min_id))
+		*min_id = st->ind_changed;
+	return rc;
+}
+
+int64_t store_indicators_committed(struct store *st)
+{
+	return st->ind_committed;
 }
 
 int store_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,

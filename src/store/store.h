@@ -300,6 +300,40 @@ int store_indicators_max(struct store *st, int64_t *max, struct verr *err);
 /* Record that incident uses indicator; *is_new = first time.  Postings are stored once. */
 int store_posting_add(struct store *st, int64_t indicator, int64_t incident, int *is_new,
 		      struct verr *err);
+/* store_posting_add for a caller that knows another incident, smaller than this one, has a
+ * posting of the indicator already: the smallest incident of each indicator stays as it was,
+ * so the write leaves a saved index of the indicators (store_indicators_mark) catchable up by
+ * id.  A caller that does not know uses store_posting_add. */
+int store_posting_append(struct store *st, int64_t indicator, int64_t incident, int *is_new,
+			 struct verr *err);
+/*
+ * What an index of the indicators kept outside the store (src/pipeline/correlate.c saves one
+ * beside an SQLite store) is checked against.  Every commit that writes indicators or
+ * postings bumps gen in the same transaction.  A commit that changes what indicators existing
+ * before its transaction say (a posting by store_posting_add, not _append, which may give one
+ * an older first incident; a value made common; a merge) also records the smallest such id.
+ * An index exact at gen G of the store store_id, holding ids up to M, is brought up to date
+ * by reading the indicators above M (store_indicators_scan) when G <= gen and no commit after
+ * G changed an id <= M (store_indicators_changed); otherwise it is rebuilt.  Writes outside
+ * store_begin()/store_commit() run in a transaction of their own.
+ */
+struct store_ind_mark {
+	char store_id[33]; /* hex, made at random with the store */
+	int64_t gen;
+	int64_t max_id;    /* the largest indicator id (store_indicators_max), read with gen */
+};
+/* V_OK with *m, or V_ERR_USAGE when the backend keeps no generation (PostgreSQL: an index is
+ * built from the store instead). */
+int store_indicators_mark(struct store *st, struct store_ind_mark *m, struct verr *err);
+/* OUT: *min_id, the smallest indicator id a commit after generation since changed (above),
+ * or the open transaction has changed so far; 0 when none did.  V_ERR_USAGE as
+ * store_indicators_mark. */
+int store_indicators_changed(struct store *st, int64_t since, int64_t *min_id,
+			     struct verr *err);
+/* The gen this handle's last successful commit gave (0: none of its commits wrote indicators
+ * or postings): a caller whose index was exact at G and sees G + 1 here after its own commit
+ * knows no other writer came in between. */
+int64_t store_indicators_committed(struct store *st);
 typedef int (*store_id_cb)(void *arg, int64_t id);
 int store_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
 		      struct verr *err);

@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 
 /* For store_copy: a table as a list of columns (constants of store_copy.c, never input). */
 struct store_table {
@@ -105,6 +105,14 @@ struct store_ops {
 	int (*indicators_scan)(struct store *st, int64_t after, store_indicator_scan_cb cb,
 			       void *arg, struct verr *err);
 	int (*indicators_max)(struct store *st, int64_t *max, struct verr *err);
+	/* NULL: the backend keeps no generation (store_indicators_mark says so) */
+	int (*indicators_mark)(struct store *st, struct store_ind_mark *m, struct verr *err);
+	/* Inside the open transaction: gen + 1, and when changed > 0 a record that this gen
+	 * changed indicator ids from changed up.  OUT: *gen */
+	int (*indicators_bump)(struct store *st, int64_t changed, int64_t *gen, struct verr *err);
+	/* The smallest id a commit after gen since changed (0: none). */
+	int (*indicators_changed)(struct store *st, int64_t since, int64_t *min_id,
+				  struct verr *err);
 	int (*posting_add)(struct store *st, int64_t indicator, int64_t incident, int *is_new,
 			   struct verr *err);
 	int (*postings_of)(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
@@ -199,6 +207,15 @@ struct store {
 	const struct store_ops *ops;
 	char *path;    /* owned by the backend; freed by its close */
 	int opened_at; /* schema version before this open (0: new database) */
+	/* what the open transaction did to indicators and postings (store.c, for the
+	 * generation of store_indicators_mark) */
+	int in_tx;            /* between store_begin and its commit or rollback */
+	int ind_touched;      /* wrote indicators or postings */
+	int64_t ind_changed;  /* the smallest id that existed before it whose postings or
+			       * common mark it changed; 0: none */
+	int ind_base_known;
+	int64_t ind_base;     /* the largest indicator id when the transaction first wrote one */
+	int64_t ind_committed; /* the generation this handle's last commit gave; 0: none */
 };
 
 /* ---- the SQLite backend (store_sqlite.c) ------------------------------------------------- */

@@ -48,6 +48,7 @@ enum sq_stmt {
 	S_LINK_ADD, S_LINK_HAS, S_LINKS,
 	S_IND_FIND, S_IND_ADD, S_IND_COMMON, S_POST_ADD, S_POSTINGS, S_IND_OF_INC, S_IND_COMMONS,
 	S_IND_NEW, S_IND_SCAN, S_POST_FIRST, S_IND_MAX,
+	S_IND_MARK, S_IND_BUMP, S_IND_CHANGE, S_IND_CHANGED,
 	S_AUDIT_HEAD, S_AUDIT_ADD, S_AUDIT_HEAD_SET, S_AUDIT_ALL, S_AUDIT_OBJ,
 	S_COUNT_EVENTS, S_COUNT_INCIDENTS, S_COUNT_INDICATORS, S_COUNT_BATCHES, S_COUNT_AUDIT,
 	S_PAGE_BYTES,
@@ -155,6 +156,12 @@ static const char *const sql_text[S__COUNT] = {
 	[S_POST_FIRST] = "SELECT indicator, incident FROM postings WHERE indicator > ?1 "
 			 "ORDER BY indicator, incident",
 	[S_IND_MAX] = "SELECT max(id) FROM indicators",
+	/* one statement: gen and the largest id from the same snapshot */
+	[S_IND_MARK] = "SELECT store_id, gen, (SELECT max(id) FROM indicators) "
+		       "FROM indicator_gen WHERE one = 1",
+	[S_IND_BUMP] = "UPDATE indicator_gen SET gen = gen + 1 WHERE one = 1 RETURNING gen",
+	[S_IND_CHANGE] = "INSERT INTO indicator_changes (gen, min_id) VALUES (?1, ?2)",
+	[S_IND_CHANGED] = "SELECT min(min_id) FROM indicator_changes WHERE gen > ?1",
 	[S_AUDIT_HEAD] = "SELECT last_id, hash FROM audit_head WHERE one = 1",
 	[S_AUDIT_ADD] = "INSERT INTO audit (id, time, actor, object, action, before, after, "
 			"prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -2239,6 +2246,78 @@ static int sq_indicators_max(struct store *st, int64_t *max, struct verr *err)
 	return V_OK;
 }
 
+static int sq_indicators_mark(struct store *st, struct store_ind_mark *m, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_IND_MARK, err);
+	const char *id;
+	int step;
+
+	if (!q)
+		return V_ERR_IO;
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		if ((id = col_str(q, 0)))
+			snprintf(m->store_id, sizeof(m->store_id), "%s", id);
+		m->gen = sqlite3_column_int64(q, 1);
+		m->max_id = sqlite3_column_int64(q, 2);
+	}
+	done(q);
+	if (step == SQLITE_DONE)
+		return verr_set(err, V_ERR_INVALID, "",
+				_("database %s has no indicator generation"), s->base.path);
+	if (step != SQLITE_ROW)
+		return fail(s, step, err);
+	return V_OK;
+}
+
+static int sq_indicators_bump(struct store *st, int64_t changed, int64_t *gen, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_IND_BUMP, err);
+	int step;
+
+	*gen = 0;
+	if (!q)
+		return V_ERR_IO;
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW)
+		*gen = sqlite3_column_int64(q, 0);
+	done(q);
+	if (step != SQLITE_ROW)
+		return step == SQLITE_DONE ? verr_set(err, V_ERR_INVALID, "",
+						      _("database %s has no indicator generation"),
+						      s->base.path)
+					   : fail(s, step, err);
+	if (changed <= 0)
+		return V_OK;
+	if (!(q = get(s, S_IND_CHANGE, err)))
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, *gen);
+	sqlite3_bind_int64(q, 2, changed);
+	return run(s, q, err);
+}
+
+static int sq_indicators_changed(struct store *st, int64_t since, int64_t *min_id,
+				 struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_IND_CHANGED, err);
+	int step;
+
+	*min_id = 0;
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, since);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW)
+		*min_id = sqlite3_column_int64(q, 0);
+	done(q);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return fail(s, step, err);
+	return V_OK;
+}
+
 static int sq_indicators_list(struct store *st, int64_t incident, store_indicator_cb cb,
 			      void *arg, struct verr *err)
 {
@@ -3315,6 +3394,9 @@ static const struct store_ops sqlite_ops = {
 	.indicator_add = sq_indicator_add,
 	.indicators_scan = sq_indicators_scan,
 	.indicators_max = sq_indicators_max,
+	.indicators_mark = sq_indicators_mark,
+	.indicators_bump = sq_indicators_bump,
+	.indicators_changed = sq_indicators_changed,
 	.postings_of = sq_postings_of,
 	.indicators_list = sq_indicators_list,
 	.audit_append = sq_audit_append,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pipeline/pipeline.h"
@@ -344,6 +345,304 @@ static void test_index_equivalence(struct store *st, struct wlists *w)
 	eq_diff(&never, &autom);
 }
 
+
+/* ---- the index saved between runs --------------------------------------------------------- */
+
+#define SV_INCIDENTS 30
+#define SV_EVENTS 200
+
+enum sv_variant {
+	SV_KEEP,      /* the file as the last run left it */
+	SV_DELETED,   /* removed before the second run */
+	SV_TRUNCATED, /* cut to half before the second run */
+	SV_FLIPPED,   /* one byte changed before the second run */
+	SV_FOREIGN,   /* another store's file put in its place */
+	SV_OLDER,     /* the first run's file put back before the third run: caught up */
+	SV_TAINTED,   /* the same, but the second run changed values the file holds */
+	SV_RESTORED,  /* the store put back as after the first run: the file is newer */
+	SV_VARIANTS
+};
+
+static const char *const sv_names[] = { "kept", "deleted", "truncated", "one byte changed",
+					"another store's", "older than the store (caught up)",
+					"older than a change to its values",
+					"newer than the store" };
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	FILE *in = fopen(from, "rb"), *out;
+	size_t n;
+	int rc = 0;
+
+	if (!in)
+		return -1;
+	if (!(out = fopen(to, "wb"))) {
+		fclose(in);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	fclose(in);
+	if (fclose(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* One run: SV_INCIDENTS new incidents and SV_EVENTS events with values shared with the
+ * earlier runs, a commit every 50 events, a rollback in the third run; old: every fourth
+ * event goes into an incident of the first run instead. */
+static int sv_phase(const char *path, const char *file, int when, int phase, int old,
+		    struct correlate_index_stats *ixs, const struct wlists *w)
+{
+	struct store *st = NULL;
+	struct correlate *c = correlate_new(w);
+	struct verr e = { 0 };
+	int64_t inc[SV_INCIDENTS], batch = 0;
+	int rc, links = 0, commons = 0;
+
+	if ((rc = store_open(path, &st, &e)) != V_OK) {
+		printf("# %s\n", e.reason);
+		correlate_free(c);
+		return rc;
+	}
+	correlate_use_index(c, 1 << 20, when);
+	correlate_index_file(c, file);
+	store_begin(st, &e);
+	store_batch_start(st, "sv", "sv", &batch, &e);
+	for (int i = 0; i < SV_INCIDENTS && rc == V_OK; i++) {
+		struct store_incident si = { 0 };
+		char key[32];
+		snprintf(key, sizeof(key), "sv%d-%d", phase, i);
+		si.rule = "sv";
+		si.key = key;
+		si.priority = 3;
+		si.created = 1795000000;
+		rc = store_incident_create(st, &si, &inc[i], &e);
+	}
+	if (rc == V_OK)
+		rc = store_commit(st, &e);
+	correlate_sync(c, 1);
+	store_begin(st, &e);
+	for (int i = 0, undone = 0; i < SV_EVENTS && rc == V_OK; i++) {
+		char ip[32], url[96], md5[40], fresh[96];
+		int r = (i * 7919 + phase * 31) % 101;
+		int64_t incident = inc[(i * 37 + i / 13) % SV_INCIDENTS];
+		if (old && i % 4 == 1)
+			incident = 1 + (i * 7) % SV_INCIDENTS; /* the first run's incidents */
+		snprintf(ip, sizeof(ip), "45.1.7.%d", r % 23);
+		snprintf(url, sizeof(url), "http://h%d.qq-bench.net/p/%d", r % 17, (r + i) % 41);
+		snprintf(md5, sizeof(md5), "%08X%024d", r % 13, 0);
+		snprintf(fresh, sizeof(fresh), "http://fresh%d-%d.qq-bench.net/", phase, i % 60);
+		const char *kv[] = { "source.ip", ip, "source.url", url, "malware.hash.md5", md5,
+				     "destination.ip", r % 5 ? ip : "10.0.0.3", "destination.url",
+				     fresh, NULL };
+		rc = event_into(st, c, batch, incident, kv, &links, &commons);
+		if (rc == V_OK && i % 50 == 49) {
+			if (phase == 3 && i == 99 && !undone) {
+				store_rollback(st);
+				correlate_sync(c, 0);
+				store_begin(st, &e);
+				i -= 50;
+				undone = 1;
+				continue;
+			}
+			rc = store_commit(st, &e);
+			correlate_sync(c, 1);
+			store_begin(st, &e);
+		}
+	}
+	if (rc == V_OK)
+		rc = store_commit(st, &e);
+	correlate_sync(c, 1);
+	if (rc == V_OK && (rc = correlate_save(c, st, &e)) != V_OK)
+		printf("# save: %s\n", e.reason);
+	*ixs = *correlate_index_stats(c);
+	correlate_free(c);
+	store_close(st);
+	return rc;
+}
+
+static int sv_dump_link(void *arg, int64_t other, const char *kind, const char *why)
+{
+	struct eq_links *ls = arg;
+
+	if (ls->n < 256)
+		snprintf(ls->l[ls->n++], sizeof(ls->l[0]), " %s>%lld:%s", kind, (long long)other,
+			 why ? why : "-");
+	return 0;
+}
+
+/* Every incident's links and indicators, by id. */
+static int sv_dump(const char *path, struct eq_out *o)
+{
+	static struct eq_links ls;
+	struct store *st = NULL;
+	struct verr e = { 0 };
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if ((rc = store_open(path, &st, &e)) != V_OK)
+		return rc;
+	for (int64_t id = 1; id <= 3 * SV_INCIDENTS && rc == V_OK; id++) {
+		char b[32];
+		snprintf(b, sizeof(b), "\n%lld:", (long long)id);
+		eq_put(o, b);
+		ls.n = 0;
+		rc = store_links_list(st, id, sv_dump_link, &ls, &e);
+		qsort(ls.l, (size_t)ls.n, sizeof(ls.l[0]), eq_cmp);
+		for (int k = 0; k < ls.n; k++)
+			eq_put(o, ls.l[k]);
+		if (rc == V_OK)
+			rc = store_indicators_list(st, id, eq_ind_cb, o, &e);
+	}
+	store_close(st);
+	return rc;
+}
+
+static void sv_remove(const char *path)
+{
+	char p[256];
+	const char *suffix[] = { "", "-wal", "-shm", ".indidx", ".bak", ".bak.indidx",
+				 ".other", ".other.indidx", ".older" };
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+		unlink(p);
+	}
+}
+
+/* Three runs on a new store with what the variant does to the file (or the store) between
+ * them; the stats of the second and third runs.  indexed: the index on and kept in a file
+ * (else the store path, without a file: the reference). */
+static int sv_scenario(enum sv_variant v, int indexed, const struct wlists *w,
+		       struct eq_out *o, struct correlate_index_stats x[3])
+{
+	char path[] = "/tmp/vigia-test-corsv-XXXXXX", file[64], p2[96], p3[96];
+	int when = indexed ? CORRELATE_INDEX_ALWAYS : CORRELATE_INDEX_NEVER, fd, rc;
+	const char *f;
+
+	if ((fd = mkstemp(path)) < 0)
+		return -1;
+	close(fd);
+	unlink(path);
+	snprintf(file, sizeof(file), "%s.indidx", path);
+	f = indexed ? file : NULL;
+	rc = sv_phase(path, f, when, 1, 0, &x[0], w);
+	if (rc == V_OK && v == SV_RESTORED) {
+		snprintf(p2, sizeof(p2), "%s.bak", path);
+		rc = copy_file(path, p2);
+	}
+	if (rc == V_OK && (v == SV_OLDER || v == SV_TAINTED) && indexed) {
+		snprintf(p2, sizeof(p2), "%s.older", path);
+		rc = copy_file(file, p2);
+	}
+	if (rc == V_OK && indexed) {
+		struct stat sb;
+		if (v == SV_DELETED)
+			rc = unlink(file);
+		else if (v == SV_TRUNCATED && stat(file, &sb) == 0)
+			rc = truncate(file, sb.st_size / 2);
+		else if (v == SV_FLIPPED && stat(file, &sb) == 0) {
+			FILE *fp = fopen(file, "r+b");
+			int ch;
+			rc = -1;
+			if (fp && fseek(fp, sb.st_size / 2 + 3, SEEK_SET) == 0 &&
+			    (ch = fgetc(fp)) != EOF && fseek(fp, -1, SEEK_CUR) == 0 &&
+			    fputc(ch ^ 0x10, fp) != EOF)
+				rc = 0;
+			if (fp)
+				fclose(fp);
+		} else if (v == SV_FOREIGN) {
+			/* another store with the same values has its own identity */
+			struct correlate_index_stats ox;
+			snprintf(p2, sizeof(p2), "%s.other", path);
+			snprintf(p3, sizeof(p3), "%s.other.indidx", path);
+			rc = sv_phase(p2, p3, when, 1, 0, &ox, w);
+			if (rc == V_OK)
+				rc = copy_file(p3, file);
+		}
+	}
+	if (rc == V_OK)
+		rc = sv_phase(path, f, when, 2, v == SV_TAINTED, &x[1], w);
+	if (rc == V_OK && (v == SV_OLDER || v == SV_TAINTED) && indexed) {
+		snprintf(p2, sizeof(p2), "%s.older", path);
+		rc = copy_file(p2, file);
+	}
+	if (rc == V_OK && v == SV_RESTORED) {
+		snprintf(p2, sizeof(p2), "%s.bak", path);
+		rc = copy_file(p2, path);
+	}
+	if (rc == V_OK)
+		rc = sv_phase(path, f, when, 3, 0, &x[2], w);
+	if (rc == V_OK)
+		rc = sv_dump(path, o);
+	sv_remove(path);
+	return rc;
+}
+
+static void test_saved_index(struct store *st, const struct wlists *w)
+{
+	static struct eq_out ref, got;
+	struct store_ind_mark mk;
+	struct correlate_index_stats r[3], x[3];
+	struct verr e = { 0 };
+
+	if (store_indicators_mark(st, &mk, &e) != V_OK) {
+		/* PostgreSQL: the index is built from the store at each start */
+		ok(e.reason[0] != 0, "this backend keeps no saved index (%s)", e.reason);
+		return;
+	}
+	ok(strlen(mk.store_id) == 32 && mk.gen > 0, "the store has an identity and a generation");
+	{
+		int64_t changed = -1;
+		ok(store_indicators_changed(st, mk.gen, &changed, &e) == V_OK && changed == 0,
+		   "nothing changed after the last generation");
+	}
+	for (int v = 0; v < SV_VARIANTS; v++) {
+		int rc = sv_scenario(v, 0, w, &ref, r);
+		is_int(rc, V_OK, "%s: three runs through the store", sv_names[v]);
+		rc = sv_scenario(v, 1, w, &got, x);
+		is_int(rc, V_OK, "%s: the same runs, the index kept in a file", sv_names[v]);
+		ok(ref.n > 1000 && !strcmp(ref.text, got.text),
+		   "%s: the same links and indicators (%zu bytes)", sv_names[v], ref.n);
+		eq_diff(&ref, &got);
+		ok(x[0].builds == 1 && x[0].saves == 1, "%s: the first run builds it and saves it",
+		   sv_names[v]);
+		switch (v) {
+		case SV_KEEP:
+			ok(x[1].loads == 1 && x[1].builds == 0 && x[1].caught_up == 0 &&
+				   x[1].saves == 1,
+			   "kept: the second run maps it, builds nothing, saves it");
+			ok(x[2].loads == 2 && x[2].builds == 0,
+			   "kept: the third maps it again after its rollback (%llu loads)",
+			   (unsigned long long)x[2].loads);
+			break;
+		case SV_DELETED:
+		case SV_TRUNCATED:
+		case SV_FLIPPED:
+		case SV_FOREIGN:
+			ok(x[1].loads == 0 && x[1].builds == 1 && x[1].saves == 1,
+			   "%s: the second run builds it from the store and saves it",
+			   sv_names[v]);
+			ok(x[2].loads == 2 && x[2].builds == 0, "%s: the third maps that one",
+			   sv_names[v]);
+			break;
+		case SV_OLDER:
+			ok(x[2].loads >= 1 && x[2].builds == 0 && x[2].caught_up >= 60,
+			   "older: mapped and caught up with %llu newer values",
+			   (unsigned long long)x[2].caught_up);
+			break;
+		case SV_TAINTED:
+		case SV_RESTORED:
+			ok(x[2].loads == 0 && x[2].builds == 2,
+			   "%s: not used; built from the store (twice: the rollback dropped it)",
+			   sv_names[v]);
+			break;
+		}
+	}
+}
+
 int main(void)
 {
 	struct wlists *w = wlists_new(), *none = wlists_new(), *misp = wlists_new();
@@ -518,6 +817,7 @@ int main(void)
 	store_commit(st, &e);
 
 	test_index_equivalence(st, w);
+	test_saved_index(st, w);
 
 	correlate_free(c);
 	correlate_free(cw);
