@@ -7,6 +7,9 @@
 import { api, ApiError, clear, fmtTime, h, qs, setCsrf } from './dom.js';
 import { _, _f, currentLang, loadLang } from './i18n.js';
 import { bars, stackedColumns } from './charts.js';
+import { attachmentsSection, caseReportSection } from './attachments.js';
+import { constituencyFiles } from './constituency.js';
+import { viewReports } from './reports.js';
 
 const app = document.getElementById('app');
 let me = null;
@@ -68,7 +71,7 @@ function drawHeader() {
 	});
 	if (me && me.role !== 'partner') {
 		for (const [href, text] of [['#/', _('Incidents')], ['#/events', _('Events')],
-			['#/dashboard', _('Dashboard')], ['#/constituency', _('Constituency')],
+			['#/dashboard', _('Dashboard')], ['#/constituency', _('Constituency')], ['#/reports', _('Report')],
 			['#/url', _('URL check')]])
 			nav.append(h('a', { href }, text));
 	}
@@ -308,11 +311,12 @@ async function viewIncident(id) {
 					fail(e);
 				}
 			} }, _('Add note'))),
-		h('section', {}, h('h2', {}, _('Attachments')), d.attachments.length ? h('ul', {}, d.attachments.map((a) => h('li', {}, a.name, ' (', a.size, ' B, ', a.sha256.slice(0, 12), ')'))) : h('p', {}, '—')),
+		await attachmentsSection(i.id, me.role !== 'partner', toast),
 		h('section', {}, h('h2', {}, _('Notifications')), d.notifications.length ? h('table', { id: 'notices' }, h('tbody', {}, d.notifications.map((n) =>
 			h('tr', {}, h('td', {}, n.recipient), h('td', {}, n.name || ''), h('td', {}, n.state), h('td', {}, fmtTime(n.due)), h('td', {}, n.error || ''))))) : h('p', {}, '—')),
 		h('section', {}, h('h2', {}, _('Export')), h('p.hint', {}, _('See exactly what a partner receives under the sharing policy.')),
 			expPartner, ' ', exportBtn('stix', 'STIX 2.1'), exportBtn('misp', 'MISP'), exportBtn('iodef', 'IODEF'), expOut),
+		caseReportSection(i.id, partners.partners),
 		h('section', {}, h('h2', {}, _('Audit trail')), h('table', { id: 'audit' }, h('tbody', {}, d.audit.map((a) =>
 			h('tr', {}, h('td', {}, fmtTime(a.time)), h('td', {}, a.actor), h('td', {}, a.action),
 				h('td', {}, h('code', {}, a.after ? JSON.stringify(a.after) : ''))))))));
@@ -359,7 +363,7 @@ async function viewConstituency() {
 		h('table', {}, h('tbody', {}, c.certs.map((x) => h('tr', {}, h('td', {}, x.cc), h('td', {}, x.name), h('td', {}, x.contacts.join(', ')))))),
 		h('h2', {}, _('Sharing partners')),
 		h('table', { id: 'partners' }, h('tbody', {}, p.partners.map((x) => h('tr', {}, h('td', {}, x.name), h('td', {}, x.kind || ''), h('td', {}, x.tlp_max || ''), h('td', {}, x.contact || ''))))),
-		h('p.hint', {}, _('Import and export the constituency with "vigia constituency import|export".')));
+		constituencyFiles(me.role === 'admin', toast, viewConstituency));
 	document.body.dataset.ready = 'constituency';
 }
 
@@ -421,6 +425,7 @@ async function route() {
 		else if (path === '/constituency') await viewConstituency();
 		else if (path === '/dashboard') await viewDashboard();
 		else if (path === '/url') viewUrl();
+		else if (path === '/reports') viewReports(clear(app));
 		else clear(app).append(h('p', {}, _('No such page.')));
 	} catch (e) {
 		if (e instanceof ApiError && e.status === 403) clear(app).append(h('p.bad', {}, _('Your role may not see this.')));

@@ -74,3 +74,25 @@ export function qs(params) {
 	const s = u.toString();
 	return s ? '?' + s : '';
 }
+
+// apiBody('POST', path, blob, type): send a file as the raw body (with the CSRF token), the
+// answer as JSON; errors as api() throws them.  {status, body} also for a 422 that carries
+// what the server found wrong (the constituency import's rows).
+export async function apiBody(method, path, body, type) {
+	const opt = {
+		method, body, credentials: 'same-origin',
+		headers: { Accept: 'application/json', 'Content-Type': type || 'application/octet-stream', 'X-CSRF-Token': csrf },
+	};
+	const r = await fetch(path, opt);
+	let j = null;
+	try {
+		j = await r.json();
+	} catch (e) {
+		j = null;
+	}
+	if (!r.ok && !(r.status === 422 && j)) {
+		const m = j && j.error ? j.error.detail || j.error.title : r.statusText;
+		throw new ApiError(r.status, m);
+	}
+	return { status: r.status, body: j };
+}

@@ -52,6 +52,9 @@ const struct conf_setting conf_settings[] = {
 	     "source.geolocation.cc, source.*, *; empty = keep every value the feed gave)") },
 	{ "http.listen", CONF_STRING, "127.0.0.1", NULL,
 	  N_("address 'vigia serve' listens on; anything but loopback needs http.tls_cert") },
+	{ "http.max_attachment", CONF_SIZE, "10M", NULL,
+	  N_("largest file 'vigia serve' takes as an incident's attachment (larger: 413); "
+	     "http.max_body bounds it too") },
 	{ "http.max_body", CONF_SIZE, "16M", NULL,
 	  N_("largest request body 'vigia serve' reads (larger: 413)") },
 	{ "http.max_connections", CONF_INT, "256", NULL,

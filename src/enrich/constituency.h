@@ -188,6 +188,16 @@ int constituency_file_read(const char *path, enum constituency_fmt fmt,
 int constituency_file_read_buffer(const char *name, const char *data, size_t len,
 				  enum constituency_fmt fmt, struct constituency_file **out,
 				  struct verr *err);
+/* The same, but every bad CSV row is handed to on_error (err borrowed for the call: file,
+ * line, field, reason) and the read goes on, so that a person sees all of them at once;
+ * on_error returns V_OK to go on, anything else to stop with that code.  After bad rows the
+ * answer is V_ERR_INVALID with err saying how many.  A JSON file, or a fault that is not one
+ * row's (not UTF-8, no header, a value two organisations of the file hold), still stops at the
+ * first. */
+typedef int (*constituency_row_error_cb)(void *arg, const struct verr *err);
+int constituency_file_check_buffer(const char *name, const char *data, size_t len,
+				   enum constituency_fmt fmt, constituency_row_error_cb on_error,
+				   void *arg, struct constituency_file **out, struct verr *err);
 void constituency_file_free(struct constituency_file *f); /* NULL is fine */
 void constituency_file_counts(const struct constituency_file *f, size_t *orgs, size_t *certs);
 
@@ -200,6 +210,17 @@ void constituency_file_counts(const struct constituency_file *f, size_t *orgs, s
  */
 int constituency_file_apply(struct store *st, const struct constituency_file *f, int replace,
 			    struct verr *err);
+
+/* What constituency_file_apply(st, f, replace) would change, counted without changing
+ * anything: organisations and CERTs of the file that the store lacks (added), holds otherwise
+ * (changed: any value, in any order) or holds the same; removed: with replace, those of the
+ * store the file lacks (0 without).  OUT: *d.  V_OK or store errors. */
+struct constituency_diff {
+	size_t orgs_added, orgs_changed, orgs_unchanged, orgs_removed;
+	size_t certs_added, certs_changed, certs_unchanged, certs_removed;
+};
+int constituency_file_diff(struct store *st, const struct constituency_file *f, int replace,
+			   struct constituency_diff *d, struct verr *err);
 
 /* Write the whole constituency of the store to out as CSV or JSON (the formats the import
  * reads: an export imports back to the same constituency).  V_OK, V_ERR_IO, store errors. */

@@ -85,6 +85,10 @@ struct constituency_file {
 	/* organisation names (lower-case hash) -> index + 1, for owners and duplicates */
 	uint32_t *name_slot;
 	size_t name_mask;
+	/* constituency_file_check_buffer: every bad CSV row to on_error, and go on */
+	constituency_row_error_cb on_error;
+	void *on_error_arg;
+	size_t nbad;
 };
 
 static void org_fini(struct f_org *o)
@@ -583,6 +587,7 @@ struct record {
 	const char *f[CSV_COLS];
 	size_t n;
 	struct loc at;
+	int bad; /* reported to on_error already: not read again */
 };
 
 /*
@@ -893,17 +898,33 @@ static int read_csv(struct constituency_file *f, const char *s, size_t n, struct
 		for (size_t i = 0; i < recs.n; i++) {
 			struct record *r = &((struct record *)recs.p)[i];
 			int kind = -1;
+			if (r->bad)
+				continue;
 			if (pass == 0) {
-				if ((rc = csv_row_check(&cv, r, &kind, err)) != V_OK)
-					goto out;
-				if ((kind == K_ORG || kind == K_CERT) &&
-				    (rc = csv_declare(&cv, r, kind, err)) != V_OK)
-					goto out;
-			} else if (r->at.kind != K_ORG && r->at.kind != K_CERT &&
-				   (rc = csv_item(&cv, r, r->at.kind, err)) != V_OK) {
-				goto out;
+				rc = csv_row_check(&cv, r, &kind, err);
+				if (rc == V_OK && (kind == K_ORG || kind == K_CERT))
+					rc = csv_declare(&cv, r, kind, err);
+			} else if (r->at.kind != K_ORG && r->at.kind != K_CERT) {
+				rc = csv_item(&cv, r, r->at.kind, err);
 			}
+			if (rc == V_OK)
+				continue;
+			/* a bad row: the first ends the read, unless the caller wants them all */
+			if (rc == V_ERR_NOMEM || !f->on_error || !err)
+				goto out;
+			r->bad = 1;
+			f->nbad++;
+			if ((rc = f->on_error(f->on_error_arg, err)) != V_OK)
+				goto out;
+			memset(err, 0, sizeof(*err));
+			rc = V_OK;
 		}
+	}
+	if (f->nbad) {
+		rc = where(err, f->path, 0,
+			   verr_set(err, V_ERR_INVALID, "", _("%zu rows of the file are wrong"),
+				    f->nbad));
+		goto out;
 	}
 	rc = V_OK;
 out:
@@ -1202,6 +1223,13 @@ int constituency_file_read_buffer(const char *name, const char *data, size_t len
 				  enum constituency_fmt fmt, struct constituency_file **out,
 				  struct verr *err)
 {
+	return constituency_file_check_buffer(name, data, len, fmt, NULL, NULL, out, err);
+}
+
+int constituency_file_check_buffer(const char *name, const char *data, size_t len,
+				   enum constituency_fmt fmt, constituency_row_error_cb on_error,
+				   void *arg, struct constituency_file **out, struct verr *err)
+{
 	struct constituency_file *f = calloc(1, sizeof(*f));
 	struct vec keys = { 0 };
 	size_t bad = 0, skip = 0;
@@ -1211,6 +1239,8 @@ int constituency_file_read_buffer(const char *name, const char *data, size_t len
 	if (!f)
 		return nomem(err);
 	f->path = name;
+	f->on_error = on_error;
+	f->on_error_arg = arg;
 	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
 		skip = 3;
 	if (len && !utf8_valid(data, len, &bad)) {
@@ -1349,6 +1379,150 @@ out:
 		free(((char **)os.names.p)[i]);
 	free(os.names.p);
 	free(keys.p);
+	return rc;
+}
+
+/* ---- what an import would change ------------------------------------------------------------ */
+
+static int dump_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* j (an organisation or CERT as JSON, stolen) with every array's members in one order, as a
+ * text: the store may keep networks, domains or contacts in another order than the file. */
+static char *canonical(json_t *j)
+{
+	const char *key;
+	json_t *v;
+	char *text = NULL;
+
+	if (!j)
+		return NULL;
+	json_object_foreach(j, key, v) {
+		size_t n = json_array_size(v), i;
+		char **d;
+		json_t *a;
+		if (!json_is_array(v) || n < 2)
+			continue;
+		if (!(d = calloc(n, sizeof(*d))) || !(a = json_array())) {
+			free(d);
+			goto out;
+		}
+		for (i = 0; i < n; i++)
+			if (!(d[i] = json_dumps(json_array_get(v, i),
+						JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)))
+				break;
+		if (i == n) {
+			qsort(d, n, sizeof(*d), dump_cmp);
+			for (i = 0; i < n; i++)
+				json_array_append_new(a, json_string(d[i]));
+		}
+		for (size_t k = 0; k < n; k++)
+			free(d[k]);
+		free(d);
+		json_object_set_new(j, key, a); /* replaces v: the iteration stays valid */
+	}
+	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+out:
+	json_decref(j);
+	return text;
+}
+
+/* 1 when the two differ, 0 when the same, -1 when out of memory. */
+static int differs(json_t *a, json_t *b)
+{
+	char *x = canonical(a), *y = canonical(b);
+	int r = x && y ? strcmp(x, y) != 0 : -1;
+
+	free(x);
+	free(y);
+	return r;
+}
+
+struct removed {
+	const struct constituency_file *f;
+	size_t n;
+};
+
+static int removed_org(void *arg, const struct store_org *org)
+{
+	struct removed *r = arg;
+
+	if (org_find(r->f, org->name) < 0)
+		r->n++;
+	return 0;
+}
+
+static long cert_find(const struct constituency_file *f, const char *cc)
+{
+	for (size_t i = 0; i < f->certs.n; i++)
+		if (!strcasecmp(((struct f_cert *)f->certs.p)[i].cert.cc, cc))
+			return (long)i;
+	return -1;
+}
+
+static int removed_cert(void *arg, const struct store_cert *cert)
+{
+	struct removed *r = arg;
+
+	if (cert_find(r->f, cert->cc) < 0)
+		r->n++;
+	return 0;
+}
+
+int constituency_file_diff(struct store *st, const struct constituency_file *f, int replace,
+			   struct constituency_diff *d, struct verr *err)
+{
+	struct removed rm = { .f = f };
+	int rc = V_OK, x;
+
+	memset(d, 0, sizeof(*d));
+	for (size_t i = 0; rc == V_OK && i < f->orgs.n; i++) {
+		const struct store_org *o = &((struct f_org *)f->orgs.p)[i].org;
+		struct store_org *have = NULL;
+		if ((rc = store_org_get(st, o->name, &have, err)) == V_ERR_NOTFOUND) {
+			d->orgs_added++;
+			rc = V_OK;
+			continue;
+		}
+		if (rc != V_OK)
+			break;
+		x = differs(constituency_org_json(have), constituency_org_json(o));
+		store_org_free(have);
+		if (x < 0)
+			rc = nomem(err);
+		else if (x)
+			d->orgs_changed++;
+		else
+			d->orgs_unchanged++;
+	}
+	for (size_t i = 0; rc == V_OK && i < f->certs.n; i++) {
+		const struct store_cert *c = &((struct f_cert *)f->certs.p)[i].cert;
+		struct store_cert *have = NULL;
+		if ((rc = store_cert_get(st, c->cc, &have, err)) == V_ERR_NOTFOUND) {
+			d->certs_added++;
+			rc = V_OK;
+			continue;
+		}
+		if (rc != V_OK)
+			break;
+		x = differs(constituency_cert_json(have), constituency_cert_json(c));
+		store_cert_free(have);
+		if (x < 0)
+			rc = nomem(err);
+		else if (x)
+			d->certs_changed++;
+		else
+			d->certs_unchanged++;
+	}
+	if (rc == V_OK && replace) {
+		if ((rc = store_orgs_list(st, removed_org, &rm, err)) == V_OK)
+			d->orgs_removed = rm.n;
+		rm.n = 0;
+		if (rc == V_OK && (rc = store_certs_list(st, removed_cert, &rm, err)) == V_OK)
+			d->certs_removed = rm.n;
+	}
 	return rc;
 }
 

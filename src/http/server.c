@@ -27,6 +27,7 @@
 #include "http/http.h"
 #include "http/server.h"
 #include "http/taxii_views.h"
+#include "http/ui.h"
 #include "store/store.h"
 
 #define BUCKETS 4096
@@ -355,8 +356,10 @@ void http_server_stop(struct http_server *s)
 {
 	if (!s)
 		return;
-	if (s->d)
+	if (s->d) {
 		MHD_stop_daemon(s->d);
+		ui_files_shutdown(); /* no request runs any more: the PDF renderer's caches */
+	}
 	pthread_mutex_destroy(&s->lock);
 	free(s->db_path);
 	if (s->key)

@@ -80,4 +80,23 @@ void ui_api_dashboard(const struct http_request *rq, const struct http_call *c,
 void ui_api_url(const struct http_request *rq, const struct http_call *c,
                 struct http_response *rs);
 
+/* Files in and out (ui_files.c), under /api/v1: attachments, the constituency as a file,
+ * period and case reports.  ui_files_shutdown: free what the PDF renderer keeps for the
+ * process, once no request runs any more (http_server_stop). */
+void api_attachments(const struct http_request *rq, const struct http_call *c,
+                     struct http_response *rs);
+void api_attachment_get(const struct http_request *rq, const struct http_call *c,
+                        struct http_response *rs);
+void api_attachment_post(const struct http_request *rq, const struct http_call *c,
+                         struct http_response *rs);
+void api_constituency_export(const struct http_request *rq, const struct http_call *c,
+                             struct http_response *rs);
+void api_constituency_import(const struct http_request *rq, const struct http_call *c,
+                             struct http_response *rs);
+void api_report_period(const struct http_request *rq, const struct http_call *c,
+                       struct http_response *rs);
+void api_report_case(const struct http_request *rq, const struct http_call *c,
+                     struct http_response *rs);
+void ui_files_shutdown(void);
+
 #endif

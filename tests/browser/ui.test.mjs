@@ -2,6 +2,7 @@
 // `vigia serve` on a store made from tests/data/ui/ and passes URL, tokens and paths).
 // Prints TAP ("ok N - ...", "not ok N - ..."); exits 1 when a check fails.
 import { createRequire } from 'node:module';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const require = createRequire(path.join(process.env.BROWSER_DIR, 'package.json'));
@@ -167,6 +168,81 @@ try {
 	console.log(`# dashboard: ${(await page.evaluate(() => window.vigiaDashboardMs)).toFixed(1)} ms`);
 	await page.screenshot({ path: path.join(ART, 'dashboard.png'), fullPage: true });
 
+	// ---- attachments: upload, list, download the same bytes (web/attachments.js) -------------------
+	const evil = Buffer.from('<html><body><script>window.opener && (window.opener.__att = 1); document.title = "pwned"</script>\u00e9</body></html>\n');
+	await page.goto(URL + '/ui/#/incident/2');
+	await ready('incident');
+	await page.setInputFiles('#attach-file', { name: 'evil report.html', mimeType: 'text/html', buffer: evil });
+	await page.click('#attach-send');
+	await page.waitForSelector('#attachment-list a.attachment');
+	const attRow = await page.textContent('#attachment-list tbody tr');
+	check('an uploaded attachment is listed with its size, SHA-256 and who attached it',
+		attRow.includes('evil report.html') && attRow.includes('ui:ana') && attRow.includes(evil.length + ' B'), attRow);
+	const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#attachment-list a.attachment')]);
+	const got = fs.readFileSync(await dl.path());
+	check('the download holds the same bytes, saved as a file', got.equals(evil) && dl.suggestedFilename().endsWith('.html'), dl.suggestedFilename());
+	check('... and the hostile HTML in it did not run', (await page.evaluate(() => window.__att)) === undefined && (await page.title()) !== 'pwned');
+
+	// ---- case report for a partner on the incident page ---------------------------------------------
+	await page.goto(URL + '/ui/#/incident/1');
+	await ready('incident');
+	await page.selectOption('#report-partner', 'CERT-Y');
+	const [caseTab] = await Promise.all([ctx.waitForEvent('page'), page.click('#case-report-html')]);
+	await caseTab.waitForLoadState();
+	const caseText = await caseTab.textContent('body');
+	check('a case report for CERT-Y opens in a new tab', caseTab.url().includes('/api/v1/incidents/1/report') && caseTab.url().includes('for=CERT-Y') && caseText.includes('login-secure-bank.xyz'), caseText.slice(0, 200));
+	await caseTab.close();
+
+	// ---- the Report page: period report as HTML in a tab and as PDF (web/reports.js) ------------
+	await page.goto(URL + '/ui/#/reports');
+	await ready('reports');
+	await page.fill('#report-days', '60');
+	const [pdf] = await Promise.all([page.waitForEvent('download'), page.click('#period-pdf')]);
+	const pdfBytes = fs.readFileSync(await pdf.path());
+	check('the period report downloads as a PDF', pdfBytes.subarray(0, 5).toString() === '%PDF-' && pdfBytes.length > 1000, pdfBytes.subarray(0, 20).toString());
+	const [repTab] = await Promise.all([ctx.waitForEvent('page'), page.click('#period-html')]);
+	await repTab.waitForLoadState();
+	check('the period report opens as HTML in a new tab', repTab.url().includes('days=60') && (await repTab.locator('h1').count()) > 0 && (await repTab.locator('svg').count()) > 0, repTab.url());
+	await repTab.close();
+
+	// ---- constituency: export, and import as an administrator (web/constituency.js) ---------------
+	await page.goto(URL + '/ui/#/constituency');
+	await ready('constituency');
+	check('an analyst may export but not import', (await page.locator('#export-csv').count()) === 1 && (await page.locator('#import-file').count()) === 0);
+	const adm = await browser.newContext({ locale: 'en-US' });
+	const pa = await adm.newPage();
+	pa.on('pageerror', (e) => pageErrors.push(String(e)));
+	await pa.goto(URL + '/ui/');
+	await pa.waitForSelector('#login-name');
+	await pa.fill('#login-name', 'boss');
+	await pa.fill('#login-token', process.env.TOK_boss);
+	await pa.click('#login-submit');
+	await pa.waitForSelector('body[data-ready="queue"]');
+	await pa.goto(URL + '/ui/#/constituency');
+	await pa.waitForSelector('body[data-ready="constituency"]');
+	const [exp] = await Promise.all([pa.waitForEvent('download'), pa.click('#export-csv')]);
+	const csv = fs.readFileSync(await exp.path(), 'utf8');
+	check('the constituency exports as CSV', csv.startsWith('kind,owner,value') && csv.includes('Universidad Ejemplo'), csv.slice(0, 80));
+	await pa.setInputFiles('#import-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(csv + 'network,Universidad Ejemplo,not-a-network,,,,,,\nasn,Nadie,64512,,,,,,\n') });
+	await pa.click('#import-check');
+	await pa.waitForSelector('#import-errors tbody tr');
+	const errs = await pa.locator('#import-errors tbody tr').allTextContents();
+	const nlines = csv.split('\n').length;
+	check('a bad file: every bad row named with its line, nothing to apply',
+		errs.length === 2 && errs[0].startsWith(String(nlines)) && errs[1].startsWith(String(nlines + 1)) && await pa.isDisabled('#import-apply'), errs.join(' | '));
+	await pa.setInputFiles('#import-file', { name: 'same.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+	await pa.click('#import-check');
+	await pa.waitForSelector('#import-counts');
+	const same = await pa.textContent('#import-counts');
+	check('the export re-imported: nothing added or changed', same.includes('0 added, 0 changed') && !(await pa.isDisabled('#import-apply')), same);
+	await pa.setInputFiles('#import-file', { name: 'more.csv', mimeType: 'text/csv', buffer: Buffer.from(csv + 'organisation,Ayuntamiento Nuevo,,,no,,,,\ndomain,Ayuntamiento Nuevo,ayto-nuevo.example,,,,,,\n') });
+	await pa.click('#import-check');
+	await pa.waitForFunction(() => document.querySelector('#import-counts') && document.querySelector('#import-counts').textContent.includes('1 added'));
+	await pa.click('#import-apply');
+	await pa.waitForFunction(() => document.querySelector('#orgs') && document.querySelector('#orgs').textContent.includes('Ayuntamiento Nuevo'));
+	check('... applied: the new organisation is in the constituency', (await apiGet('/ui/api/orgs')).organisations.some((o) => o.name === 'Ayuntamiento Nuevo'));
+	await adm.close();
+
 	// ---- language -----------------------------------------------------------------------------
 	await page.goto(URL + '/ui/#/');
 	await ready('queue');
@@ -189,7 +265,7 @@ try {
 	await pe.fill('#login-name', 'y');
 	await pe.fill('#login-token', process.env.TOK_y);
 	await pe.click('#login-submit');
-	await pe.waitForSelector('main h1');
+	await pe.waitForSelector('#signout'); /* signed in: the login form's own h1 is in main too */
 	const pst = await pe.evaluate(async () => (await fetch('/ui/api/incidents')).status);
 	check('a partner account: no queue (403)', pst === 403 && (await pe.locator('#queue').count()) === 0);
 	await es.close();

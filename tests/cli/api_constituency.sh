@@ -168,14 +168,14 @@ req ana GET "/api/v1/incidents/99/export"
 check "an unknown incident: 404" '[ "$(st)" = 404 ]'
 
 # ---- roles against these endpoints -----------------------------------------------------------------
-for ep in "GET $O" "GET $O/Nueva" "PUT $O/Nueva" "DELETE $O/Nueva" "GET $C" "GET $C/de" "PUT $C/de" "DELETE $C/de" "GET /api/v1/notifications" "GET /api/v1/incidents/1/export" "GET /api/v1/incidents/1/notifications/plan"; do
+for ep in "GET $O" "GET $O/Nueva" "PUT $O/Nueva" "DELETE $O/Nueva" "GET $C" "GET $C/de" "PUT $C/de" "DELETE $C/de" "GET /api/v1/notifications" "GET /api/v1/incidents/1/export" "GET /api/v1/incidents/1/notifications/plan" "GET /api/v1/constituency/export" "POST /api/v1/constituency/import"; do
 	set -- $ep
 	req y "$1" "$2" $J -d '{}'
 	check "partner: $ep is 403" '[ "$(st)" = 403 ]'
 	req none "$1" "$2" $J -d '{}'
 	check "no credentials: $ep is 401" '[ "$(st)" = 401 ]'
 done
-for ep in "PUT $O/Nueva" "DELETE $O/Nueva" "PUT $C/de" "DELETE $C/de"; do
+for ep in "PUT $O/Nueva" "DELETE $O/Nueva" "PUT $C/de" "DELETE $C/de" "POST /api/v1/constituency/import"; do
 	set -- $ep
 	req ana "$1" "$2" $J -d '{}'
 	check "analyst: $ep is 403" '[ "$(st)" = 403 ]'

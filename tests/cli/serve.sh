@@ -116,7 +116,10 @@ check "an unknown path: 404" '[ "$(st)" = 404 ]'
 
 # ---- roles against endpoints ------------------------------------------------------------------------
 for who in y isac s; do
-	for ep in "GET /api/v1/incidents" "GET /api/v1/incidents/1" "PATCH /api/v1/incidents/1" "POST /api/v1/incidents/1/notes"; do
+	for ep in "GET /api/v1/incidents" "GET /api/v1/incidents/1" "PATCH /api/v1/incidents/1" "POST /api/v1/incidents/1/notes" \
+		"GET /api/v1/incidents/1/attachments" "GET /api/v1/incidents/1/attachments/$(printf '%064d' 0)" \
+		"POST /api/v1/incidents/1/attachments?name=x" "GET /api/v1/incidents/1/report" \
+		"GET /api/v1/reports/period" "GET /api/v1/constituency/export" "POST /api/v1/constituency/import"; do
 		set -- $ep
 		req $who "$1" "$2" -H "Content-Type: application/json" -d '{"text":"x","priority":1}'
 		check "partner account $who: $ep is 403" '[ "$(st)" = 403 ]'

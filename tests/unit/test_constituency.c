@@ -550,8 +550,40 @@ static void test_store_import(void)
 		fclose(out);
 		is_int(constituency_file_read(p2, CONSTITUENCY_FMT_AUTO, &f, &e), V_OK,
 		       "the export reads back (%s)", e.reason);
+		if (f) {
+			struct constituency_diff d;
+			is_int(constituency_file_diff(st, f, 1, &d, &e), V_OK, "the export's diff");
+			ok(d.orgs_added == 0 && d.orgs_changed == 0 && d.orgs_removed == 0 &&
+			   d.orgs_unchanged == 3 && d.certs_changed == 0 && d.certs_removed == 0 &&
+			   d.certs_unchanged > 0,
+			   "... changes nothing (%zu unchanged, %zu changed)", d.orgs_unchanged,
+			   d.orgs_changed);
+		}
 		constituency_file_free(f);
 		unlink(p2);
+	}
+	/* what an import would change: one organisation new, one with a network less, the
+	 * rest removed only when replacing */
+	{
+		static const char one[] =
+			"kind,owner,value,name,do_not_notify,lang,format,fingerprint,notes\n"
+			"organisation,Nueva,,,no,,,,\n"
+			"domain,Nueva,nueva.example,,,,,,\n"
+			"organisation,Universidad Ejemplo,,,no,,,,\n"
+			"network,Universidad Ejemplo,192.0.2.0/24,,,,,,\n";
+		struct constituency_diff d;
+		is_int(constituency_file_read_buffer("one.csv", one, sizeof(one) - 1,
+						     CONSTITUENCY_FMT_CSV, &f, &e), V_OK,
+		       "a smaller file (%s)", e.reason);
+		if (f) {
+			constituency_file_diff(st, f, 0, &d, &e);
+			ok(d.orgs_added == 1 && d.orgs_changed == 1 && d.orgs_unchanged == 0 &&
+			   d.orgs_removed == 0, "diff: 1 added, 1 changed, none removed");
+			constituency_file_diff(st, f, 1, &d, &e);
+			ok(d.orgs_removed == 2 && d.certs_removed > 0,
+			   "... replacing: the other 2 organisations and the CERTs removed");
+			constituency_file_free(f);
+		}
 	}
 	store_close(st);
 	{
@@ -564,6 +596,53 @@ static void test_store_import(void)
 	rmdir(dir);
 }
 
+struct row_errors {
+	long line[8];
+	char field[8][64];
+	int n;
+};
+
+static int row_error(void *arg, const struct verr *e)
+{
+	struct row_errors *r = arg;
+
+	if (r->n < 8) {
+		r->line[r->n] = e->line;
+		snprintf(r->field[r->n], sizeof(r->field[0]), "%s", e->field);
+	}
+	r->n++;
+	return V_OK;
+}
+
+/* Every bad row of a CSV file, with its line and column, not only the first. */
+static void test_all_errors(void)
+{
+	static const char bad[] =
+		"kind,owner,value,name,do_not_notify,lang,format,fingerprint,notes\n"
+		"organisation,X,,,no,,,,\n"
+		"network,X,300.1.1.0/24,,,,,,\n"
+		"asn,X,ASfoo,,,,,,\n"
+		"domain,X,x.example,,,,,,\n"
+		"bogus,X,,,,,,,\n"
+		"contact,Y,a@b.example,,,,,,\n";
+	struct row_errors r = { 0 };
+	struct constituency_file *f = NULL;
+	struct verr e = { 0 };
+
+	is_int(constituency_file_check_buffer("bad.csv", bad, sizeof(bad) - 1, CONSTITUENCY_FMT_CSV,
+					      row_error, &r, &f, &e),
+	       V_ERR_INVALID, "a file with 4 bad rows is refused");
+	ok(f == NULL && r.n == 4, "... each bad row reported (%d)", r.n);
+	ok(r.line[0] == 6 && !strcmp(r.field[0], "kind") && r.line[1] == 3 &&
+	   !strcmp(r.field[1], "value") && r.line[2] == 4 && r.line[3] == 7 &&
+	   !strcmp(r.field[3], "owner"), "... with its line and column");
+	ok(strstr(e.reason, "4") != NULL, "... and the count in the error: %s", e.reason);
+	r.n = 0;
+	is_int(constituency_file_read_buffer("bad.csv", bad, sizeof(bad) - 1, CONSTITUENCY_FMT_CSV,
+					     &f, &e), V_ERR_INVALID, "without a callback: refused");
+	ok(e.line == 6 || e.line == 3, "... at the first bad row found (%ld)", e.line);
+}
+
 int main(void)
 {
 	conf_init();
@@ -571,6 +650,7 @@ int main(void)
 	test_resolve();
 	test_files();
 	test_store_import();
+	test_all_errors();
 	conf_fini();
 	return done_testing();
 }
