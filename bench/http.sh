@@ -8,6 +8,8 @@
 #   GET /taxii2/cti/collections/INBOX/objects/?limit=100      (analyst: the first page)
 #   GET /taxii2/cti/collections/INBOX/objects/?limit=100&next (a page near the end)
 #   GET /taxii2/cti/collections/ID/objects/?limit=100         (partner, Basic: the policy view)
+#   GET /taxii2/cti/collections/ALL-Y/objects/?limit=100      (partner, Basic: the same objects
+#        as a collection of taxii.collections, kept as rows; the one before is built per request)
 # printing requests/s, p50/p99 latency, errors, and the server's peak RSS.
 set -eu
 V=${1:-build/vigia}
@@ -37,11 +39,12 @@ t0=$(date +%s)
 python3 "$(dirname "$0")/taxii-gen.py" "$A" "$IN" "$NOBJ"
 echo "== $NOBJ objects written into the inbox in $(( $(date +%s) - t0 )) s; store: $(du -m "$A" | cut -f1) MB"
 "$V" serve --db "$A" --http.port=0 --port-file "$T/port" --http.max-connections=1024 \
-	--log.level=warning 2> "$T/serve.log" &
+	--log.level=warning --taxii.collections="all-y: partner=CERT-Y" 2> "$T/serve.log" &
 PID=$!
 i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 U="http://127.0.0.1:$(cat "$T/port")"
 C=$(curl -s -u "y:$TY" "$U/taxii2/cti/collections/" | python3 -c "import json,sys; print(json.load(sys.stdin)['collections'][0]['id'])")
+ALLY=$(curl -s -u "y:$TY" "$U/taxii2/cti/collections/" | python3 -c "import json,sys; print([c['id'] for c in json.load(sys.stdin)['collections'] if c['title']=='all-y'][0])")
 BASIC=$(printf 'y:%s' "$TY" | base64 -w0)
 # the server's CPU time (user + system, in clock ticks) so far
 cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
@@ -59,6 +62,7 @@ run() { # name, then wrk arguments
 		"server CPU: %.1f us/request -> %.0f requests/s on 2 idle cores\n", c / hz / n * 1e6, \
 		2 * n * hz / (c > 0 ? c : 1)}' "$T/wrk.out"
 }
+echo "server RSS at start: $(grep VmRSS /proc/$PID/status | awk '{print $2, $3}')"
 run "incidents (analyst)" -H "Authorization: Bearer $TA" "$U/api/v1/incidents?limit=100"
 H="Accept: application/taxii+json;version=2.1"
 # the date_added of the object at 99 % of the collection (one millisecond apart from 2026-01-01)
@@ -70,4 +74,6 @@ run "TAXII inbox, a page near the end (analyst)" -H "Authorization: Bearer $TA" 
 	"$U/taxii2/cti/collections/$IN/objects/?limit=100&next=$NEXT"
 run "TAXII objects (partner)" -H "Authorization: Basic $BASIC" \
 	-H "Accept: application/taxii+json;version=2.1" "$U/taxii2/cti/collections/$C/objects/?limit=100"
+run "TAXII collection of taxii.collections, from rows (partner)" -H "Authorization: Basic $BASIC" \
+	-H "Accept: application/taxii+json;version=2.1" "$U/taxii2/cti/collections/$ALLY/objects/?limit=100"
 echo "server peak RSS: $(grep VmHWM /proc/$PID/status | awk '{print $2, $3}')"

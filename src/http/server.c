@@ -143,17 +143,30 @@ static enum MHD_Result arg_cb(void *cls, enum MHD_ValueKind kind, const char *ke
 	return MHD_YES;
 }
 
-static enum MHD_Result send_plain(struct MHD_Connection *c, unsigned status, const char *body)
+/* An error refused before any handler runs (413, 429, 503), in the form of the path: a TAXII
+ * error message (title, description, http_status; application/taxii+json) under /taxii2/, a
+ * JSON API error object elsewhere, as http_error() writes them. */
+static enum MHD_Result send_plain(struct MHD_Connection *c, const char *url, unsigned status,
+                                  const char *title, const char *detail)
 {
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+	struct http_response rs;
+	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	if (!r)
+	memset(&rs, 0, sizeof(rs));
+	http_error(&rs, url && !strncmp(url, "/taxii2/", 8), (int)status, title, detail);
+	r = MHD_create_response_from_buffer(rs.body_len, rs.body ? rs.body : (char *)"",
+	                                    MHD_RESPMEM_MUST_COPY);
+	if (!r) {
+		http_response_fini(&rs);
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", HTTP_JSON);
+	}
+	MHD_add_response_header(r, "Content-Type", rs.content_type ? rs.content_type : HTTP_JSON);
+	if (status == 429)
+		MHD_add_response_header(r, "Retry-After", "1");
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
+	http_response_fini(&rs);
 	return ret;
 }
 
@@ -183,20 +196,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char 
 		return MHD_YES;
 	}
 	if (cn->too_big)
-		return send_plain(mc, 413,
-		                  "{\"error\":{\"status\":413,\"title\":\"payload too "
-		                  "large\",\"detail\":\"the body exceeds http.max_body\"}}");
+		return send_plain(mc, url, 413, "payload too large",
+		                  "the body exceeds http.max_body");
 	memset(&rq, 0, sizeof(rq));
 	rq.authorization = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
 	rq.cookie = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Cookie");
 	if (!rate_ok(s, rq.authorization ? rq.authorization : rq.cookie))
-		return send_plain(mc, 429,
-		                  "{\"error\":{\"status\":429,\"title\":\"too many "
-		                  "requests\",\"detail\":\"this credential's rate limit\"}}");
+		return send_plain(mc, url, 429, "too many requests", "this credential's rate limit");
 	if (!(rq.st = thread_store(s)))
-		return send_plain(mc, 503,
-		                  "{\"error\":{\"status\":503,\"title\":\"service "
-		                  "unavailable\",\"detail\":\"the store cannot be opened\"}}");
+		return send_plain(mc, url, 503, "service unavailable", "the store cannot be opened");
 	rq.method = method;
 	rq.path = url;
 	rq.accept = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept");
@@ -215,12 +223,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char 
 	else
 		log_debug("http: %s %s %d %s", method, url, rs.status,
 		          rs.account[0] ? rs.account : "-");
+	/* the body (malloc'd) is handed to libmicrohttpd, which frees it: no copy of a page */
 	r = MHD_create_response_from_buffer(rs.body_len, rs.body ? rs.body : (char *)"",
-	                                    MHD_RESPMEM_MUST_COPY);
+	                                    rs.body ? MHD_RESPMEM_MUST_FREE
+	                                            : MHD_RESPMEM_PERSISTENT);
 	if (!r) {
 		http_response_fini(&rs);
 		return MHD_NO;
 	}
+	rs.body = NULL;
 	MHD_add_response_header(r, "Content-Type", rs.content_type ? rs.content_type : HTTP_JSON);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Cache-Control", "no-store");

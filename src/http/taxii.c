@@ -9,8 +9,11 @@
  * would for the same recipient; no marking or right is judged here.
  *
  * date_added of an object is its "modified" (else "created") time; match[version] accepts
- * last, first, all or that timestamp (vigia keeps one version of each object).  Pagination:
- * "next" is the index of the next object; "limit" is 1..1000 (default 100).
+ * last, first, all or that timestamp (vigia keeps one version of each object).  Pagination of
+ * the "incidents" collection: "next" is the index of the next object; "limit" is 1..1000
+ * (default 100).  A collection of taxii.collections is the same build kept as rows of the
+ * store (view_rows): rebuilt when what it was built from changed, then served as pages of
+ * rows by taxii_write.c (its "next" a row cursor), so a page costs the page.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -272,6 +275,110 @@ static int by_added(const void *a, const void *b)
 	return c ? c : (x->index > y->index) - (x->index < y->index);
 }
 
+/* Write view vw's objects (objs, as caller_objects built them) as the rows of its collection,
+ * in TAXII's order: by date_added, ties in the writer's order.  V_OK or a store error. */
+static int view_rows_put(struct store *st, const struct taxii_view *vw, json_t *objs,
+                         struct verr *err)
+{
+	const char *dflt = newest(objs);
+	struct item *items = calloc(json_array_size(objs) + 1, sizeof(*items));
+	size_t i, n = 0;
+	json_t *o;
+	int rc = V_OK;
+
+	if (!items)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	json_array_foreach(objs, i, o)
+	{
+		if (!taxii_view_has_type(vw, json_string_value(json_object_get(o, "type"))))
+			continue;
+		items[n].o = o;
+		items[n].added = date_added(o, dflt);
+		items[n].index = i;
+		n++;
+	}
+	qsort(items, n, sizeof(*items), by_added);
+	for (i = 0; i < n && rc == V_OK; i++) {
+		const char *sv = json_string_value(json_object_get(items[i].o, "spec_version"));
+		struct store_taxii_object row = {
+		    .collection = vw->id,
+		    .id = json_string_value(json_object_get(items[i].o, "id")),
+		    .type = json_string_value(json_object_get(items[i].o, "type")),
+		    .spec_version = sv ? sv : "2.1",
+		    .tlp = -1, /* the policy chose the rows: nothing is filtered on them again */
+		    .account = ""};
+		char ts[STORE_TAXII_TS_LEN], *text;
+		int added;
+
+		if (!items[i].added || taxii_ts_norm(items[i].added, ts) != 0 || !row.id ||
+		    !row.type) {
+			log_error("http: TAXII view %s: an object without a timestamp or an id is "
+			          "left out",
+			          vw->name);
+			continue;
+		}
+		row.version = row.date_added = ts;
+		if (!(text = json_dumps(items[i].o, JSON_COMPACT))) {
+			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+			break;
+		}
+		row.object = text;
+		rc = store_taxii_object_put(st, &row, &added, err);
+		free(text);
+	}
+	free(items);
+	return rc;
+}
+
+/* Make the rows of view vw what the sharing policy gives now: unless they are current (nothing
+ * they were built from has changed, the definition is the same), build the view as before and
+ * replace them, in one transaction.  A change of a marking, an incident, an indicator or a
+ * partner's rights makes them stale at the commit of that change, so the next request
+ * rebuilds: no page is ever served from rows the policy would not give now.  0, or -1 with an
+ * error response. */
+static int view_rows(const struct http_request *rq, const struct http_call *c,
+                     struct http_response *rs, const struct taxii_view *vw)
+{
+	const char *dt = conf_get("share.default_tlp");
+	char sig[sizeof(vw->partner) + sizeof(vw->types) + 64];
+	struct verr e = {0};
+	json_t *objs;
+	int cur = 0, rc;
+
+	snprintf(sig, sizeof(sig), "%s|%d|%s|%s", vw->partner, (int)vw->tlp, vw->types,
+	         dt ? dt : "");
+	if ((rc = store_taxii_view_current(rq->st, vw->id, sig, &cur, &e)) != V_OK)
+		goto fail;
+	if (cur)
+		return 0;
+	if ((rc = store_begin(rq->st, &e)) != V_OK)
+		goto fail;
+	/* another request may have rebuilt it while this one waited for the write lock */
+	if ((rc = store_taxii_view_current(rq->st, vw->id, sig, &cur, &e)) != V_OK)
+		goto fail_tx;
+	if (cur)
+		return store_commit(rq->st, &e) == V_OK ? 0 : (store_rollback(rq->st), 0);
+	if ((rc = store_taxii_view_begin(rq->st, vw->id, &e)) != V_OK)
+		goto fail_tx;
+	if (!(objs = caller_objects(rq, c, rs, vw))) {
+		store_rollback(rq->st);
+		return -1;
+	}
+	rc = view_rows_put(rq->st, vw, objs, &e);
+	json_decref(objs);
+	if (rc == V_OK && (rc = store_taxii_view_done(rq->st, vw->id, sig, &e)) == V_OK &&
+	    (rc = store_commit(rq->st, &e)) == V_OK) {
+		log_info("http: TAXII view %s rebuilt", vw->name);
+		return 0;
+	}
+fail_tx:
+	store_rollback(rq->st);
+fail:
+	log_error("http: TAXII view %s: %s", vw->name, e.reason);
+	http_error(rs, 1, 500, "internal error", "the collection could not be built");
+	return -1;
+}
+
 /* The filtered page.  manifest: 1 entries instead of objects, 2 the versions of only.  only:
  * that object alone. */
 static void page(const struct http_request *rq, const struct http_call *c, struct http_response *rs,
@@ -287,9 +394,17 @@ static void page(const struct http_request *rq, const struct http_call *c, struc
 
 	if (accept_or_406(rq, rs))
 		return;
-	if (taxii_view_find(c->params[0], &view) && taxii_view_visible(&view, c))
+	if (taxii_view_find(c->params[0], &view) && taxii_view_visible(&view, c)) {
 		vw = &view;
-	else if (known_collection(c, rs))
+		/* a view of the configuration is served from its rows, kept current */
+		if (view_rows(rq, c, rs, vw) == 0)
+			taxii_rows_serve(rq, rs,
+			                 manifest == 2   ? TAXII_PAGE_VERSIONS
+			                 : manifest == 1 ? TAXII_PAGE_MANIFEST
+			                                 : TAXII_PAGE_OBJECTS,
+			                 only, vw->id, NULL);
+		return;
+	} else if (known_collection(c, rs))
 		return;
 	errno = 0;
 	if (ls && ((limit = strtoll(ls, &end, 10)) < 1 || errno || *end || end == ls))

@@ -3,16 +3,19 @@
  * "inbox" collection that partners and analysts POST STIX objects to, read back by pages of
  * the table; DELETE of an object, the versions of an object, and status resources.
  *
- * A POST (an envelope, application/taxii+json;version=2.1) is all or nothing, in one
- * transaction: the objects go through the same STIX importer as `vigia import --format stix`
- * (parse_stix.c through the pipeline: events, incidents, indicators), with the provenance of
- * the account (feed.provider is its partner, else its name); an object the importer rejects,
- * or one without a type, an id "<type>--<uuid>" or a version timestamp, makes the whole POST
- * a 422 TAXII error naming every bad object, and nothing is written.  Accepted objects are
+ * A POST (an envelope, application/taxii+json;version=2.1) is taken object by object, each
+ * whole or not at all, in one transaction: the objects go through the same STIX importer as
+ * `vigia import --format stix` (parse_stix.c through the pipeline: events, incidents,
+ * indicators), with the provenance of the account (feed.provider is its partner, else its
+ * name).  An object without a type, an id "<type>--<uuid>" or a version timestamp, or one the
+ * importer rejects (it is taken out and the others imported again, so that nothing of it is
+ * written), is a failure of the status resource with its id and the reason; the others are
  * kept as rows of the collection (one per id and version; a version already there stays as
- * it was and counts as a success), the status resource is written, and the audit trail
- * records the POST as "api:<account>".  The status is "complete" on return (the import is
- * synchronous), and is readable by its account and by analysts and administrators.
+ * it was and counts as a success).  When no object can be taken the POST is a 422 TAXII error
+ * naming every bad one, and nothing is written.  The status resource is written and the audit
+ * trail records the POST as "api:<account>".  Processing is synchronous: the status is
+ * "complete" on return with its true success_count, failure_count (pending_count 0) and the
+ * successes and failures, readable by its account and by analysts and administrators.
  *
  * Who reads what of the inbox: analysts and administrators everything; a partner account only
  * the objects it added itself (one partner's intelligence is not another's to read: sharing
@@ -162,10 +165,36 @@ struct page_state {
 	struct buf objects; /* objects: their stored JSON text, spliced, comma-separated */
 	int what;           /* TAXII_PAGE_* */
 	int64_t limit, n;
+	/* the stored date_added of the first and the last row, and the last row's seq: shown
+	 * and made a cursor once, at the end (page_end), not for every row */
 	char first[STORE_TAXII_TS_LEN], last[STORE_TAXII_TS_LEN];
+	int64_t last_seq;
 	char next[STORE_TAXII_TS_LEN + 24];
 	int more;
 };
+
+/* Copy a stored timestamp (at most STORE_TAXII_TS_LEN - 1 bytes; longer is cut). */
+static void ts_copy(char out[STORE_TAXII_TS_LEN], const char *in)
+{
+	size_t n = strnlen(in, STORE_TAXII_TS_LEN - 1);
+
+	memcpy(out, in, n);
+	out[n] = 0;
+}
+
+/* After the last row: first and last as shown, next as the cursor of the last row. */
+static void page_end(struct page_state *p)
+{
+	char t[STORE_TAXII_TS_LEN];
+
+	if (!p->n)
+		return;
+	snprintf(p->next, sizeof(p->next), "%s~%lld", p->last, (long long)p->last_seq);
+	ts_show(p->first, t);
+	memcpy(p->first, t, sizeof(t));
+	ts_show(p->last, t);
+	memcpy(p->last, t, sizeof(t));
+}
 
 static int page_row(void *arg, const struct store_taxii_object *o)
 {
@@ -177,14 +206,14 @@ static int page_row(void *arg, const struct store_taxii_object *o)
 		p->more = 1;
 		return 0;
 	}
-	ts_show(o->date_added, added);
-	ts_show(o->version, ver);
 	if (p->what == TAXII_PAGE_OBJECTS) {
 		/* the stored text as it is (it was written by json_dumps): no parse, no dump */
 		if ((p->n && buf_putc(&p->objects, ',') != V_OK) ||
 		    buf_puts(&p->objects, o->object) != V_OK)
 			return V_ERR_NOMEM;
 	} else {
+		ts_show(o->date_added, added);
+		ts_show(o->version, ver);
 		if (p->what == TAXII_PAGE_MANIFEST)
 			j = json_pack("{s:s, s:s, s:s, s:s}", "id", o->id, "date_added", added,
 			              "version", ver, "media_type", HTTP_STIX);
@@ -193,10 +222,27 @@ static int page_row(void *arg, const struct store_taxii_object *o)
 		json_array_append_new(p->out, j);
 	}
 	if (!p->n)
-		snprintf(p->first, sizeof(p->first), "%s", added);
-	snprintf(p->last, sizeof(p->last), "%s", added);
-	snprintf(p->next, sizeof(p->next), "%s~%lld", o->date_added, (long long)o->seq);
+		ts_copy(p->first, o->date_added);
+	ts_copy(p->last, o->date_added);
+	p->last_seq = o->seq;
 	p->n++;
+	return 0;
+}
+
+/* Is v one of the items of s (a comma-separated list)? */
+static int in_list(const char *s, const char *v)
+{
+	size_t n = strlen(v);
+
+	while (*s) {
+		size_t k = strcspn(s, ",");
+
+		if (k == n && !strncmp(s, v, n))
+			return 1;
+		s += k;
+		if (*s == ',')
+			s++;
+	}
 	return 0;
 }
 
@@ -239,6 +285,13 @@ static int version_filter(const char *s, struct store_taxii_filter *f, struct bu
 
 void taxii_rows_page(const struct http_request *rq, const struct http_call *c,
                      struct http_response *rs, int what, const char *only)
+{
+	taxii_rows_serve(rq, rs, what, only, c->params[0],
+	                 c->role == HTTP_ROLE_PARTNER ? c->account->name : NULL);
+}
+
+void taxii_rows_serve(const struct http_request *rq, struct http_response *rs, int what,
+                      const char *only, const char *collection, const char *account)
 {
 	const char *ls = http_arg(rq, "limit"), *ns = http_arg(rq, "next"),
 	           *aa = http_arg(rq, "added_after");
@@ -286,12 +339,12 @@ void taxii_rows_page(const struct http_request *rq, const struct http_call *c,
 		goto bad;
 	if (what == TAXII_PAGE_VERSIONS && !http_arg(rq, "match[version]"))
 		f.version_mode = STORE_TAXII_V_ALL;
-	f.collection = c->params[0];
+	f.collection = collection;
 	f.added_after = aa ? aa_ts : NULL;
 	f.ids = only ? only : http_arg(rq, "match[id]");
 	f.types = http_arg(rq, "match[type]");
 	f.spec_versions = http_arg(rq, "match[spec_version]");
-	f.account = c->role == HTTP_ROLE_PARTNER ? c->account->name : NULL;
+	f.account = account;
 	f.tlp_max = 4;
 	f.limit = limit + 1;
 	p.out = json_array();
@@ -299,6 +352,7 @@ void taxii_rows_page(const struct http_request *rq, const struct http_call *c,
 	p.what = what;
 	p.limit = limit;
 	rc = store_taxii_objects_query(rq->st, &f, page_row, &p, &e);
+	page_end(&p);
 	buf_fini(&vlist);
 	if (rc != V_OK) {
 		json_decref(p.out);
@@ -470,6 +524,52 @@ static void import_failures(const char *lines, size_t len, json_t *fails)
 	}
 }
 
+/* Take out of good the objects the importer's reasons (ifails) name, each a failure with that
+ * reason: by their place ("objects[N]: ..." — two versions share an id), else by id.  The
+ * number taken out (0: no reason names an object of good). */
+static size_t drop_rejected(json_t *good, json_t *ifails, json_t *fails)
+{
+	size_t n = json_array_size(good), i, k, taken = 0;
+	const char **why = calloc(n + 1, sizeof(*why));
+	json_t *f;
+
+	if (!why)
+		return 0;
+	json_array_foreach(ifails, k, f)
+	{
+		const char *m = json_string_value(json_object_get(f, "message")), *at;
+		char *end;
+		unsigned long long x;
+
+		if (!m)
+			continue;
+		if ((at = strstr(m, "objects[")) &&
+		    (x = strtoull(at + 8, &end, 10), end != at + 8 && *end == ']') && x < n) {
+			why[x] = m;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			json_t *gi = json_array_get(good, i);
+			const char *id = json_string_value(json_object_get(gi, "id"));
+
+			if (id && strstr(m, id))
+				why[i] = m;
+		}
+	}
+	for (i = n; i-- > 0;) {
+		json_t *o = json_array_get(good, i);
+
+		if (!why[i])
+			continue;
+		add_failure(fails, json_string_value(json_object_get(o, "id")),
+		            json_string_value(json_object_get(o, "modified")), why[i]);
+		json_array_remove(good, i);
+		taken++;
+	}
+	free(why);
+	return taken;
+}
+
 static void uuid4(char out[37])
 {
 	unsigned char r[16];
@@ -589,7 +689,7 @@ void taxii_objects_post(const struct http_request *rq, const struct http_call *c
 	char added[STORE_TAXII_TS_LEN], version[STORE_TAXII_TS_LEN], show[STORE_TAXII_TS_LEN];
 	struct pipeline *pl = NULL;
 	char actor[STORE_NAME_MAX + 8], object[160], *summary = NULL;
-	json_t *env, *objs, *o, *fails, *oks = NULL;
+	json_t *env, *objs, *o, *fails, *good = NULL, *oks = NULL;
 	size_t i, nfail = 0;
 	int rc;
 
@@ -627,6 +727,7 @@ void taxii_objects_post(const struct http_request *rq, const struct http_call *c
 	}
 	ts_now(added);
 	fails = json_array();
+	good = json_array();
 	json_array_foreach(objs, i, o)
 	{
 		const char *type = NULL, *id = NULL, *why;
@@ -635,29 +736,52 @@ void taxii_objects_post(const struct http_request *rq, const struct http_call *c
 		if ((why = object_check(o, added, &type, &id, version, &tlp))) {
 			add_failure(fails, id, NULL, why);
 			nfail++;
-		}
+		} else
+			json_array_append(good, o);
 	}
-	if (nfail) {
-		unprocessable(rs, fails);
-		json_decref(env);
-		return;
-	}
-	if ((rc = store_begin(rq->st, &e)) != V_OK)
-		goto store_err;
-	if ((rc = import(rq, c, objs, fails, &pl, &e)) != V_OK) {
-		store_rollback(rq->st);
-		pipeline_sync(pl, 0);
-		pipeline_free(pl);
-		pl = NULL;
-		if (rc == V_ERR_INVALID) {
+	/* the objects that pass go in, each whole or not at all; the others are the status's
+	 * failures.  An object the importer rejects is taken out and the rest imported again */
+	for (;;) {
+		json_t *ifails = json_array();
+		size_t dropped;
+
+		if (!json_array_size(good)) { /* nothing of it can be taken */
+			json_decref(ifails);
+			json_decref(good);
 			unprocessable(rs, fails);
 			json_decref(env);
 			return;
 		}
-		goto store_err;
+		if ((rc = store_begin(rq->st, &e)) != V_OK) {
+			json_decref(ifails);
+			goto store_err;
+		}
+		if ((rc = import(rq, c, good, ifails, &pl, &e)) == V_OK) {
+			json_decref(ifails);
+			break;
+		}
+		store_rollback(rq->st);
+		pipeline_sync(pl, 0);
+		pipeline_free(pl);
+		pl = NULL;
+		if (rc != V_ERR_INVALID) {
+			json_decref(ifails);
+			goto store_err;
+		}
+		dropped = drop_rejected(good, ifails, fails);
+		if (!dropped) { /* reasons that name no object: nothing is taken */
+			json_array_extend(fails, ifails);
+			json_decref(ifails);
+			json_decref(good);
+			unprocessable(rs, fails);
+			json_decref(env);
+			return;
+		}
+		nfail += dropped;
+		json_decref(ifails);
 	}
 	oks = json_array();
-	json_array_foreach(objs, i, o)
+	json_array_foreach(good, i, o)
 	{
 		struct store_taxii_object row = {.collection = c->params[0],
 		                                 .date_added = added,
@@ -683,10 +807,12 @@ void taxii_objects_post(const struct http_request *rq, const struct http_call *c
 	snprintf(s.account, sizeof(s.account), "%s", c->account->name);
 	snprintf(s.status, sizeof(s.status), "complete");
 	snprintf(s.request_timestamp, sizeof(s.request_timestamp), "%s", added);
-	s.total = s.success = (int64_t)json_array_size(objs);
-	s.detail = dump_new(
-	    json_pack("{s:o, s:[], s:[]}", "successes", json_incref(oks), "failures", "pendings"),
-	    JSON_COMPACT);
+	s.total = (int64_t)json_array_size(objs);
+	s.success = (int64_t)json_array_size(good);
+	s.failure = (int64_t)nfail;
+	s.detail = dump_new(json_pack("{s:o, s:O, s:[]}", "successes", json_incref(oks),
+	                              "failures", fails, "pendings"),
+	                    JSON_COMPACT);
 	snprintf(actor, sizeof(actor), "api:%s", c->account->name);
 	snprintf(object, sizeof(object), "taxii:%s", c->params[0]);
 	summary = dump_new(json_pack("{s:s, s:I}", "status", s.id, "objects", (json_int_t)s.total),
@@ -708,6 +834,7 @@ void taxii_objects_post(const struct http_request *rq, const struct http_call *c
 	http_json(rs, 202, HTTP_TAXII, status_json(&s));
 	free(s.detail);
 	json_decref(oks);
+	json_decref(good);
 	json_decref(fails);
 	json_decref(env);
 	return;
@@ -717,6 +844,7 @@ store_err:
 		pipeline_free(pl);
 	}
 	json_decref(oks);
+	json_decref(good);
 	json_decref(fails);
 	json_decref(env);
 	log_error("http: TAXII POST: %s", e.reason);
@@ -754,7 +882,10 @@ void taxii_object_delete(const struct http_request *rq, const struct http_call *
                          struct http_response *rs)
 {
 	struct verr e = {0};
+	struct store_taxii_filter f = {0};
+	const char *mv = http_arg(rq, "match[version]"), *sv = http_arg(rq, "match[spec_version]");
 	char actor[STORE_NAME_MAX + 8], object[160], *what;
+	struct buf vlist;
 	int64_t removed = 0;
 	int rc;
 
@@ -765,19 +896,36 @@ void taxii_object_delete(const struct http_request *rq, const struct http_call *
 		           "no such writable collection: objects are deleted from the inbox only");
 		return;
 	}
+	/* spec 5.8: match[version] names what goes (default: every version); the objects kept
+	 * here are all STIX 2.1, so a match[spec_version] without 2.1 matches nothing */
+	buf_init(&vlist, 1 << 16);
+	if (version_filter(mv, &f, &vlist) != 0) {
+		buf_fini(&vlist);
+		http_error(rs, 1, 400, "bad request",
+		           "match[version] is last, first, all or timestamps, comma-separated");
+		return;
+	}
+	if (sv && !in_list(sv, "2.1")) {
+		buf_fini(&vlist);
+		http_error(rs, 1, 404, "not found", "no such object in this collection");
+		return;
+	}
 	snprintf(actor, sizeof(actor), "api:%s", c->account->name);
 	snprintf(object, sizeof(object), "taxii:%s", c->params[0]);
-	if (!(what = dump_new(json_pack("{s:s}", "id", c->params[1]), JSON_COMPACT))) {
+	if (!(what = dump_new(json_pack("{s:s, s:s*}", "id", c->params[1], "versions", mv),
+	                      JSON_COMPACT))) {
+		buf_fini(&vlist);
 		http_error(rs, 1, 500, "internal error", "out of memory");
 		return;
 	}
 	if ((rc = store_begin(rq->st, &e)) == V_OK &&
-	    (rc = store_taxii_object_delete(rq->st, c->params[0], c->params[1], &removed, &e)) ==
-	        V_OK &&
+	    (rc = store_taxii_object_delete(rq->st, c->params[0], c->params[1], f.version_mode,
+	                                    f.versions, &removed, &e)) == V_OK &&
 	    (!removed || (rc = store_audit_append(rq->st, actor, object, "delete-object", what,
 	                                          NULL, &e)) == V_OK))
 		rc = store_commit(rq->st, &e);
 	free(what);
+	buf_fini(&vlist);
 	if (rc != V_OK) {
 		store_rollback(rq->st);
 		log_error("http: TAXII DELETE: %s", e.reason);

@@ -26,6 +26,11 @@ enum { TAXII_PAGE_OBJECTS, TAXII_PAGE_MANIFEST, TAXII_PAGE_VERSIONS };
 void taxii_rows_page(const struct http_request *rq, const struct http_call *c,
                      struct http_response *rs, int what, const char *only);
 
+/* The same for the rows of any collection (a policy-built view's rows: taxii.c): account
+ * non-NULL keeps to the rows that account added. */
+void taxii_rows_serve(const struct http_request *rq, struct http_response *rs, int what,
+                      const char *only, const char *collection, const char *account);
+
 /* Handlers (route.c). */
 void taxii_objects_post(const struct http_request *rq, const struct http_call *c,
                         struct http_response *rs);

@@ -978,10 +978,55 @@ int store_taxii_objects_query(struct store *st, const struct store_taxii_filter 
 }
 
 int store_taxii_object_delete(struct store *st, const char *collection, const char *id,
-			      int64_t *removed, struct verr *err)
+			      unsigned version_mode, const char *versions, int64_t *removed,
+			      struct verr *err)
 {
 	*removed = 0;
-	return st->ops->taxii_object_delete(st, collection, id, removed, err);
+	if (!version_mode)
+		version_mode = STORE_TAXII_V_ALL;
+	if ((version_mode & STORE_TAXII_V_LIST) && !versions)
+		return verr_set(err, V_ERR_INVALID, "taxii_filter", "%s",
+				_("a TAXII delete by version names the versions"));
+	return st->ops->taxii_object_delete(st, collection, id, version_mode, versions, removed,
+					    err);
+}
+
+static int view_args_ok(const char *collection, const char *signature, struct verr *err)
+{
+	if (!collection || !*collection || strlen(collection) > 2 * STORE_NAME_MAX || !signature)
+		return verr_set(err, V_ERR_INVALID, "taxii_view", "%s",
+				_("a TAXII view names its collection and its definition"));
+	return V_OK;
+}
+
+int store_taxii_view_current(struct store *st, const char *collection, const char *signature,
+			     int *current, struct verr *err)
+{
+	int rc;
+
+	*current = 0;
+	if ((rc = view_args_ok(collection, signature, err)) != V_OK)
+		return rc;
+	return st->ops->taxii_view_current(st, collection, signature, current, err);
+}
+
+int store_taxii_view_begin(struct store *st, const char *collection, struct verr *err)
+{
+	int rc;
+
+	if ((rc = view_args_ok(collection, "", err)) != V_OK)
+		return rc;
+	return st->ops->taxii_view_begin(st, collection, err);
+}
+
+int store_taxii_view_done(struct store *st, const char *collection, const char *signature,
+			  struct verr *err)
+{
+	int rc;
+
+	if ((rc = view_args_ok(collection, signature, err)) != V_OK)
+		return rc;
+	return st->ops->taxii_view_done(st, collection, signature, err);
 }
 
 int store_taxii_status_put(struct store *st, const struct store_taxii_status *s,

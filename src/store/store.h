@@ -667,9 +667,33 @@ typedef int (*store_taxii_object_cb)(void *arg, const struct store_taxii_object 
  * strings are borrowed for the call.  A non-zero return of cb stops and is returned. */
 int store_taxii_objects_query(struct store *st, const struct store_taxii_filter *f,
 			      store_taxii_object_cb cb, void *arg, struct verr *err);
-/* Remove every version of object id from collection.  OUT: *removed rows. */
+/* Remove versions of object id from collection: those version_mode picks (STORE_TAXII_V_*, as
+ * match[version]; 0 means ALL; LIST: those named in versions, a comma-separated list of
+ * stored timestamps), then mark the newest and oldest of what is left.  OUT: *removed rows. */
 int store_taxii_object_delete(struct store *st, const char *collection, const char *id,
-			      int64_t *removed, struct verr *err);
+			      unsigned version_mode, const char *versions, int64_t *removed,
+			      struct verr *err);
+
+/*
+ * TAXII collections built by the sharing policy (taxii.collections), kept as rows of the
+ * collection in the same table (store_taxii_object_put/_query) so that a page costs the page.
+ * The store tells whether such rows are still what the policy would build now: it notices
+ * every change to what a view reads (incidents, their events, indicators, postings,
+ * partners), in the transaction of the change.  A collection is rebuilt in one transaction:
+ * store_taxii_view_begin (removes its rows and notes the state of the data), the rows,
+ * store_taxii_view_done (records the definition it was built for).  signature: the caller's
+ * text naming the definition (partner, ceiling, types...): another signature is not current.
+ */
+/* OUT: *current = 1 when collection was built for signature and nothing it was built from
+ * has changed since; 0 otherwise (never built, an unfinished build, a change). */
+int store_taxii_view_current(struct store *st, const char *collection, const char *signature,
+			     int *current, struct verr *err);
+/* Within the caller's transaction: remove collection's rows and note the state of the data
+ * the rows about to be written are built from (the build reads it afterwards). */
+int store_taxii_view_begin(struct store *st, const char *collection, struct verr *err);
+/* Within the same transaction, after the rows: the build of collection is complete. */
+int store_taxii_view_done(struct store *st, const char *collection, const char *signature,
+			  struct verr *err);
 
 /* The outcome of one POST of objects: a TAXII status resource.  detail is JSON text (the
  * successes and failures arrays); status "complete" or "pending". */

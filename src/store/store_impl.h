@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 /* For store_copy: a table as a list of columns (constants of store_copy.c, never input). */
 struct store_table {
@@ -187,9 +187,15 @@ struct store_ops {
 	int (*taxii_objects_query)(struct store *st, const struct store_taxii_filter *f,
 				   store_taxii_object_cb cb, void *arg, struct verr *err);
 	int (*taxii_object_delete)(struct store *st, const char *collection, const char *id,
-				   int64_t *removed, struct verr *err);
+				   unsigned version_mode, const char *versions, int64_t *removed,
+				   struct verr *err);
 	int (*taxii_status_put)(struct store *st, const struct store_taxii_status *s,
 				struct verr *err);
+	int (*taxii_view_current)(struct store *st, const char *collection,
+				  const char *signature, int *current, struct verr *err);
+	int (*taxii_view_begin)(struct store *st, const char *collection, struct verr *err);
+	int (*taxii_view_done)(struct store *st, const char *collection, const char *signature,
+			       struct verr *err);
 	int (*taxii_status_get)(struct store *st, const char *id, struct store_taxii_status *out,
 				struct verr *err);
 	/* store_copy: every row of a table, in its order (a non-zero cb return stops and is
@@ -280,7 +286,13 @@ int store_sqlite_taxii_object_put(struct store *st, const struct store_taxii_obj
 int store_sqlite_taxii_objects_query(struct store *st, const struct store_taxii_filter *f,
 				     store_taxii_object_cb cb, void *arg, struct verr *err);
 int store_sqlite_taxii_object_delete(struct store *st, const char *collection, const char *id,
-				     int64_t *removed, struct verr *err);
+				     unsigned version_mode, const char *versions, int64_t *removed,
+				     struct verr *err);
+int store_sqlite_taxii_view_current(struct store *st, const char *collection,
+				    const char *signature, int *current, struct verr *err);
+int store_sqlite_taxii_view_begin(struct store *st, const char *collection, struct verr *err);
+int store_sqlite_taxii_view_done(struct store *st, const char *collection, const char *signature,
+				 struct verr *err);
 int store_sqlite_taxii_status_put(struct store *st, const struct store_taxii_status *s,
 				  struct verr *err);
 int store_sqlite_taxii_status_get(struct store *st, const char *id,

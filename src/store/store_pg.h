@@ -144,7 +144,13 @@ int store_pg_taxii_object_put(struct store *st, const struct store_taxii_object 
 int store_pg_taxii_objects_query(struct store *st, const struct store_taxii_filter *f,
 				 store_taxii_object_cb cb, void *arg, struct verr *err);
 int store_pg_taxii_object_delete(struct store *st, const char *collection, const char *id,
-				 int64_t *removed, struct verr *err);
+				 unsigned version_mode, const char *versions, int64_t *removed,
+				 struct verr *err);
+int store_pg_taxii_view_current(struct store *st, const char *collection, const char *signature,
+				int *current, struct verr *err);
+int store_pg_taxii_view_begin(struct store *st, const char *collection, struct verr *err);
+int store_pg_taxii_view_done(struct store *st, const char *collection, const char *signature,
+			     struct verr *err);
 int store_pg_taxii_status_put(struct store *st, const struct store_taxii_status *s,
 			      struct verr *err);
 int store_pg_taxii_status_get(struct store *st, const char *id, struct store_taxii_status *out,

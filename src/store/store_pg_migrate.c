@@ -314,8 +314,35 @@ static const char step13[] =
  * (docs/internals/store.md, "The saved indicator index"): nothing to create. */
 static const char step14[] = "SELECT 1;";
 
+/* Version 15: the TAXII collections built by the sharing policy kept as rows (migrate.c step
+ * 15).  Where SQLite counts changes in one row, here each writing transaction that changes
+ * what a view reads leaves its transaction id in share_changes (statement triggers; distinct
+ * rows, so concurrent writers never wait on each other), and taxii_views keeps the snapshot a
+ * collection was built under: it is current while no transaction id of share_changes is
+ * invisible to that snapshot.  As in SQLite, inserts into incident_events are counted through
+ * the update of their incident in the same transaction (one statement per event otherwise). */
+static const char step15[] =
+	"CREATE TABLE share_changes (xid XID8 PRIMARY KEY);"
+	"CREATE TABLE taxii_views (collection CTEXT PRIMARY KEY, mark CTEXT NOT NULL,"
+	"  signature CTEXT NOT NULL);"
+	"CREATE FUNCTION share_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  INSERT INTO share_changes (xid) VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER share_changes_incidents AFTER INSERT OR UPDATE OR DELETE ON incidents"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION share_changed();"
+	"CREATE TRIGGER share_changes_incident_events AFTER UPDATE OR DELETE ON incident_events"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION share_changed();"
+	"CREATE TRIGGER share_changes_events AFTER UPDATE OR DELETE ON events"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION share_changed();"
+	"CREATE TRIGGER share_changes_indicators AFTER INSERT OR UPDATE OR DELETE ON indicators"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION share_changed();"
+	"CREATE TRIGGER share_changes_postings AFTER INSERT OR UPDATE OR DELETE ON postings"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION share_changed();"
+	"CREATE TRIGGER share_changes_partners AFTER INSERT OR UPDATE OR DELETE ON partners"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION share_changed();";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
-				     step9, step10, step11, step12, step13, step14 };
+				     step9, step10, step11, step12, step13, step14, step15 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -145,9 +145,23 @@ out:
 }
 
 int store_pg_taxii_object_delete(struct store *st, const char *collection, const char *id,
-                                 int64_t *removed, struct verr *err)
+                                 unsigned version_mode, const char *versions, int64_t *removed,
+                                 struct verr *err)
 {
-	static const char del[] = "DELETE FROM taxii_objects WHERE collection = ?1 AND id = ?2";
+	/* one statement: "first" and "last" are judged on the versions before the delete */
+	static const char del[] =
+	    "DELETE FROM taxii_objects WHERE collection = ?1::text AND id = ?2::text "
+	    "AND (?3::bigint = 1 OR (?4::bigint = 1 AND latest = 1) "
+	    "OR (?5::bigint = 1 AND earliest = 1) "
+	    "OR (?6::text IS NOT NULL AND strpos(',' || ?6::text || ',', ',' || version || ',') "
+	    "> 0))";
+	static const char marks[] =
+	    "UPDATE taxii_objects SET "
+	    "latest = CASE WHEN version = (SELECT max(version) FROM taxii_objects t "
+	    "WHERE t.collection = ?1::text AND t.id = ?2::text) THEN 1 ELSE 0 END, "
+	    "earliest = CASE WHEN version = (SELECT min(version) FROM taxii_objects t "
+	    "WHERE t.collection = ?1::text AND t.id = ?2::text) THEN 1 ELSE 0 END "
+	    "WHERE collection = ?1::text AND id = ?2::text";
 	struct store_pq_stmt *q = NULL;
 	int rc;
 
@@ -155,9 +169,87 @@ int store_pg_taxii_object_delete(struct store *st, const char *collection, const
 		return rc;
 	store_pq_bind_text(q, 1, collection, -1);
 	store_pq_bind_text(q, 2, id, -1);
-	if ((rc = run(st, q, err)) == V_OK)
-		*removed = store_pg_conn(st)->changes;
+	store_pq_bind_int64(q, 3, !!(version_mode & STORE_TAXII_V_ALL));
+	store_pq_bind_int64(q, 4, !!(version_mode & STORE_TAXII_V_LAST));
+	store_pq_bind_int64(q, 5, !!(version_mode & STORE_TAXII_V_FIRST));
+	bind_opt(q, 6, version_mode & STORE_TAXII_V_LIST ? versions : NULL);
+	if ((rc = run(st, q, err)) != V_OK)
+		return rc;
+	if ((*removed = store_pg_conn(st)->changes) <= 0)
+		return V_OK;
+	if ((rc = prep(st, marks, &q, err)) != V_OK)
+		return rc;
+	store_pq_bind_text(q, 1, collection, -1);
+	store_pq_bind_text(q, 2, id, -1);
+	return run(st, q, err);
+}
+
+int store_pg_taxii_view_current(struct store *st, const char *collection, const char *signature,
+                                int *current, struct verr *err)
+{
+	/* current: no transaction that changed what views read is invisible to the snapshot the
+	 * collection was built under (committed after it, or running then) */
+	static const char sel[] =
+	    "SELECT CASE WHEN v.signature = ?2::text AND NOT EXISTS (SELECT 1 FROM share_changes c "
+	    "WHERE c.xid >= pg_snapshot_xmin(v.mark::pg_snapshot) "
+	    "AND NOT pg_visible_in_snapshot(c.xid, v.mark::pg_snapshot)) THEN 1 ELSE 0 END "
+	    "FROM taxii_views v WHERE v.collection = ?1::text";
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st, sel, &q, err)) != V_OK)
+		return rc;
+	store_pq_bind_text(q, 1, collection, -1);
+	store_pq_bind_text(q, 2, signature, -1);
+	rc = store_pq_step(q);
+	if (rc == STORE_PQ_ROW)
+		*current = store_pq_column_int64(q, 0) == 1;
+	rc = rc == STORE_PQ_ROW || rc == STORE_PQ_DONE ? V_OK : fail(st, err);
+	store_pq_reset(q);
 	return rc;
+}
+
+int store_pg_taxii_view_begin(struct store *st, const char *collection, struct verr *err)
+{
+	/* one build of a collection at a time; then its rows go, and the snapshot of now is what
+	 * the rows are built from (or older: the build's later statements see at least that) */
+	static const char lock[] = "SELECT pg_advisory_xact_lock(1986620265, hashtext(?1::text))";
+	static const char del[] = "DELETE FROM taxii_objects WHERE collection = ?1::text";
+	static const char mark[] =
+	    "INSERT INTO taxii_views (collection, mark, signature) "
+	    "VALUES (?1::text, pg_current_snapshot()::text, '') "
+	    "ON CONFLICT (collection) DO UPDATE SET mark = excluded.mark, signature = ''";
+	/* what no snapshot of a view, nor any to come, can miss any more */
+	static const char prune[] =
+	    "DELETE FROM share_changes WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
+	    "AND xid < ALL (SELECT pg_snapshot_xmin(mark::pg_snapshot) FROM taxii_views)";
+	const char *const sql[] = {lock, del, mark, prune};
+	struct store_pq_stmt *q = NULL;
+	int rc = V_OK;
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && rc == V_OK; i++) {
+		if ((rc = prep(st, sql[i], &q, err)) != V_OK)
+			break;
+		if (i < 3)
+			store_pq_bind_text(q, 1, collection, -1);
+		rc = run(st, q, err);
+	}
+	return rc;
+}
+
+int store_pg_taxii_view_done(struct store *st, const char *collection, const char *signature,
+                             struct verr *err)
+{
+	static const char upd[] =
+	    "UPDATE taxii_views SET signature = ?2::text WHERE collection = ?1::text";
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st, upd, &q, err)) != V_OK)
+		return rc;
+	store_pq_bind_text(q, 1, collection, -1);
+	store_pq_bind_text(q, 2, signature, -1);
+	return run(st, q, err);
 }
 
 int store_pg_taxii_status_put(struct store *st, const struct store_taxii_status *s,

@@ -146,10 +146,35 @@ int store_sqlite_taxii_objects_query(struct store *st, const struct store_taxii_
 	return rc;
 }
 
+/* Mark the newest and oldest version of (collection, id) after a change of its versions. */
+static int marks(struct store *st, const char *collection, const char *id, struct verr *err)
+{
+	static const char upd[] =
+	    "UPDATE taxii_objects SET "
+	    "latest = (version = (SELECT max(version) FROM taxii_objects t "
+	    "WHERE t.collection = ?1 AND t.id = ?2)), "
+	    "earliest = (version = (SELECT min(version) FROM taxii_objects t "
+	    "WHERE t.collection = ?1 AND t.id = ?2)) "
+	    "WHERE collection = ?1 AND id = ?2";
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = store_sqlite_keyed(st, upd, &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, collection, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+	return run(st, q, err);
+}
+
 int store_sqlite_taxii_object_delete(struct store *st, const char *collection, const char *id,
+                                     unsigned version_mode, const char *versions,
                                      int64_t *removed, struct verr *err)
 {
-	static const char del[] = "DELETE FROM taxii_objects WHERE collection = ?1 AND id = ?2";
+	/* one statement: "first" and "last" are judged on the versions before the delete */
+	static const char del[] =
+	    "DELETE FROM taxii_objects WHERE collection = ?1 AND id = ?2 "
+	    "AND (?3 OR (?4 AND latest) OR (?5 AND earliest) "
+	    "OR (?6 IS NOT NULL AND instr(',' || ?6 || ',', ',' || version || ',') > 0))";
 	sqlite3_stmt *q;
 	int rc;
 
@@ -157,9 +182,70 @@ int store_sqlite_taxii_object_delete(struct store *st, const char *collection, c
 		return rc;
 	sqlite3_bind_text(q, 1, collection, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
-	if ((rc = run(st, q, err)) == V_OK)
-		*removed = sqlite3_changes(store_sqlite_db(st));
+	sqlite3_bind_int(q, 3, !!(version_mode & STORE_TAXII_V_ALL));
+	sqlite3_bind_int(q, 4, !!(version_mode & STORE_TAXII_V_LAST));
+	sqlite3_bind_int(q, 5, !!(version_mode & STORE_TAXII_V_FIRST));
+	bind_opt(q, 6, version_mode & STORE_TAXII_V_LIST ? versions : NULL);
+	if ((rc = run(st, q, err)) != V_OK)
+		return rc;
+	if ((*removed = sqlite3_changes(store_sqlite_db(st))) > 0)
+		rc = marks(st, collection, id, err);
 	return rc;
+}
+
+int store_sqlite_taxii_view_current(struct store *st, const char *collection,
+                                    const char *signature, int *current, struct verr *err)
+{
+	static const char sel[] = "SELECT v.signature = ?2 AND v.mark = "
+	                          "CAST((SELECT n FROM share_changes) AS TEXT) "
+	                          "FROM taxii_views v WHERE v.collection = ?1";
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = store_sqlite_keyed(st, sel, &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, collection, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, signature, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*current = sqlite3_column_int(q, 0) == 1;
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? V_OK : fail(st, rc, err);
+	sqlite3_reset(q);
+	return rc;
+}
+
+int store_sqlite_taxii_view_begin(struct store *st, const char *collection, struct verr *err)
+{
+	static const char del[] = "DELETE FROM taxii_objects WHERE collection = ?1";
+	/* the writer holds the lock to its commit: nothing changes between this and the rows */
+	static const char mark[] =
+	    "INSERT INTO taxii_views (collection, mark, signature) "
+	    "VALUES (?1, CAST((SELECT n FROM share_changes) AS TEXT), '') "
+	    "ON CONFLICT (collection) DO UPDATE SET mark = excluded.mark, signature = ''";
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = store_sqlite_keyed(st, del, &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, collection, -1, SQLITE_STATIC);
+	if ((rc = run(st, q, err)) != V_OK || (rc = store_sqlite_keyed(st, mark, &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, collection, -1, SQLITE_STATIC);
+	return run(st, q, err);
+}
+
+int store_sqlite_taxii_view_done(struct store *st, const char *collection, const char *signature,
+                                 struct verr *err)
+{
+	static const char upd[] = "UPDATE taxii_views SET signature = ?2 WHERE collection = ?1";
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = store_sqlite_keyed(st, upd, &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, collection, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, signature, -1, SQLITE_STATIC);
+	return run(st, q, err);
 }
 
 int store_sqlite_taxii_status_put(struct store *st, const struct store_taxii_status *s,

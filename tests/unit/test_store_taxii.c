@@ -168,7 +168,39 @@ int main(void)
 		is_str(h.ids[0], "indicator--a@" T(3), "... starts where the first ended");
 	}
 
-	is_int(store_taxii_object_delete(st, COLL, "indicator--a", &removed, &e), V_OK, "delete");
+	/* match[version] on DELETE: only the named versions go; the marks follow */
+	put(st, "indicator--d", T(1), T(1), 0, "");
+	put(st, "indicator--d", T(2), T(2), 0, "");
+	put(st, "indicator--d", T(3), T(3), 0, "");
+	is_int(store_taxii_object_delete(st, COLL, "indicator--d", STORE_TAXII_V_LAST, NULL,
+	                                 &removed, &e),
+	       V_OK, "delete last: %s", e.reason);
+	is_int((int)removed, 1, "... one version");
+	g = query(st, (struct store_taxii_filter){.ids = "indicator--d"});
+	is_int(g.n, 1, "... a latest is left");
+	is_str(g.ids[0], "indicator--d@" T(2), "... the one before is now the latest");
+	is_int(store_taxii_object_delete(st, COLL, "indicator--d", STORE_TAXII_V_LIST, T(1),
+	                                 &removed, &e),
+	       V_OK, "delete a named version");
+	is_int((int)removed, 1, "... that one");
+	g = query(st, (struct store_taxii_filter){.ids = "indicator--d",
+	                                          .version_mode = STORE_TAXII_V_FIRST});
+	is_int(g.n, 1, "... the first is now");
+	is_str(g.ids[0], "indicator--d@" T(2), "... the one left");
+	is_int(store_taxii_object_delete(st, COLL, "indicator--d", STORE_TAXII_V_LIST, T(4),
+	                                 &removed, &e),
+	       V_OK, "delete a version that is not there");
+	is_int((int)removed, 0, "... removes nothing");
+	is_int(store_taxii_object_delete(st, COLL, "indicator--d", STORE_TAXII_V_LIST, NULL,
+	                                 &removed, &e),
+	       V_ERR_INVALID, "a delete by version without versions");
+	is_int(store_taxii_object_delete(st, COLL, "indicator--d", STORE_TAXII_V_FIRST, NULL,
+	                                 &removed, &e),
+	       V_OK, "delete first");
+	is_int((int)removed, 1, "... the last one");
+
+	is_int(store_taxii_object_delete(st, COLL, "indicator--a", 0, NULL, &removed, &e), V_OK,
+	       "delete");
 	is_int((int)removed, 2, "... every version");
 	g = query(st, (struct store_taxii_filter){.version_mode = STORE_TAXII_V_ALL});
 	is_int(g.n, 2, "two left");
@@ -196,6 +228,41 @@ int main(void)
 		s.detail = NULL;
 		is_int(store_taxii_status_put(st, &s, &e), V_ERR_INVALID,
 		       "a status without details");
+	}
+	{
+		/* a policy-built collection's rows: current until what views read changes */
+		struct store_partner p = {.name = "CERT-T",
+		                         .kind = "partner",
+		                         .tlp_max = "AMBER",
+		                         .pseudo_key = "0123456789abcdef0123456789abcdef"};
+		int cur = -1;
+
+		is_int(store_taxii_view_current(st, "v-1", "sig", &cur, &e), V_OK, "view current");
+		is_int(cur, 0, "... a view never built is not current");
+		is_int(store_begin(st, &e), V_OK, "begin");
+		is_int(store_taxii_view_begin(st, "v-1", &e), V_OK, "view begin: %s", e.reason);
+		store_taxii_view_current(st, "v-1", "sig", &cur, &e);
+		is_int(cur, 0, "... an unfinished build is not current");
+		is_int(store_taxii_view_done(st, "v-1", "sig", &e), V_OK, "view done: %s", e.reason);
+		is_int(store_commit(st, &e), V_OK, "commit");
+		is_int(store_taxii_view_current(st, "v-1", "sig", &cur, &e), V_OK, "view current");
+		is_int(cur, 1, "... built and nothing changed: current");
+		store_taxii_view_current(st, "v-1", "other", &cur, &e);
+		is_int(cur, 0, "... another definition is not");
+		is_int(store_partner_put(st, &p, &e), V_OK, "a partner changes: %s", e.reason);
+		store_taxii_view_current(st, "v-1", "sig", &cur, &e);
+		is_int(cur, 0, "... the view is stale at once");
+		store_begin(st, &e);
+		put(st, "indicator--v", T(1), T(1), -1, "");
+		is_int(store_taxii_view_begin(st, COLL, &e), V_OK, "rebuild a collection");
+		store_taxii_view_done(st, COLL, "sig", &e);
+		is_int(store_commit(st, &e), V_OK, "commit");
+		g = query(st, (struct store_taxii_filter){.version_mode = STORE_TAXII_V_ALL});
+		is_int(g.n, 0, "... its old rows are gone");
+		store_taxii_view_current(st, COLL, "sig", &cur, &e);
+		is_int(cur, 1, "... and it is current");
+		is_int(store_taxii_view_current(st, "", "sig", &cur, &e), V_ERR_INVALID,
+		       "a view without a collection");
 	}
 	store_close(st);
 	if (!(named && *named)) {
