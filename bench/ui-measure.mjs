@@ -55,5 +55,5 @@ for (let i = 0; i < RUNS; i++) {
 }
 console.log(`browser, the same page without the queue (full load to the sign-in form): ${stat(base)}`);
 const d = await route('#/dashboard', 'dashboard', 'vigiaDashboardMs');
-console.log(`browser, dashboard (route: fetch + draw 5 charts): ${stat(d)}`);
+console.log(`browser, dashboard (route: fetch + draw 10 charts): ${stat(d)}`);
 await browser.close();

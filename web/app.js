@@ -136,6 +136,7 @@ async function viewQueue() {
 		state: p.get('state') || '', priority: p.get('priority') || '', classification: p.get('classification') || '',
 		organisation: p.get('organisation') || '', owner: p.get('owner') || '', tlp: p.get('tlp') || '',
 		overdue: p.get('overdue') || '', q: p.get('q') || '', offset: p.get('offset') || '', limit: 50,
+		country: p.get('country') || '',
 	};
 	const t0 = performance.now();
 	const data = await api('GET', '/ui/api/incidents' + qs(f));
@@ -149,6 +150,7 @@ async function viewQueue() {
 		select('priority', _('Priority'), [['', _('any')], ['1', 'P1'], ['2', 'P2'], ['3', 'P3'], ['4', 'P4']], f.priority),
 		input('classification', _('Classification'), f.classification),
 		input('organisation', _('Organisation'), f.organisation),
+		input('country', _('Country'), f.country, { size: 3, maxlength: 2, pattern: '[A-Za-z]{2}' }),
 		input('owner', _('Owner'), f.owner),
 		select('tlp', 'TLP', [['', _('any')]].concat(TLPS.map((t) => [t, t])), f.tlp),
 		h('label', {}, h('input', { type: 'checkbox', name: 'overdue', id: 'f-overdue', checked: f.overdue === '1' }), ' ', _('overdue only')),
@@ -295,7 +297,11 @@ async function viewIncident(id) {
 			field(_('Last seen'), fmtTime(i.last_seen)), field(_('Deadline'), fmtTime(i.deadline)),
 			i.merged_into ? field(_('Merged into'), h('a', { href: '#/incident/' + i.merged_into }, '#' + i.merged_into)) : ''),
 		actions,
-		h('section', {}, h('h2', {}, _('Attribution')), h('dl.summary', { id: 'attribution' }, Object.entries(attr).map(([k, v]) => field(k, [...v].join(', '))))),
+		h('section', {}, h('h2', {}, _('Attribution')),
+			h('dl.summary', { id: 'incident-attribution' }, field(_('Country'), i.country), field(_('Autonomous system'), i.asn ? 'AS' + i.asn : ''),
+				field(_('Network'), i.network), field(_('Organisation'), i.organisation)),
+			h('h3', {}, _('In its events')),
+			h('dl.summary', { id: 'attribution' }, Object.entries(attr).map(([k, v]) => field(k, [...v].join(', '))))),
 		h('section', {}, h('h2', {}, _('Events'), ' (', d.events.length, ')'), timeline),
 		h('section', {}, h('h2', {}, _('Indicators and correlations')), h('table', { id: 'indicators' },
 			h('thead', {}, h('tr', {}, h('th', {}, _('Kind')), h('th', {}, _('Value')), h('th', {}, _('Also in')))),
@@ -373,15 +379,26 @@ async function viewDashboard() {
 	const t0 = performance.now();
 	const d = await api('GET', '/ui/api/dashboard?days=30');
 	const ages = ['0-1d', '1-7d', '7-30d', '30d+'];
-	const resolve = d.resolve.map((r) => ({ label: 'P' + r.a, n: r.n ? r.sum / r.n / 3600 : 0, text: (r.n ? (r.sum / r.n / 3600).toFixed(1) : '0') + ' h (' + r.n + ')' }));
+	const hours = (sec) => (sec / 3600).toFixed(1) + ' h';
+	const resolve = d.resolve.map((r) => ({ label: 'P' + r.a, n: r.n ? r.sum / r.n / 3600 : 0, text: (r.n ? hours(r.sum / r.n) : '0 h') + ' (' + r.n + ')' }));
+	// median and 90th percentile per priority: one bar each, labelled "P1 median", "P1 p90"
+	const pct = (d.resolve_pct || []).map((r) => ({ label: 'P' + r.a + ' ' + (r.b === '50' ? _('median') : 'p90'), n: r.sum / 3600, text: hours(r.sum) + ' (' + r.n + ')' }));
+	const top = (rows, fmt) => rows.map((r) => ({ label: fmt ? fmt(r.a) : r.a, n: r.n }));
+	const box = (id, title, chart) => h('section.chart-box', { id }, h('h2', {}, title), chart);
 	clear(app).append(h('h1', {}, _('Dashboard')),
-		h('section.chart-box', {}, h('h2', {}, _f('Incidents per day by classification (last %d days)', d.days)),
+		box('d-per-day', _f('Incidents per day by classification (last %d days)', d.days),
 			stackedColumns(d.per_day.map((r) => ({ x: r.a, series: r.b || '?', n: r.n })), _('Incidents per day by classification'))),
-		h('section.chart-box', {}, h('h2', {}, _('Open incidents by age and priority')),
+		box('d-open-age', _('Open incidents by age and priority'),
 			stackedColumns(d.open_age.map((r) => ({ x: String(ages.indexOf(r.a)) + ' ' + r.a, series: 'P' + r.b, n: r.n })), _('Open incidents by age and priority'), (x) => x.slice(2))),
-		h('section.chart-box', {}, h('h2', {}, _('Most affected organisations')), bars(d.top_orgs.map((r) => ({ label: r.a, n: r.n })), _('Most affected organisations'))),
-		h('section.chart-box', {}, h('h2', {}, _('Most frequent classifications')), bars(d.top_classes.map((r) => ({ label: r.a, n: r.n })), _('Most frequent classifications'))),
-		h('section.chart-box', {}, h('h2', {}, _('Mean time to resolve, by priority')), bars(resolve, _('Mean time to resolve, by priority'))));
+		box('d-orgs', _('Most affected organisations'), bars(top(d.top_orgs), _('Most affected organisations'))),
+		box('d-countries', _('Most affected countries'), bars(top(d.top_countries || []), _('Most affected countries'))),
+		box('d-asns', _('Most affected autonomous systems'), bars(top(d.top_asns || [], (a) => 'AS' + a), _('Most affected autonomous systems'))),
+		box('d-networks', _('Most affected networks'), bars(top(d.top_networks || []), _('Most affected networks'))),
+		box('d-classes', _('Most frequent classifications'), bars(top(d.top_classes), _('Most frequent classifications'))),
+		box('d-sent', _f('Notifications sent per day (last %d days)', d.days),
+			stackedColumns((d.sent || []).map((r) => ({ x: r.day, series: _('messages'), n: r.n })), _('Notifications sent per day'))),
+		box('d-resolve-pct', _('Time to resolve, by priority (median and 90th percentile)'), bars(pct, _('Time to resolve, by priority'))),
+		box('d-resolve', _('Mean time to resolve, by priority'), bars(resolve, _('Mean time to resolve, by priority'))));
 	window.vigiaDashboardMs = performance.now() - t0;
 	document.body.dataset.ready = 'dashboard';
 }

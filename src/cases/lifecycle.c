@@ -276,6 +276,9 @@ json_t *cases_incident_json(const struct store_incident *inc, int64_t now)
 	json_object_set_new(o, "classification", jstr(inc->classification_type));
 	json_object_set_new(o, "taxonomy", jstr(inc->taxonomy));
 	json_object_set_new(o, "organisation", jstr(inc->organisation));
+	json_object_set_new(o, "country", jstr(inc->country));
+	json_object_set_new(o, "asn", inc->asn > 0 ? json_integer(inc->asn) : json_null());
+	json_object_set_new(o, "network", jstr(inc->network));
 	json_object_set_new(o, "events", json_integer(inc->event_count));
 	json_object_set_new(o, "first_seen", jtime(inc->first_seen));
 	json_object_set_new(o, "last_seen", jtime(inc->last_seen));
@@ -818,6 +821,12 @@ static int merge_into_step(const struct cases_ctx *cx, void *arg,
 			goto out;
 	if ((rc = store_link_add(cx->st, m->into, m->from, "merged", NULL, err)) != V_OK)
 		goto out;
+	/* a survivor without attribution takes the merged one's; one with its own keeps it */
+	if ((rc = store_incident_get(cx->st, m->from, &now, err)) != V_OK ||
+	    (rc = store_incident_attribute(cx->st, m->into, now.country, now.asn, now.network,
+					   &is_new, err)) != V_OK)
+		goto out;
+	store_incident_free(&now);
 	if ((rc = store_incident_get(cx->st, cur->id, &now, err)) != V_OK)
 		goto out;
 	m->moved = (int64_t)ev.n;

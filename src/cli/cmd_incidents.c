@@ -7,6 +7,7 @@
  * it); nothing here touches the store except to read.  Also the table printer the other
  * listing commands share (cli_table_*).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -167,6 +168,7 @@ static void incidents_usage(FILE *f)
 	fprintf(f, _("usage: vigia incidents COMMAND [--db PATH] [OPTIONS]\n\n"
 		     "  list [--state S] [--open] [--owner U] [--priority P]\n"
 		     "       [--classification T] [--organisation O]\n"
+		     "       [--country CC] [--asn N] [--network CIDR]\n"
 		     "       [--limit N] [--offset N] [--json]\n"
 		     "                                incidents, newest first (50 a page)\n"
 		     "  show ID [--events N] [--json] one incident: events, notes, links,\n"
@@ -207,6 +209,25 @@ static int parse_count(const char *opt, const char *s, int64_t min, int64_t *out
 	if (end == s || *end || errno || v < min || v > LIMIT_MAX) {
 		log_error(_("%s: '%s' is not a number from %lld to %d"), opt, s, (long long)min,
 			  LIMIT_MAX);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* An AS number: "64496" or "AS64496". */
+static int parse_asn(const char *s, int64_t *out)
+{
+	const char *p = s;
+	char *end;
+	long long v;
+
+	if ((p[0] == 'A' || p[0] == 'a') && (p[1] == 'S' || p[1] == 's'))
+		p += 2;
+	errno = 0;
+	v = strtoll(p, &end, 10);
+	if (end == p || *end || errno || *p == '-' || *p == '+' || v < 1 || v > 4294967295LL) {
+		log_error(_("--asn: '%s' is not an AS number"), s);
 		return -1;
 	}
 	*out = v;
@@ -314,6 +335,9 @@ static int sub_list(int argc, char **argv)
 		{ "priority", required_argument, NULL, 'p' },
 		{ "classification", required_argument, NULL, 'c' },
 		{ "organisation", required_argument, NULL, 'g' },
+		{ "country", required_argument, NULL, 'C' },
+		{ "asn", required_argument, NULL, 'A' },
+		{ "network", required_argument, NULL, 'N' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "offset", required_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'j' },
@@ -347,6 +371,20 @@ static int sub_list(int argc, char **argv)
 		case 'u': f.owner = optarg; break;
 		case 'c': f.classification = optarg; break;
 		case 'g': f.organisation = optarg; break;
+		case 'C':
+			if (strlen(optarg) != 2 || !isalpha((unsigned char)optarg[0]) ||
+			    !isalpha((unsigned char)optarg[1])) {
+				log_error(_("--country: '%s' is not a two-letter country code"),
+					  optarg);
+				return EXIT_USAGE;
+			}
+			f.country = optarg;
+			break;
+		case 'A':
+			if (parse_asn(optarg, &f.asn))
+				return EXIT_USAGE;
+			break;
+		case 'N': f.network = optarg; break;
 		case 'p':
 			if (cases_priority_parse(optarg, &f.priority, &e) != V_OK)
 				return report(V_ERR_USAGE, &e);
@@ -639,6 +677,13 @@ static void show_head(const struct store_incident *inc, int64_t now)
 		 : "-", inc->taxonomy ? inc->taxonomy : "-");
 	field(_("classification"), line);
 	field(_("organisation"), inc->organisation);
+	if (inc->asn > 0)
+		snprintf(line, sizeof(line), "%s  AS%lld  %s", inc->country ? inc->country : "-",
+			 (long long)inc->asn, inc->network ? inc->network : "-");
+	else
+		snprintf(line, sizeof(line), "%s  -  %s", inc->country ? inc->country : "-",
+			 inc->network ? inc->network : "-");
+	field(_("attribution"), inc->country || inc->asn > 0 || inc->network ? line : NULL);
 	field(_("owner"), inc->owner);
 	field(_("impact"), inc->impact);
 	field(_("resolution"), inc->resolution);

@@ -160,6 +160,13 @@ void event_derive_taxonomy(struct event *ev);
 
 /* RSIT: the taxonomy (class) of a classification.type, or NULL if unknown. */
 const char *taxonomy_of_type(const char *type, size_t len);
+/*
+ * Which side of an event is the victim: 's' when the source is the affected system (infected,
+ * vulnerable or compromised hosts, open services, leaks: the reports a team sends its
+ * constituency), else 'd' (the destination: the target of an attack, a scan, a phishing mail).
+ * Both arguments may be NULL.
+ */
+int taxonomy_victim_side(const char *classification_type, const char *taxonomy);
 
 /* ---- value sanitisers (value.c); exposed for parsers that need them without an event ---- */
 

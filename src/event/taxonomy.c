@@ -117,3 +117,20 @@ void event_derive_taxonomy(struct event *ev)
 	 * the URLhaus benchmark, 8% once the rest was fast: bench/) */
 	event_set(ev, "classification.taxonomy", tax, strlen(tax), EV_NOSANITIZE, NULL);
 }
+
+int taxonomy_victim_side(const char *type, const char *taxonomy)
+{
+	/* keep in step with the backfill of migrate.c and store_pg_migrate.c, step 16 */
+	static const char *const source_victim[] = {
+		"infected-system", "vulnerable-system", "system-compromise", "compromised",
+		"ddos-amplifier", "potentially-unwanted-accessible", "leak", "data-leak",
+		"information-disclosure", NULL
+	};
+
+	if (taxonomy && !strcmp(taxonomy, "vulnerable"))
+		return 's';
+	for (int i = 0; type && source_victim[i]; i++)
+		if (!strcmp(type, source_victim[i]))
+			return 's';
+	return 'd';
+}

@@ -151,7 +151,7 @@ void api_incidents(const struct http_request *rq, const struct http_call *c,
 	struct store_incident_filter f = {0};
 	struct list_ctx l = {0};
 	struct verr e = {0};
-	long long limit, offset;
+	long long limit, offset, asn;
 	const char *state = http_arg(rq, "state"), *open = http_arg(rq, "open");
 	enum incident_state s;
 	json_t *out;
@@ -159,12 +159,20 @@ void api_incidents(const struct http_request *rq, const struct http_call *c,
 
 	(void)c;
 	if (http_int_arg(rq, "limit", 1, PAGE_MAX, PAGE_DEFAULT, &limit) ||
-	    http_int_arg(rq, "offset", 0, INT64_MAX / 2, 0, &offset)) {
+	    http_int_arg(rq, "offset", 0, INT64_MAX / 2, 0, &offset) ||
+	    http_int_arg(rq, "asn", 1, 4294967295LL, 0, &asn)) {
 		http_error(rs, 0, 400, "bad request",
-		           "limit is 1..1000 and offset a number of incidents from 0");
+		           "limit is 1..1000, offset a number of incidents from 0 and asn an AS "
+		           "number");
 		return;
 	}
 	f.state = -1;
+	/* the attribution (store.h struct store_incident); empty: any */
+	f.country = http_arg(rq, "country");
+	f.country = f.country && *f.country ? f.country : NULL;
+	f.asn = asn;
+	f.network = http_arg(rq, "network");
+	f.network = f.network && *f.network ? f.network : NULL;
 	if (state) {
 		if (cases_state_parse(state, &s, &e) != V_OK) {
 			http_error(rs, 0, 400, "bad request", e.reason);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -134,7 +135,7 @@ void ui_api_queue(const struct http_request *rq, const struct http_call *c,
 	const char *state = str_arg(rq, "state"), *ov = str_arg(rq, "overdue"),
 	           *open = str_arg(rq, "open");
 	struct verr e = {0};
-	long long limit, offset, prio;
+	long long limit, offset, prio, asn;
 	enum incident_state s;
 	json_t *cj, *out;
 	int rc;
@@ -142,9 +143,11 @@ void ui_api_queue(const struct http_request *rq, const struct http_call *c,
 	(void)c;
 	if (http_int_arg(rq, "limit", 1, QUEUE_PAGE_MAX, 50, &limit) ||
 	    http_int_arg(rq, "offset", 0, INT64_MAX / 2, 0, &offset) ||
-	    http_int_arg(rq, "priority", 1, 4, 0, &prio)) {
+	    http_int_arg(rq, "priority", 1, 4, 0, &prio) ||
+	    http_int_arg(rq, "asn", 1, 4294967295LL, 0, &asn)) {
 		http_error(rs, 0, 400, "bad request",
-		           "limit is 1..500, offset a number of incidents from 0, priority 1..4");
+		           "limit is 1..500, offset a number of incidents from 0, priority 1..4, "
+		           "asn an AS number");
 		return;
 	}
 	f.state = -1;
@@ -162,6 +165,9 @@ void ui_api_queue(const struct http_request *rq, const struct http_call *c,
 	f.organisation = str_arg(rq, "organisation");
 	f.tlp = str_arg(rq, "tlp");
 	f.text = str_arg(rq, "q");
+	f.country = str_arg(rq, "country");
+	f.asn = asn;
+	f.network = str_arg(rq, "network");
 	if (ov && !strcmp(ov, "1"))
 		f.due_before = rq->now;
 	f.limit = limit + 1;
@@ -720,6 +726,21 @@ static int group(const struct http_request *rq, json_t *out, const char *name,
 	return json_object_set_new(out, name, x.arr) == 0 ? V_OK : V_ERR_NOMEM;
 }
 
+/* The notifications sent per day (the ledger, by its time index): out["sent"] = [{day, n}]. */
+static int sent_cb(void *arg, const struct store_stat_row *r)
+{
+	char day[16] = "-";
+	time_t t = (time_t)r->num;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm))
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	return json_array_append_new(arg, json_pack("{s:s, s:I}", "day", day, "n",
+	                                             (json_int_t)r->count)) == 0
+	           ? 0
+	           : V_ERR_NOMEM;
+}
+
 void ui_api_dashboard(const struct http_request *rq, const struct http_call *c,
                       struct http_response *rs)
 {
@@ -754,10 +775,33 @@ void ui_api_dashboard(const struct http_request *rq, const struct http_call *c,
 	gq.by = STORE_GROUP_CLASS;
 	if (rc == V_OK)
 		rc = group(rq, out, "top_classes", &gq, &e);
+	/* the attribution's tops (the incidents' indexed columns, store.h) */
+	gq.by = STORE_GROUP_COUNTRY;
+	if (rc == V_OK)
+		rc = group(rq, out, "top_countries", &gq, &e);
+	gq.by = STORE_GROUP_ASN;
+	if (rc == V_OK)
+		rc = group(rq, out, "top_asns", &gq, &e);
+	gq.by = STORE_GROUP_NETWORK;
+	if (rc == V_OK)
+		rc = group(rq, out, "top_networks", &gq, &e);
 	gq.by = STORE_GROUP_RESOLVE; /* opened in the period, now resolved: count, seconds */
 	gq.limit = 0;
 	if (rc == V_OK)
 		rc = group(rq, out, "resolve", &gq, &e);
+	gq.by = STORE_GROUP_RESOLVE_PCT; /* the same: median and 90th percentile per priority */
+	if (rc == V_OK)
+		rc = group(rq, out, "resolve_pct", &gq, &e);
+	if (rc == V_OK) {
+		json_t *sent = json_array();
+		rc = sent ? store_stats(rq->st, STORE_STAT_MESSAGES_PER_DAY, gq.since, rq->now + 1,
+		                        0, sent_cb, sent, &e)
+		          : V_ERR_NOMEM;
+		if (rc == V_OK && json_object_set_new(out, "sent", sent) != 0)
+			rc = V_ERR_NOMEM;
+		else if (rc != V_OK)
+			json_decref(sent);
+	}
 	if (rc != V_OK) {
 		json_decref(out);
 		failed(rs, rc, &e);

@@ -13,6 +13,14 @@
  * the new incident's rule, key and markings as "after"), so the trail of an incident starts
  * where the incident does.
  *
+ * Attribution (docs/internals/pipeline.md "Attribution"): an incident carries the country, AS
+ * and network of the first of its events that has any of the three, taken together from one
+ * side of that event: the victim side (taxonomy_victim_side: the source for infected,
+ * vulnerable, compromised or exposed systems and leaks, the destination for attacks) when it
+ * has one, else the other side.  Later events leave it as it is (store_incident_attribute
+ * writes only an incident without one); the cache remembers which incidents have one, so an
+ * incident's events past the first attributed one cost nothing more.
+ *
  * The key is text: "field=value" per part, separated by spaces, with '%' and ' ' in values
  * written %25 and %20, so that two different keys never read the same.
  *
@@ -36,6 +44,9 @@
 #define AGG_MAX_KEY 8
 #define AGG_CACHE_MAX (1u << 20)
 #define AGG_BUILTIN "rules/aggregate.json"
+#define AGG_ATTRIBUTED 0x100
+#define AGG_CC_MAX 8      /* a country code as events hold it (2 letters), with room */
+#define AGG_NET_MAX 64    /* an IPv6 CIDR is at most 43 characters */
 #define MATCH_VALUES _("match '%s' needs a string or a list of strings")
 
 struct fref {
@@ -69,7 +80,9 @@ struct aggregate {
 	size_t n;
 	int64_t deadline[4];
 	int64_t now;
-	struct smap cache; /* rule index + key -> a: incident, b: its last seen, c: TLP rank + 1 */
+	/* rule index + key -> a: incident, b: its last seen, c: TLP rank + 1 (0: not known) in the
+	 * low byte, AGG_ATTRIBUTED when the incident is known to have its attribution */
+	struct smap cache;
 	struct buf key, ckey, title;
 };
 
@@ -456,6 +469,72 @@ static void render_title(struct buf *out, const char *tpl, const struct event *e
 	}
 }
 
+/* ---- attribution ----------------------------------------------------------------------------- */
+
+struct attribution {
+	char cc[AGG_CC_MAX];
+	int64_t asn;
+	char net[AGG_NET_MAX];
+	int any;
+};
+
+static const int attr_field[2][3] = {
+	{ F_SOURCE_GEOLOCATION_CC, F_SOURCE_ASN, F_SOURCE_NETWORK },
+	{ F_DESTINATION_GEOLOCATION_CC, F_DESTINATION_ASN, F_DESTINATION_NETWORK },
+};
+
+/* One side's values (0 source, 1 destination); a value too long or an AS that is not a
+ * number is left out.  a->any: the side has at least one. */
+static void side_attribution(const struct event *ev, int side, struct attribution *a)
+{
+	size_t n;
+	const char *v;
+
+	memset(a, 0, sizeof(*a));
+	if ((v = event_get_id(ev, attr_field[side][0], &n)) && n && n < sizeof(a->cc)) {
+		for (size_t i = 0; i < n; i++) /* country codes are kept in capitals */
+			a->cc[i] = v[i] >= 'a' && v[i] <= 'z' ? (char)(v[i] - 'a' + 'A') : v[i];
+		a->any = 1;
+	}
+	if ((v = event_get_id(ev, attr_field[side][1], &n)) && n && n <= 18) {
+		int64_t asn = 0;
+		size_t i = 0;
+		if (n > 2 && (v[0] == 'A' || v[0] == 'a') && (v[1] == 'S' || v[1] == 's'))
+			i = 2; /* "AS64496" */
+		for (; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+			asn = asn * 10 + (v[i] - '0');
+		if (i == n && asn > 0) {
+			a->asn = asn;
+			a->any = 1;
+		}
+	}
+	if ((v = event_get_id(ev, attr_field[side][2], &n)) && n && n < sizeof(a->net)) {
+		memcpy(a->net, v, n);
+		a->any = 1;
+	}
+}
+
+/* The event's attribution by the rule at the top of this file.  OUT: *a (a->any = 0: none). */
+static void event_attribution(const struct event *ev, struct attribution *a)
+{
+	struct attribution other;
+	char type[64] = "", tax[64] = "";
+	size_t n;
+	const char *v;
+	int victim;
+
+	if ((v = event_get_id(ev, F_CLASSIFICATION_TYPE, &n)) && n < sizeof(type))
+		memcpy(type, v, n);
+	if ((v = event_get_id(ev, F_CLASSIFICATION_TAXONOMY, &n)) && n < sizeof(tax))
+		memcpy(tax, v, n);
+	victim = taxonomy_victim_side(type, tax) == 's' ? 0 : 1;
+	side_attribution(ev, victim, a);
+	if (a->any)
+		return;
+	side_attribution(ev, 1 - victim, &other);
+	*a = other;
+}
+
 /* ---- the stage ------------------------------------------------------------------------------- */
 
 static int raise_tlp(struct store *st, int64_t id, int rank, struct verr *err)
@@ -520,7 +599,8 @@ int aggregate_event(struct aggregate *ag, struct store *st, struct pipe_event *p
 {
 	const struct event *ev = pe->ev;
 	struct smap_slot *slot;
-	int ri, rc, added, rank = -1;
+	int ri, rc, added, rank = -1, attr_known = 0, set;
+	struct attribution attr = { 0 };
 	int64_t id = 0;
 	size_t tl;
 	const char *tlp = event_get_id(ev, F_TLP, &tl);
@@ -568,6 +648,11 @@ int aggregate_event(struct aggregate *ag, struct store *st, struct pipe_event *p
 			inc.created = inc.updated = now;
 			int64_t dl = ag->deadline[r->priority - 1];
 			inc.deadline = dl > 0 ? now + dl : 0;
+			event_attribution(ev, &attr);
+			attr_known = 1;
+			inc.country = attr.cc[0] ? attr.cc : NULL;
+			inc.asn = attr.asn;
+			inc.network = attr.net[0] ? attr.net : NULL;
 			if ((rc = store_incident_create(st, &inc, &id, err)) != V_OK)
 				return rc;
 			if ((rc = audit_create(st, id, &inc, err)) != V_OK)
@@ -581,6 +666,20 @@ int aggregate_event(struct aggregate *ag, struct store *st, struct pipe_event *p
 			slot->b = pe->time;
 			/* c: 1 + a TLP rank the incident has at least; 0: not known */
 			slot->c = pe->incident_created ? (rank >= 0 ? rank : 2) + 1 : 0;
+			if (pe->incident_created && attr.any)
+				slot->c |= AGG_ATTRIBUTED;
+		}
+	}
+	/* an incident without attribution takes that of its first event that has one */
+	if (!pe->incident_created && (!slot || !(slot->c & AGG_ATTRIBUTED))) {
+		if (!attr_known)
+			event_attribution(ev, &attr);
+		if (attr.any) {
+			if ((rc = store_incident_attribute(st, id, attr.cc, attr.asn, attr.net, &set,
+							   err)) != V_OK)
+				return rc;
+			if (slot) /* set now or had one already: either way it has one */
+				slot->c |= AGG_ATTRIBUTED;
 		}
 	}
 	if ((rc = store_incident_add_event(st, id, pe->event_id, pe->time, err)) != V_OK)
@@ -588,11 +687,12 @@ int aggregate_event(struct aggregate *ag, struct store *st, struct pipe_event *p
 	if (slot && pe->time > slot->b)
 		slot->b = pe->time;
 	/* a stricter TLP than the incident's (as far as the cache knows) goes to the store */
-	if (!pe->incident_created && rank >= 0 && (!slot || slot->c == 0 || rank + 1 > slot->c)) {
+	if (!pe->incident_created && rank >= 0 &&
+	    (!slot || (slot->c & 0xff) == 0 || rank + 1 > (slot->c & 0xff))) {
 		if ((rc = raise_tlp(st, id, rank, err)) != V_OK)
 			return rc;
 		if (slot)
-			slot->c = rank + 1;
+			slot->c = (slot->c & AGG_ATTRIBUTED) | (rank + 1);
 	}
 	pe->incident = id;
 	return V_OK;

@@ -233,8 +233,8 @@ int report_period_load(struct store *st, int64_t since, int64_t until, int top, 
 	f.slots = NULL;
 	{
 		static const enum store_stat kinds[] = {
-			STORE_STAT_INCIDENTS_BY_ORG, STORE_STAT_EVENTS_BY_ASN,
-			STORE_STAT_EVENTS_BY_COUNTRY, STORE_STAT_EVENTS_BY_NETWORK,
+			STORE_STAT_INCIDENTS_BY_ORG, STORE_STAT_INCIDENTS_BY_ASN,
+			STORE_STAT_INCIDENTS_BY_COUNTRY, STORE_STAT_INCIDENTS_BY_NETWORK,
 			STORE_STAT_INCIDENTS_BY_CLASS,
 		};
 		struct report_top *tops[] = { &p->orgs, &p->asns, &p->countries, &p->networks,
@@ -405,11 +405,11 @@ int report_charts_build(const struct report_period *p, struct report_charts *rc)
 	if (rc_ == V_OK)
 		rc_ = top_chart(rc, _("Most affected organisations (incidents)"), &p->orgs);
 	if (rc_ == V_OK)
-		rc_ = top_chart(rc, _("Most affected autonomous systems (events)"), &p->asns);
+		rc_ = top_chart(rc, _("Most affected autonomous systems (incidents)"), &p->asns);
 	if (rc_ == V_OK)
-		rc_ = top_chart(rc, _("Most affected countries (events)"), &p->countries);
+		rc_ = top_chart(rc, _("Most affected countries (incidents)"), &p->countries);
 	if (rc_ == V_OK)
-		rc_ = top_chart(rc, _("Most affected networks (events)"), &p->networks);
+		rc_ = top_chart(rc, _("Most affected networks (incidents)"), &p->networks);
 	if (rc_ == V_OK)
 		rc_ = slot_chart(rc, _("Incidents of the period by state now"), p->by_state,
 				 rc->states, 6);

@@ -358,18 +358,7 @@ void policy_pseudonym(const struct policy_recipient *r, const char *value, size_
 
 int policy_victim_side(const char *type, const char *taxonomy)
 {
-	static const char *const source_victim[] = {
-		"infected-system", "vulnerable-system", "system-compromise", "compromised",
-		"ddos-amplifier", "potentially-unwanted-accessible", "leak", "data-leak",
-		"information-disclosure", NULL
-	};
-
-	if (taxonomy && !strcmp(taxonomy, "vulnerable"))
-		return 's';
-	for (int i = 0; type && source_victim[i]; i++)
-		if (!strcmp(type, source_victim[i]))
-			return 's';
-	return 'd';
+	return taxonomy_victim_side(type, taxonomy);
 }
 
 int policy_apply_event(const struct policy_recipient *r, const struct policy_verdict *v,

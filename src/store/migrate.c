@@ -364,8 +364,45 @@ static const char step15[] =
 	"CREATE TRIGGER share_changes_partners_delete AFTER DELETE ON partners BEGIN"
 	"  UPDATE share_changes SET n = n + 1; END;";
 
+/* Version 16: incidents carry their attribution (store.h struct store_incident; the rule is
+ * aggregate.c's, docs/internals/pipeline.md "Attribution"): the country, AS and network of the
+ * affected side of the first of their events that has one, the victim side (the source for
+ * infected, vulnerable, compromised or exposed systems and leaks; the destination for attacks:
+ * taxonomy_victim_side) else the other one.  Existing incidents get theirs from their events
+ * here.  Indexed for the queue's filters (an index per column gives the newest first, by
+ * rowid) and for the dashboard's and report's tops over a period, read from one covering index
+ * (incidents_attribution) without the table. */
+#define M14_J(f) "json_extract(e.json, '$.\"" f "\"')"
+#define M14_HAS(p) "(" M14_J(p ".geolocation.cc") " IS NOT NULL OR " M14_J(p ".asn")          \
+	" IS NOT NULL OR " M14_J(p ".network") " IS NOT NULL)"
+#define M14_VICTIM_S                                                                              \
+	"(coalesce(e.taxonomy, '') = 'vulnerable' OR coalesce(e.classification_type, '') IN ("  \
+	"'infected-system', 'vulnerable-system', 'system-compromise', 'compromised', "          \
+	"'ddos-amplifier', 'potentially-unwanted-accessible', 'leak', 'data-leak', "            \
+	"'information-disclosure'))"
+#define M14_USE_S "((" M14_VICTIM_S " AND " M14_HAS("source") ") OR (NOT " M14_VICTIM_S       \
+	" AND NOT " M14_HAS("destination") "))"
+#define M14_PICK(f) "CASE WHEN " M14_USE_S " THEN " M14_J("source." f) " ELSE "               \
+	M14_J("destination." f) " END"
+static const char step16[] =
+	"ALTER TABLE incidents ADD COLUMN country TEXT;"
+	"ALTER TABLE incidents ADD COLUMN asn INTEGER;"
+	"ALTER TABLE incidents ADD COLUMN network TEXT;"
+	"UPDATE incidents SET (country, asn, network) = (SELECT"
+	"  upper(CAST(" M14_PICK("geolocation.cc") " AS TEXT)),"
+	"  NULLIF(CAST(" M14_PICK("asn") " AS INTEGER), 0),"
+	"  CAST(" M14_PICK("network") " AS TEXT)"
+	"  FROM incident_events ie JOIN events e ON e.id = ie.event"
+	"  WHERE ie.incident = incidents.id AND (" M14_HAS("source") " OR "
+	M14_HAS("destination") ") ORDER BY ie.event LIMIT 1);"
+	"CREATE INDEX incidents_country ON incidents(country) WHERE country IS NOT NULL;"
+	"CREATE INDEX incidents_asn ON incidents(asn) WHERE asn IS NOT NULL;"
+	"CREATE INDEX incidents_network ON incidents(network) WHERE network IS NOT NULL;"
+	"CREATE INDEX incidents_attribution ON incidents(created, country, asn, network);";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
-				     step9, step10, step11, step12, step13, step14, step15 };
+				     step9, step10, step11, step12, step13, step14, step15,
+				     step16 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -81,6 +81,8 @@ void store_incident_free(struct store_incident *inc)
 	free((char *)inc->taxonomy);
 	free((char *)inc->organisation);
 	free((char *)inc->title);
+	free((char *)inc->country);
+	free((char *)inc->network);
 	memset(inc, 0, sizeof(*inc));
 }
 
@@ -444,6 +446,21 @@ int store_incident_update(struct store *st, const struct store_incident *inc, st
 	return st->ops->incident_update(st, inc, err);
 }
 
+int store_incident_attribute(struct store *st, int64_t id, const char *country, int64_t asn,
+			     const char *network, int *set, struct verr *err)
+{
+	*set = 0;
+	if (country && !*country)
+		country = NULL;
+	if (network && !*network)
+		network = NULL;
+	if (asn < 0)
+		asn = 0;
+	if (!country && !asn && !network)
+		return V_OK; /* nothing to give */
+	return st->ops->incident_attribute(st, id, country, asn, network, set, err);
+}
+
 int store_incidents_query(struct store *st, const struct store_incident_filter *f,
 			  store_incident_cb cb, void *arg, struct verr *err)
 {
@@ -459,7 +476,7 @@ int store_incident_counts(struct store *st, int64_t now, int64_t counts[6], int6
 int store_incident_groups(struct store *st, const struct store_incident_grouping *g,
 			  store_group_cb cb, void *arg, struct verr *err)
 {
-	if (g->by < STORE_GROUP_DAY_CLASS || g->by > STORE_GROUP_RESOLVE)
+	if (g->by < STORE_GROUP_DAY_CLASS || g->by >= STORE_GROUP__COUNT)
 		return verr_set(err, V_ERR_INVALID, "by", "no such grouping %d", (int)g->by);
 	return st->ops->incident_groups(st, g, cb, arg, err);
 }

@@ -178,6 +178,13 @@ struct store_incident {
 	int64_t first_seen, last_seen, event_count;
 	int64_t created, updated, deadline;
 	int64_t merged_into;     /* 0 unless merged */
+	/* Attribution (docs/internals/pipeline.md "Attribution"): the country (ISO 3166 code as
+	 * the events carry it), AS number (0: unknown) and network (CIDR) of the affected side of
+	 * the incident's events.  Written by store_incident_create and store_incident_attribute,
+	 * never by store_incident_update (a merge or an edit keeps them). */
+	const char *country;
+	int64_t asn;
+	const char *network;
 };
 
 /* The open incident of (rule, key) whose last_seen is within the window, or V_ERR_NOTFOUND. */
@@ -194,6 +201,11 @@ void store_incident_free(struct store_incident *inc);
 /* Write the mutable fields of inc (state, resolution, owner, priority, impact, tlp, pap,
  * organisation, title, deadline, merged_into); the audit entry is the caller's job. */
 int store_incident_update(struct store *st, const struct store_incident *inc, struct verr *err);
+/* Give incident id the attribution (country, asn, network; borrowed, NULL / 0 = none) when it
+ * has none yet (country, AS and network all empty); an incident already attributed keeps its
+ * own.  OUT: *set = 1 when this call wrote them (0 too for an id that is not there). */
+int store_incident_attribute(struct store *st, int64_t id, const char *country, int64_t asn,
+			     const char *network, int *set, struct verr *err);
 
 struct store_incident_filter {
 	int open_only;           /* state before resolved */
@@ -204,6 +216,9 @@ struct store_incident_filter {
 	int64_t limit, offset;   /* limit 0 = the default page (100), < 0 = no limit */
 	const char *tlp;         /* this marking exactly ("AMBER+STRICT"); NULL = any */
 	const char *text;        /* in the title, key or organisation, ignoring ASCII case */
+	const char *country;     /* attribution: this country code exactly; NULL = any */
+	int64_t asn;             /* this AS number; 0 = any */
+	const char *network;     /* this network (CIDR text) exactly; NULL = any */
 };
 typedef int (*store_incident_cb)(void *arg, const struct store_incident *inc);
 /* Newest first (by id). */
@@ -220,9 +235,19 @@ int store_incident_counts(struct store *st, int64_t now, int64_t counts[6], int6
  *   ORG        a = organisation, by count, at most limit; created since
  *   CLASS      a = classification type, by count, at most limit; created since
  *   RESOLVE    a = priority; incidents created since and now resolved or closed: count, and
- *              sum = their seconds from created to the last update (the time to resolve) */
+ *              sum = their seconds from created to the last update (the time to resolve)
+ *   COUNTRY, ASN, NETWORK
+ *              a = the incidents' attribution (the AS number as decimal text), by count, at
+ *              most limit; created since; incidents without one are left out
+ *   RESOLVE_PCT
+ *              the RESOLVE incidents' time to resolve as percentiles per priority: two rows a
+ *              priority, b = "50" (the median) and "90", count = how many, sum = the seconds
+ *              (nearest rank: the value at rank ceil(p * count / 100) in ascending order)
+ * (The notifications sent per day are store_stats' STORE_STAT_MESSAGES_PER_DAY.) */
 enum store_group_by { STORE_GROUP_DAY_CLASS, STORE_GROUP_OPEN_AGE, STORE_GROUP_ORG,
-		      STORE_GROUP_CLASS, STORE_GROUP_RESOLVE };
+		      STORE_GROUP_CLASS, STORE_GROUP_RESOLVE, STORE_GROUP_COUNTRY,
+		      STORE_GROUP_ASN, STORE_GROUP_NETWORK, STORE_GROUP_RESOLVE_PCT,
+		      STORE_GROUP__COUNT };
 struct store_incident_grouping {
 	enum store_group_by by;
 	int64_t since, now;
@@ -739,6 +764,11 @@ enum store_stat {
 	STORE_STAT_RESOLVE_BUCKETS,
 	/* the same incidents: one row, num = the sum of their seconds, count = how many */
 	STORE_STAT_RESOLVE_TOTAL,
+	/* incidents created in the period by their attribution (store_incident country, asn,
+	 * network; incidents with one): key = the value (the AS number as decimal text) */
+	STORE_STAT_INCIDENTS_BY_ASN,
+	STORE_STAT_INCIDENTS_BY_COUNTRY,
+	STORE_STAT_INCIDENTS_BY_NETWORK,
 	STORE_STAT__COUNT
 };
 struct store_stat_row {

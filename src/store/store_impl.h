@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 15
+#define STORE_SCHEMA_VERSION 16
 
 /* For store_copy: a table as a list of columns (constants of store_copy.c, never input). */
 struct store_table {
@@ -72,6 +72,8 @@ struct store_ops {
 			    struct verr *err);
 	int (*incident_update)(struct store *st, const struct store_incident *inc,
 			       struct verr *err);
+	int (*incident_attribute)(struct store *st, int64_t id, const char *country, int64_t asn,
+				  const char *network, int *set, struct verr *err);
 	int (*incidents_query)(struct store *st, const struct store_incident_filter *f,
 			       store_incident_cb cb, void *arg, struct verr *err);
 	int (*incident_counts)(struct store *st, int64_t now, int64_t counts[6],

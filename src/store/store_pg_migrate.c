@@ -341,8 +341,39 @@ static const char step15[] =
 	"CREATE TRIGGER share_changes_partners AFTER INSERT OR UPDATE OR DELETE ON partners"
 	"  FOR EACH STATEMENT EXECUTE FUNCTION share_changed();";
 
+/* Version 16: incidents carry their attribution (migrate.c step 16, the same rule and the same
+ * indexes; an AS that is not a number is left out instead of failing the cast). */
+#define M14_J(f) "(CAST(e.json AS json) ->> '" f "')"
+#define M14_HAS(p) "(" M14_J(p ".geolocation.cc") " IS NOT NULL OR " M14_J(p ".asn")          \
+	" IS NOT NULL OR " M14_J(p ".network") " IS NOT NULL)"
+#define M14_VICTIM_S                                                                              \
+	"(coalesce(e.taxonomy, '') = 'vulnerable' OR coalesce(e.classification_type, '') IN ("  \
+	"'infected-system', 'vulnerable-system', 'system-compromise', 'compromised', "          \
+	"'ddos-amplifier', 'potentially-unwanted-accessible', 'leak', 'data-leak', "            \
+	"'information-disclosure'))"
+#define M14_USE_S "((" M14_VICTIM_S " AND " M14_HAS("source") ") OR (NOT " M14_VICTIM_S       \
+	" AND NOT " M14_HAS("destination") "))"
+#define M14_PICK(f) "CASE WHEN " M14_USE_S " THEN " M14_J("source." f) " ELSE "               \
+	M14_J("destination." f) " END"
+static const char step16[] =
+	"ALTER TABLE incidents ADD COLUMN country CTEXT, ADD COLUMN asn BIGINT,"
+	"  ADD COLUMN network CTEXT;"
+	"UPDATE incidents i SET country = x.cc, asn = x.asn, network = x.net FROM ("
+	"  SELECT DISTINCT ON (ie.incident) ie.incident AS id, upper("
+	M14_PICK("geolocation.cc") ") AS cc, CASE WHEN " M14_PICK("asn")
+	" ~ '^[0-9]{1,18}$' THEN NULLIF(CAST("
+	M14_PICK("asn") " AS BIGINT), 0) END AS asn, " M14_PICK("network") " AS net"
+	"  FROM incident_events ie JOIN events e ON e.id = ie.event"
+	"  WHERE " M14_HAS("source") " OR " M14_HAS("destination")
+	"  ORDER BY ie.incident, ie.event) AS x WHERE i.id = x.id;"
+	"CREATE INDEX incidents_country ON incidents(country, id) WHERE country IS NOT NULL;"
+	"CREATE INDEX incidents_asn ON incidents(asn, id) WHERE asn IS NOT NULL;"
+	"CREATE INDEX incidents_network ON incidents(network, id) WHERE network IS NOT NULL;"
+	"CREATE INDEX incidents_attribution ON incidents(created, country, asn, network);";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
-				     step9, step10, step11, step12, step13, step14, step15 };
+				     step9, step10, step11, step12, step13, step14, step15,
+				     step16 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

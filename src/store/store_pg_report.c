@@ -55,6 +55,19 @@ static const char *const stat_sql[STORE_STAT__COUNT] = {
 	[STORE_STAT_RESOLVE_TOTAL] =
 		"SELECT CAST(coalesce(sum(updated - created), 0) AS BIGINT), NULL, count(*) FROM "
 		"incidents WHERE created >= ?1 AND created < ?2 AND state >= 4",
+	/* the incidents' attribution (migrate.c step 16): the covering index
+	 * incidents_attribution (created, country, asn, network) answers without the table */
+	[STORE_STAT_INCIDENTS_BY_ASN] =
+		"SELECT NULL, asn::text, count(*) AS n FROM incidents WHERE created >= ?1 AND "
+		"created < ?2 AND asn IS NOT NULL GROUP BY asn ORDER BY n DESC, asn LIMIT ?3",
+	[STORE_STAT_INCIDENTS_BY_COUNTRY] =
+		"SELECT NULL, country, count(*) AS n FROM incidents WHERE created >= ?1 AND "
+		"created < ?2 AND country IS NOT NULL GROUP BY country ORDER BY n DESC, country "
+		"LIMIT ?3",
+	[STORE_STAT_INCIDENTS_BY_NETWORK] =
+		"SELECT NULL, network, count(*) AS n FROM incidents WHERE created >= ?1 AND "
+		"created < ?2 AND network IS NOT NULL GROUP BY network ORDER BY n DESC, network "
+		"LIMIT ?3",
 };
 
 static int run(struct store *st, const char *sql, int64_t since, int64_t until, int64_t limit,

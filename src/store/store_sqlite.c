@@ -43,7 +43,7 @@ enum sq_stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_MARK, S_MARK_RELEASE, S_MARK_UNDO, S_SYNC_NORMAL, S_SYNC_FULL,
 	S_BATCH_START, S_BATCH_FINISH, S_BATCH_INPUT, S_BATCH_PROGRESS, S_BATCH_FIND,
 	S_EV_FIND, S_EV_REPEAT, S_EV_INSERT, S_FP_SINCE, S_PRUNE,
-	S_INC_FIND, S_INC_CREATE, S_IE_INSERT, S_INC_SEEN, S_INC_GET, S_INC_UPDATE,
+	S_INC_FIND, S_INC_CREATE, S_IE_INSERT, S_INC_SEEN, S_INC_GET, S_INC_UPDATE, S_INC_ATTR,
 	S_NOTE_ADD, S_NOTES, S_CONTENT_ADD, S_ATT_ADD, S_ATT_LIST, S_CONTENT_GET,
 	S_LINK_ADD, S_LINK_HAS, S_LINKS,
 	S_IND_FIND, S_IND_ADD, S_IND_COMMON, S_POST_ADD, S_POSTINGS, S_IND_OF_INC, S_IND_COMMONS,
@@ -69,7 +69,7 @@ enum sq_stmt {
 #define INC_COLS                                                                                  \
 	"id, rule, key, state, resolution, owner, priority, impact, tlp, pap, "                   \
 	"classification_type, taxonomy, organisation, title, first_seen, last_seen, event_count, "\
-	"created, updated, deadline, merged_into"
+	"created, updated, deadline, merged_into, country, asn, network"
 
 _Static_assert(IS_RESOLVED == 4 && IS_CLOSED == 5, "the SQL below spells these states as 4, 5");
 
@@ -108,8 +108,9 @@ static const char *const sql_text[S__COUNT] = {
 	[S_INC_CREATE] = "INSERT INTO incidents (rule, key, state, resolution, owner, priority, "
 			 "impact, tlp, pap, classification_type, taxonomy, organisation, title, "
 			 "first_seen, last_seen, event_count, created, updated, deadline, "
-			 "merged_into) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-			 "?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19)",
+			 "merged_into, country, asn, network) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+			 "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19, ?20, "
+			 "NULLIF(?21, 0), ?22)",
 	[S_IE_INSERT] = "INSERT OR IGNORE INTO incident_events (incident, event, seen) "
 			"VALUES (?1, ?2, ?3)",
 	[S_INC_SEEN] = "UPDATE incidents SET event_count = event_count + ?2, "
@@ -120,6 +121,8 @@ static const char *const sql_text[S__COUNT] = {
 			 "priority = ?5, impact = ?6, tlp = ?7, pap = ?8, organisation = ?9, "
 			 "title = ?10, deadline = ?11, merged_into = ?12, updated = ?13 "
 			 "WHERE id = ?1",
+	[S_INC_ATTR] = "UPDATE incidents SET country = ?2, asn = NULLIF(?3, 0), network = ?4 "
+		       "WHERE id = ?1 AND country IS NULL AND asn IS NULL AND network IS NULL",
 	[S_NOTE_ADD] = "INSERT INTO notes (incident, author, time, text) VALUES (?1, ?2, ?3, ?4)",
 	[S_NOTES] = "SELECT id, author, time, text FROM notes WHERE incident = ?1 ORDER BY id",
 	[S_CONTENT_ADD] = "INSERT OR IGNORE INTO contents (sha256, size, data) VALUES (?1, ?2, ?3)",
@@ -241,8 +244,8 @@ static const char *const sql_text[S__COUNT] = {
 /* the optional filters of the two listings: one bit each */
 enum { EF_IP, EF_NET, EF_CLASS, EF_FEED, EF_FQDN, EF_URL, EF_URL_END, EF_SINCE, EF_UNTIL,
        EF_BATCH, EF_INCIDENT, EF__COUNT };
-enum { IF_OPEN, IF_STATE, IF_OWNER, IF_CLASS, IF_ORG, IF_PRIO, IF_DUE, IF_TLP, IF_TEXT,
-       IF__COUNT };
+enum { IF_OPEN, IF_STATE, IF_OWNER, IF_CLASS, IF_ORG, IF_PRIO, IF_DUE, IF_TLP, IF_TEXT, IF_CC,
+       IF_ASN, IF_NET, IF__COUNT };
 
 /*
  * Pending incident updates.  Linking an event to an incident changes the incident's event
@@ -277,7 +280,7 @@ struct sq {
 	sqlite3_stmt *stmt[S__COUNT];
 	sqlite3_stmt *evq[1u << EF__COUNT];
 	sqlite3_stmt *incq[1u << IF__COUNT];
-	sqlite3_stmt *cntq, *grpq[STORE_GROUP_RESOLVE + 1]; /* counts per state, aggregates */
+	sqlite3_stmt *cntq, *grpq[STORE_GROUP__COUNT]; /* counts per state, aggregates */
 	struct buf json;                /* event_to_json scratch, reused */
 	struct buf scratch;             /* reversed domain names */
 	struct pend *pend;              /* incidents of the open transaction (see "pending") */
@@ -1542,6 +1545,9 @@ static int sq_incident_create(struct store *st, const struct store_incident *inc
 	sqlite3_bind_int64(q, 17, inc->created ? inc->created : now());
 	sqlite3_bind_int64(q, 18, inc->deadline);
 	sqlite3_bind_int64(q, 19, inc->merged_into);
+	bind_str(q, 20, inc->country && *inc->country ? inc->country : NULL);
+	sqlite3_bind_int64(q, 21, inc->asn > 0 ? inc->asn : 0);
+	bind_str(q, 22, inc->network && *inc->network ? inc->network : NULL);
 	if ((rc = run(s, q, err)) != V_OK)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -1617,6 +1623,9 @@ static void incident_row(sqlite3_stmt *q, struct store_incident *inc)
 	inc->updated = sqlite3_column_int64(q, 18);
 	inc->deadline = sqlite3_column_int64(q, 19);
 	inc->merged_into = sqlite3_column_int64(q, 20);
+	inc->country = col_str(q, 21);
+	inc->asn = sqlite3_column_int64(q, 22);
+	inc->network = col_str(q, 23);
 }
 
 static int sq_incident_get(struct store *st, int64_t id, struct store_incident *out,
@@ -1646,6 +1655,8 @@ static int sq_incident_get(struct store *st, int64_t id, struct store_incident *
 		out->taxonomy = dup_col(q, 11, &oom);
 		out->organisation = dup_col(q, 12, &oom);
 		out->title = dup_col(q, 13, &oom);
+		out->country = dup_col(q, 21, &oom);
+		out->network = dup_col(q, 23, &oom);
 	}
 	done(q);
 	if (rc == SQLITE_DONE)
@@ -1689,6 +1700,26 @@ static int sq_incident_update(struct store *st, const struct store_incident *inc
 	return V_OK;
 }
 
+static int sq_incident_attribute(struct store *st, int64_t id, const char *country, int64_t asn,
+				 const char *network, int *set, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_INC_ATTR, err);
+	int rc;
+
+	*set = 0;
+	if (!q)
+		return V_ERR_IO;
+	sqlite3_bind_int64(q, 1, id);
+	bind_str(q, 2, country);
+	sqlite3_bind_int64(q, 3, asn);
+	bind_str(q, 4, network);
+	if ((rc = run(s, q, err)) != V_OK)
+		return rc;
+	*set = sqlite3_changes(s->db) > 0;
+	return V_OK;
+}
+
 static sqlite3_stmt *incidents_stmt(struct sq *s, unsigned mask, struct verr *err)
 {
 	struct buf q;
@@ -1718,6 +1749,12 @@ static sqlite3_stmt *incidents_stmt(struct sq *s, unsigned mask, struct verr *er
 		rc |= buf_puts(&q, " AND (instr(lower(coalesce(title, '')), lower(:text)) > 0"
 				   " OR instr(lower(key), lower(:text)) > 0"
 				   " OR instr(lower(coalesce(organisation, '')), lower(:text)) > 0)");
+	if (mask & (1u << IF_CC))
+		rc |= buf_puts(&q, " AND country = upper(:cc)");
+	if (mask & (1u << IF_ASN))
+		rc |= buf_puts(&q, " AND asn = :asn");
+	if (mask & (1u << IF_NET))
+		rc |= buf_puts(&q, " AND network = :net");
 	rc |= buf_puts(&q, " ORDER BY id DESC LIMIT :limit OFFSET :offset");
 	if (rc != V_OK) {
 		buf_fini(&q);
@@ -1757,6 +1794,12 @@ static int sq_incidents_query(struct store *st, const struct store_incident_filt
 		mask |= 1u << IF_TLP;
 	if (f->text)
 		mask |= 1u << IF_TEXT;
+	if (f->country)
+		mask |= 1u << IF_CC;
+	if (f->asn)
+		mask |= 1u << IF_ASN;
+	if (f->network)
+		mask |= 1u << IF_NET;
 	if (!(q = incidents_stmt(s, mask, err)))
 		return V_ERR_IO;
 	if (f->tlp)
@@ -1772,6 +1815,11 @@ static int sq_incidents_query(struct store *st, const struct store_incident_filt
 		bind_named(q, ":org", f->organisation, -1, 0);
 	bind_named_int(q, ":prio", f->priority);
 	bind_named_int(q, ":due", f->due_before);
+	if (f->country)
+		bind_named(q, ":cc", f->country, -1, 0);
+	bind_named_int(q, ":asn", f->asn);
+	if (f->network)
+		bind_named(q, ":net", f->network, -1, 0);
 	bind_named_int(q, ":limit", page_limit(f->limit));
 	bind_named_int(q, ":offset", f->offset > 0 ? f->offset : 0);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1820,7 +1868,7 @@ static int sq_incident_counts(struct store *st, int64_t now_, int64_t counts[6],
 	return rc;
 }
 
-static const char *const group_sql[] = {
+static const char *const group_sql[STORE_GROUP__COUNT] = {
 	"SELECT strftime('%Y-%m-%d', created, 'unixepoch'), classification_type, count(*), 0 FROM incidents"
 	" WHERE created >= :since GROUP BY 1, 2 ORDER BY 1, 2",
 	"SELECT CASE WHEN :now - created < 86400 THEN '0-1d' WHEN :now - created < 604800"
@@ -1833,6 +1881,24 @@ static const char *const group_sql[] = {
 	" AND classification_type IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT :limit",
 	"SELECT CAST(priority AS TEXT), NULL, count(*), sum(updated - created) FROM incidents WHERE state >= 4"
 	" AND created >= :since GROUP BY 1 ORDER BY 1",
+	/* the attribution's tops: from the covering index incidents_attribution (migrate.c 14),
+	 * named so that the planner does not take a column's partial index and read every row */
+	"SELECT country, NULL, count(*), 0 FROM incidents INDEXED BY incidents_attribution"
+	" WHERE created >= :since AND country IS NOT NULL GROUP BY country"
+	" ORDER BY 3 DESC, 1 LIMIT :limit",
+	"SELECT CAST(asn AS TEXT), NULL, count(*), 0 FROM incidents INDEXED BY incidents_attribution"
+	" WHERE created >= :since AND asn IS NOT NULL GROUP BY asn"
+	" ORDER BY 3 DESC, asn LIMIT :limit",
+	"SELECT network, NULL, count(*), 0 FROM incidents INDEXED BY incidents_attribution"
+	" WHERE created >= :since AND network IS NOT NULL GROUP BY network"
+	" ORDER BY 3 DESC, 1 LIMIT :limit",
+	/* nearest-rank percentiles: the row whose rank is ceil(p * n / 100) */
+	"SELECT CAST(priority AS TEXT), CAST(ps.p AS TEXT), x.n, x.d FROM (SELECT priority,"
+	" updated - created AS d, count(*) OVER (PARTITION BY priority) AS n,"
+	" row_number() OVER (PARTITION BY priority ORDER BY updated - created) AS rn"
+	" FROM incidents WHERE state >= 4 AND created >= :since)"
+	" AS x JOIN (SELECT 50 AS p UNION ALL SELECT 90) AS ps ON x.rn = (x.n * ps.p + 99) / 100"
+	" ORDER BY x.priority, ps.p",
 };
 
 static int sq_incident_groups(struct store *st, const struct store_incident_grouping *g,
@@ -3377,6 +3443,7 @@ static const struct store_ops sqlite_ops = {
 	.incident_add_event = sq_incident_add_event,
 	.incident_get = sq_incident_get,
 	.incident_update = sq_incident_update,
+	.incident_attribute = sq_incident_attribute,
 	.incidents_query = sq_incidents_query,
 	.incident_counts = sq_incident_counts,
 	.incident_groups = sq_incident_groups,

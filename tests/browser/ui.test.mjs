@@ -164,7 +164,7 @@ try {
 	// ---- dashboard -------------------------------------------------------------------------------
 	await page.goto(URL + '/ui/#/dashboard');
 	await ready('dashboard');
-	check('dashboard: charts drawn', (await page.locator('svg.chart').count()) === 5 && (await page.locator('svg.chart rect').count()) > 3);
+	check('dashboard: charts drawn (ten: per day, open by age, organisations, countries, ASNs, networks, classifications, notifications, time to resolve twice)', (await page.locator('svg.chart').count()) === 10 && (await page.locator('svg.chart rect').count()) > 3);
 	console.log(`# dashboard: ${(await page.evaluate(() => window.vigiaDashboardMs)).toFixed(1)} ms`);
 	await page.screenshot({ path: path.join(ART, 'dashboard.png'), fullPage: true });
 

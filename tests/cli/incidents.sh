@@ -41,7 +41,7 @@ SCAN=$(id_of "'192.0.2.10' in i['key']")
 SCAN2=$(id_of "'192.0.2.11' in i['key']")
 BRUTE=$(id_of "i['classification'] == 'brute-force'")
 PHISH=$(id_of "i['classification'] == 'phishing'")
-check "every documented key, with its type" 'py "all(set(i) == {\"id\",\"state\",\"resolution\",\"priority\",\"impact\",\"tlp\",\"pap\",\"owner\",\"title\",\"rule\",\"key\",\"classification\",\"taxonomy\",\"organisation\",\"events\",\"first_seen\",\"last_seen\",\"created\",\"updated\",\"deadline\",\"overdue\",\"merged_into\"} and isinstance(i[\"priority\"], int) and isinstance(i[\"overdue\"], bool) for i in j)" < "$T/list.json"'
+check "every documented key, with its type" 'py "all(set(i) == {\"id\",\"state\",\"resolution\",\"priority\",\"impact\",\"tlp\",\"pap\",\"owner\",\"title\",\"rule\",\"key\",\"classification\",\"taxonomy\",\"organisation\",\"country\",\"asn\",\"network\",\"events\",\"first_seen\",\"last_seen\",\"created\",\"updated\",\"deadline\",\"overdue\",\"merged_into\"} and isinstance(i[\"priority\"], int) and isinstance(i[\"overdue\"], bool) for i in j)" < "$T/list.json"'
 check "newest first" 'py "[i[\"id\"] for i in j] == sorted((i[\"id\"] for i in j), reverse=True)" < "$T/list.json"'
 check "events counted per incident" 'py "{i[\"id\"]: i[\"events\"] for i in j}[$SCAN] == 2" < "$T/list.json"'
 check "times in ISO 8601 UTC" 'py "all(i[\"first_seen\"].endswith(\"+00:00\") for i in j)" < "$T/list.json"'
@@ -56,6 +56,35 @@ check "--classification" '"$V" incidents list --classification scanner --json | 
 check "--priority" '"$V" incidents list --priority P2 --json | py "[i[\"id\"] for i in j] == [$PHISH]"'
 check "--state" '"$V" incidents list --state new --json | py "len(j) == 4"'
 check "--db names the store" '"$V" incidents list --db "$T/v.db" --json | py "len(j) == 4"'
+# attribution: the columns of the incident, from its events' victim side, and the filters
+cat > "$T/afeed.json" <<'JSON'
+{"parser": "csv",
+ "parameters": {"columns": ["time.source", "source.ip", "classification.type",
+   "source.geolocation.cc", "source.asn", "source.network"]},
+ "report": {"feed.name": "CLI attribution test"}}
+JSON
+cat > "$T/a.csv" <<'CSV'
+2026-11-20T10:00:00+00:00,198.51.100.7,infected-system,ES,64496,198.51.100.0/24
+2026-11-20T11:00:00+00:00,198.51.100.7,infected-system,PT,64497,198.51.100.0/25
+2026-11-20T12:00:00+00:00,203.0.113.9,infected-system,ES,64499,203.0.113.0/24
+2026-11-20T12:00:00+00:00,192.0.2.99,infected-system,,,
+CSV
+A="$T/a.db"
+"$V" ingest --db "$A" --feed-file "$T/afeed.json" "$T/a.csv" > /dev/null 2>&1
+check "attribution: ingest" '[ $? -eq 0 ]'
+"$V" incidents list --db "$A" --json > "$T/alist.json"
+check "attribution in --json: the first event's, kept when the second says otherwise" 'py "sorted((i[\"country\"], i[\"asn\"], i[\"network\"]) for i in j if i[\"country\"]) == [(\"ES\", 64496, \"198.51.100.0/24\"), (\"ES\", 64499, \"203.0.113.0/24\")]" < "$T/alist.json"'
+check "an incident without: nulls" 'py "sum(1 for i in j if i[\"country\"] is None and i[\"asn\"] is None and i[\"network\"] is None) == 1" < "$T/alist.json"'
+check "--country (any case)" '"$V" incidents list --db "$A" --country es --json | py "len(j) == 2"'
+check "--country PT: the later event did not move it" '"$V" incidents list --db "$A" --country PT --json | py "len(j) == 0"'
+check "--asn AS64499" '"$V" incidents list --db "$A" --asn AS64499 --json | py "len(j) == 1 and j[0][\"asn\"] == 64499"'
+check "--network" '"$V" incidents list --db "$A" --network 198.51.100.0/24 --json | py "len(j) == 1"'
+check "filters combine" '"$V" incidents list --db "$A" --country ES --asn 64496 --json | py "len(j) == 1"'
+AID=$(python3 -c "import json; print([i['id'] for i in json.load(open('$T/alist.json')) if i['asn'] == 64496][0])")
+check "show prints the attribution" '"$V" incidents show --db "$A" "$AID" | grep -q "attribution.*ES  AS64496  198.51.100.0/24"'
+check "show --json carries it" '"$V" incidents show --db "$A" "$AID" --json | py "j[\"incident\"][\"country\"] == \"ES\""'
+check "bad --country exits 2" '"$V" incidents list --db "$A" --country ESP 2>/dev/null; [ $? -eq 2 ]'
+check "bad --asn exits 2" '"$V" incidents list --db "$A" --asn ASx 2>/dev/null; [ $? -eq 2 ]'
 check "bad --limit exits 2" '"$V" incidents list --limit x 2>/dev/null; [ $? -eq 2 ]'
 check "bad --state exits 2" '"$V" incidents list --state sleeping 2>/dev/null; [ $? -eq 2 ]'
 

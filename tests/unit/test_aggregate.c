@@ -2,7 +2,9 @@
  * test_aggregate.c — aggregation rules as data: the built-in rules choose the right rule and
  * key for each kind of event; a rules file is checked (unknown fields, windows, priorities);
  * events join the open incident of their key within the window, a new one opens after it,
- * with priority, deadline, TLP, classification and title from the rule and the event.
+ * with priority, deadline, TLP, classification and title from the rule and the event; its
+ * attribution (country, AS, network) comes from the victim side of its first event that has
+ * one, is kept when later events say otherwise, and the queue's filters find it by them.
  */
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +63,20 @@ static int audit_collect(void *arg, const struct store_audit *a)
 		snprintf(as->action, sizeof(as->action), "%s", a->action ? a->action : "");
 		snprintf(as->after, sizeof(as->after), "%s", a->after ? a->after : "");
 	}
+	return 0;
+}
+
+struct idpair {
+	int64_t n, last;
+};
+
+/* Counts the incidents of a query; last: the last one's id. */
+static int count_inc(void *arg, const struct store_incident *inc)
+{
+	struct idpair *p = arg;
+
+	p->n++;
+	p->last = inc->id;
 	return 0;
 }
 
@@ -260,6 +276,110 @@ int main(void)
 	store_incident_get(st, i3, &inc, &e);
 	is_str(inc.tlp, "AMBER", "AMBER when the event has none");
 	store_incident_free(&inc);
+
+	/* ---- attribution ---------------------------------------------------------------------- */
+	{
+		int64_t j1, j2, j3, j4;
+		int set = -1;
+		struct store_incident_filter fl;
+		aggregate_sync(ag, 1);
+		store_begin(st, &e);
+		/* a scan (victim: the destination) reported without one: the source's */
+		struct event *s1 = mk((const char *const[]){
+			"classification.type", "scanner", "source.ip", "198.51.100.7",
+			"source.geolocation.cc", "nl", "source.asn", "64496", "source.network",
+			"198.51.100.0/24", "time.source", "2026-11-20T10:00:00+00:00", NULL });
+		/* its first event has none; the second gives it one, the third another (kept) */
+		struct event *s2 = mk((const char *const[]){
+			"classification.type", "scanner", "source.ip", "198.51.100.8",
+			"time.source", "2026-11-20T10:00:00+00:00", NULL });
+		struct event *s3 = mk((const char *const[]){
+			"classification.type", "scanner", "source.ip", "198.51.100.8",
+			"source.geolocation.cc", "ES", "source.asn", "64497",
+			"time.source", "2026-11-20T11:00:00+00:00", NULL });
+		struct event *s4 = mk((const char *const[]){
+			"classification.type", "scanner", "source.ip", "198.51.100.8",
+			"source.geolocation.cc", "FR", "source.asn", "64498", "source.network",
+			"198.51.100.0/25", "time.source", "2026-11-20T12:00:00+00:00", NULL });
+		/* an infected system: the source is the victim, its destination (the C2) is not */
+		struct event *s5 = mk((const char *const[]){
+			"classification.type", "infected-system", "malware.name", "mirai",
+			"source.ip", "203.0.113.5", "source.geolocation.cc", "DE", "source.asn",
+			"64499", "destination.ip", "192.0.2.200", "destination.geolocation.cc", "US",
+			"destination.asn", "64500", "time.source", "2026-11-20T10:00:00+00:00",
+			NULL });
+		/* a brute-force attack: the destination is the victim */
+		struct event *s6 = mk((const char *const[]){
+			"classification.type", "brute-force", "source.ip", "203.0.113.6",
+			"source.geolocation.cc", "CN", "source.asn", "64501", "destination.ip",
+			"192.0.2.201", "destination.geolocation.cc", "DE", "destination.asn",
+			"AS64499", "destination.network", "192.0.2.0/24",
+			"time.source", "2026-11-20T10:00:00+00:00", NULL });
+		j1 = put(st, ag, s1, batch, &created);
+		j2 = put(st, ag, s2, batch, &created);
+		is_int(put(st, ag, s3, batch, &created), j2, "same incident");
+		is_int(store_commit(st, &e), V_OK, "commit");
+		aggregate_sync(ag, 1);
+		store_begin(st, &e); /* past a commit: the store, not the cache, keeps the first */
+		is_int(put(st, ag, s4, batch, &created), j2, "same incident after the commit");
+		j3 = put(st, ag, s5, batch, &created);
+		j4 = put(st, ag, s6, batch, &created);
+		is_int(store_commit(st, &e), V_OK, "commit");
+		store_incident_get(st, j1, &inc, &e);
+		is_str(inc.country, "NL", "no destination: the source's country, in capitals");
+		is_int(inc.asn, 64496, "and AS");
+		is_str(inc.network, "198.51.100.0/24", "and network");
+		store_incident_free(&inc);
+		store_incident_get(st, j2, &inc, &e);
+		is_str(inc.country, "ES", "the first event with one gives it (second event)");
+		is_int(inc.asn, 64497, "its AS");
+		ok(inc.network == NULL, "and no network: the three come from one event");
+		store_incident_free(&inc);
+		store_incident_get(st, j3, &inc, &e);
+		is_str(inc.country, "DE", "infected system: the source (the victim)");
+		is_int(inc.asn, 64499, "the source's AS");
+		store_incident_free(&inc);
+		store_incident_get(st, j4, &inc, &e);
+		is_str(inc.country, "DE", "brute force: the destination (the victim)");
+		is_int(inc.asn, 64499, "the destination's AS (\"AS64499\")");
+		is_str(inc.network, "192.0.2.0/24", "the destination's network");
+		store_incident_free(&inc);
+		/* store_incident_attribute never replaces */
+		is_int(store_incident_attribute(st, j4, "IT", 1, "10.0.0.0/8", &set, &e), V_OK,
+		       "attribute an attributed incident");
+		is_int(set, 0, "refused quietly: it has one");
+		store_incident_get(st, j4, &inc, &e);
+		is_str(inc.country, "DE", "kept");
+		store_incident_free(&inc);
+		/* the filters */
+		memset(&fl, 0, sizeof(fl));
+		fl.state = -1;
+		fl.limit = -1;
+		fl.country = "de";
+		struct idpair cnt = { 0, 0 };
+		is_int(store_incidents_query(st, &fl, count_inc, &cnt, &e), V_OK,
+		       "filter by country");
+		is_int(cnt.n, 2, "two incidents in DE (case ignored)");
+		is_int(cnt.last, j3, "newest first");
+		fl.country = NULL;
+		fl.asn = 64499;
+		fl.network = "192.0.2.0/24";
+		cnt.n = 0;
+		store_incidents_query(st, &fl, count_inc, &cnt, &e);
+		ok(cnt.n == 1 && cnt.last == j4, "by AS and network: the brute-force one");
+		fl.network = NULL;
+		fl.asn = 64496;
+		fl.country = "DE";
+		cnt.n = 0;
+		store_incidents_query(st, &fl, count_inc, &cnt, &e);
+		is_int(cnt.n, 0, "filters combine");
+		event_free(s1);
+		event_free(s2);
+		event_free(s3);
+		event_free(s4);
+		event_free(s5);
+		event_free(s6);
+	}
 
 	event_free(a);
 	event_free(b);

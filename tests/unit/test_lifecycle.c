@@ -406,6 +406,8 @@ static void test_merge(const struct cases_ctx *cx)
 					 1795082400, &e);
 	store_indicator_get(st, "ip", "192.0.2.9", &ind, &common, &e);
 	store_posting_add(st, ind, b, &is_new, &e);
+	store_incident_attribute(st, b, "NL", 64496, "198.51.100.0/24", &is_new, &e);
+	is_int(is_new, 1, "b attributed");
 
 	from[0] = b;
 	ok(cases_merge(cx, a, from, 1, &moved, &e) == V_OK, "merge b into a (%s)", e.reason);
@@ -417,6 +419,13 @@ static void test_merge(const struct cases_ctx *cx)
 	inc = get(a);
 	is_int(inc.event_count, 5, "the survivor counts the merged events");
 	is_int(inc.first_seen, 1795082400, "... and its first seen goes back");
+	ok(inc.country && !strcmp(inc.country, "NL") && inc.asn == 64496 && inc.network &&
+	   !strcmp(inc.network, "198.51.100.0/24"),
+	   "a survivor without attribution takes the merged one's");
+	store_incident_free(&inc);
+	inc = get(b);
+	ok(inc.country && !strcmp(inc.country, "NL") && inc.asn == 64496,
+	   "the merged one keeps its own");
 	store_incident_free(&inc);
 	memset(&f, 0, sizeof(f));
 	f.incident = a;
@@ -461,6 +470,14 @@ static void test_merge(const struct cases_ctx *cx)
 	   "a merged incident refuses changes, pointing to the survivor");
 	ok(cases_merge(cx, b, (int64_t[]){ c }, 1, NULL, &e) == V_ERR_INVALID,
 	   "nothing merges into a merged incident");
+	/* a survivor with attribution keeps it */
+	store_incident_attribute(st, c, "DE", 64499, NULL, &is_new, &e);
+	ok(cases_merge(cx, a, (int64_t[]){ c }, 1, NULL, &e) == V_OK, "merge c into a (%s)",
+	   e.reason);
+	inc = get(a);
+	ok(inc.country && !strcmp(inc.country, "NL") && inc.asn == 64496,
+	   "a survivor with attribution keeps its own on a merge");
+	store_incident_free(&inc);
 }
 
 static int count_notes(void *arg, int64_t id, const char *author, int64_t t, const char *text)

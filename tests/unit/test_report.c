@@ -3,6 +3,9 @@
  * well-formed XML (libxml2) whatever its labels hold, with no script and the labels as text;
  * the store's statistics (store_stats, store_incidents_notable) count what was put in, on any
  * backend ($VIGIA_TEST_STORE); the report's figures and its HTML show the store's numbers.
+ * The tops by AS, country and network come from the incidents' attribution and equal the
+ * counts of the queue's filters; so do the dashboard's (store_incident_groups), and its time to
+ * resolve per priority is the median and 90th percentile of the resolved incidents.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,12 +165,17 @@ static int64_t put_event(struct store *st, int64_t t, const char *asn, const cha
 	return id;
 }
 
+static const char *attr_cc;  /* the attribution put_incident gives (NULL / 0: none) */
+static int64_t attr_asn;
+static const char *attr_net;
+
 static int64_t put_incident(struct store *st, int64_t created, const char *cls, const char *org,
 			    int prio, int64_t events, int state, int64_t resolve_after)
 {
 	struct store_incident inc = { .rule = "r", .key = "k", .title = "t", .priority = prio,
 				      .classification_type = cls, .organisation = org,
-				      .created = created, .event_count = events, .tlp = "AMBER" };
+				      .created = created, .event_count = events, .tlp = "AMBER",
+				      .country = attr_cc, .asn = attr_asn, .network = attr_net };
 	struct verr e = { 0 };
 	int64_t id = 0;
 
@@ -224,6 +232,102 @@ static int ids_cb(void *arg, int64_t id)
 	return 0;
 }
 
+static int count_cb(void *arg, const struct store_incident *inc)
+{
+	int64_t *n = arg;
+
+	(void)inc;
+	(*n)++;
+	return 0;
+}
+
+/* Each row of a top (kind 'a' AS, 'c' country, 'n' network) counts what the queue's filter of
+ * that value finds: every incident of the test store with one is in the period but for one
+ * (FR, AS 64999, 198.51.100.0/24), which no top may hold. */
+static void check_tops(struct store *st, const struct rows *r, int kind, const char *what)
+{
+	struct verr e = { 0 };
+	int same = 1;
+
+	for (int i = 0; i < r->n && i < 16; i++) {
+		struct store_incident_filter f = { .state = -1, .limit = -1 };
+		int64_t n = 0;
+		if (kind == 'a')
+			f.asn = strtoll(r->key[i], NULL, 10);
+		else if (kind == 'c')
+			f.country = r->key[i];
+		else
+			f.network = r->key[i];
+		if (store_incidents_query(st, &f, count_cb, &n, &e) != V_OK || n != r->count[i] ||
+		    !strcmp(r->key[i], "64999") || !strcmp(r->key[i], "FR") ||
+		    !strcmp(r->key[i], "198.51.100.0/24"))
+			same = 0;
+	}
+	ok(same, "incidents by %s: each count is the filter's", what);
+}
+
+struct grows {
+	int n;
+	char a[16][32], b[16][8];
+	int64_t count[16], sum[16];
+};
+
+static int grows_cb(void *arg, const struct store_incident_group *g)
+{
+	struct grows *x = arg;
+
+	if (x->n < 16) {
+		snprintf(x->a[x->n], sizeof(x->a[0]), "%s", g->a ? g->a : "(null)");
+		snprintf(x->b[x->n], sizeof(x->b[0]), "%s", g->b ? g->b : "(null)");
+		x->count[x->n] = g->count;
+		x->sum[x->n] = g->sum;
+	}
+	x->n++;
+	return 0;
+}
+
+static struct grows group_of(struct store *st, enum store_group_by by, int64_t since,
+			     int64_t limit)
+{
+	struct store_incident_grouping g = { .by = by, .since = since, .now = since,
+					     .limit = limit };
+	struct grows r;
+	struct verr e = { 0 };
+
+	memset(&r, 0, sizeof(r));
+	if (store_incident_groups(st, &g, grows_cb, &r, &e) != V_OK)
+		printf("# group %d: %s\n", (int)by, e.reason);
+	return r;
+}
+
+/* The dashboard's aggregates of the same incidents (created since: no end). */
+static void test_groups(struct store *st, int64_t since)
+{
+	struct grows g;
+
+	g = group_of(st, STORE_GROUP_ASN, since, 10);
+	ok(g.n == 2 && !strcmp(g.a[0], "64501") && g.count[0] == 2 && !strcmp(g.a[1], "64500") &&
+	   g.count[1] == 1, "dashboard: top ASNs (%d rows)", g.n);
+	g = group_of(st, STORE_GROUP_COUNTRY, since, 1);
+	ok(g.n == 1 && !strcmp(g.a[0], "ES") && g.count[0] == 2, "dashboard: top countries");
+	g = group_of(st, STORE_GROUP_NETWORK, since, 10);
+	ok(g.n == 1 && !strcmp(g.a[0], "192.0.2.0/24") && g.count[0] == 1,
+	   "dashboard: top networks");
+	g = group_of(st, STORE_GROUP_COUNTRY, since - 2 * DAY, 10);
+	ok(g.n == 3 && !strcmp(g.a[1], "FR") && !strcmp(g.a[2], "PT"),
+	   "dashboard: a longer period takes the older one (ties by name)");
+	/* priority 1: resolved in 30 min and in 2 days: the median is the first (rank
+	 * ceil(0.5 * 2) = 1), the 90th percentile the second (rank ceil(0.9 * 2) = 2) */
+	g = group_of(st, STORE_GROUP_RESOLVE_PCT, since, 0);
+	ok(g.n == 2 && !strcmp(g.a[0], "1") && !strcmp(g.b[0], "50") && g.count[0] == 2 &&
+	   g.sum[0] == 1800 && !strcmp(g.b[1], "90") && g.sum[1] == 2 * DAY,
+	   "dashboard: time to resolve, median and p90 (%d rows: %s %s %lld)", g.n, g.a[0],
+	   g.b[0], (long long)g.sum[0]);
+	g = group_of(st, STORE_GROUP_RESOLVE, since, 0);
+	ok(g.n == 1 && g.count[0] == 2 && g.sum[0] == 1800 + 2 * DAY,
+	   "dashboard: the same incidents as the mean's");
+}
+
 static void test_stats(void)
 {
 	char path[] = "/tmp/vigia-test-report-XXXXXX";
@@ -251,11 +355,17 @@ static void test_stats(void)
 	put_event(st, d0 - 10, "64999", "FR", NULL);
 	put_event(st, until + 10, "64999", "FR", NULL);
 	/* incidents: created in the period unless said */
+	attr_cc = "ES", attr_asn = 64500, attr_net = "192.0.2.0/24";
 	a = put_incident(st, d0 + 10, "phishing", "Org A", 2, 5, 0, 0);
+	attr_cc = "ES", attr_asn = 64501, attr_net = NULL;
 	b = put_incident(st, d0 + DAY, "phishing", "Org A", 1, 3, 4, 1800); /* resolved, 30 min */
+	attr_cc = "PT", attr_asn = 64501, attr_net = NULL;
 	c2 = put_incident(st, d0 + DAY + 5, "scanner", "Org B", 1, 9, 5, 2 * DAY); /* closed, 2 d */
+	attr_cc = NULL, attr_asn = 0, attr_net = NULL;
 	put_incident(st, d0 + 3 * DAY, "", NULL, 4, 1, 1, 0);
+	attr_cc = "FR", attr_asn = 64999, attr_net = "198.51.100.0/24";
 	put_incident(st, d0 - DAY, "phishing", "Org Z", 1, 99, 0, 0); /* before */
+	attr_cc = NULL, attr_asn = 0, attr_net = NULL;
 
 	r = stat_of(st, STORE_STAT_EVENTS_PER_DAY, since, until, 0);
 	ok(r.n == 2 && r.num[0] == d0 && r.count[0] == 3 && r.num[1] == d0 + 2 * DAY &&
@@ -273,6 +383,20 @@ static void test_stats(void)
 	r = stat_of(st, STORE_STAT_EVENTS_BY_NETWORK, since, until, 0);
 	ok(r.n == 1 && strcmp(r.key[0], "192.0.2.0/24") == 0 && r.count[0] == 2,
 	   "events by network: only events with one");
+	r = stat_of(st, STORE_STAT_INCIDENTS_BY_ASN, since, until, 0);
+	ok(r.n == 2 && strcmp(r.key[0], "64501") == 0 && r.count[0] == 2 &&
+	   strcmp(r.key[1], "64500") == 0 && r.count[1] == 1,
+	   "incidents by AS: from their attribution, the one before left out (%d rows)", r.n);
+	check_tops(st, &r, 'a', "AS");
+	r = stat_of(st, STORE_STAT_INCIDENTS_BY_COUNTRY, since, until, 0);
+	ok(r.n == 2 && strcmp(r.key[0], "ES") == 0 && r.count[0] == 2 &&
+	   strcmp(r.key[1], "PT") == 0 && r.count[1] == 1, "incidents by country");
+	check_tops(st, &r, 'c', "country");
+	r = stat_of(st, STORE_STAT_INCIDENTS_BY_NETWORK, since, until, 1);
+	ok(r.n == 1 && strcmp(r.key[0], "192.0.2.0/24") == 0 && r.count[0] == 1,
+	   "incidents by network: only incidents with one");
+	check_tops(st, &r, 'n', "network");
+	test_groups(st, since);
 	r = stat_of(st, STORE_STAT_INCIDENTS_BY_STATE, since, until, 0);
 	ok(r.n == 4 && r.num[0] == 0 && r.count[0] == 1 && r.num[1] == 1 && r.num[2] == 4 &&
 	   r.num[3] == 5, "incidents by state");

@@ -6,6 +6,7 @@
  * store_open: it must reach the latest version with the data intact.  A database from a newer
  * vigia, one that is not a vigia store, a damaged file, a locked database and a full disk must
  * each give a clear error naming the database, and a batch that fails leaves nothing behind.
+ * Step 14 gives the incidents already there their attribution from their events.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -511,6 +512,61 @@ static void test_full(void)
 	event_free(ev);
 }
 
+/* Before step 16, incidents had no attribution: the step takes it from their first event that
+ * has one, on the victim side (else the other), as aggregation does (test_aggregate.c). */
+static const char v13_attr[] =
+	"INSERT INTO batches (id, feed, source, started) VALUES (1, 'f', 'f', 1700000000);"
+	"INSERT INTO events (id, batch, first_seen, last_seen, time, classification_type,"
+	"  taxonomy, json) VALUES"
+	"  (1, 1, 1, 1, 1, 'scanner', NULL, '{\"source.ip\":\"192.0.2.1\"}'),"
+	"  (2, 1, 1, 1, 1, 'scanner', NULL, '{\"source.geolocation.cc\":\"nl\","
+	"\"source.asn\":64496,\"source.network\":\"198.51.100.0/24\"}'),"
+	"  (3, 1, 1, 1, 1, 'scanner', NULL, '{\"source.geolocation.cc\":\"FR\"}'),"
+	"  (4, 1, 1, 1, 1, 'infected-system', 'malicious-code', '{\"source.geolocation.cc\":"
+	"\"DE\",\"source.asn\":64499,\"destination.geolocation.cc\":\"US\"}'),"
+	"  (5, 1, 1, 1, 1, 'brute-force', 'intrusion-attempts', '{\"source.geolocation.cc\":"
+	"\"CN\",\"destination.geolocation.cc\":\"ES\",\"destination.asn\":64510,"
+	"\"destination.network\":\"192.0.2.0/24\"}'),"
+	"  (6, 1, 1, 1, 1, 'scanner', NULL, '{\"source.ip\":\"192.0.2.9\"}');"
+	"INSERT INTO incidents (id, rule, key, state, created, updated) VALUES"
+	"  (1, 'r', 'a', 0, 1, 1), (2, 'r', 'b', 0, 1, 1), (3, 'r', 'c', 0, 1, 1),"
+	"  (4, 'r', 'd', 0, 1, 1);"
+	"INSERT INTO incident_events VALUES (1, 1, 1), (1, 2, 1), (1, 3, 1), (2, 4, 1),"
+	"  (3, 5, 1), (4, 6, 1);";
+
+static void test_backfill(void)
+{
+	struct store *st = NULL;
+	struct store_incident inc;
+	struct verr e = { 0 };
+	const char *p = new_path("attr");
+	int v = 15;	/* the version before step 16 */
+
+	is_int(store_sqlite_migrate_to(p, v, &e), V_OK, "built at version %d (%s)", v, e.reason);
+	ok(sql(p, v13_attr) == 0, "incidents without attribution");
+	is_int(store_open(p, &st, &e), V_OK, "migrated (%s)", e.reason);
+	if (!st)
+		return;
+	store_incident_get(st, 1, &inc, &e);
+	ok(inc.country && !strcmp(inc.country, "NL") && inc.asn == 64496 && inc.network &&
+	   !strcmp(inc.network, "198.51.100.0/24"),
+	   "the first event with one gives it (%s %lld %s)", inc.country ? inc.country : "-",
+	   (long long)inc.asn, inc.network ? inc.network : "-");
+	store_incident_free(&inc);
+	store_incident_get(st, 2, &inc, &e);
+	ok(inc.country && !strcmp(inc.country, "DE") && inc.asn == 64499 && !inc.network,
+	   "infected system: the source");
+	store_incident_free(&inc);
+	store_incident_get(st, 3, &inc, &e);
+	ok(inc.country && !strcmp(inc.country, "ES") && inc.asn == 64510 && inc.network &&
+	   !strcmp(inc.network, "192.0.2.0/24"), "brute force: the destination");
+	store_incident_free(&inc);
+	store_incident_get(st, 4, &inc, &e);
+	ok(!inc.country && !inc.asn && !inc.network, "no event with one: none");
+	store_incident_free(&inc);
+	store_close(st);
+}
+
 int main(void)
 {
 	conf_init();
@@ -519,6 +575,7 @@ int main(void)
 		return 1;
 	}
 	test_migrations();
+	test_backfill();
 	test_refusals();
 	test_corrupt();
 	test_locked();
