@@ -3,7 +3,11 @@
 
     python3 bench/share-gen.py N OUT.json
     python3 bench/share-gen.py N OUT.json misp     # one MISP event of N attributes instead
+    python3 bench/share-gen.py N OUT.xml iodef     # one IODEF Incident of N indicators
 
+The IODEF form (bench/share-scale.sh) is what `vigia export --format iodef` writes for such an
+incident: the addresses as EventData/Flow/System, the rest as IndicatorData/Indicator, the RSIT
+class as AdditionalData after them; written element by element.
 The MISP form (bench/share-scale.sh) is written attribute by attribute, as MISP lays an event
 out (the event's tags after its attributes), without building it in memory first.
 
@@ -11,6 +15,7 @@ One incident, N indicators related to it (IPv4 addresses, domains, URLs and SHA-
 turn, all distinct and outside the warning lists), TLP:AMBER, an RSIT label: what a partner
 team sends after a large botnet takedown.  Deterministic (the same N gives the same file).
 """
+import base64
 import hashlib
 import json
 import sys
@@ -31,6 +36,42 @@ if len(sys.argv) > 3 and sys.argv[3] == "misp":
                  "category": "Network activity" if t != "sha256" else "Payload delivery",
                  "to_ids": True, "value": v, "timestamp": "1763632800"}))
         f.write('],"Tag":[{"name":"tlp:amber"},{"name":"rsit:malicious-code=\\"c2-server\\""}]}}')
+    sys.exit(0)
+if len(sys.argv) > 3 and sys.argv[3] == "iodef":
+    with open(out, "w") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<IODEF-Document version="2.00" '
+                'xml:lang="en" xmlns="urn:ietf:params:xml:ns:iodef-2.0" '
+                'xmlns:ds="http://www.w3.org/2000/09/xmldsig#">\n <Incident purpose="reporting" '
+                'restriction="amber">\n  <IncidentID name="bench">1</IncidentID>\n'
+                '  <DetectTime>2026-11-20T10:00:00Z</DetectTime>\n'
+                '  <GenerationTime>2026-11-20T10:00:00Z</GenerationTime>\n'
+                '  <Description>Botnet takedown</Description>\n'
+                '  <Contact type="organization" role="creator"><ContactName>bench</ContactName>'
+                '</Contact>\n  <EventData>\n   <Flow>\n')
+        for i in range(0, n, 4):
+            f.write('    <System category="source"><Node><Address category="ipv4-addr">'
+                    '%d.%d.%d.%d</Address></Node></System>\n'
+                    % (11 + (i >> 24) % 80, (i >> 16) & 255, (i >> 8) & 255, i & 255 or 1))
+        f.write('   </Flow>\n  </EventData>\n  <IndicatorData>\n')
+        for i in range(n):
+            k = i % 4
+            if k == 0:
+                continue
+            if k == 1:
+                o = '<DomainData><Name>c2-%d.botnet-bench.xyz</Name></DomainData>' % i
+            elif k == 2:
+                o = ('<Address category="site-uri">http://drop-%d.botnet-bench.xyz/gate.php'
+                     '</Address>' % i)
+            else:
+                o = ('<FileData><File><HashData scope="file-contents"><Hash><ds:DigestMethod '
+                     'Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>%s'
+                     '</ds:DigestValue></Hash></HashData></File></FileData>'
+                     % base64.b64encode(hashlib.sha256(str(i).encode()).digest()).decode())
+            f.write('   <Indicator><IndicatorID name="bench" version="1">i-%d</IndicatorID>'
+                    '<Observable>%s</Observable></Indicator>\n' % (i, o))
+        f.write('  </IndicatorData>\n  <AdditionalData dtype="string" meaning="rsit">'
+                'rsit:malicious-code=&quot;c2-server&quot;</AdditionalData>\n </Incident>\n'
+                '</IODEF-Document>\n')
     sys.exit(0)
 U = "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}"
 AMBER = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"

@@ -1,10 +1,24 @@
 /*
  * parse_iodef.c — IODEF v2 (RFC 7970) in: every Incident of an IODEF-Document becomes events.
  *
- * The document is parsed by libxml2 with no network (XML_PARSE_NONET), no DTD loading, no
- * entity substitution, and refused before parsing when it declares a DOCTYPE or entities
- * (billion laughs, external entities: an IODEF document needs neither).  Namespaces are
- * checked: the root must be IODEF-Document in urn:ietf:params:xml:ns:iodef-2.0.
+ * The document is read as a stream (PARSE_STREAM: where it is, never whole in memory) by
+ * libxml2's xmlTextReader with no network (XML_PARSE_NONET), no DTD loading, no entity
+ * substitution, and refused before parsing when it declares a DOCTYPE or entities (billion
+ * laughs, external entities: an IODEF document needs neither; a first scan of the bytes looks
+ * for the declarations).  Namespaces are checked: the root must be IODEF-Document in
+ * urn:ietf:params:xml:ns:iodef-2.0.
+ *
+ * Two passes of the reader, so that memory stays flat however many indicators an Incident
+ * holds (one Incident of 1,000,000 indicators is the usual shape of an export):
+ *   1. the whole document is read once, building nothing but the few small elements of each
+ *      Incident's head (IncidentID, GenerationTime, Description, DetectTime, StartTime,
+ *      Contact, AdditionalData — which the schema puts after the indicators — and the
+ *      DetectTime of each EventData); a document that is not well-formed XML, or not IODEF,
+ *      is refused whole here, before any event, as when it was parsed into one tree;
+ *   2. it is read again, and each Flow/System of an EventData and each Indicator of an
+ *      IndicatorData is expanded (xmlTextReaderExpand) alone, turned into events, and freed
+ *      as the reader moves on.
+ * Memory: the largest System or Indicator, plus the heads (about 0.2 kB per Incident).
  *
  * Per Incident (src/share/iodef.h has the TLP <-> restriction table):
  *   EventData//Flow/System/Node/Address      category "source": source.ip; "target" (and the
@@ -32,6 +46,7 @@
 #include <sodium.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlreader.h>
 
 #include "base/i18n.h"
 #include "ingest/ingest.h"
@@ -77,8 +92,9 @@ static char *prop(const xmlNode *n, const char *name)
 	return (char *)xmlGetProp(n, BAD_CAST name);
 }
 
-/* The TLP level of an element's restriction, or -1 when it has none. */
-static int restriction(const xmlNode *n, int none)
+/* The TLP level of a restriction attribute (r, and ext-restriction ext when r is
+ * "ext-value"), none when there is no r, or -1 for a value IODEF does not have. */
+static int restriction_of(const char *r, const char *ext, int none)
 {
 	static const struct {
 		const char *r;
@@ -86,24 +102,32 @@ static int restriction(const xmlNode *n, int none)
 	} map[] = { { "white", 0 }, { "public", 0 }, { "green", 1 }, { "partner", 1 },
 		    { "amber", 2 }, { "need-to-know", 3 }, { "red", 4 }, { "private", 4 },
 		    { "default", 4 } };
-	char *r = prop(n, "restriction"), *ext;
 	int level = -1;
 
 	if (!r)
 		return none;
-	if (!strcmp(r, "ext-value") && (ext = prop(n, "ext-restriction"))) {
+	if (!strcmp(r, "ext-value") && ext) {
 		for (int i = 0; i < 5; i++)
 			if (!strcasecmp(ext, tlp_names[i]) ||
 			    (i == 0 && !strcasecmp(ext, "white")))
 				level = i;
-		xmlFree(ext);
 	}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(r, map[i].r))
 			level = map[i].level;
 	if (level < 0 && !strcmp(r, "ext-value"))
 		level = 4; /* a restriction vigia does not know: the strictest */
+	return level;
+}
+
+/* The TLP level of an element's restriction, or none when it has none. */
+static int restriction(const xmlNode *n, int none)
+{
+	char *r = prop(n, "restriction"), *ext = r ? prop(n, "ext-restriction") : NULL;
+	int level = restriction_of(r, ext, none);
+
 	xmlFree(r);
+	xmlFree(ext);
 	return level;
 }
 
@@ -207,23 +231,6 @@ static void node(struct inc *in, const xmlNode *sys, const char *time)
 		xmlFree(v);
 		xmlFree(acat);
 	}
-}
-
-static void event_data(struct inc *in, const xmlNode *ed, const char *time)
-{
-	char *t = text(child(ed, "DetectTime"));
-	const char *when = t ? t : time;
-
-	for (const xmlNode *c = ed->children; c; c = c->next) {
-		if (is(c, "Flow", NS)) {
-			for (const xmlNode *s = c->children; s; s = s->next)
-				if (is(s, "System", NS))
-					node(in, s, when);
-		} else if (is(c, "EventData", NS)) {
-			event_data(in, c, when);
-		}
-	}
-	xmlFree(t);
 }
 
 static void hash_events(struct inc *in, const xmlNode *n, int tlp, const xmlNode *raw)
@@ -330,107 +337,393 @@ static void indicator(struct inc *in, const xmlNode *ind)
 	}
 }
 
-static int incident(struct ingest_ctx *ctx, const xmlNode *n, size_t index)
-{
-	struct inc in = { .ctx = ctx, .node = n };
-	const xmlNode *idn = child(n, "IncidentID");
-	char *gen = text(child(n, "GenerationTime"));
-	int rc = V_OK;
+/* ---- reading the document as a stream ----------------------------------------------------- */
 
-	in.id = text(idn);
-	if (!in.id || !*in.id || !gen) {
-		rc = ingest_reject(ctx, "Incident", _("Incident %zu lacks IncidentID or "
-						       "GenerationTime"), index + 1);
-		goto out;
+#define MAX_DEPTH 512 /* libxml2 refuses deeper documents (256 without XML_PARSE_HUGE) */
+
+/* An Incident's head, from the first pass (strings: xmlFree). */
+struct head {
+	char *id, *name, *gen, *desc, *detect, *start, *rsit, *pap;
+	char *restr, *ext;            /* the Incident's restriction attributes */
+	int has_id, has_gen, has_desc, has_detect, has_start, contact;
+	size_t dt0, ndt;              /* its EventData's DetectTime: heads.dt[dt0 .. dt0 + ndt) */
+};
+
+struct heads {
+	struct head *v;
+	size_t n, cap;
+	char **dt;                    /* each EventData's first DetectTime or NULL, in order */
+	unsigned char *dt_set;
+	size_t ndt, capdt;
+	int oom;
+};
+
+static void heads_free(struct heads *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		struct head *x = &h->v[i];
+		xmlFree(x->id);
+		xmlFree(x->name);
+		xmlFree(x->gen);
+		xmlFree(x->desc);
+		xmlFree(x->detect);
+		xmlFree(x->start);
+		xmlFree(x->rsit);
+		xmlFree(x->pap);
+		xmlFree(x->restr);
+		xmlFree(x->ext);
 	}
-	if (!child(n, "Contact")) {
-		rc = ingest_reject(ctx, "Contact", _("Incident %zu has no Contact (IODEF requires "
-						      "one)"), index + 1);
-		goto out;
+	for (size_t i = 0; i < h->ndt; i++)
+		xmlFree(h->dt[i]);
+	free(h->v);
+	free(h->dt);
+	free(h->dt_set);
+}
+
+static struct head *head_new(struct heads *h)
+{
+	if (h->n == h->cap) {
+		size_t nc = h->cap ? 2 * h->cap : 8;
+		struct head *nv = realloc(h->v, nc * sizeof(*nv));
+		if (!nv) {
+			h->oom = 1;
+			return NULL;
+		}
+		h->v = nv;
+		h->cap = nc;
 	}
-	if ((in.tlp = restriction(n, 4)) < 0) { /* none: the schema's default, private */
-		char *r = prop(n, "restriction");
-		rc = ingest_reject(ctx, "restriction", _("Incident %zu: restriction '%s' is not an "
-							  "IODEF value"), index + 1, r ? r : "");
-		xmlFree(r);
-		goto out;
+	memset(&h->v[h->n], 0, sizeof(h->v[0]));
+	h->v[h->n].dt0 = h->ndt;
+	return &h->v[h->n++];
+}
+
+/* A DetectTime slot for an EventData: its index, or -1 (out of memory). */
+static long dt_new(struct heads *h, struct head *cur)
+{
+	if (h->ndt == h->capdt) {
+		size_t nc = h->capdt ? 2 * h->capdt : 8;
+		char **nd = realloc(h->dt, nc * sizeof(*nd));
+		unsigned char *ns;
+		if (!nd) {
+			h->oom = 1;
+			return -1;
+		}
+		h->dt = nd;
+		if (!(ns = realloc(h->dt_set, nc))) {
+			h->oom = 1;
+			return -1;
+		}
+		h->dt_set = ns;
+		h->capdt = nc;
 	}
-	in.name = prop(idn, "name");
-	in.desc = text(child(n, "Description"));
-	in.time = text(child(n, "DetectTime"));
-	if (!in.time)
-		in.time = text(child(n, "StartTime"));
-	if (!in.time) {
-		in.time = gen;
-		gen = NULL;
+	h->dt[h->ndt] = NULL;
+	h->dt_set[h->ndt] = 0;
+	cur->ndt++;
+	return (long)h->ndt++;
+}
+
+/* The reader's input: the stream, read where it is. */
+struct xin {
+	const struct ingest_input *in;
+	size_t off;
+};
+
+static int xin_read(void *arg, char *buf, int len)
+{
+	struct xin *x = arg;
+	ssize_t r = len > 0 ? ingest_input_read(x->in, x->off, buf, (size_t)len) : 0;
+
+	if (r < 0)
+		return -1;
+	x->off += (size_t)r;
+	return (int)r;
+}
+
+static int xin_close(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static xmlTextReaderPtr reader_open(struct ingest_ctx *ctx, struct xin *x,
+				    const struct ingest_input *in)
+{
+	x->in = in;
+	x->off = 0;
+	return xmlReaderForIO(xin_read, xin_close, x, ctx->file ? ctx->file : "iodef.xml", NULL,
+			      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+}
+
+/* Whether the bytes declare a DOCTYPE or an entity: 1, 0, or -1 on a read error. */
+static int declares(const struct ingest_input *in)
+{
+	enum { CH = 1 << 16, KEEP = 8 };
+	char *b = malloc(CH + KEEP);
+	size_t off = 0, keep = 0;
+	int found = 0;
+
+	if (!b)
+		return -1;
+	for (;;) {
+		ssize_t r = ingest_input_read(in, off, b + keep, CH);
+		size_t n;
+		if (r <= 0) {
+			found = r < 0 ? -1 : 0;
+			break;
+		}
+		n = keep + (size_t)r;
+		if (memmem(b, n, "<!DOCTYPE", 9) || memmem(b, n, "<!ENTITY", 8)) {
+			found = 1;
+			break;
+		}
+		off += (size_t)r;
+		keep = n < KEEP ? n : KEEP;
+		memmove(b, b + n - keep, keep);
 	}
-	for (const xmlNode *c = n->children; c; c = c->next) {
-		char *meaning = is(c, "AdditionalData", NS) ? prop(c, "meaning") : NULL;
-		if (meaning && !strcmp(meaning, "rsit") && !in.rsit)
-			in.rsit = text(c);
-		else if (meaning && !strcmp(meaning, "pap") && !in.pap)
-			in.pap = text(c);
-		xmlFree(meaning);
+	free(b);
+	return found;
+}
+
+static int named(xmlTextReaderPtr r, const char *name)
+{
+	const xmlChar *ln = xmlTextReaderConstLocalName(r);
+	const xmlChar *ns = xmlTextReaderConstNamespaceUri(r);
+
+	return ln && ns && !strcmp((const char *)ln, name) && !strcmp((const char *)ns, NS);
+}
+
+/* The text of the element at the reader (expanded), or NULL. */
+static char *reader_text(xmlTextReaderPtr r)
+{
+	xmlNode *n = xmlTextReaderExpand(r);
+
+	return n ? text(n) : NULL;
+}
+
+/* Keep the first text of an element in *slot. */
+static void first_text(xmlTextReaderPtr r, char **slot, int *has)
+{
+	if (*has)
+		return;
+	*has = 1;
+	*slot = reader_text(r);
+}
+
+/* Pass 1: check the whole document and take each Incident's head.  Returns the reader's last
+ * status (0 at the end, -1 on broken XML); *root_ok: the root is IODEF-Document. */
+static int read_heads(xmlTextReaderPtr r, struct heads *h, int *root_ok)
+{
+	struct head *cur = NULL;
+	long slot[MAX_DEPTH];
+	int ret = xmlTextReaderRead(r);
+
+	*root_ok = -1;
+	while (ret == 1 && !h->oom) {
+		int d = xmlTextReaderDepth(r), skip = 1;
+		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT) {
+			ret = xmlTextReaderRead(r);
+			continue;
+		}
+		if (d == 0) {
+			if (*root_ok < 0)
+				*root_ok = named(r, "IODEF-Document");
+			skip = 0; /* read on: the whole document must be well-formed */
+		} else if (*root_ok != 1) {
+			skip = 1;
+		} else if (d == 1) {
+			cur = NULL;
+			if (named(r, "Incident") && (cur = head_new(h))) {
+				cur->restr = (char *)xmlTextReaderGetAttribute(
+					r, BAD_CAST "restriction");
+				if (cur->restr)
+					cur->ext = (char *)xmlTextReaderGetAttribute(
+						r, BAD_CAST "ext-restriction");
+				skip = 0;
+			}
+		} else if (!cur || d >= MAX_DEPTH) {
+			skip = 1;
+		} else if (d == 2 && named(r, "IncidentID")) {
+			if (!cur->has_id) {
+				xmlNode *n = xmlTextReaderExpand(r);
+				cur->has_id = 1;
+				cur->id = n ? text(n) : NULL;
+				cur->name = n ? prop(n, "name") : NULL;
+			}
+		} else if (d == 2 && named(r, "GenerationTime")) {
+			first_text(r, &cur->gen, &cur->has_gen);
+		} else if (d == 2 && named(r, "Description")) {
+			first_text(r, &cur->desc, &cur->has_desc);
+		} else if (d == 2 && named(r, "DetectTime")) {
+			first_text(r, &cur->detect, &cur->has_detect);
+		} else if (d == 2 && named(r, "StartTime")) {
+			first_text(r, &cur->start, &cur->has_start);
+		} else if (d == 2 && named(r, "Contact")) {
+			cur->contact = 1;
+		} else if (d == 2 && named(r, "AdditionalData")) {
+			xmlNode *n = xmlTextReaderExpand(r);
+			char *meaning = n ? prop(n, "meaning") : NULL;
+			if (meaning && !strcmp(meaning, "rsit") && !cur->rsit)
+				cur->rsit = text(n);
+			else if (meaning && !strcmp(meaning, "pap") && !cur->pap)
+				cur->pap = text(n);
+			xmlFree(meaning);
+		} else if (named(r, "EventData")) {
+			/* under the Incident, or under an EventData: only those are descended */
+			if ((slot[d] = dt_new(h, cur)) >= 0)
+				skip = 0;
+		} else if (d > 2 && named(r, "DetectTime")) {
+			long s = slot[d - 1];
+			if (!h->dt_set[s]) {
+				h->dt_set[s] = 1;
+				h->dt[s] = reader_text(r);
+			}
+		}
+		ret = skip ? xmlTextReaderNext(r) : xmlTextReaderRead(r);
 	}
-	for (const xmlNode *c = n->children; c; c = c->next) {
-		if (is(c, "EventData", NS))
-			event_data(&in, c, NULL);
-		else if (is(c, "IndicatorData", NS))
-			for (const xmlNode *i = c->children; i; i = i->next)
-				if (is(i, "Indicator", NS))
-					indicator(&in, i);
+	return h->oom ? -2 : ret;
+}
+
+/* An Incident's checks, as the tree reader made them.  V_OK: fills in. */
+static int incident_begin(struct ingest_ctx *ctx, struct inc *in, struct head *h, size_t index)
+{
+	memset(in, 0, sizeof(*in));
+	in->ctx = ctx;
+	if (!h->id || !*h->id || !h->gen)
+		return ingest_reject(ctx, "Incident", _("Incident %zu lacks IncidentID or "
+							 "GenerationTime"), index + 1);
+	if (!h->contact)
+		return ingest_reject(ctx, "Contact",
+				     _("Incident %zu has no Contact (IODEF requires one)"),
+				     index + 1);
+	if ((in->tlp = restriction_of(h->restr, h->ext, 4)) < 0) /* none: the schema's default */
+		return ingest_reject(ctx, "restriction",
+				     _("Incident %zu: restriction '%s' is not an IODEF value"),
+				     index + 1, h->restr);
+	/* borrowed from the head */
+	in->id = h->id;
+	in->name = h->name;
+	in->desc = h->desc;
+	in->time = h->detect ? h->detect : h->start ? h->start : h->gen;
+	in->rsit = h->rsit;
+	in->pap = h->pap;
+	return V_OK;
+}
+
+/* Pass 2: the events of each Incident that passed its checks. */
+static int read_events(struct ingest_ctx *ctx, xmlTextReaderPtr r, struct heads *h)
+{
+	enum { K_OTHER, K_EVENTDATA, K_FLOW, K_INDICATORS };
+	unsigned char kind[MAX_DEPTH];
+	const char *when[MAX_DEPTH];
+	struct inc in = { 0 };
+	size_t k = 0, dt = 0;
+	int active = 0, rc = V_OK;
+	int ret = xmlTextReaderRead(r);
+
+	while (ret == 1) {
+		int d = xmlTextReaderDepth(r), skip = 1;
+		if (active && d <= 1) {
+			/* anything at the Incident's level ends the one being read */
+			if (in.failed)
+				rc = V_ERR_PARSE;
+			active = 0;
+		}
+		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT) {
+			ret = xmlTextReaderRead(r);
+			continue;
+		}
+		if (d == 0) {
+			skip = 0;
+		} else if (d == 1) {
+			if (named(r, "Incident") && k < h->n) {
+				struct head *hd = &h->v[k];
+				int r2 = incident_begin(ctx, &in, hd, k);
+				k++;
+				if (r2 == V_OK) {
+					active = 1;
+					dt = hd->dt0;
+					skip = 0;
+				} else {
+					rc = r2;
+				}
+			}
+		} else if (!active || d >= MAX_DEPTH) {
+			skip = 1;
+		} else if (d == 2 && named(r, "IndicatorData")) {
+			kind[d] = K_INDICATORS;
+			skip = 0;
+		} else if (named(r, "EventData") && (d == 2 || kind[d - 1] == K_EVENTDATA)) {
+			const char *t = dt < h->ndt ? h->dt[dt] : NULL;
+			dt++;
+			kind[d] = K_EVENTDATA;
+			when[d] = t ? t : d == 2 ? NULL : when[d - 1];
+			skip = 0;
+		} else if (d > 2 && kind[d - 1] == K_EVENTDATA && named(r, "Flow")) {
+			kind[d] = K_FLOW;
+			skip = 0;
+		} else if (d > 3 && kind[d - 1] == K_FLOW && named(r, "System")) {
+			xmlNode *n = xmlTextReaderExpand(r);
+			if (n)
+				node(&in, n, when[d - 2]);
+		} else if (d == 3 && kind[d - 1] == K_INDICATORS && named(r, "Indicator")) {
+			xmlNode *n = xmlTextReaderExpand(r);
+			if (n)
+				indicator(&in, n);
+		}
+		ret = skip ? xmlTextReaderNext(r) : xmlTextReaderRead(r);
 	}
-	if (in.failed)
+	if (active && in.failed)
 		rc = V_ERR_PARSE;
-out:
-	xmlFree(gen);
-	xmlFree(in.id);
-	xmlFree(in.name);
-	xmlFree(in.desc);
-	xmlFree(in.time);
-	xmlFree(in.rsit);
-	xmlFree(in.pap);
 	return rc;
 }
 
-static int iodef_record(struct ingest_ctx *ctx, const char *rec, size_t len)
+static int iodef_stream(struct ingest_ctx *ctx, const struct ingest_input *input)
 {
-	xmlDocPtr doc;
-	const xmlNode *root;
+	struct heads h = { 0 };
+	struct xin x;
+	xmlTextReaderPtr r;
 	const xmlError *e;
-	size_t k = 0;
-	int rc = V_OK;
+	int root_ok, ret, rc = V_OK, decl;
 
 	/* no DTD, no entities: what an IODEF document never needs and an attacker always does */
-	if (memmem(rec, len, "<!DOCTYPE", 9) || memmem(rec, len, "<!ENTITY", 8))
+	if ((decl = declares(input)) != 0)
 		return ingest_reject(ctx, NULL, "%s",
-				     _("a DOCTYPE or entity declaration: refused (IODEF needs "
-				       "neither)"));
-	if (len > (size_t)1 << 30)
-		return ingest_reject(ctx, NULL, "%s", _("document too large"));
-	doc = xmlReadMemory(rec, (int)len, ctx->file ? ctx->file : "iodef.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc) {
+				     decl > 0 ? _("a DOCTYPE or entity declaration: refused (IODEF "
+						  "needs neither)")
+					      : _("read error"));
+	xmlResetLastError();
+	if (!(r = reader_open(ctx, &x, input)))
+		return ingest_reject(ctx, NULL, "%s", vres_str(V_ERR_NOMEM));
+	ret = read_heads(r, &h, &root_ok);
+	xmlFreeTextReader(r);
+	if (ret == -2) {
+		rc = ingest_reject(ctx, NULL, "%s", vres_str(V_ERR_NOMEM));
+		goto out;
+	}
+	if (ret < 0 || root_ok < 0) {
 		e = xmlGetLastError();
-		return ingest_reject(ctx, NULL, _("not XML: line %d: %s"), e ? e->line : 0,
-				     e && e->message ? e->message : "?");
+		rc = ingest_reject(ctx, NULL, _("not XML: line %d: %s"), e ? e->line : 0,
+				   e && e->message ? e->message : "?");
+		goto out;
 	}
-	root = xmlDocGetRootElement(doc);
-	if (!is(root, "IODEF-Document", NS)) {
-		xmlFreeDoc(doc);
-		return ingest_reject(ctx, NULL, "%s",
-				     _("not an IODEF v2 document (root IODEF-Document in "
-				       "urn:ietf:params:xml:ns:iodef-2.0)"));
+	if (!root_ok) {
+		rc = ingest_reject(ctx, NULL, "%s",
+				   _("not an IODEF v2 document (root IODEF-Document in "
+				     "urn:ietf:params:xml:ns:iodef-2.0)"));
+		goto out;
 	}
-	for (const xmlNode *c = root->children; c; c = c->next)
-		if (is(c, "Incident", NS)) {
-			int r = incident(ctx, c, k++);
-			if (r != V_OK)
-				rc = r;
-		}
-	if (!k)
+	if (!h.n) {
 		rc = ingest_reject(ctx, NULL, "%s", _("the document has no Incident"));
-	xmlFreeDoc(doc);
+		goto out;
+	}
+	if (!(r = reader_open(ctx, &x, input))) {
+		rc = ingest_reject(ctx, NULL, "%s", vres_str(V_ERR_NOMEM));
+		goto out;
+	}
+	rc = read_events(ctx, r, &h);
+	xmlFreeTextReader(r);
+out:
+	heads_free(&h);
 	return rc;
 }
 
@@ -438,6 +731,6 @@ const struct parser parser_iodef = {
 	.name = "iodef",
 	.aliases = (const char *const[]){ NULL },
 	.description = N_("IODEF v2 (RFC 7970) documents: addresses, names, URLs, hashes"),
-	.mode = PARSE_DOCUMENT,
-	.record = iodef_record,
+	.mode = PARSE_STREAM,
+	.stream = iodef_stream,
 };

@@ -361,12 +361,35 @@ int policy_victim_side(const char *type, const char *taxonomy)
 	return taxonomy_victim_side(type, taxonomy);
 }
 
+/* The victim side's identifying fields, which a pseudonymised event leaves without. */
+static const char *const victim_fields[] = { "ip", "network", "fqdn", "reverse_dns", "url",
+					     "urlpath", "account", "local_hostname", "local_ip",
+					     NULL };
+
+int policy_event_keeps(const struct policy_recipient *r, const struct policy_verdict *v,
+		       const char *type, const char *taxonomy, const char *field)
+{
+	const char *side, *rest;
+	size_t n;
+
+	if (r->kind != RK_INTERNAL && !strcmp(field, "raw"))
+		return 0;
+	if (v->form != PF_PSEUDONYMISED)
+		return 1;
+	side = policy_victim_side(type, taxonomy) == 's' ? "source." : "destination.";
+	n = strlen(side);
+	if (strncmp(field, side, n))
+		return 1;
+	rest = field + n;
+	for (int i = 0; victim_fields[i]; i++)
+		if (!strcmp(rest, victim_fields[i]))
+			return 0;
+	return 1;
+}
+
 int policy_apply_event(const struct policy_recipient *r, const struct policy_verdict *v,
 		       json_t *ev, size_t *removed)
 {
-	static const char *const fields[] = { "ip", "network", "fqdn", "reverse_dns", "url",
-					      "urlpath", "account", "local_hostname", "local_ip",
-					      NULL };
 	static const char *const keyed[] = { "ip", "fqdn", "url", "account", NULL };
 	const char *type = json_string_value(json_object_get(ev, "classification.type"));
 	const char *tax = json_string_value(json_object_get(ev, "classification.taxonomy"));
@@ -387,8 +410,8 @@ int policy_apply_event(const struct policy_recipient *r, const struct policy_ver
 			if ((val = json_string_value(json_object_get(ev, key))))
 				policy_pseudonym(r, val, strlen(val), pseudo);
 		}
-		for (int i = 0; fields[i]; i++) {
-			snprintf(key, sizeof(key), "%s.%s", side, fields[i]);
+		for (int i = 0; victim_fields[i]; i++) {
+			snprintf(key, sizeof(key), "%s.%s", side, victim_fields[i]);
 			if (!json_object_del(ev, key))
 				n++;
 		}

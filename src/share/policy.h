@@ -144,4 +144,14 @@ int policy_victim_side(const char *classification_type, const char *taxonomy);
 int policy_apply_event(const struct policy_recipient *r, const struct policy_verdict *v,
 		       json_t *event, size_t *removed);
 
+/*
+ * Whether the member `field` of an event stays when policy_apply_event() puts the event into
+ * the form v says (1) or goes (0): for a reader that takes a few members of a stored event
+ * from its text instead of changing a tree (share/view.c).  classification_type and taxonomy
+ * are the event's (may be NULL).  The members policy_apply_event() adds (the pseudonym) are
+ * not asked about.  Never fails.
+ */
+int policy_event_keeps(const struct policy_recipient *r, const struct policy_verdict *v,
+		       const char *classification_type, const char *taxonomy, const char *field);
+
 #endif

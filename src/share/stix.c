@@ -2,7 +2,9 @@
  * stix.c — a view as a STIX 2.1 bundle (stix.h).  Written straight into a buffer in a fixed
  * order (no JSON tree: 100,000 indicators make 400,000 objects).
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,6 +25,11 @@ struct w {
 	int rc;
 	int first;             /* no object written yet (commas) */
 	char created[32];      /* the view's time */
+	int64_t ts_t[2];       /* wts(): the last two times and their text */
+	char ts_s[2][32];
+	int ts_next;
+	char (*sco)[37];       /* owned: each indicator's SCO id, once computed, or NULL */
+	char pap[PAP__COUNT][37]; /* the PAP statements' ids, once computed */
 };
 
 static void ts(int64_t t, char out[32])
@@ -32,6 +39,21 @@ static void ts(int64_t t, char out[32])
 
 	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%S.000Z", &tm))
 		snprintf(out, 32, "1970-01-01T00:00:00.000Z");
+}
+
+/* ts() through the writer's memory of the last two times: an export's indicators share a few
+ * times, and strftime was a tenth of a large export. */
+static void wts(struct w *w, int64_t t, char out[32])
+{
+	int i = w->ts_t[0] == t ? 0 : w->ts_t[1] == t ? 1 : -1;
+
+	if (i < 0 || !w->ts_s[i][0]) {
+		i = w->ts_next;
+		w->ts_next ^= 1;
+		w->ts_t[i] = t;
+		ts(t, w->ts_s[i]);
+	}
+	memcpy(out, w->ts_s[i], 32);
 }
 
 static void put(struct w *w, const char *s)
@@ -81,8 +103,8 @@ static void times(struct w *w, int64_t created, int64_t modified)
 		created = w->v->created;
 	if (modified < created)
 		modified = created;
-	ts(created, c);
-	ts(modified, m);
+	wts(w, created, c);
+	wts(w, modified, m);
 	kv(w, "created_by_ref", w->v->team_identity);
 	kv(w, "created", c);
 	kv(w, "modified", m);
@@ -95,15 +117,14 @@ static void pap_uuid(enum pap p, char out[37])
 
 static void markings(struct w *w, enum tlp t, int has_pap, enum pap p)
 {
-	char u[37];
-
 	put(w, ",\"object_marking_refs\":[\"");
 	put(w, policy_tlp_stix_id(t));
 	put(w, "\"");
-	if (has_pap) {
-		pap_uuid(p, u);
+	if (has_pap && (unsigned)p < PAP__COUNT) {
+		if (!w->pap[p][0])
+			pap_uuid(p, w->pap[p]);
 		put(w, ",\"marking-definition--");
-		put(w, u);
+		put(w, w->pap[p]);
 		put(w, "\"");
 	}
 	put(w, "]");
@@ -150,6 +171,16 @@ static const char *const hash_name[SK__COUNT] = { NULL, NULL, NULL, NULL, "MD5",
 static const unsigned char sco_ns[16] = { 0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c,
 					  0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7 };
 
+/* SHA-1 fetched once (OpenSSL 3 looks an implicitly fetched algorithm up again on every
+ * EVP_DigestInit_ex); NULL: EVP_sha1() each time. */
+static EVP_MD *sha1_md;
+static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
+
+static void sha1_fetch(void)
+{
+	sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
 int stix_sco_uuid(const char *name, size_t len, char out[37])
 {
 	static const char hex[] = "0123456789abcdef";
@@ -158,7 +189,8 @@ int stix_sco_uuid(const char *name, size_t len, char out[37])
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	int o = 0, good;
 
-	good = c && EVP_DigestInit_ex(c, EVP_sha1(), NULL) == 1 &&
+	pthread_once(&sha1_once, sha1_fetch);
+	good = c && EVP_DigestInit_ex2(c, sha1_md ? sha1_md : EVP_sha1(), NULL) == 1 &&
 	       EVP_DigestUpdate(c, sco_ns, sizeof(sco_ns)) == 1 &&
 	       EVP_DigestUpdate(c, name, len) == 1 && EVP_DigestFinal_ex(c, h, &hlen) == 1 &&
 	       hlen >= 16;
@@ -207,11 +239,24 @@ static void sco_uuid(struct w *w, const struct share_indicator *ind, char out[37
 	buf_fini(&n);
 }
 
-static void write_sco(struct w *w, const struct share_indicator *ind)
+/* The SCO id of the indicator at index k, computed once (w->sco). */
+static void sco_uuid_at(struct w *w, size_t k, char out[37])
 {
+	if (w->sco && w->sco[k][0]) {
+		memcpy(out, w->sco[k], 37);
+		return;
+	}
+	sco_uuid(w, &w->v->indicators[k], out);
+	if (w->sco)
+		memcpy(w->sco[k], out, 37);
+}
+
+static void write_sco(struct w *w, size_t k)
+{
+	const struct share_indicator *ind = &w->v->indicators[k];
 	char u[37];
 
-	sco_uuid(w, ind, u);
+	sco_uuid_at(w, k, u);
 	open_obj(w, sco_type[ind->kind], u);
 	if (hash_name[ind->kind]) {
 		put(w, ",\"hashes\":{\"");
@@ -278,6 +323,7 @@ int stix_write(const struct share_view *v, struct buf *out, size_t *objects, str
 	struct buf pat;
 
 	buf_init(&pat, 1 << 16);
+	w.sco = v->nindicators ? calloc(v->nindicators, sizeof(*w.sco)) : NULL; /* NULL: no memo */
 	ts(v->created, w.created);
 	stix_bundle_id(v, id);
 	put(&w, "{\"type\":\"bundle\",\"id\":\"");
@@ -334,7 +380,7 @@ int stix_write(const struct share_view *v, struct buf *out, size_t *objects, str
 			const struct share_indicator *ind = &v->indicators[k];
 			if (ind->incident != i)
 				continue;
-			sco_uuid(&w, ind, u2);
+			sco_uuid_at(&w, k, u2);
 			put(&w, firstref ? "\"" : ",\"");
 			firstref = 0;
 			put(&w, sco_type[ind->kind]);
@@ -347,13 +393,15 @@ int stix_write(const struct share_view *v, struct buf *out, size_t *objects, str
 		put(&w, "}");
 	}
 
+	size_t obs_of = SIZE_MAX; /* the incident whose observed-data id obs_uuid holds */
+	char obs_uuid[37];
 	for (size_t k = 0; k < v->nindicators && w.rc == V_OK; k++) {
 		const struct share_indicator *ind = &v->indicators[k];
 		const struct share_incident *inc = &v->incidents[ind->incident];
-		char ind_uuid[37], obs_uuid[37], name[600];
+		char ind_uuid[37], name[600];
 		int victim = policy_victim_side(inc->classification_type, inc->taxonomy) == 's';
 
-		write_sco(&w, ind);
+		write_sco(&w, k);
 		share_uuid(ind_uuid, inc->uuid, share_ind_kind_name(ind->kind), ind->value);
 		open_obj(&w, "indicator", ind_uuid);
 		times(&w, ind->first_seen, ind->last_seen);
@@ -364,7 +412,7 @@ int stix_write(const struct share_view *v, struct buf *out, size_t *objects, str
 		pattern(ind, &pat);
 		kv(&w, "pattern", buf_cstr(&pat));
 		put(&w, ",\"pattern_type\":\"stix\",\"pattern_version\":\"2.1\"");
-		ts(ind->first_seen > 0 ? ind->first_seen : v->created, a);
+		wts(&w, ind->first_seen > 0 ? ind->first_seen : v->created, a);
 		kv(&w, "valid_from", a);
 		rsit_label(&w, inc->taxonomy, inc->classification_type);
 		markings(&w, ind->tlp, inc->has_pap, inc->pap);
@@ -382,11 +430,14 @@ int stix_write(const struct share_view *v, struct buf *out, size_t *objects, str
 		put(&w, "}");
 		/* the team saw it */
 		share_uuid(u, ind_uuid, "sighting", NULL);
-		share_uuid(obs_uuid, v->team, "observed-data", inc->uuid);
+		if (obs_of != ind->incident) {
+			share_uuid(obs_uuid, v->team, "observed-data", inc->uuid);
+			obs_of = ind->incident;
+		}
 		open_obj(&w, "sighting", u);
 		times(&w, ind->first_seen, ind->last_seen);
-		ts(ind->first_seen > 0 ? ind->first_seen : v->created, a);
-		ts(ind->last_seen > ind->first_seen ? ind->last_seen
+		wts(&w, ind->first_seen > 0 ? ind->first_seen : v->created, a);
+		wts(&w, ind->last_seen > ind->first_seen ? ind->last_seen
 						    : (ind->first_seen > 0 ? ind->first_seen
 									   : v->created), b);
 		kv(&w, "first_seen", a);
@@ -403,6 +454,7 @@ int stix_write(const struct share_view *v, struct buf *out, size_t *objects, str
 	}
 	put(&w, "]}\n");
 	buf_fini(&pat);
+	free(w.sco);
 	if (objects)
 		*objects = w.objects;
 	if (w.rc != V_OK)

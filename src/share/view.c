@@ -3,13 +3,17 @@
  * from the store, each one past the sharing policy.
  */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sodium.h>
+#include <openssl/evp.h>
 
 #include "base/conf.h"
 #include "base/i18n.h"
+#include "base/utf8.h"
 #include "share/view.h"
 #include "store/store.h"
 
@@ -21,26 +25,54 @@ const char *share_ind_kind_name(enum share_ind_kind k)
 	return (unsigned)k < SK__COUNT ? kind_names[k] : "?";
 }
 
+/* SHA-256 through OpenSSL, its implementation fetched once: two and a half times faster than
+ * libsodium's for the short inputs of share_uuid(), which runs three times per indicator of a
+ * STIX export.  NULL when the fetch failed: libsodium then. */
+static EVP_MD *uuid_md;
+static pthread_once_t uuid_md_once = PTHREAD_ONCE_INIT;
+
+static void uuid_md_fetch(void)
+{
+	uuid_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void share_uuid(char out[37], const char *a, const char *b, const char *c)
 {
-	crypto_hash_sha256_state s;
-	unsigned char h[crypto_hash_sha256_BYTES];
 	static const char hex[] = "0123456789abcdef";
 	const char *parts[3] = { a, b, c };
+	unsigned char msg[1024], h[EVP_MAX_MD_SIZE];
+	unsigned int hlen = 0;
+	size_t n = 0;
 	int o = 0;
 
-	crypto_hash_sha256_init(&s);
-	for (int i = 0; i < 3; i++) {
+	/* the parts length-prefixed, so ("ab", "c") and ("a", "bc") differ */
+	for (int i = 0; i < 3 && n != SIZE_MAX; i++) {
 		const char *p = parts[i] ? parts[i] : "";
-		/* length-prefixed, so ("ab", "c") and ("a", "bc") differ */
-		unsigned char len[8];
-		size_t n = strlen(p);
+		size_t len = strlen(p);
+		if (len > sizeof(msg) - 8 - n) {
+			n = SIZE_MAX; /* too long for msg: libsodium streams it */
+			break;
+		}
 		for (int k = 0; k < 8; k++)
-			len[k] = (unsigned char)(n >> (8 * k));
-		crypto_hash_sha256_update(&s, len, sizeof(len));
-		crypto_hash_sha256_update(&s, (const unsigned char *)p, n);
+			msg[n + (size_t)k] = (unsigned char)((uint64_t)len >> (8 * k));
+		memcpy(msg + n + 8, p, len);
+		n += 8 + len;
 	}
-	crypto_hash_sha256_final(&s, h);
+	pthread_once(&uuid_md_once, uuid_md_fetch);
+	if (n == SIZE_MAX || !uuid_md || EVP_Digest(msg, n, h, &hlen, uuid_md, NULL) != 1) {
+		crypto_hash_sha256_state s;
+		crypto_hash_sha256_init(&s);
+		for (int i = 0; i < 3; i++) {
+			const char *p = parts[i] ? parts[i] : "";
+			unsigned char len[8];
+			size_t pn = strlen(p);
+			for (int k = 0; k < 8; k++)
+				len[k] = (unsigned char)((uint64_t)pn >> (8 * k));
+			crypto_hash_sha256_update(&s, len, sizeof(len));
+			crypto_hash_sha256_update(&s, (const unsigned char *)p, pn);
+		}
+		crypto_hash_sha256_final(&s, h);
+	}
 	h[6] = (unsigned char)((h[6] & 0x0f) | 0x40); /* version 4 layout */
 	h[8] = (unsigned char)((h[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 	for (int i = 0; i < 16; i++) {
@@ -100,6 +132,253 @@ static const char *store_kind(enum share_ind_kind k)
 	}
 }
 
+/* ---- a stored event's few members, read from its text ---------------------------------------- */
+
+/*
+ * Of each stored event the view needs its markings (tlp, extra.pap), its class
+ * (classification.type and .taxonomy) and the members that can be indicators (source.*,
+ * destination.*, malware.hash.*), in the event's order.  Parsing every event into a jansson
+ * tree for those was two thirds of an export (docs/benchmarks.md, issue 7); lite_scan() reads
+ * the text once instead: it copies it and cuts the wanted strings out in place.  It gives up
+ * (-1) on whatever it would not read exactly as jansson does — a backslash escape, a control
+ * character, invalid UTF-8, a wanted member twice, a number jansson might refuse, deep
+ * nesting, broken text — and the event is then parsed by jansson as before, so the view is
+ * the same either way and a broken event is reported the same way.
+ */
+#define LITE_MAX 128 /* wanted members of one event; more: jansson reads it */
+
+struct lite_member {
+	const char *key;
+	const char *value;     /* NULL: the member is not a string */
+};
+
+struct lite_event {
+	char *text;            /* owned: the event's text, wanted strings NUL-terminated in place */
+	size_t cap;
+	struct lite_member m[LITE_MAX]; /* the wanted members, in the event's order */
+	size_t n;
+	const char *tlp, *taxonomy, *type, *pap; /* into text, or NULL */
+};
+
+enum { LW_NO, LW_FIELD, LW_TLP, LW_TAXONOMY, LW_TYPE, LW_PAP };
+
+static int lite_wanted(const char *key)
+{
+	if (!strncmp(key, "source.", 7) || !strncmp(key, "destination.", 12) ||
+	    !strncmp(key, "malware.hash.", 13))
+		return LW_FIELD;
+	if (!strcmp(key, "tlp"))
+		return LW_TLP;
+	if (!strcmp(key, "classification.taxonomy"))
+		return LW_TAXONOMY;
+	if (!strcmp(key, "classification.type"))
+		return LW_TYPE;
+	if (!strcmp(key, "extra.pap"))
+		return LW_PAP;
+	return LW_NO;
+}
+
+static char *lite_ws(char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* The closing quote of the string opening at p, or NULL (an escape, a control character, the
+ * end of the text: left to jansson).  Eight bytes at a time up to end (the text's NUL): a
+ * stored event is mostly its raw, one long base64 string. */
+static char *lite_str(char *p, const char *end)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+
+	for (p++; end - p >= 8; p += 8) {
+		uint64_t x, q, e;
+		memcpy(&x, p, 8);
+		q = x ^ (ones * '"');
+		e = x ^ (ones * '\\');
+		if ((((q - ones) & ~q) | ((e - ones) & ~e) | ((x - ones * 0x20) & ~x)) & high)
+			break;
+	}
+	for (;; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"')
+			return p;
+		if (c == '\\' || c < 0x20)
+			return NULL;
+	}
+}
+
+static int lite_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Past a JSON number at p, or NULL (not one, or long enough that jansson might refuse it). */
+static char *lite_num(char *p)
+{
+	char *s = p;
+
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (lite_digit(*p))
+			p++;
+	else
+		return NULL;
+	if (*p == '.') {
+		if (!lite_digit(*++p))
+			return NULL;
+		while (lite_digit(*p))
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!lite_digit(*p))
+			return NULL;
+		while (lite_digit(*p))
+			p++;
+	}
+	return p - s > 15 ? NULL : p;
+}
+
+/* Past the value at p (whitespace before it skipped), or NULL. */
+static char *lite_skip(char *p, const char *end, int depth)
+{
+	char close;
+
+	p = lite_ws(p);
+	switch (*p) {
+	case '"':
+		return (p = lite_str(p, end)) ? p + 1 : NULL;
+	case 't':
+		return strncmp(p, "true", 4) ? NULL : p + 4;
+	case 'f':
+		return strncmp(p, "false", 5) ? NULL : p + 5;
+	case 'n':
+		return strncmp(p, "null", 4) ? NULL : p + 4;
+	case '{':
+	case '[':
+		break;
+	default:
+		return lite_num(p);
+	}
+	if (depth > 32)
+		return NULL;
+	close = *p == '{' ? '}' : ']';
+	p = lite_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (close == '}') {
+			if (*p != '"' || !(p = lite_str(p, end)))
+				return NULL;
+			p = lite_ws(p + 1);
+			if (*p++ != ':')
+				return NULL;
+		}
+		if (!(p = lite_skip(p, end, depth + 1)))
+			return NULL;
+		p = lite_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+		p = lite_ws(p);
+	}
+}
+
+/* Read json's wanted members into le.  0, or -1: parse it with jansson. */
+static int lite_scan(struct lite_event *le, const char *json)
+{
+	size_t len = strlen(json);
+	char *p;
+	const char *stop;
+
+	le->n = 0;
+	le->tlp = le->taxonomy = le->type = le->pap = NULL;
+	if (!utf8_valid(json, len, NULL))
+		return -1;
+	if (len >= le->cap) {
+		size_t nc = len + 1 > 2 * le->cap ? len + 1 : 2 * le->cap;
+		char *nt = realloc(le->text, nc);
+		if (!nt)
+			return -1;
+		le->text = nt;
+		le->cap = nc;
+	}
+	memcpy(le->text, json, len + 1);
+	stop = le->text + len;
+	p = lite_ws(le->text);
+	if (*p++ != '{')
+		return -1;
+	p = lite_ws(p);
+	if (*p != '}') {
+		for (;;) {
+			char *key, *end;
+			int w;
+			if (*p != '"' || !(end = lite_str(p, stop)))
+				return -1;
+			key = p + 1;
+			*end = 0;
+			p = lite_ws(end + 1);
+			if (*p++ != ':')
+				return -1;
+			p = lite_ws(p);
+			if ((w = lite_wanted(key)) == LW_NO) {
+				if (!(p = lite_skip(p, stop, 1)))
+					return -1;
+			} else {
+				const char *value = NULL;
+				if (le->n == LITE_MAX)
+					return -1;
+				for (size_t i = 0; i < le->n; i++)
+					if (!strcmp(le->m[i].key, key))
+						return -1; /* twice: jansson keeps the last */
+				if (*p == '"') {
+					if (!(end = lite_str(p, stop)))
+						return -1;
+					value = p + 1;
+					*end = 0;
+					p = end + 1;
+				} else if (!(p = lite_skip(p, stop, 1))) {
+					return -1;
+				}
+				le->m[le->n].key = key;
+				le->m[le->n++].value = value;
+				if (w == LW_TLP)
+					le->tlp = value;
+				else if (w == LW_TAXONOMY)
+					le->taxonomy = value;
+				else if (w == LW_TYPE)
+					le->type = value;
+				else if (w == LW_PAP)
+					le->pap = value;
+			}
+			p = lite_ws(p);
+			if (*p == '}')
+				break;
+			if (*p++ != ',')
+				return -1;
+			p = lite_ws(p);
+		}
+	}
+	p = lite_ws(p + 1);
+	return *p ? -1 : 0;
+}
+
+static const char *lite_get(const struct lite_event *le, const char *key)
+{
+	for (size_t i = 0; i < le->n; i++)
+		if (!strcmp(le->m[i].key, key))
+			return le->m[i].value;
+	return NULL;
+}
+
 /* ---- building --------------------------------------------------------------------------------- */
 
 struct builder {
@@ -115,6 +394,7 @@ struct builder {
 	int cur_max;           /* unmarked incident: the strictest TLP of its events sent, or -1 */
 	int cur_pap;           /* the strictest PAP among its events (extra.pap), or -1 */
 	json_t *victims;       /* pseudonymised: victim value -> its pseudonym (the title) */
+	struct lite_event *le; /* the stored event being read from its text (lite_scan) */
 	struct verr *err;
 	int rc;
 };
@@ -193,21 +473,34 @@ static int common_cb(void *arg, const struct store_indicator *ind)
 	return json_object_set_new(b->common, key, json_true()) ? nomem(b) : 0;
 }
 
-/* Before the victim side of ev goes: remember its values and their pseudonyms, so that the
- * incident's title (made from the same values by the aggregation rule) can be scrubbed. */
-static int remember_victims(struct builder *b, const json_t *ev)
+/* A member's string value, from a tree or from lite_scan(): NULL when absent or not a string. */
+typedef const char *(*member_fn)(const void *src, const char *key);
+
+static const char *tree_member(const void *src, const char *key)
+{
+	return json_string_value(json_object_get(src, key));
+}
+
+static const char *lite_member(const void *src, const char *key)
+{
+	return lite_get(src, key);
+}
+
+/* Before the victim side of an event goes: remember its values and their pseudonyms, so that
+ * the incident's title (made from the same values by the aggregation rule) can be scrubbed. */
+static int remember_victims(struct builder *b, member_fn get, const void *src)
 {
 	static const char *const fields[] = { "ip", "network", "fqdn", "reverse_dns", "url",
 					      "account", NULL };
-	const char *type = json_string_value(json_object_get(ev, "classification.type"));
-	const char *tax = json_string_value(json_object_get(ev, "classification.taxonomy"));
+	const char *type = get(src, "classification.type");
+	const char *tax = get(src, "classification.taxonomy");
 	const char *side = policy_victim_side(type, tax) == 's' ? "source" : "destination";
 	char key[64], pseudo[POLICY_PSEUDONYM_LEN + 1];
 
 	for (int i = 0; fields[i]; i++) {
 		const char *v;
 		snprintf(key, sizeof(key), "%s.%s", side, fields[i]);
-		if (!(v = json_string_value(json_object_get(ev, key))) || strlen(v) < 3)
+		if (!(v = get(src, key)) || strlen(v) < 3)
 			continue;
 		policy_pseudonym(b->o->recipient, v, strlen(v), pseudo);
 		if (json_object_set_new(b->victims, v, json_string(pseudo)))
@@ -242,19 +535,89 @@ static char *scrub(const char *title, json_t *victims)
 	return t;
 }
 
-static int event_cb(void *arg, const struct store_event_row *row)
+/* The policy's verdict on an event of the current incident: an event takes the strictest of its
+ * own marking and its incident's; unmarked both, the policy's default applies. */
+static void event_verdict(struct builder *b, const char *tlp, const char *taxonomy,
+			  struct policy_verdict *pv)
 {
-	struct builder *b = arg;
 	struct share_incident *inc = b->cur;
 	struct policy_object po = { 0 };
+	enum tlp et;
+
+	po.has_tlp = b->cur_marked;
+	po.tlp = b->cur_marked ? inc->tlp : TLP_CLEAR;
+	if (policy_tlp_parse(tlp, &et, NULL) == V_OK && (!po.has_tlp || et > po.tlp)) {
+		po.has_tlp = 1;
+		po.tlp = et;
+	}
+	po.taxonomy = taxonomy ? taxonomy : inc->taxonomy;
+	po.organisation = inc->organisation;
+	policy_decide(b->o->recipient, &po, b->o->default_tlp, pv);
+}
+
+static void event_pap(struct builder *b, const char *pap)
+{
+	enum pap ep;
+
+	if (pap && policy_pap_parse(pap, &ep, NULL) == V_OK && (int)ep > b->cur_pap)
+		b->cur_pap = (int)ep;
+}
+
+static char field_side(const char *key)
+{
+	if (!strncmp(key, "source.", 7))
+		return 's';
+	if (!strncmp(key, "destination.", 12))
+		return 'd';
+	return 0;
+}
+
+/* An event read by lite_scan() (b->le): the same as tree_event() for a view without events. */
+static int lite_event(struct builder *b, const struct store_event_row *row)
+{
+	const struct lite_event *le = b->le;
+	struct policy_verdict pv;
+
+	event_verdict(b, le->tlp, le->taxonomy, &pv);
+	if (pv.form == PF_WITHHOLD) {
+		b->v->withheld_events++;
+		view_reason(b->v, pv.reason);
+		return 0;
+	}
+	event_pap(b, le->pap);
+	if (pv.form == PF_PSEUDONYMISED) {
+		if (remember_victims(b, lite_member, le) != V_OK)
+			return nomem(b);
+		b->v->pseudonymised_events++;
+	}
+	if ((int)pv.tlp > b->cur_max)
+		b->cur_max = (int)pv.tlp;
+	b->cur->nevents++;
+	for (size_t i = 0; i < le->n; i++) {
+		const struct lite_member *m = &le->m[i];
+		int k;
+		/* what policy_apply_event() would have taken out does not go */
+		if (!m->value || !policy_event_keeps(b->o->recipient, &pv, le->type, le->taxonomy,
+						     m->key))
+			continue;
+		k = share_kind_of_field(m->key, m->value);
+		if (k >= 0 && add_indicator(b, (enum share_ind_kind)k, m->value, pv.tlp,
+					    row->last_seen, field_side(m->key)) != V_OK)
+			break;
+	}
+	return b->rc;
+}
+
+/* An event parsed by jansson: kept in the view when it asks for events, and whatever
+ * lite_scan() leaves to jansson. */
+static int tree_event(struct builder *b, const struct store_event_row *row)
+{
+	struct share_incident *inc = b->cur;
 	struct policy_verdict pv;
 	json_error_t je;
 	json_t *ev = json_loads(row->json, 0, &je);
 	const char *key;
 	json_t *val;
-	enum tlp et;
-	enum pap ep;
-	const char *s;
 	int64_t seen = row->last_seen;
 
 	if (!json_is_object(ev)) {
@@ -263,30 +626,15 @@ static int event_cb(void *arg, const struct store_event_row *row)
 								     "not a JSON object"),
 					(long long)row->id);
 	}
-	/* an event takes the strictest of its own marking and its incident's; unmarked both,
-	 * the policy's default applies */
-	po.has_tlp = b->cur_marked;
-	po.tlp = b->cur_marked ? inc->tlp : TLP_CLEAR;
-	if (policy_tlp_parse(json_string_value(json_object_get(ev, "tlp")), &et, NULL) == V_OK &&
-	    (!po.has_tlp || et > po.tlp)) {
-		po.has_tlp = 1;
-		po.tlp = et;
-	}
-	po.taxonomy = json_string_value(json_object_get(ev, "classification.taxonomy"));
-	if (!po.taxonomy)
-		po.taxonomy = inc->taxonomy;
-	po.organisation = inc->organisation;
-	policy_decide(b->o->recipient, &po, b->o->default_tlp, &pv);
+	event_verdict(b, tree_member(ev, "tlp"), tree_member(ev, "classification.taxonomy"), &pv);
 	if (pv.form == PF_WITHHOLD) {
 		b->v->withheld_events++;
 		view_reason(b->v, pv.reason);
 		json_decref(ev);
 		return 0;
 	}
-	if ((s = json_string_value(json_object_get(ev, "extra.pap"))) &&
-	    policy_pap_parse(s, &ep, NULL) == V_OK && (int)ep > b->cur_pap)
-		b->cur_pap = (int)ep;
-	if (pv.form == PF_PSEUDONYMISED && remember_victims(b, ev) != V_OK) {
+	event_pap(b, tree_member(ev, "extra.pap"));
+	if (pv.form == PF_PSEUDONYMISED && remember_victims(b, tree_member, ev) != V_OK) {
 		json_decref(ev);
 		return nomem(b);
 	}
@@ -306,17 +654,21 @@ static int event_cb(void *arg, const struct store_event_row *row)
 	inc->nevents++;
 	json_object_foreach(ev, key, val) {
 		int k = json_is_string(val) ? share_kind_of_field(key, json_string_value(val)) : -1;
-		char side = 0;
-		if (!strncmp(key, "source.", 7))
-			side = 's';
-		else if (!strncmp(key, "destination.", 12))
-			side = 'd';
 		if (k >= 0 && add_indicator(b, (enum share_ind_kind)k, json_string_value(val), pv.tlp,
-					    seen, side) != V_OK)
+					    seen, field_side(key)) != V_OK)
 			break;
 	}
 	json_decref(ev);
 	return b->rc;
+}
+
+static int event_cb(void *arg, const struct store_event_row *row)
+{
+	struct builder *b = arg;
+
+	if (!b->o->keep_events && lite_scan(b->le, row->json) == 0)
+		return lite_event(b, row);
+	return tree_event(b, row);
 }
 
 static void share_incident_clear(struct share_incident *inc)
@@ -462,7 +814,8 @@ int share_view_build(struct store *st, const struct share_view_options *o,
 	b.seen = json_object();
 	b.common = json_object();
 	b.victims = json_object();
-	if (!b.seen || !b.common || !b.victims) {
+	b.le = calloc(1, sizeof(*b.le));
+	if (!b.seen || !b.common || !b.victims || !b.le) {
 		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
 		goto out;
 	}
@@ -485,6 +838,9 @@ out:
 	json_decref(b.seen);
 	json_decref(b.common);
 	json_decref(b.victims);
+	if (b.le)
+		free(b.le->text);
+	free(b.le);
 	if (rc != V_OK) {
 		share_view_free(v);
 		return rc;

@@ -339,6 +339,29 @@ XML
 sed 's#<!DOCTYPE.*#<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>#; /ENTITY lol3/d; s/&lol3;/\&xxe;/' "$T/laughs.xml" > "$T/xxe.xml"
 "$V" import --format iodef --db "$T/io.db" "$T/laughs.xml" "$T/xxe.xml" > /dev/null 2> "$T/err"; rc=$?
 check "billion laughs and external entities: refused, nothing read" '[ $rc -eq 1 ] && grep -q "2 rejected" "$T/err" && ! "$V" events --db "$T/io.db" --limit 0 --json | grep -q "lollol\|root:"'
+# the stream reader (two passes of xmlTextReader): the head of an Incident that the schema puts
+# after its indicators (AdditionalData), a DetectTime after its Flow, nested EventData, and a
+# document broken after its first Incident (refused whole, as when it was one tree)
+SH=tests/fuzz/corpus/iodef/stream-shapes.xml
+"$V" ingest --parser iodef --output jsonl -o "$T/shapes.jsonl" "$SH" > /dev/null 2> "$T/err"; rc=$?
+check "IODEF as a stream: the events of every shape, each with its Incident's head" 'python3 - "$T/shapes.jsonl" <<EOF
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+by = {e.get("source.ip") or e.get("destination.ip") or e.get("source.fqdn") or e.get("destination.fqdn") or e.get("source.url") or e.get("source.account"): e for e in ev}
+assert len(ev) == 8, len(ev)
+assert by["192.0.2.10"]["time.source"].startswith("2026-02-02"), by["192.0.2.10"]
+assert by["192.0.2.30"]["time.source"].startswith("2026-02-03"), by["192.0.2.30"]
+assert by["victim.example"]["time.source"].startswith("2026-02-03")
+assert by["192.0.2.40"]["time.source"].startswith("2026-02-01")
+assert "192.0.2.98" not in by and "192.0.2.99" not in by
+s1 = [e for e in ev if e["extra.iodef_incident_id"] == "S-1"]
+assert all(e["classification.type"] == "c2-server" and e["extra.pap"] == "AMBER" for e in s1)
+assert by["http://bad.example/x"]["tlp"] == "AMBER" and by["c2.example"]["tlp"] == "GREEN"
+assert by["spam@bad.example"]["tlp"] == "RED" and by["spam@bad.example"]["time.source"].startswith("2026-03-01")
+EOF
+[ $rc -eq 1 ] && grep -q "1 rejected" "$T/err"'
+"$V" ingest --parser iodef --output jsonl -o "$T/broken.jsonl" tests/fuzz/corpus/iodef/broken-after-incident.xml > /dev/null 2> "$T/err"; rc=$?
+check "... a document broken after its first Incident: refused, no event" '[ $rc -eq 1 ] && grep -q "0 events emitted, 1 rejected" "$T/err" && [ ! -s "$T/broken.jsonl" ]'
 R3="$T/r3.db"
 "$V" partner add CERT-Y --kind partner --tlp AMBER --db "$R3" > /dev/null 2>&1
 "$V" import --format auto --from CERT-Y --db "$R3" "$T/y.xml" > /dev/null 2> "$T/err"; rc=$?
