@@ -1,9 +1,10 @@
 #!/bin/sh
 # The web UI end to end in a real headless Chromium (Debian's, driven by playwright-core from
 # tests/browser/package-lock.json, installed by scripts/deps.sh into ~/.cache/vigia/browser):
-# sign in, work an incident from new to closed, merge two, preview an export under a
-# partner's rights (TLP:RED absent), a hostile value shown as text, switch language, event
-# search, constituency, dashboard, URL check.  Screenshots of the queue, an incident and the
+# sign in (name and password), sort the queue on the server, work an incident from new to
+# closed, merge two, bulk changes, preview an export under a partner's rights (TLP:RED absent),
+# a hostile value shown as text, switch language (kept by the account), event search,
+# constituency, dashboard, URL check.  Screenshots of the queue, an incident and the
 # dashboard are kept in $BUILD/browser/ as artefacts.  Fixtures: tests/data/ui/.
 set -u
 V=${VIGIA:-build/san/vigia}
@@ -30,6 +31,8 @@ D=$(pwd)/tests/data/ui
 "$V" partner add CERT-Y --kind partner --tlp AMBER --db "$A" > /dev/null 2>&1
 "$V" account add ana --role analyst --db "$A" 2> /dev/null
 "$V" account add y --role partner --partner CERT-Y --db "$A" 2> /dev/null
+PW_ana='ana: correct horse battery'
+printf '%s\n' "$PW_ana" | "$V" account passwd ana --stdin --db "$A" 2> /dev/null || exit 1
 TOK_ana=$("$V" account token ana --db "$A" 2> /dev/null)
 TOK_y=$("$V" account token y --db "$A" 2> /dev/null)
 "$V" serve --db "$A" --http.port=0 --port-file "$T/port" 2> "$T/serve.log" &
@@ -37,7 +40,7 @@ PID=$!
 i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -s "$T/port" ] || { echo "not ok - vigia serve did not start"; cat "$T/serve.log"; exit 1; }
 mkdir -p "$ART"
-URL="http://127.0.0.1:$(cat "$T/port")" TOK_ana=$TOK_ana TOK_y=$TOK_y ART=$ART CHROME=$CHROME \
+URL="http://127.0.0.1:$(cat "$T/port")" TOK_ana=$TOK_ana TOK_y=$TOK_y PW_ana=$PW_ana ART=$ART CHROME=$CHROME \
 	BROWSER_DIR=$BD node tests/browser/ui.test.mjs
 rc=$?
 [ $rc -eq 0 ] || tail -20 "$T/serve.log"
