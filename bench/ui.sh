@@ -3,7 +3,9 @@
 # Chromium driven by playwright-core, as tests/browser/run.sh): the incident queue (the
 # target: < 300 ms, server time plus drawing) and the dashboard (< 1 s), each opened RUNS
 # times; beside them the same queue page asked of the server alone with curl, so that the
-# share of the server and of the browser shows.
+# share of the server and of the browser shows.  The queue sorted by the server by each key
+# (issue 11): the first page, the next by cursor, and a page 100,000 rows deep by cursor
+# (keyset) beside the same page by offset; in the browser, the queue route with each sort.
 #
 #   sh bench/ui.sh build/vigia [DB]
 #
@@ -41,6 +43,28 @@ for k in $(seq "$RUNS"); do
 	curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOK" \
 		"$URL/ui/api/incidents?limit=50"
 done | sort -n | awk '{a[NR]=$1} END {printf "server only (curl), queue page of 50 + counts: median %.1f ms, max %.1f ms (%d runs)\n", a[int((NR+1)/2)]*1000, a[NR]*1000, NR}'
+# the queue sorted by the server by each key: the first page, the next by its cursor, and a
+# page 100,000 rows deep by keyset (a cursor taken from that depth) beside the same page by
+# offset
+stat() { sort -n | awk -v what="$1" '{a[NR]=$1} END {printf "server only (curl), %s: median %.1f ms, max %.1f ms (%d runs)\n", what, a[int((NR+1)/2)]*1000, a[NR]*1000, NR}'; }
+for kd in priority:asc state:asc last_seen:desc first_seen:desc deadline:asc events:desc id:desc; do
+	k=${kd%%:*}; d=${kd#*:}
+	Q="$URL/ui/api/incidents?limit=50&sort=$k&dir=$d"
+	for i in $(seq "$RUNS"); do
+		curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOK" "$Q"
+	done | stat "queue sorted by $k $d, first page of 50 + counts"
+	C=$(curl -s -H "Authorization: Bearer $TOK" "$Q" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cursor"])')
+	for i in $(seq "$RUNS"); do
+		curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOK" "$Q&after=$C"
+	done | stat "queue sorted by $k $d, next page by cursor"
+	C=$(curl -s -H "Authorization: Bearer $TOK" "$URL/ui/api/incidents?limit=1&sort=$k&dir=$d&offset=99999" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cursor"])')
+	for i in $(seq "$RUNS"); do
+		curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOK" "$Q&after=$C"
+	done | stat "queue sorted by $k $d, page at row 100,000 by cursor"
+	for i in $(seq 3); do
+		curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOK" "$Q&offset=100000"
+	done | stat "queue sorted by $k $d, page at row 100,000 by offset"
+done
 for k in $(seq "$RUNS"); do
 	curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOK" \
 		"$URL/ui/api/dashboard?days=30"

@@ -97,23 +97,28 @@ async function signOut() {
 
 function viewLogin() {
 	const name = h('input', { id: 'login-name', name: 'name', autocomplete: 'username', required: true });
-	const token = h('input', { id: 'login-token', name: 'token', type: 'password', autocomplete: 'current-password', required: true });
+	const password = h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
 	const msg = h('p.bad', { role: 'alert' });
 	const form = h('form.login', {},
 		h('h1', {}, _('Sign in')),
 		h('label', { for: 'login-name' }, _('Account')), name,
-		h('label', { for: 'login-token' }, _('API token')), token,
+		h('label', { for: 'login-password' }, _('Password')), password,
 		h('button', { type: 'submit', id: 'login-submit' }, _('Sign in')), msg,
-		h('p.hint', {}, _('An administrator makes your account and token with "vigia account".')));
+		h('p.hint', {}, _('An administrator makes your account and sets its password with "vigia account".')));
 	form.addEventListener('submit', async (ev) => {
 		ev.preventDefault();
+		// an API token ("vgt_" and 64 hex digits) signs in as well: scripts and tests
+		const v = password.value;
+		const body = /^vgt_[0-9a-f]{64}$/.test(v) ? { name: name.value, token: v } : { name: name.value, password: v };
 		try {
-			await api('POST', '/ui/login', { name: name.value, token: token.value });
-			token.value = '';
+			const r = await api('POST', '/ui/login', body);
+			password.value = '';
+			if (r.lang && r.lang !== currentLang()) await loadLang(r.lang);
 			await start();
 			location.hash = '#/';
 		} catch (e) {
-			clear(msg).append(e.status === 401 ? _('The account or the token is wrong.') : e.message);
+			clear(msg).append(e.status === 401 ? _('The account or the password is wrong.')
+				: e.status === 429 ? _('Too many failed sign-ins: try again in a few minutes.') : e.message);
 		}
 	});
 	clear(app).append(form);
@@ -128,22 +133,25 @@ function hashParams() {
 	return new URLSearchParams(i >= 0 ? location.hash.slice(i + 1) : '');
 }
 
-let sortKey = null, sortDir = 1;
+// The columns the server sorts by (across every page, not only the one shown), and the
+// direction each starts in: the most urgent first.
+const SORTS = { id: 'desc', priority: 'asc', state: 'asc', last_seen: 'desc', first_seen: 'desc', deadline: 'asc', events: 'desc' };
 
 async function viewQueue() {
 	const p = hashParams();
 	const f = {
 		state: p.get('state') || '', priority: p.get('priority') || '', classification: p.get('classification') || '',
 		organisation: p.get('organisation') || '', owner: p.get('owner') || '', tlp: p.get('tlp') || '',
-		overdue: p.get('overdue') || '', q: p.get('q') || '', offset: p.get('offset') || '', limit: 50,
-		country: p.get('country') || '',
+		overdue: p.get('overdue') || '', q: p.get('q') || '', sort: p.get('sort') || '', dir: p.get('dir') || '',
+		after: p.get('after') || '', country: p.get('country') || '', limit: 50,
 	};
+	const page1 = { after: '' }; // a change of filter or order starts at the first page
 	const t0 = performance.now();
 	const data = await api('GET', '/ui/api/incidents' + qs(f));
 	const counts = h('div.counts', { role: 'group', 'aria-label': _('Incidents per state') },
-		STATES.map((s) => h('a', { href: '#/' + qs(Object.assign({}, f, { state: s, offset: '' })), class: 'count' + (f.state === s ? ' on' : '') },
+		STATES.map((s) => h('a', { href: '#/' + qs(Object.assign({}, f, page1, { state: s })), class: 'count' + (f.state === s ? ' on' : '') },
 			h('span.n', {}, data.counts[s]), ' ', stateName(s))),
-		h('a', { href: '#/' + qs(Object.assign({}, f, { overdue: '1', state: '', offset: '' })), class: 'count overdue-count' },
+		h('a', { href: '#/' + qs(Object.assign({}, f, page1, { overdue: '1', state: '' })), class: 'count overdue-count' },
 			h('span.n', {}, data.overdue), ' ', _('overdue')));
 	const form = h('form.filters', { id: 'filters' },
 		select('state', _('State'), [['', _('any')]].concat(STATES.map((s) => [s, stateName(s)])), f.state),
@@ -161,17 +169,21 @@ async function viewQueue() {
 		const fd = new FormData(form);
 		const o = {};
 		for (const [k, v] of fd.entries()) o[k] = k === 'overdue' ? '1' : v;
+		o.sort = f.sort;
+		o.dir = f.dir;
 		location.hash = '#/' + qs(o);
 	});
-	let rows = data.incidents.slice();
-	if (sortKey) rows.sort((a, b) => (a[sortKey] > b[sortKey] ? 1 : a[sortKey] < b[sortKey] ? -1 : 0) * sortDir);
+	const rows = data.incidents;
 	const selected = new Set();
 	const cols = [['id', '#'], ['title', _('Title')], ['state', _('State')], ['priority', _('Priority')],
 		['classification', _('Classification')], ['organisation', _('Organisation')], ['owner', _('Owner')],
-		['tlp', 'TLP'], ['events', _('Events')], ['last_seen', _('Last seen')], ['deadline', _('Deadline')]];
+		['tlp', 'TLP'], ['events', _('Events')], ['first_seen', _('First seen')], ['last_seen', _('Last seen')], ['deadline', _('Deadline')]];
+	// a click asks the server for that order (the other direction on a second click)
+	const sortHref = (k) => '#/' + qs(Object.assign({}, f, page1, { sort: k,
+		dir: data.sort === k ? (data.dir === 'asc' ? 'desc' : 'asc') : SORTS[k] }));
 	const thead = h('thead', {}, h('tr', {}, h('th', {}, ''), cols.map(([k, t]) =>
-		h('th', { scope: 'col', 'aria-sort': sortKey === k ? (sortDir > 0 ? 'ascending' : 'descending') : null },
-			h('button.sort', { onclick: () => { sortDir = sortKey === k ? -sortDir : 1; sortKey = k; viewQueue().catch(fail); } }, t)))));
+		h('th', { scope: 'col', 'aria-sort': data.sort === k ? (data.dir === 'asc' ? 'ascending' : 'descending') : null },
+			SORTS[k] ? h('a.sort', { id: 'sort-' + k, href: sortHref(k) }, t) : t))));
 	const tbody = h('tbody', {}, rows.map((i) => h('tr', { class: i.overdue ? 'overdue' : null, 'data-id': i.id },
 		h('td', {}, h('input', { type: 'checkbox', 'aria-label': _f('select incident %d', i.id), class: 'sel', onchange: (ev) => { if (ev.target.checked) selected.add(i.id); else selected.delete(i.id); } })),
 		h('td', {}, h('a', { href: '#/incident/' + i.id }, i.id)),
@@ -183,6 +195,7 @@ async function viewQueue() {
 		h('td', {}, i.owner || ''),
 		h('td', {}, i.tlp ? h('span', { class: 'tlp tlp-' + i.tlp.replace('+', '-') }, i.tlp) : ''),
 		h('td.num', {}, i.events),
+		h('td', {}, fmtTime(i.first_seen)),
 		h('td', {}, fmtTime(i.last_seen)),
 		h('td', {}, fmtTime(i.deadline), i.overdue ? h('strong.overdue-flag', {}, ' ' + _('overdue')) : ''))));
 	const bulkOwner = h('input', { id: 'bulk-owner', 'aria-label': _('Owner') , placeholder: _('owner') });
@@ -212,11 +225,12 @@ async function viewQueue() {
 				fail(e);
 			}
 		} }, _('Merge into the oldest')));
-	const off = Number(f.offset || 0);
+	// keyset paging: the next page starts after this one's last row, in the same order; the
+	// browser's Back goes to the page before
 	const pager = h('div.pager', {},
-		off > 0 ? h('a', { href: '#/' + qs(Object.assign({}, f, { offset: Math.max(0, off - 50) || '' })) }, _('Newer')) : '',
-		' ', h('span', {}, _f('%d to %d', off + 1, off + rows.length)), ' ',
-		data.next !== null ? h('a', { id: 'older', href: '#/' + qs(Object.assign({}, f, { offset: data.next })) }, _('Older')) : '');
+		f.after ? h('a', { id: 'first-page', href: '#/' + qs(Object.assign({}, f, page1)) }, _('First page')) : '',
+		' ', h('span', {}, _f('%d incidents', rows.length)), ' ',
+		data.cursor ? h('a', { id: 'older', href: '#/' + qs(Object.assign({}, f, { after: data.cursor })) }, _('Next page')) : '');
 	clear(app).append(h('h1', {}, _('Incidents')), counts, form, bulkBar,
 		h('table.queue', { id: 'queue' }, thead, tbody), rows.length ? '' : h('p', {}, _('No incident matches.')), pager);
 	window.vigiaQueueMs = performance.now() - t0;

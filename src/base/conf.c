@@ -64,6 +64,15 @@ const struct conf_setting conf_settings[] = {
 	  N_("requests per second one token may make (burst: the same number); 0 = no limit") },
 	{ "http.session_ttl", CONF_DURATION, "8h", NULL,
 	  N_("how long a web UI sign-in lasts (the session cookie's lifetime)") },
+	{ "http.signin_failures", CONF_INT, "5", NULL,
+	  N_("failed web UI sign-ins of one account before it is locked for "
+	     "http.signin_lockout") },
+	{ "http.signin_failures_address", CONF_INT, "20", NULL,
+	  N_("failed web UI sign-ins from one address before it is locked for "
+	     "http.signin_lockout") },
+	{ "http.signin_lockout", CONF_DURATION, "5m", NULL,
+	  N_("how long sign-in stays refused after too many failures (counted over the same "
+	     "time)") },
 	{ "http.timeout", CONF_DURATION, "30s", NULL,
 	  N_("an idle or slow connection to 'vigia serve' is closed after this") },
 	{ "http.tls_cert", CONF_STRING, "", NULL,

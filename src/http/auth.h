@@ -48,6 +48,44 @@ int http_token_new(char token[HTTP_TOKEN_LEN + 1], char hash[65], struct verr *e
 /* The stored form of a token.  OUT: hash (65 bytes).  V_ERR_USAGE as above. */
 int http_token_hash(const char *token, size_t len, char hash[65], struct verr *err);
 
+/* ---- passwords (the web UI's sign-in) ---- */
+
+#define HTTP_PASSWORD_MIN 10   /* bytes */
+#define HTTP_PASSWORD_MAX 1024 /* bytes: longer is refused before any hashing */
+
+/* A password's stored form: libsodium crypto_pwhash_str (argon2id, the interactive limits:
+ * 2 passes over 64 MiB), which carries its own salt and parameters.  OUT: out.  V_OK;
+ * V_ERR_INVALID for a password shorter than HTTP_PASSWORD_MIN or longer than
+ * HTTP_PASSWORD_MAX (err says which); V_ERR_NOMEM when the 64 MiB cannot be had. */
+int http_password_hash(const char *pw, size_t len, char out[STORE_PWHASH_MAX],
+                       struct verr *err);
+/*
+ * Is pw account name's password?  V_OK with *out filled when it is (and, when the stored
+ * hash was made with weaker limits than today's, the store holds a new one afterwards);
+ * V_ERR_NOTFOUND when it is not, when there is no such account, or when the account has no
+ * password — taking about the time of one hash check either way (a hash made once per
+ * process stands in), so that the time does not tell which; store errors as the store gave
+ * them.  The password is borrowed and not kept.
+ */
+int http_password_check(struct store *st, const char *name, const char *pw, size_t len,
+                        struct store_account *out, struct verr *err);
+
+/*
+ * Throttling of failed sign-ins, per account name and per client address (addr may be NULL
+ * or ""), over a window of http.signin_lockout: after http.signin_failures failures of a
+ * name, or http.signin_failures_address from an address, within that time, sign-in is
+ * refused until the window has passed since the last failure.  Counted in this process
+ * (a restart forgets, and the table keeps the 4096 most recent keys).  Thread-safe.
+ */
+/* 1 when a sign-in of name from addr may be tried at now; else 0 and *retry_after (seconds). */
+int http_signin_allowed(const char *name, const char *addr, int64_t now, int64_t *retry_after);
+/* Count a failed sign-in of name from addr. */
+void http_signin_failed(const char *name, const char *addr, int64_t now);
+/* A sign-in of name succeeded: its failures are forgotten (the address's are kept). */
+void http_signin_succeeded(const char *name);
+/* Forget every failure (tests). */
+void http_signin_reset(void);
+
 /*
  * The account behind an Authorization header value (Bearer or Basic; borrowed, may be NULL).
  * OUT: *out, *token_id.  V_OK; V_ERR_NOTFOUND for a missing, malformed, unknown or revoked

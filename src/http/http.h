@@ -38,6 +38,7 @@ struct http_request {
 	const char *authorization, *accept, *content_type; /* headers; NULL when absent */
 	const char *cookie, *csrf, *accept_language;       /* Cookie, X-CSRF-Token (web UI) */
 	int tls;                                           /* served over HTTPS */
+	const char *remote; /* the peer's address ("" or NULL when unknown) */
 	const char *body;                                  /* borrowed; not NUL-terminated */
 	size_t body_len;
 	struct store *st; /* borrowed; this thread's connection */

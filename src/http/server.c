@@ -180,6 +180,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char 
 	struct http_response rs;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+	const union MHD_ConnectionInfo *ci;
+	char remote[INET6_ADDRSTRLEN] = "";
 
 	(void)version;
 	if (!cn) {
@@ -212,6 +214,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char 
 	rq.csrf = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-CSRF-Token");
 	rq.accept_language = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept-Language");
 	rq.tls = s->cert != NULL;
+	/* the peer's address: what sign-in throttling counts failures of (ui.c) */
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, remote,
+		          sizeof(remote));
+	else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
+		          remote, sizeof(remote));
+	rq.remote = remote;
 	rq.body = cn->body.data;
 	rq.body_len = cn->body.len;
 	rq.now = (int64_t)time(NULL);

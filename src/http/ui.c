@@ -9,9 +9,13 @@
  * this origin only (no inline script or style), so a hostile value in an event is shown as
  * text and cannot run.
  *
- * Signing in takes an account's name and one of its API tokens (auth.h: the same check as
- * HTTP Basic) as a JSON body: a cross-site form cannot send application/json, and the
- * cookie is SameSite=Strict besides.
+ * Signing in takes an account's name and its password (auth.h: argon2id, checked in about
+ * the same time whether or not the account exists), or — for scripts and tests — one of its
+ * API tokens (the same check as HTTP Basic), as a JSON body: a cross-site form cannot send
+ * application/json, and the cookie is SameSite=Strict besides.  Failed sign-ins are
+ * written to the audit trail and throttled per account and per address (auth.h); a
+ * successful one is audited too, and answers with the account's language (or the
+ * browser's, when the account has not chosen one).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,14 +99,68 @@ void ui_asset(const struct http_request *rq, const struct http_call *c, struct h
 	send_file(c->params[0], rs);
 }
 
+/* Is name shaped like an account name ([A-Za-z0-9._@-], 1..64)?  Others are not audited by
+ * name. */
+static int name_shape(const char *name)
+{
+	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-");
+
+	return n >= 1 && n <= STORE_NAME_MAX && !name[n];
+}
+
+/* Write a sign-in to the audit trail: action "signin" or "signin-failed", on object
+ * "account:<name>", with how and from where.  A failure to write is logged, not fatal. */
+static void audit_signin(const struct http_request *rq, const char *name, const char *action,
+                         const char *how)
+{
+	char object[STORE_NAME_MAX + 16], actor[STORE_NAME_MAX + 8];
+	struct verr e = {0};
+	json_t *j = json_pack("{s:s, s:s}", "how", how, "address",
+	                      rq->remote && *rq->remote ? rq->remote : "-");
+	char *after = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	int ok = name_shape(name);
+
+	json_decref(j);
+	snprintf(object, sizeof(object), "account:%s", ok ? name : "-");
+	snprintf(actor, sizeof(actor), "ui:%s", ok ? name : "-");
+	if (!after || store_begin(rq->st, &e) != V_OK ||
+	    store_audit_append(rq->st, actor, object, action, NULL, after, &e) != V_OK ||
+	    store_commit(rq->st, &e) != V_OK) {
+		store_rollback(rq->st);
+		log_error("http: the sign-in of %s could not be audited: %s", ok ? name : "-",
+		          e.reason);
+	}
+	free(after);
+}
+
+/* The token way: the same check as HTTP Basic (the token must be one of this account's). */
+static int token_signin(const struct http_request *rq, const char *name, const char *token,
+                        struct store_account *acct, struct verr *e)
+{
+	char auth[STORE_NAME_MAX + HTTP_TOKEN_LEN + 2], b64[sizeof(auth) * 4 / 3 + 16];
+	int64_t tid;
+	int rc;
+
+	if (strlen(token) > HTTP_TOKEN_LEN)
+		return verr_set(e, V_ERR_NOTFOUND, "token", "%s", "not a vigia token");
+	snprintf(auth, sizeof(auth), "%s:%s", name, token);
+	memcpy(b64, "Basic ", 6);
+	sodium_bin2base64(b64 + 6, sizeof(b64) - 6, (const unsigned char *)auth, strlen(auth),
+	                  sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(auth, sizeof(auth));
+	rc = http_authenticate(rq->st, b64, acct, &tid, e);
+	sodium_memzero(b64, sizeof(b64));
+	return rc;
+}
+
 void ui_login(const struct http_request *rq, const struct http_call *c, struct http_response *rs)
 {
 	struct store_account acct;
 	struct verr e = {0};
-	char auth[STORE_NAME_MAX + HTTP_TOKEN_LEN + 2], b64[sizeof(auth) * 4 / 3 + 16];
-	char value[UI_SESSION_MAX], hdr[UI_SESSION_MAX + 100];
-	const char *name, *token;
-	int64_t ttl = conf_get_int("http.session_ttl"), tid;
+	char value[UI_SESSION_MAX], hdr[UI_SESSION_MAX + 100], retry[24];
+	const char *name, *token, *password, *how, *lang;
+	int64_t ttl = conf_get_int("http.session_ttl"), wait;
 	json_t *b;
 	int rc;
 
@@ -111,25 +169,38 @@ void ui_login(const struct http_request *rq, const struct http_call *c, struct h
 		return;
 	name = json_string_value(json_object_get(b, "name"));
 	token = json_string_value(json_object_get(b, "token"));
-	if (!name || !token || strlen(name) > STORE_NAME_MAX || strlen(token) > HTTP_TOKEN_LEN) {
+	password = json_string_value(json_object_get(b, "password"));
+	if (!name || (!token && !password) || strlen(name) > STORE_NAME_MAX) {
 		json_decref(b);
-		http_error(rs, 0, 401, "unauthorized", "the name or the token is wrong");
+		http_error(rs, 0, 401, "unauthorized", "the name or the password is wrong");
 		return;
 	}
-	/* the same check as HTTP Basic: the token must be one of this account's */
-	snprintf(auth, sizeof(auth), "%s:%s", name, token);
-	json_decref(b);
-	memcpy(b64, "Basic ", 6);
-	sodium_bin2base64(b64 + 6, sizeof(b64) - 6, (const unsigned char *)auth, strlen(auth),
-	                  sodium_base64_VARIANT_ORIGINAL);
-	sodium_memzero(auth, sizeof(auth));
-	rc = http_authenticate(rq->st, b64, &acct, &tid, &e);
-	sodium_memzero(b64, sizeof(b64));
+	/* too many failures of this name or from this address: refused before any check, and
+	 * not audited (the failures that led here were) */
+	if (!http_signin_allowed(name, rq->remote, rq->now, &wait)) {
+		log_info("http: ui sign-in of %s from %s throttled for %llds", name_shape(name) ?
+		         name : "-", rq->remote && *rq->remote ? rq->remote : "-", (long long)wait);
+		json_decref(b);
+		http_error(rs, 0, 429, "too many requests",
+		           "too many failed sign-ins: try again later");
+		snprintf(retry, sizeof(retry), "%lld", (long long)wait);
+		http_header(rs, "Retry-After", retry);
+		return;
+	}
+	how = password ? "password" : "token";
+	if (password)
+		rc = http_password_check(rq->st, name, password, strlen(password), &acct, &e);
+	else
+		rc = token_signin(rq, name, token, &acct, &e);
 	if (rc == V_ERR_NOTFOUND) {
 		log_info("http: ui sign-in refused: %s", e.reason);
-		http_error(rs, 0, 401, "unauthorized", "the name or the token is wrong");
+		http_signin_failed(name, rq->remote, rq->now);
+		audit_signin(rq, name, "signin-failed", how);
+		json_decref(b);
+		http_error(rs, 0, 401, "unauthorized", "the name or the password is wrong");
 		return;
 	}
+	json_decref(b);
 	if (rc != V_OK) {
 		log_error("http: %s", e.reason);
 		http_error(rs, 0, 500, "internal error", "the store could not be read");
@@ -141,12 +212,22 @@ void ui_login(const struct http_request *rq, const struct http_call *c, struct h
 		http_error(rs, 0, 500, "internal error", e.reason);
 		return;
 	}
+	http_signin_succeeded(acct.name);
+	audit_signin(rq, acct.name, "signin", how);
 	snprintf(rs->account, sizeof(rs->account), "%s", acct.name);
-	log_info("http: ui sign-in: %s", acct.name);
+	log_info("http: ui sign-in: %s (%s)", acct.name, how);
+	/* the account's own language, else the browser's (ui_lang) */
+	lang = *acct.lang ? acct.lang : ui_lang(rq);
 	http_json(rs, 200, HTTP_JSON,
-	          json_pack("{s:s, s:s}", "name", acct.name, "role", acct.role));
+	          json_pack("{s:s, s:s, s:s}", "name", acct.name, "role", acct.role, "lang", lang));
 	ui_cookie_header(value, ttl, rq->tls, hdr, sizeof(hdr));
 	http_header(rs, "Set-Cookie", hdr);
+	if (*acct.lang) {
+		snprintf(hdr, sizeof(hdr),
+		         "vigia_lang=%s; Path=/; Max-Age=31536000; SameSite=Strict%s", acct.lang,
+		         rq->tls ? "; Secure" : "");
+		http_header(rs, "Set-Cookie", hdr);
+	}
 	ui_security_headers(rs);
 }
 

@@ -76,14 +76,16 @@ void ui_api_session(const struct http_request *rq, const struct http_call *c,
 	          json_pack("{s:s, s:s, s:s*, s:s, s:s}", "name", c->account->name, "role",
 	                    c->account->role, "partner",
 	                    *c->account->partner ? c->account->partner : NULL, "csrf", csrf,
-	                    "lang", ui_lang(rq)));
+	                    "lang", *c->account->lang ? c->account->lang : ui_lang(rq)));
 }
 
 void ui_api_lang(const struct http_request *rq, const struct http_call *c,
                  struct http_response *rs)
 {
-	char hdr[120];
+	char hdr[120], value[UI_SESSION_MAX], name[STORE_NAME_MAX + 1];
+	struct verr e = {0};
 	const char *l;
+	int rc, saved = 0;
 	json_t *b;
 
 	(void)c;
@@ -99,9 +101,22 @@ void ui_api_lang(const struct http_request *rq, const struct http_call *c,
 		http_error(rs, 0, 400, "bad request", "lang is \"es\" or \"en\"");
 		return;
 	}
+	/* a signed-in browser (session cookie and its CSRF token): the account keeps the choice,
+	 * so that it follows the analyst to another browser */
+	if (!rq->authorization && rq->cookie &&
+	    ui_session_from_cookie(rq->cookie, rq->now, value, name) == V_OK &&
+	    ui_csrf_ok(value, rq->csrf)) {
+		if ((rc = store_account_lang_set(rq->st, name, l, &e)) != V_OK &&
+		    rc != V_ERR_NOTFOUND) {
+			json_decref(b);
+			failed(rs, rc, &e);
+			return;
+		}
+		saved = rc == V_OK;
+	}
 	snprintf(hdr, sizeof(hdr), "vigia_lang=%s; Path=/; Max-Age=31536000; SameSite=Strict%s", l,
 	         rq->tls ? "; Secure" : "");
-	http_json(rs, 200, HTTP_JSON, json_pack("{s:s}", "lang", l));
+	http_json(rs, 200, HTTP_JSON, json_pack("{s:s, s:b}", "lang", l, "saved", saved));
 	json_decref(b);
 	http_header(rs, "Set-Cookie", hdr);
 }
@@ -111,7 +126,32 @@ void ui_api_lang(const struct http_request *rq, const struct http_call *c,
 struct queue_ctx {
 	json_t *arr;
 	int64_t now, count, limit;
+	enum store_incident_sort sort;
+	int64_t last_key, last_id; /* of the last row shown: the next page's cursor */
 };
+
+/* The sort keys of ?sort= (enum store_incident_sort). */
+static const char *const sort_names[STORE_SORT__COUNT] = {
+	"id", "priority", "state", "last_seen", "first_seen", "deadline", "events"};
+
+/* ?after=KEY:ID, the cursor a page answered with as "cursor".  0, or -1 when malformed. */
+static int parse_cursor(const char *s, int64_t *key, int64_t *id)
+{
+	char *end;
+	long long k, i;
+
+	errno = 0;
+	k = strtoll(s, &end, 10);
+	if (errno || end == s || *end != ':')
+		return -1;
+	s = end + 1;
+	i = strtoll(s, &end, 10);
+	if (errno || end == s || *end || i < 0)
+		return -1;
+	*key = k;
+	*id = i;
+	return 0;
+}
 
 static int queue_cb(void *arg, const struct store_incident *inc)
 {
@@ -120,6 +160,8 @@ static int queue_cb(void *arg, const struct store_incident *inc)
 
 	if (++q->count > q->limit)
 		return 0;
+	q->last_key = store_incident_sort_value(inc, q->sort);
+	q->last_id = inc->id;
 	if (!(j = cases_incident_json(inc, q->now)))
 		return V_ERR_NOMEM;
 	json_object_set_new(j, "overdue", json_boolean(cases_overdue(inc, q->now)));
@@ -133,7 +175,9 @@ void ui_api_queue(const struct http_request *rq, const struct http_call *c,
 	struct queue_ctx q = {0};
 	int64_t counts[CASES_NSTATES] = {0}, overdue = 0;
 	const char *state = str_arg(rq, "state"), *ov = str_arg(rq, "overdue"),
-	           *open = str_arg(rq, "open");
+	           *open = str_arg(rq, "open"), *sort = str_arg(rq, "sort"),
+	           *dir = str_arg(rq, "dir"), *after = str_arg(rq, "after");
+	char cursor[48];
 	struct verr e = {0};
 	long long limit, offset, prio, asn;
 	enum incident_state s;
@@ -170,6 +214,28 @@ void ui_api_queue(const struct http_request *rq, const struct http_call *c,
 	f.network = str_arg(rq, "network");
 	if (ov && !strcmp(ov, "1"))
 		f.due_before = rq->now;
+	/* the order, across every page: the store sorts, ties broken by id */
+	for (int i = 0; sort && i < STORE_SORT__COUNT; i++)
+		if (!strcmp(sort, sort_names[i])) {
+			f.sort = (enum store_incident_sort)i;
+			sort = NULL;
+		}
+	if (sort || (dir && strcmp(dir, "asc") && strcmp(dir, "desc"))) {
+		http_error(rs, 0, 400, "bad request",
+		           "sort is id, priority, state, last_seen, first_seen, deadline or "
+		           "events; dir is asc or desc");
+		return;
+	}
+	f.ascending = dir && !strcmp(dir, "asc");
+	if (after) {
+		if (parse_cursor(after, &f.after_key, &f.after_id) != 0 || offset) {
+			http_error(rs, 0, 400, "bad request",
+			           "after is the cursor a page answered with, without offset");
+			return;
+		}
+		f.after_set = 1;
+	}
+	q.sort = f.sort;
 	f.limit = limit + 1;
 	f.offset = offset;
 	q.arr = json_array();
@@ -189,9 +255,14 @@ void ui_api_queue(const struct http_request *rq, const struct http_call *c,
 	for (int i = 0; i < CASES_NSTATES; i++)
 		json_object_set_new(cj, cases_state_name((enum incident_state)i),
 		                    json_integer(counts[i]));
-	out = json_pack("{s:o, s:o, s:o, s:I}", "incidents", q.arr, "next",
-	                q.count > limit ? json_integer(offset + limit) : json_null(), "counts", cj,
-	                "overdue", (json_int_t)overdue);
+	/* the next page: by cursor (keyset, as cheap at any depth) or, as before, by offset */
+	snprintf(cursor, sizeof(cursor), "%lld:%lld", (long long)q.last_key,
+	         (long long)q.last_id);
+	out = json_pack("{s:o, s:o, s:o, s:o, s:s, s:s, s:I}", "incidents", q.arr, "next",
+	                q.count > limit && !after ? json_integer(offset + limit) : json_null(),
+	                "cursor", q.count > limit ? json_string(cursor) : json_null(), "counts", cj,
+	                "sort", sort_names[f.sort], "dir", f.ascending ? "asc" : "desc", "overdue",
+	                (json_int_t)overdue);
 	http_json(rs, 200, HTTP_JSON, out);
 }
 

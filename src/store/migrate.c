@@ -400,9 +400,25 @@ static const char step16[] =
 	"CREATE INDEX incidents_network ON incidents(network) WHERE network IS NOT NULL;"
 	"CREATE INDEX incidents_attribution ON incidents(created, country, asn, network);";
 
+/* Version 17: signing in to the web UI by name and password, in the account's own language,
+ * and the queue sorted across every page (src/http/ui.c, ui_api.c; docs/internals/ui.md).
+ * accounts.password holds a libsodium crypto_pwhash_str string (argon2id; never the
+ * password), accounts.lang the language the account chose.  One index per sort key of the
+ * queue: an index on (key) carries the rowid, so ORDER BY key, id and the keyset condition
+ * (key, id) < (k, i) walk it from the page's start and read only the page. */
+static const char step17[] =
+	"ALTER TABLE accounts ADD COLUMN password TEXT;"
+	"ALTER TABLE accounts ADD COLUMN lang TEXT;"
+	"CREATE INDEX incidents_by_priority ON incidents(priority);"
+	"CREATE INDEX incidents_by_state ON incidents(state);"
+	"CREATE INDEX incidents_by_last_seen ON incidents(last_seen);"
+	"CREATE INDEX incidents_by_first_seen ON incidents(first_seen);"
+	"CREATE INDEX incidents_by_deadline ON incidents(deadline);"
+	"CREATE INDEX incidents_by_events ON incidents(event_count);";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
 				     step9, step10, step11, step12, step13, step14, step15,
-				     step16 };
+				     step16, step17 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -461,9 +461,33 @@ int store_incident_attribute(struct store *st, int64_t id, const char *country, 
 	return st->ops->incident_attribute(st, id, country, asn, network, set, err);
 }
 
+int64_t store_incident_sort_value(const struct store_incident *inc, enum store_incident_sort s)
+{
+	switch (s) {
+	case STORE_SORT_PRIORITY:
+		return inc->priority;
+	case STORE_SORT_STATE:
+		return (int64_t)inc->state;
+	case STORE_SORT_LAST_SEEN:
+		return inc->last_seen;
+	case STORE_SORT_FIRST_SEEN:
+		return inc->first_seen;
+	case STORE_SORT_DEADLINE:
+		return inc->deadline;
+	case STORE_SORT_EVENTS:
+		return inc->event_count;
+	case STORE_SORT_ID:
+	case STORE_SORT__COUNT:
+		break;
+	}
+	return inc->id;
+}
+
 int store_incidents_query(struct store *st, const struct store_incident_filter *f,
 			  store_incident_cb cb, void *arg, struct verr *err)
 {
+	if ((unsigned)f->sort >= STORE_SORT__COUNT)
+		return verr_set(err, V_ERR_INVALID, "sort", "%s", _("no such order of incidents"));
 	return st->ops->incidents_query(st, f, cb, arg, err);
 }
 
@@ -941,6 +965,33 @@ int store_token_find(struct store *st, const char *hash_hex, struct store_accoun
 int store_token_revoke(struct store *st, int64_t id, struct verr *err)
 {
 	return st->ops->token_revoke(st, id, err);
+}
+
+int store_account_password_set(struct store *st, const char *name, const char *pwhash,
+			       struct verr *err)
+{
+	if (pwhash && (!*pwhash || strlen(pwhash) >= STORE_PWHASH_MAX))
+		return verr_set(err, V_ERR_INVALID, "password", "%s",
+				_("a password hash is 1 to 127 bytes"));
+	return st->ops->account_password_set(st, name, pwhash, err);
+}
+
+int store_account_password_get(struct store *st, const char *name, struct store_account *out,
+			       char pwhash[STORE_PWHASH_MAX], struct verr *err)
+{
+	pwhash[0] = 0;
+	return st->ops->account_password_get(st, name, out, pwhash, err);
+}
+
+int store_account_lang_set(struct store *st, const char *name, const char *lang,
+			   struct verr *err)
+{
+	if (lang && !*lang)
+		lang = NULL;
+	if (lang && strcmp(lang, "es") && strcmp(lang, "en"))
+		return verr_set(err, V_ERR_INVALID, "lang",
+				_("the language is es or en, not '%s'"), lang);
+	return st->ops->account_lang_set(st, name, lang, err);
 }
 
 int store_taxii_cursor_get(struct store *st, const char *source, const char *collection,

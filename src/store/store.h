@@ -207,6 +207,14 @@ int store_incident_update(struct store *st, const struct store_incident *inc, st
 int store_incident_attribute(struct store *st, int64_t id, const char *country, int64_t asn,
 			     const char *network, int *set, struct verr *err);
 
+/* What the incident queue can be sorted by (store_incident_filter.sort). */
+enum store_incident_sort {
+	STORE_SORT_ID, STORE_SORT_PRIORITY, STORE_SORT_STATE, STORE_SORT_LAST_SEEN,
+	STORE_SORT_FIRST_SEEN, STORE_SORT_DEADLINE, STORE_SORT_EVENTS, STORE_SORT__COUNT
+};
+/* The value of inc that sort orders by (its id for STORE_SORT_ID): what a caller keeps as
+ * after_key for the next page. */
+int64_t store_incident_sort_value(const struct store_incident *inc, enum store_incident_sort s);
 struct store_incident_filter {
 	int open_only;           /* state before resolved */
 	int state;               /* -1 = any */
@@ -219,9 +227,17 @@ struct store_incident_filter {
 	const char *country;     /* attribution: this country code exactly; NULL = any */
 	int64_t asn;             /* this AS number; 0 = any */
 	const char *network;     /* this network (CIDR text) exactly; NULL = any */
+	/* The order (0: newest first by id) across every page, ties broken by id in the same
+	 * direction, so that it is total and stable.  A page after (after_key, after_id) — the
+	 * sort value and id of the last row of the page before — starts right after it
+	 * (keyset paging: the cost of a page does not grow with its depth, unlike offset). */
+	enum store_incident_sort sort;
+	int ascending;           /* 0: largest first */
+	int after_set;           /* 1: start after (after_key, after_id) */
+	int64_t after_key, after_id;
 };
 typedef int (*store_incident_cb)(void *arg, const struct store_incident *inc);
-/* Newest first (by id). */
+/* The incidents that pass f, in f's order (by default newest first, by id). */
 int store_incidents_query(struct store *st, const struct store_incident_filter *f,
 			  store_incident_cb cb, void *arg, struct verr *err);
 /* How many incidents are in each state (counts[enum incident_state]), and how many of the
@@ -616,7 +632,10 @@ struct store_account {
 	char partner[STORE_NAME_MAX + 1]; /* "" unless role is "partner" */
 	int64_t created;
 	int64_t tokens;                   /* live (not revoked) tokens; filled by list and get */
+	char lang[8];                     /* the language chosen ("es", "en"), "" for none yet */
+	int has_password;                 /* 1 when a password hash is stored */
 };
+#define STORE_PWHASH_MAX 128 /* a password hash string, NUL included (libsodium's STRBYTES) */
 
 /* Create an account.  V_ERR_EXISTS when the name is taken, V_ERR_INVALID for a bad name or a
  * partner account without a partner (the partner's existence is the caller's to check). */
@@ -640,6 +659,19 @@ int store_token_find(struct store *st, const char *hash_hex, struct store_accoun
 		     int64_t *token_id, struct verr *err);
 /* Revoke token id (it stays, marked revoked).  V_ERR_NOTFOUND when there is no live one. */
 int store_token_revoke(struct store *st, int64_t id, struct verr *err);
+/* Store (pwhash: a password hash string the caller made, 1..STORE_PWHASH_MAX - 1 bytes) or
+ * remove (pwhash NULL) the password of account name; the store never sees a password.
+ * V_ERR_NOTFOUND, V_ERR_INVALID for a hash that does not fit. */
+int store_account_password_set(struct store *st, const char *name, const char *pwhash,
+			       struct verr *err);
+/* The account name and its password hash.  OUT: *out, pwhash ("" when it has none).
+ * V_ERR_NOTFOUND. */
+int store_account_password_get(struct store *st, const char *name, struct store_account *out,
+			       char pwhash[STORE_PWHASH_MAX], struct verr *err);
+/* Remember the language account name chose: "es" or "en", or NULL/"" to forget it.
+ * V_ERR_NOTFOUND, V_ERR_INVALID for another language. */
+int store_account_lang_set(struct store *st, const char *name, const char *lang,
+			   struct verr *err);
 /* What `vigia taxii pull` got last from (source URL, collection id): the added_after to ask
  * for next time (a TAXII timestamp, at most STORE_CURSOR_LEN - 1 bytes).  OUT: out, "" when
  * never pulled (V_OK either way). */

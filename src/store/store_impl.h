@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 16
+#define STORE_SCHEMA_VERSION 17
 
 /* For store_copy: a table as a list of columns (constants of store_copy.c, never input). */
 struct store_table {
@@ -180,6 +180,13 @@ struct store_ops {
 	int (*token_find)(struct store *st, const char *hash_hex, struct store_account *out,
 			  int64_t *token_id, struct verr *err);
 	int (*token_revoke)(struct store *st, int64_t id, struct verr *err);
+	int (*account_password_set)(struct store *st, const char *name, const char *pwhash,
+				    struct verr *err);
+	int (*account_password_get)(struct store *st, const char *name,
+				    struct store_account *out, char pwhash[STORE_PWHASH_MAX],
+				    struct verr *err);
+	int (*account_lang_set)(struct store *st, const char *name, const char *lang,
+				struct verr *err);
 	int (*taxii_cursor_get)(struct store *st, const char *source, const char *collection,
 				char out[STORE_CURSOR_LEN], struct verr *err);
 	int (*taxii_cursor_set)(struct store *st, const char *source, const char *collection,
@@ -278,6 +285,13 @@ int store_sqlite_token_add(struct store *st, const char *account, const char *ha
 int store_sqlite_token_find(struct store *st, const char *hash_hex, struct store_account *out,
 			    int64_t *token_id, struct verr *err);
 int store_sqlite_token_revoke(struct store *st, int64_t id, struct verr *err);
+int store_sqlite_account_password_set(struct store *st, const char *name, const char *pwhash,
+				  struct verr *err);
+int store_sqlite_account_password_get(struct store *st, const char *name,
+				  struct store_account *out, char pwhash[STORE_PWHASH_MAX],
+				  struct verr *err);
+int store_sqlite_account_lang_set(struct store *st, const char *name, const char *lang,
+			      struct verr *err);
 int store_sqlite_taxii_cursor_get(struct store *st, const char *source, const char *collection,
 				  char out[STORE_CURSOR_LEN], struct verr *err);
 int store_sqlite_taxii_cursor_set(struct store *st, const char *source, const char *collection,

@@ -287,7 +287,7 @@ struct pgs {
 	int sync_want, sync_now;        /* 1: synchronous_commit off (in a batch), 0: on */
 	struct store_pq_stmt *stmt[S__COUNT];
 	struct store_pq_stmt *evq[1u << EF__COUNT];
-	struct store_pq_stmt *incq[1u << IF__COUNT];
+	struct store_pq_stmt *incq[1u << (IF__COUNT + 5)]; /* filters, then order (incq_key) */
 	struct store_pq_stmt *cntq, *grpq[STORE_GROUP__COUNT]; /* counts, aggregates */
 	struct buf json;                /* event_to_json scratch, reused */
 	struct buf scratch;             /* reversed domain names */
@@ -1666,13 +1666,31 @@ static int pg_incident_attribute(struct store *st, int64_t id, const char *count
 	return V_OK;
 }
 
-static struct store_pq_stmt *incidents_stmt(struct pgs *s, unsigned mask, struct verr *err)
+/* The columns the queue sorts by (enum store_incident_sort). */
+static const char *const sort_cols[STORE_SORT__COUNT] = {
+	"id", "priority", "state", "last_seen", "first_seen", "deadline", "event_count"};
+
+/* The slot of incq for a filter mask and f's order: each order its own statement. */
+static unsigned incq_key(unsigned mask, const struct store_incident_filter *f)
+{
+	unsigned variant = (unsigned)f->sort * 4 + (f->ascending ? 2 : 0) + (f->after_set ? 1 : 0);
+
+	return mask | variant << IF__COUNT;
+}
+
+static struct store_pq_stmt *incidents_stmt(struct pgs *s, unsigned mask,
+					     const struct store_incident_filter *f,
+					     struct verr *err)
 {
 	struct buf q;
 	int rc;
 
-	if (s->incq[mask])
-		return s->incq[mask];
+	unsigned key = incq_key(mask, f);
+	const char *col = sort_cols[f->sort], *dir = f->ascending ? "ASC" : "DESC",
+		   *cmp = f->ascending ? ">" : "<";
+
+	if (s->incq[key])
+		return s->incq[key];
 	buf_init(&q, 1 << 16);
 	rc = buf_puts(&q, "SELECT " INC_COLS " FROM incidents WHERE true");
 	if (mask & (1u << IF_OPEN))
@@ -1701,15 +1719,24 @@ static struct store_pq_stmt *incidents_stmt(struct pgs *s, unsigned mask, struct
 		rc |= buf_puts(&q, " AND asn = :asn");
 	if (mask & (1u << IF_NET))
 		rc |= buf_puts(&q, " AND network = :net");
-	rc |= buf_puts(&q, " ORDER BY id DESC LIMIT NULLIF(:limit::bigint, -1) OFFSET :offset");
+	/* keyset: after the last row of the page before, in the same total order */
+	if (f->after_set && f->sort == STORE_SORT_ID)
+		rc |= buf_printf(&q, " AND id %s :aid", cmp);
+	else if (f->after_set)
+		rc |= buf_printf(&q, " AND (%s, id) %s (:akey, :aid)", col, cmp);
+	if (f->sort == STORE_SORT_ID)
+		rc |= buf_printf(&q, " ORDER BY id %s", dir);
+	else
+		rc |= buf_printf(&q, " ORDER BY %s %s, id %s", col, dir, dir);
+	rc |= buf_puts(&q, " LIMIT NULLIF(:limit::bigint, -1) OFFSET :offset");
 	if (rc != V_OK) {
 		buf_fini(&q);
 		verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
 		return NULL;
 	}
-	prepare(s, q.data, &s->incq[mask], err);
+	prepare(s, q.data, &s->incq[key], err);
 	buf_fini(&q);
-	return s->incq[mask];
+	return s->incq[key];
 }
 
 static int pg_incidents_query(struct store *st, const struct store_incident_filter *f,
@@ -1746,8 +1773,12 @@ static int pg_incidents_query(struct store *st, const struct store_incident_filt
 		mask |= 1u << IF_ASN;
 	if (f->network)
 		mask |= 1u << IF_NET;
-	if (!(q = incidents_stmt(s, mask, err)))
+	if (!(q = incidents_stmt(s, mask, f, err)))
 		return V_ERR_IO;
+	if (f->after_set) {
+		bind_named_int(q, ":akey", f->after_key);
+		bind_named_int(q, ":aid", f->after_id);
+	}
 	if (f->tlp)
 		bind_named(q, ":tlp", f->tlp, -1, 0);
 	if (f->text)
@@ -3348,6 +3379,9 @@ static const struct store_ops pg_ops = {
 	.token_add = store_pg_token_add,
 	.token_find = store_pg_token_find,
 	.token_revoke = store_pg_token_revoke,
+	.account_password_set = store_pg_account_password_set,
+	.account_password_get = store_pg_account_password_get,
+	.account_lang_set = store_pg_account_lang_set,
 	.taxii_cursor_get = store_pg_taxii_cursor_get,
 	.taxii_cursor_set = store_pg_taxii_cursor_set,
 	.taxii_object_put = store_pg_taxii_object_put,

@@ -130,6 +130,13 @@ int store_pg_token_add(struct store *st, const char *account, const char *hash_h
 int store_pg_token_find(struct store *st, const char *hash_hex, struct store_account *out,
 			int64_t *token_id, struct verr *err);
 int store_pg_token_revoke(struct store *st, int64_t id, struct verr *err);
+int store_pg_account_password_set(struct store *st, const char *name, const char *pwhash,
+				  struct verr *err);
+int store_pg_account_password_get(struct store *st, const char *name,
+				  struct store_account *out, char pwhash[STORE_PWHASH_MAX],
+				  struct verr *err);
+int store_pg_account_lang_set(struct store *st, const char *name, const char *lang,
+			      struct verr *err);
 int store_pg_taxii_cursor_get(struct store *st, const char *source, const char *collection,
 			      char out[STORE_CURSOR_LEN], struct verr *err);
 /* transport marks (store_pg_account.c; store.h "transport marks") */

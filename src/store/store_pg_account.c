@@ -83,7 +83,8 @@ int store_pg_account_add(struct store *st, const char *name, const char *role,
 
 #define ACCOUNT_COLS                                                                               \
 	"a.id, a.name, a.role, a.partner, a.created, "                                             \
-	"(SELECT count(*) FROM api_tokens t WHERE t.account = a.id AND t.revoked = 0)"
+	"(SELECT count(*) FROM api_tokens t WHERE t.account = a.id AND t.revoked = 0), "         \
+	"a.lang, a.password IS NOT NULL"
 
 static void account_row(struct store_pq_stmt *q, struct store_account *a)
 {
@@ -94,6 +95,8 @@ static void account_row(struct store_pq_stmt *q, struct store_account *a)
 	copy_col(q, 3, a->partner, sizeof(a->partner));
 	a->created = store_pq_column_int64(q, 4);
 	a->tokens = store_pq_column_int64(q, 5);
+	copy_col(q, 6, a->lang, sizeof(a->lang));
+	a->has_password = store_pq_column_int64(q, 7) != 0;
 }
 
 int store_pg_account_get(struct store *st, const char *name, struct store_account *out,
@@ -206,7 +209,7 @@ int store_pg_token_find(struct store *st, const char *hash_hex, struct store_acc
 	rc = step(q);
 	if (rc == STORE_PQ_ROW) {
 		account_row(q, out);
-		*token_id = store_pq_column_int64(q, 6);
+		*token_id = store_pq_column_int64(q, 8);
 		rc = V_OK;
 	} else if (rc == STORE_PQ_DONE) {
 		rc = verr_set(err, V_ERR_NOTFOUND, "", "%s", _("no such token"));
@@ -233,6 +236,70 @@ int store_pg_token_revoke(struct store *st, int64_t id, struct verr *err)
 		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no live token %lld"), (long long)id);
 	else
 		rc = V_OK;
+	store_pq_reset(q);
+	return rc;
+}
+
+/* Write one text column (value NULL: SQL NULL) of account name. */
+static int account_set(struct store *st, const char *sql, const char *name, const char *value,
+                       struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st, sql, &q, err)) != V_OK)
+		return rc;
+	bind_text(q, 1, value);
+	bind_text(q, 2, name);
+	rc = step(q);
+	if (rc != STORE_PQ_DONE)
+		rc = fail(st, err);
+	else if (store_pg_conn(st)->changes == 0)
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no account named '%s'"), name);
+	else
+		rc = V_OK;
+	store_pq_reset(q);
+	return rc;
+}
+
+int store_pg_account_password_set(struct store *st, const char *name, const char *pwhash,
+                                  struct verr *err)
+{
+	static const char sql[] = "UPDATE accounts SET password = ?1 WHERE lower(name) = lower(?2)";
+
+	return account_set(st, sql, name, pwhash, err);
+}
+
+int store_pg_account_lang_set(struct store *st, const char *name, const char *lang,
+                              struct verr *err)
+{
+	static const char sql[] = "UPDATE accounts SET lang = ?1 WHERE lower(name) = lower(?2)";
+
+	return account_set(st, sql, name, lang, err);
+}
+
+int store_pg_account_password_get(struct store *st, const char *name, struct store_account *out,
+                                  char pwhash[STORE_PWHASH_MAX], struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st,
+	               "SELECT " ACCOUNT_COLS ", a.password FROM accounts a "
+	               "WHERE lower(a.name) = lower(?1)",
+	               &q, err)) != V_OK)
+		return rc;
+	bind_text(q, 1, name);
+	rc = step(q);
+	if (rc == STORE_PQ_ROW) {
+		account_row(q, out);
+		copy_col(q, 8, pwhash, STORE_PWHASH_MAX);
+		rc = V_OK;
+	} else if (rc == STORE_PQ_DONE) {
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no account named '%s'"), name);
+	} else {
+		rc = fail(st, err);
+	}
 	store_pq_reset(q);
 	return rc;
 }

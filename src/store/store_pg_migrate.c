@@ -371,9 +371,21 @@ static const char step16[] =
 	"CREATE INDEX incidents_network ON incidents(network, id) WHERE network IS NOT NULL;"
 	"CREATE INDEX incidents_attribution ON incidents(created, country, asn, network);";
 
+/* Version 17: passwords and languages of accounts, and an index per sort key of the web UI's
+ * queue (migrate.c step 17); PostgreSQL's indexes name id themselves. */
+static const char step17[] =
+	"ALTER TABLE accounts ADD COLUMN password CTEXT;"
+	"ALTER TABLE accounts ADD COLUMN lang CTEXT;"
+	"CREATE INDEX incidents_by_priority ON incidents(priority, id);"
+	"CREATE INDEX incidents_by_state ON incidents(state, id);"
+	"CREATE INDEX incidents_by_last_seen ON incidents(last_seen, id);"
+	"CREATE INDEX incidents_by_first_seen ON incidents(first_seen, id);"
+	"CREATE INDEX incidents_by_deadline ON incidents(deadline, id);"
+	"CREATE INDEX incidents_by_events ON incidents(event_count, id);";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
 				     step9, step10, step11, step12, step13, step14, step15,
-				     step16 };
+				     step16, step17 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -77,7 +77,8 @@ int store_sqlite_account_add(struct store *st, const char *name, const char *rol
 
 #define ACCOUNT_COLS                                                                               \
 	"a.id, a.name, a.role, a.partner, a.created, "                                             \
-	"(SELECT count(*) FROM api_tokens t WHERE t.account = a.id AND t.revoked = 0)"
+	"(SELECT count(*) FROM api_tokens t WHERE t.account = a.id AND t.revoked = 0), "         \
+	"a.lang, a.password IS NOT NULL"
 
 static void account_row(sqlite3_stmt *q, struct store_account *a)
 {
@@ -88,6 +89,8 @@ static void account_row(sqlite3_stmt *q, struct store_account *a)
 	copy_col(q, 3, a->partner, sizeof(a->partner));
 	a->created = sqlite3_column_int64(q, 4);
 	a->tokens = sqlite3_column_int64(q, 5);
+	copy_col(q, 6, a->lang, sizeof(a->lang));
+	a->has_password = sqlite3_column_int(q, 7) != 0;
 }
 
 int store_sqlite_account_get(struct store *st, const char *name, struct store_account *out,
@@ -199,7 +202,7 @@ int store_sqlite_token_find(struct store *st, const char *hash_hex, struct store
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		account_row(q, out);
-		*token_id = sqlite3_column_int64(q, 6);
+		*token_id = sqlite3_column_int64(q, 8);
 		rc = V_OK;
 	} else if (rc == SQLITE_DONE) {
 		rc = verr_set(err, V_ERR_NOTFOUND, "", "%s", _("no such token"));
@@ -226,6 +229,69 @@ int store_sqlite_token_revoke(struct store *st, int64_t id, struct verr *err)
 		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no live token %lld"), (long long)id);
 	else
 		rc = V_OK;
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* Write one text column (value NULL: SQL NULL) of account name. */
+static int account_set(struct store *st, const char *sql, const char *name, const char *value,
+                       struct verr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st, sql, &q, err)) != V_OK)
+		return rc;
+	if (value)
+		sqlite3_bind_text(q, 1, value, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 1);
+	bind_text(q, 2, name);
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_DONE)
+		rc = fail(st, rc, err);
+	else if (sqlite3_changes(store_sqlite_db(st)) == 0)
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no account named '%s'"), name);
+	else
+		rc = V_OK;
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_sqlite_account_password_set(struct store *st, const char *name, const char *pwhash,
+                                      struct verr *err)
+{
+	return account_set(st, "UPDATE accounts SET password = ?1 WHERE name = ?2", name, pwhash,
+	                   err);
+}
+
+int store_sqlite_account_lang_set(struct store *st, const char *name, const char *lang,
+                                  struct verr *err)
+{
+	return account_set(st, "UPDATE accounts SET lang = ?1 WHERE name = ?2", name, lang, err);
+}
+
+int store_sqlite_account_password_get(struct store *st, const char *name,
+                                      struct store_account *out, char pwhash[STORE_PWHASH_MAX],
+                                      struct verr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st, "SELECT " ACCOUNT_COLS ", a.password FROM accounts a WHERE a.name = ?1",
+	               &q, err)) != V_OK)
+		return rc;
+	bind_text(q, 1, name);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		account_row(q, out);
+		copy_col(q, 8, pwhash, STORE_PWHASH_MAX);
+		rc = V_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no account named '%s'"), name);
+	} else {
+		rc = fail(st, rc, err);
+	}
 	sqlite3_finalize(q);
 	return rc;
 }

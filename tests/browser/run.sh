@@ -1,10 +1,12 @@
 #!/bin/sh
 # The web UI end to end in a real headless Chromium (Debian's, driven by playwright-core from
 # tests/browser/package-lock.json, installed by scripts/deps.sh into ~/.cache/vigia/browser):
-# sign in, work an incident from new to closed, merge two, preview an export under a
-# partner's rights (TLP:RED absent), a hostile value shown as text, switch language, event
-# search, constituency (export, import as an administrator), dashboard, URL check, attachments
-# (upload, download the same bytes), period and case reports (HTML in a tab, PDF downloaded).  Screenshots of the queue, an incident and the
+# sign in (name and password), sort the queue on the server, work an incident from new to
+# closed, merge two, bulk changes, preview an export under a partner's rights (TLP:RED absent),
+# a hostile value shown as text, switch language (kept by the account), event search,
+# constituency (export, import as an administrator), dashboard, URL check, attachments
+# (upload, download the same bytes), period and case reports (HTML in a tab, PDF downloaded).
+# Screenshots of the queue, an incident and the
 # dashboard are kept in $BUILD/browser/ as artefacts.  Fixtures: tests/data/ui/.
 set -u
 V=${VIGIA:-build/san/vigia}
@@ -33,6 +35,8 @@ D=$(pwd)/tests/data/ui
 "$V" account add ana --role analyst --db "$A" 2> /dev/null
 "$V" account add boss --role admin --db "$A" 2> /dev/null
 "$V" account add y --role partner --partner CERT-Y --db "$A" 2> /dev/null
+PW_ana='ana: correct horse battery'
+printf '%s\n' "$PW_ana" | "$V" account passwd ana --stdin --db "$A" 2> /dev/null || exit 1
 TOK_ana=$("$V" account token ana --db "$A" 2> /dev/null)
 TOK_y=$("$V" account token y --db "$A" 2> /dev/null)
 TOK_boss=$("$V" account token boss --db "$A" 2> /dev/null)
@@ -41,7 +45,7 @@ PID=$!
 i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -s "$T/port" ] || { echo "not ok - vigia serve did not start"; cat "$T/serve.log"; exit 1; }
 mkdir -p "$ART"
-URL="http://127.0.0.1:$(cat "$T/port")" TOK_ana=$TOK_ana TOK_y=$TOK_y TOK_boss=$TOK_boss ART=$ART CHROME=$CHROME \
+URL="http://127.0.0.1:$(cat "$T/port")" TOK_ana=$TOK_ana TOK_y=$TOK_y TOK_boss=$TOK_boss PW_ana=$PW_ana ART=$ART CHROME=$CHROME \
 	BROWSER_DIR=$BD node tests/browser/ui.test.mjs
 rc=$?
 [ $rc -eq 0 ] || tail -20 "$T/serve.log"

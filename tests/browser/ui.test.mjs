@@ -38,13 +38,19 @@ try {
 	await page.waitForSelector('#login-name');
 	check('not signed in: the sign-in form', true);
 	await page.fill('#login-name', 'ana');
-	await page.fill('#login-token', 'vgt_' + '0'.repeat(64));
+	await page.fill('#login-password', 'vgt_' + '0'.repeat(64));
 	await page.click('#login-submit');
 	await page.waitForSelector('form.login p.bad:not(:empty)');
 	check('a wrong token is refused', (await page.textContent('form.login p.bad')).includes('wrong'));
-	await page.fill('#login-token', process.env.TOK_ana);
+	await page.evaluate(() => { document.querySelector('form.login p.bad').textContent = ''; });
+	await page.fill('#login-password', 'not the password');
+	await page.click('#login-submit');
+	await page.waitForSelector('form.login p.bad:not(:empty)');
+	check('a wrong password is refused', (await page.textContent('form.login p.bad')).includes('wrong'));
+	await page.fill('#login-password', process.env.PW_ana);
 	await page.click('#login-submit');
 	await ready('queue');
+	check('signed in with name and password', (await apiGet('/ui/api/session')).name === 'ana');
 	check('signed in: the queue', (await page.locator('#queue tbody tr').count()) === 5);
 	const cookies = await ctx.cookies();
 	const sc = cookies.find((c) => c.name === 'vigia_session');
@@ -59,6 +65,44 @@ try {
 	const queueMs = await page.evaluate(() => window.vigiaQueueMs);
 	console.log(`# queue: ${queueMs.toFixed(1)} ms from request to drawn (5 incidents)`);
 	await page.screenshot({ path: path.join(ART, 'queue.png'), fullPage: true });
+
+	// ---- sorted by the server, across pages ------------------------------------------------------
+	const order = async (q) => {
+		const ids = [];
+		let after = '';
+		for (;;) { // pages of 2, by the cursor each answers with
+			const d = await apiGet('/ui/api/incidents?limit=2&' + q + (after ? '&after=' + after : ''));
+			ids.push(...d.incidents.map((i) => i.id));
+			if (!d.cursor) return { ids, rows: d.incidents };
+			after = d.cursor;
+		}
+	};
+	for (const [k, field] of [['priority', 'priority'], ['events', 'events'], ['last_seen', 'last_seen'], ['state', 'state']]) {
+		const all = await apiGet('/ui/api/incidents?sort=' + k + '&dir=desc&limit=50');
+		const paged = await order('sort=' + k + '&dir=desc');
+		check('sort by ' + k + ': pages of 2 by cursor make the same order as one page',
+			JSON.stringify(paged.ids) === JSON.stringify(all.incidents.map((i) => i.id)) && paged.ids.length === 5,
+			JSON.stringify(paged.ids) + ' vs ' + JSON.stringify(all.incidents.map((i) => i.id)));
+		const rank = { new: 0, open: 1, in_progress: 2, waiting: 3, resolved: 4, closed: 5 };
+		const v = (i) => (field === 'state' ? rank[i.state] : field === 'last_seen' ? Date.parse(i.last_seen) : i[field]);
+		const ok = all.incidents.every((i, j, a) => j === 0 || v(a[j - 1]) > v(i) || (v(a[j - 1]) === v(i) && a[j - 1].id > i.id));
+		check('sort by ' + k + ': descending, ties by id', ok, JSON.stringify(all.incidents.map((i) => [i.id, v(i)])));
+	}
+	await page.click('#sort-events');
+	await page.waitForFunction(() => location.hash.includes('sort=events'));
+	await ready('queue');
+	await page.waitForFunction(() => document.querySelector('th[aria-sort] #sort-events'));
+	const want = (await apiGet('/ui/api/incidents?sort=events&dir=desc')).incidents.map((i) => String(i.id));
+	const shown = await page.$$eval('#queue tbody tr', (trs) => trs.map((t) => t.dataset.id));
+	check('the queue sorted by a click on a column: the server\'s order', JSON.stringify(shown) === JSON.stringify(want), JSON.stringify(shown));
+	await page.click('#sort-events');
+	await page.waitForFunction(() => location.hash.includes('dir=asc'));
+	await page.waitForFunction(() => document.querySelector('th[aria-sort=ascending] #sort-events'));
+	const shown2 = await page.$$eval('#queue tbody tr', (trs) => trs.map((t) => t.dataset.id));
+	const want2 = (await apiGet('/ui/api/incidents?sort=events&dir=asc')).incidents.map((i) => String(i.id));
+	check('a second click: the other direction', JSON.stringify(shown2) === JSON.stringify(want2), JSON.stringify(shown2));
+	await page.goto(URL + '/ui/#/');
+	await ready('queue');
 
 	// ---- filters ---------------------------------------------------------------------------
 	await page.selectOption('#f-tlp', 'RED');
@@ -143,6 +187,15 @@ try {
 	await page.waitForFunction(() => document.querySelector('#toast').textContent.includes('2 changed'));
 	check('bulk assign', (await apiGet('/api/v1/incidents/5')).owner === 'bob');
 
+	// ---- bulk change of state -----------------------------------------------------------------------
+	await ready('queue');
+	await page.check('#queue tr[data-id="1"] input.sel');
+	await page.check('#queue tr[data-id="2"] input.sel');
+	await page.selectOption('#bulk-state', 'open');
+	await page.click('#bulk-set-state');
+	await page.waitForFunction(() => document.querySelector('#toast').textContent.includes('2 changed'));
+	check('bulk change of state', (await apiGet('/api/v1/incidents/1')).state === 'open' && (await apiGet('/api/v1/incidents/2')).state === 'open');
+
 	// ---- CSRF: a change without the token is refused ---------------------------------------------
 	const st = await page.evaluate(async () => (await fetch('/api/v1/incidents/2', { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: '{"owner":"mallory"}' })).status);
 	check('a change without the CSRF token: 403', st === 403 && (await apiGet('/api/v1/incidents/2')).owner === 'bob');
@@ -215,7 +268,7 @@ try {
 	await pa.goto(URL + '/ui/');
 	await pa.waitForSelector('#login-name');
 	await pa.fill('#login-name', 'boss');
-	await pa.fill('#login-token', process.env.TOK_boss);
+	await pa.fill('#login-password', process.env.TOK_boss);
 	await pa.click('#login-submit');
 	await pa.waitForSelector('body[data-ready="queue"]');
 	await pa.goto(URL + '/ui/#/constituency');
@@ -263,18 +316,35 @@ try {
 	check('a Spanish browser gets Spanish by default', (await pe.textContent('form.login h1')) === 'Iniciar sesión', await pe.textContent('form.login h1'));
 	// a partner account signs in but reaches none of the analysts' screens
 	await pe.fill('#login-name', 'y');
-	await pe.fill('#login-token', process.env.TOK_y);
+	await pe.fill('#login-password', process.env.TOK_y); // a token in the password field: scripts
 	await pe.click('#login-submit');
 	await pe.waitForSelector('#signout'); /* signed in: the login form's own h1 is in main too */
 	const pst = await pe.evaluate(async () => (await fetch('/ui/api/incidents')).status);
 	check('a partner account: no queue (403)', pst === 403 && (await pe.locator('#queue').count()) === 0);
 	await es.close();
 
-	// ---- sign out ---------------------------------------------------------------------------------
+	// ---- sign out, in Spanish ----------------------------------------------------------------------
+	await page.goto(URL + '/ui/#/');
+	await ready('queue');
+	await page.selectOption('#lang', 'es');
+	await page.waitForFunction(() => document.querySelector('main h1') && document.querySelector('main h1').textContent === 'Incidentes');
 	await page.click('#signout');
 	await page.waitForSelector('#login-name');
 	const after = await page.evaluate(async () => (await fetch('/ui/api/incidents')).status);
 	check('signed out: 401', after === 401);
+
+	// ---- the account's language follows it to an English browser ---------------------------------
+	const en = await browser.newContext({ locale: 'en-US' });
+	const pn = await en.newPage();
+	await pn.goto(URL + '/ui/');
+	await pn.waitForSelector('#login-name');
+	check('an English browser, signed out: English', (await pn.textContent('form.login h1')) === 'Sign in', await pn.textContent('form.login h1'));
+	await pn.fill('#login-name', 'ana');
+	await pn.fill('#login-password', process.env.PW_ana);
+	await pn.click('#login-submit');
+	await pn.waitForSelector('body[data-ready="queue"]', { timeout: 15000 });
+	check('signed in again from an English browser: still Spanish', (await pn.textContent('main h1')) === 'Incidentes' && (await pn.inputValue('#lang')) === 'es', await pn.textContent('main h1'));
+	await en.close();
 	check('no Content-Security-Policy violation', cspErrors.length === 0, cspErrors.join('; '));
 	check('no script error', pageErrors.length === 0, pageErrors.join('; '));
 } catch (e) {

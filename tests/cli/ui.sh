@@ -81,7 +81,7 @@ check "a form post (what a cross-site form can send): 415" '[ "$(st)" = 415 ]'
 req POST /ui/login -H 'Content-Type: application/json' -d '{"name":1'
 check "malformed JSON: 400" '[ "$(st)" = 400 ]'
 login ana "$TOK_ana" "$T/ana.jar"
-check "sign in: 200 and the account" '[ "$(st)" = 200 ] && jq_ "assert b==dict(name=\"ana\", role=\"analyst\")"'
+check "sign in: 200 and the account" '[ "$(st)" = 200 ] && jq_ "assert b==dict(name=\"ana\", role=\"analyst\", lang=\"en\")"'
 check "the cookie is HttpOnly, SameSite=Strict, Path=/, not Secure over plain HTTP" \
 	'hdr Set-Cookie | grep -q "vigia_session=.*; Path=/; Max-Age=28800; HttpOnly; SameSite=Strict" && ! hdr Set-Cookie | grep -qi secure'
 check "the cookie does not hold the token" '! grep -q "$TOK_ana" "$T/ana.jar"'

@@ -1,8 +1,9 @@
 /*
  * fuzz_ui.c — libFuzzer target for the web UI's side of http_handle(): the session cookie
- * and its parser, the CSRF check, the language (cookie and Accept-Language), sign-in bodies,
- * and the UI's endpoints (src/http/ui*.c, session.c) over a small store made on the first
- * call (three incidents, a partner, an analyst with a known token).
+ * and its parser, the CSRF check, the language (cookie and Accept-Language), sign-in bodies
+ * (token or password), the queue's sort and cursor, and the UI's endpoints (src/http/ui*.c,
+ * session.c) over a small store made on the first call (three incidents, a partner, an
+ * analyst with a known token and the password "correct horse battery").
  *
  * Input, lines separated by '\n': method, path, query ("k=v&k=v", not decoded), Cookie ("S"
  * for the analyst's valid session, "S;" followed by more to append to it, anything else
@@ -29,7 +30,8 @@ static char session[UI_SESSION_MAX], csrf[UI_CSRF_LEN + 1];
 
 static int setup(void)
 {
-	char path[] = "/tmp/vigia-fuzz-ui-XXXXXX", tok[HTTP_TOKEN_LEN + 1], hash[65];
+	char path[] = "/tmp/vigia-fuzz-ui-XXXXXX", tok[HTTP_TOKEN_LEN + 1], hash[65],
+	     pw[STORE_PWHASH_MAX];
 	struct store_incident inc = {.rule = "r", .state = IS_NEW, .priority = 3, .tlp = "RED",
 	                             .classification_type = "scanner", .organisation = "Org <b>",
 	                             .taxonomy = "information-gathering", .title = "<script>"};
@@ -58,6 +60,9 @@ static int setup(void)
 	store_account_add(st, "a", "analyst", NULL, &e);
 	http_token_new(tok, hash, &e);
 	store_token_add(st, "a", hash, NULL, &id, &e);
+	/* a password too, so that sign-in reaches the argon2id check and its right answer */
+	if (http_password_hash("correct horse battery", 21, pw, &e) == V_OK)
+		store_account_password_set(st, "a", pw, &e);
 	if (ui_session_make("a", NOW + 3600, session, &e) != V_OK)
 		return -1;
 	ui_csrf_token(session, csrf);

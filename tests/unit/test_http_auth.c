@@ -3,11 +3,14 @@
  * are 256-bit, stored only as a keyed hash that changes with http.token_key; Bearer and Basic
  * find the account, and a wrong user, a revoked token, a removed account, a malformed header
  * or a token of the right shape but unknown find nothing; roles allow what auth.h says; the
- * TAXII cursor is remembered per (source, collection).
+ * TAXII cursor is remembered per (source, collection).  Passwords are argon2id strings
+ * checked in about the same time for an unknown account, rehashed when weak; failed sign-ins
+ * are throttled per name and per address over a window.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 
@@ -136,6 +139,107 @@ int main(void)
 	   "the last one is kept");
 	ok(store_taxii_cursor_get(st, "https://x/taxii2/", "c2", cur, &e) == V_OK && !*cur,
 	   "per collection");
+
+	/* passwords: argon2id strings, never the password; the check costs the same either way */
+	{
+		char pwh[STORE_PWHASH_MAX], pwh2[STORE_PWHASH_MAX], weak[STORE_PWHASH_MAX];
+		struct timespec t0, t1, t2;
+		double known, unknown;
+		int64_t wait = 0;
+
+		is_int(http_password_hash("short", 5, pwh, &e), V_ERR_INVALID,
+		       "a password under %d characters is refused", HTTP_PASSWORD_MIN);
+		ok(strstr(e.reason, "at least") != NULL, "... saying so: %s", e.reason);
+		is_int(http_password_hash("x", HTTP_PASSWORD_MAX + 1, pwh, &e), V_ERR_INVALID,
+		       "a too long one too");
+		is_int(http_password_hash("correct horse", 13, pwh, &e), V_OK, "a password hashed");
+		ok(!strncmp(pwh, "$argon2id$", 10) && !strstr(pwh, "correct"),
+		   "argon2id, without the password: %s", pwh);
+		is_int(http_password_hash("correct horse", 13, pwh2, &e), V_OK, "again");
+		ok(strcmp(pwh, pwh2) != 0, "a salt each time: two hashes differ");
+		is_int(store_account_add(st, "pat", "analyst", NULL, &e), V_OK, "account pat");
+		is_int(http_password_check(st, "pat", "correct horse", 13, &a, &e), V_ERR_NOTFOUND,
+		       "no password yet: refused");
+		is_int(store_account_password_set(st, "pat", pwh, &e), V_OK, "store the hash");
+		is_int(http_password_check(st, "pat", "correct horse", 13, &a, &e), V_OK,
+		       "the right password");
+		is_str(a.name, "pat", "... finds the account");
+		is_int(http_password_check(st, "PAT", "correct horse", 13, &a, &e), V_OK,
+		       "the name in any case");
+		is_int(http_password_check(st, "pat", "correct horsf", 13, &a, &e), V_ERR_NOTFOUND,
+		       "a wrong password");
+		is_int(http_password_check(st, "pat", "correct horse ", 14, &a, &e), V_ERR_NOTFOUND,
+		       "a longer one");
+		is_int(http_password_check(st, "pat", NULL, 0, &a, &e), V_ERR_NOTFOUND, "none");
+		/* constant-ish time: an unknown account costs about a wrong password */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		http_password_check(st, "pat", "wrong password", 14, &a, &e);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		is_int(http_password_check(st, "nobody", "wrong password", 14, &a, &e),
+		       V_ERR_NOTFOUND, "an unknown account");
+		clock_gettime(CLOCK_MONOTONIC, &t2);
+		known = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		unknown = (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
+		ok(unknown > known / 4 && unknown < known * 4,
+		   "... in about the same time (%.0f ms against %.0f ms)", unknown * 1e3,
+		   known * 1e3);
+		/* a hash made with weaker limits is replaced at the next right sign-in */
+		ok(crypto_pwhash_str(weak, "correct horse", 13, crypto_pwhash_OPSLIMIT_MIN,
+		                     crypto_pwhash_MEMLIMIT_MIN) == 0,
+		   "a weak hash");
+		is_int(store_account_password_set(st, "pat", weak, &e), V_OK, "stored");
+		is_int(http_password_check(st, "pat", "correct horse", 13, &a, &e), V_OK,
+		       "the right password against it");
+		is_int(store_account_password_get(st, "pat", &a, pwh2, &e), V_OK, "read it back");
+		ok(strcmp(pwh2, weak) != 0 &&
+		       crypto_pwhash_str_needs_rehash(pwh2, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+		                                      crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0,
+		   "rehashed with today's limits");
+		is_int(http_password_check(st, "pat", "correct horse", 13, &a, &e), V_OK,
+		       "and still the right password");
+
+		/* throttling: per name, per address, and the window */
+		http_signin_reset();
+		ok(conf_set("http.signin_failures", "3", &e) == V_OK &&
+		       conf_set("http.signin_failures_address", "5", &e) == V_OK &&
+		       conf_set("http.signin_lockout", "60", &e) == V_OK,
+		   "3 failures per name, 5 per address, 60 s");
+		for (int i = 0; i < 3; i++) {
+			ok(http_signin_allowed("pat", "192.0.2.1", 1000 + i, &wait),
+			   "try %d allowed", i + 1);
+			http_signin_failed("pat", "192.0.2.1", 1000 + i);
+		}
+		ok(!http_signin_allowed("pat", "192.0.2.9", 1003, &wait),
+		   "after 3 failures the name is locked, from any address");
+		is_int(wait, 59, "... for the rest of the window since the last failure");
+		ok(!http_signin_allowed("PAT", NULL, 1003, &wait), "... whatever the case");
+		ok(http_signin_allowed("other", "192.0.2.9", 1003, &wait), "another name is not");
+		ok(http_signin_allowed("pat", "192.0.2.1", 1062, &wait), "the window passes");
+		http_signin_failed("pat", "192.0.2.1", 1062);
+		ok(http_signin_allowed("pat", "192.0.2.1", 1063, &wait),
+		   "a failure after the window counts afresh");
+		for (int i = 0; i < 4; i++) /* and pat's one since the window: 5 */
+			http_signin_failed(i == 0 ? "u1" : i == 1 ? "u2" : i == 2 ? "u3" : "u4",
+			                   "192.0.2.1", 1063);
+		ok(!http_signin_allowed("fresh", "192.0.2.1", 1064, &wait),
+		   "5 failures from one address lock the address, for any name");
+		ok(http_signin_allowed("fresh", "192.0.2.2", 1064, &wait), "not another address");
+		http_signin_reset();
+		http_signin_failed("pat", NULL, 2000);
+		http_signin_failed("pat", NULL, 2000);
+		http_signin_succeeded("pat");
+		http_signin_failed("pat", NULL, 2001);
+		ok(http_signin_allowed("pat", NULL, 2001, &wait),
+		   "a success forgets the name's failures");
+		for (int i = 0; i < 6000; i++) { /* more keys than slots: never a crash */
+			char k[32];
+
+			snprintf(k, sizeof(k), "user%d", i);
+			http_signin_failed(k, k, 3000);
+		}
+		ok(1, "6000 names and addresses fill the table without harm");
+		http_signin_reset();
+	}
 
 	store_close(st);
 	unlink(db);

@@ -620,6 +620,105 @@ static void test_incidents(struct store *st)
 	}
 }
 
+/* The queue's order across pages: every sort key, both directions, ties by id, and keyset
+ * paging after (value, id) continuing the same order. */
+static void test_incident_sort(struct store *st)
+{
+	static const int prio[5] = { 2, 1, 2, 3, 2 };
+	static const int64_t deadline[5] = { 30, 10, 20, 0, 10 };
+	struct store_incident_filter f;
+	struct store_incident inc;
+	struct verr e = { 0 };
+	int64_t id[5];
+	char want[128];
+
+	for (int i = 0; i < 5; i++)
+		id[i] = mk_incident(st, "sort", i == 0 ? "a" : i == 1 ? "b" : i == 2 ? "c" :
+					i == 3 ? "d" : "e", IS_NEW, "sorter", prio[i], deadline[i]);
+#define IDS(...) (snprintf(want, sizeof(want), __VA_ARGS__), want)
+#define L5(a, b, c, d, x) IDS("%lld,%lld,%lld,%lld,%lld", (long long)id[a], (long long)id[b], \
+			      (long long)id[c], (long long)id[d], (long long)id[x])
+	memset(&f, 0, sizeof(f));
+	f.state = -1;
+	f.owner = "sorter";
+	is_str(incidents(st, &f), L5(4, 3, 2, 1, 0), "by default newest first");
+	f.sort = STORE_SORT_PRIORITY;
+	f.ascending = 1;
+	is_str(incidents(st, &f), L5(1, 0, 2, 4, 3), "priority ascending, ties by id ascending");
+	f.ascending = 0;
+	is_str(incidents(st, &f), L5(3, 4, 2, 0, 1), "priority descending, ties by id descending");
+	f.after_set = 1;
+	f.after_key = 2;
+	f.after_id = id[2];
+	is_str(incidents(st, &f), IDS("%lld,%lld", (long long)id[0], (long long)id[1]),
+	       "descending, after (2, c): the rest of the order");
+	f.ascending = 1;
+	is_str(incidents(st, &f), IDS("%lld,%lld", (long long)id[4], (long long)id[3]),
+	       "ascending, after (2, c)");
+	f.after_set = 0;
+	f.limit = 2;
+	is_str(incidents(st, &f), IDS("%lld,%lld", (long long)id[1], (long long)id[0]),
+	       "a page of two");
+	f.limit = 0;
+	f.sort = STORE_SORT_DEADLINE;
+	is_str(incidents(st, &f), L5(3, 1, 4, 2, 0), "deadline ascending");
+	f.sort = STORE_SORT_ID;
+	f.ascending = 0;
+	f.after_set = 1;
+	f.after_id = id[2];
+	is_str(incidents(st, &f), IDS("%lld,%lld", (long long)id[1], (long long)id[0]),
+	       "by id, after c");
+	f.after_set = 0;
+	for (int k = 0; k < STORE_SORT__COUNT; k++) {
+		f.sort = (enum store_incident_sort)k;
+		ok(strcmp(incidents(st, &f), "ERR"), "sort key %d runs", k);
+	}
+	f.sort = STORE_SORT__COUNT;
+	ok(store_incidents_query(st, &f, collect_incident, &(struct ids){ 0 }, &e) == V_ERR_INVALID,
+	   "an unknown sort key is refused");
+	is_int(store_incident_get(st, id[3], &inc, &e), V_OK, "read one back");
+	is_int(store_incident_sort_value(&inc, STORE_SORT_PRIORITY), 3, "its sort value: priority");
+	is_int(store_incident_sort_value(&inc, STORE_SORT_ID), id[3], "... and id");
+	store_incident_free(&inc);
+#undef L5
+#undef IDS
+}
+
+/* Accounts' passwords (only a hash the caller made) and languages. */
+static void test_account_password_lang(struct store *st)
+{
+	char hash[STORE_PWHASH_MAX];
+	struct store_account a;
+	struct verr e = { 0 };
+
+	is_int(store_account_add(st, "pw-user", "analyst", NULL, &e), V_OK, "an account");
+	is_int(store_account_password_get(st, "pw-user", &a, hash, &e), V_OK, "read it");
+	ok(!hash[0] && !a.has_password && !a.lang[0], "no password, no language yet");
+	is_int(store_account_password_set(st, "PW-USER", "$argon2id$v=19$x", &e), V_OK,
+	       "a hash is stored (the name in any case)");
+	is_int(store_account_password_get(st, "pw-user", &a, hash, &e), V_OK, "read again");
+	ok(!strcmp(hash, "$argon2id$v=19$x") && a.has_password, "the hash, and has_password");
+	is_int(store_account_get(st, "pw-user", &a, &e), V_OK, "get");
+	ok(a.has_password, "get says it has a password");
+	is_int(store_account_password_set(st, "nobody", "$x", &e), V_ERR_NOTFOUND,
+	       "no such account");
+	is_int(store_account_password_set(st, "pw-user", "", &e), V_ERR_INVALID,
+	       "an empty hash is refused");
+	is_int(store_account_lang_set(st, "pw-user", "es", &e), V_OK, "language es");
+	is_int(store_account_get(st, "pw-user", &a, &e), V_OK, "get");
+	is_str(a.lang, "es", "... kept");
+	is_int(store_account_lang_set(st, "pw-user", "fr", &e), V_ERR_INVALID, "fr: refused");
+	is_int(store_account_lang_set(st, "pw-user", NULL, &e), V_OK, "forget it");
+	is_int(store_account_get(st, "pw-user", &a, &e), V_OK, "get");
+	is_str(a.lang, "", "... forgotten");
+	is_int(store_account_password_set(st, "pw-user", NULL, &e), V_OK, "remove the password");
+	is_int(store_account_password_get(st, "pw-user", &a, hash, &e), V_OK, "read");
+	ok(!hash[0] && !a.has_password, "... removed");
+	is_int(store_account_password_get(st, "nobody", &a, hash, &e), V_ERR_NOTFOUND,
+	       "no such account");
+	is_int(store_account_remove(st, "pw-user", &e), V_OK, "remove the account");
+}
+
 static int note_cb(void *arg, int64_t id, const char *author, int64_t time, const char *text)
 {
 	char *out = arg;
@@ -1361,6 +1460,8 @@ int main(void)
 	test_events(st);
 	test_fingerprints(st);
 	test_incidents(st);
+	test_incident_sort(st);
+	test_account_password_lang(st);
 	test_notes_attachments_links(st);
 	test_indicators(st);
 	test_indicator_index_calls(st);

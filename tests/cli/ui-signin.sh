@@ -1,0 +1,174 @@
+#!/bin/sh
+# Signing in to the web UI by name and password, the account's language, and the queue sorted
+# by the server, driven with curl: `vigia account passwd` (stdin, too short, no terminal,
+# --clear) stores only an argon2id hash; the right password signs in, a wrong one, an unknown
+# account and an account without a password are refused alike (401) and audited with the
+# address; after http.signin_failures failures the name is refused (429, Retry-After) even
+# with the right password, until http.signin_lockout has passed; another name is not;
+# http.signin_failures_address locks an address whatever the name.  `vigia account set
+# --lang` and the UI's language switch store the account's language, which a sign-in from a
+# browser of another language answers with.  The queue: ?sort=, ?dir=, the cursor of keyset
+# paging, and bad values (400).  Fixtures: tests/data/ui/.
+set -u
+V=${VIGIA:-build/san/vigia}
+case $V in /*) ;; *) V=$(pwd)/$V ;; esac
+D=$(pwd)/tests/data/ui
+T=$(mktemp -d)
+PIDS=""
+trap 'for p in $PIDS; do kill "$p" 2> /dev/null; done; wait 2> /dev/null; rm -rf "$T"' EXIT
+n=0; bad=0
+check() { # description, then a shell condition
+	n=$((n + 1)); d=$1; shift
+	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
+}
+command -v curl > /dev/null || { echo "SKIP: curl is not installed"; exit 0; }
+unset VIGIA_DB
+export VIGIA_USER=tester
+A="$T/a.db"
+PW='ana: correct horse battery'
+"$V" ingest --db "$A" --feed-file "$D/feed.json" "$D/events.csv" > /dev/null 2>&1
+"$V" account add ana --role analyst --db "$A" 2> /dev/null
+"$V" account add bo --role analyst --db "$A" 2> /dev/null
+"$V" account add cy --role analyst --db "$A" 2> /dev/null
+
+# ---- vigia account passwd / set ------------------------------------------------------------------
+check "account --help shows passwd and set" '"$V" account --help | grep -q "account passwd NAME" && "$V" account --help | grep -q "account set NAME --lang"'
+check "a too short password: usage error, naming the minimum" 'printf "short\n" | "$V" account passwd ana --stdin --db "$A" 2> "$T/e"; [ $? -eq 2 ] && grep -q "at least 10" "$T/e"'
+check "no password on stdin: usage error" '"$V" account passwd ana --stdin --db "$A" < /dev/null 2> "$T/e"; [ $? -eq 2 ]'
+check "no terminal and no --stdin: usage error saying --stdin" 'setsid "$V" account passwd ana --db "$A" < /dev/null > /dev/null 2> "$T/e"; [ $? -eq 2 ] && grep -q -- "--stdin" "$T/e"'
+check "an unknown account" 'printf "%s\n" "$PW" | "$V" account passwd nobody --stdin --db "$A" 2> /dev/null; [ $? -eq 2 ]'
+check "set a password from stdin" 'printf "%s\n" "$PW" | "$V" account passwd ana --stdin --db "$A" 2> /dev/null'
+check "stored as argon2id, never in clear" '[ "$(sqlite3 "$A" "SELECT substr(password, 1, 10) FROM accounts WHERE name = '"'"'ana'"'"'" 2> /dev/null || python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT substr(password,1,10) FROM accounts WHERE name=?\", (\"ana\",)).fetchone()[0])" "$A")" = "\$argon2id\$" ] && ! grep -aq "correct horse" "$A"'
+check "account list shows it has a password" '"$V" account list --db "$A" | grep -qE "^ana +analyst .* yes"'
+check "audited, without the password" '"$V" audit log --db "$A" | grep "account:ana" | grep -q password-set && ! "$V" audit log --json --db "$A" | grep -q "correct horse"'
+printf 'bo-password-12\n' | "$V" account passwd bo --stdin --db "$A" 2> /dev/null
+check "set --lang es" '"$V" account set bo --lang es --db "$A" 2> /dev/null && "$V" account list --json --db "$A" | python3 -c "import json,sys; a={x[\"name\"]: x for x in json.load(sys.stdin)}; assert a[\"bo\"][\"lang\"]==\"es\" and a[\"bo\"][\"password\"] and a[\"cy\"][\"lang\"] is None"'
+check "set --lang fr: usage error" '"$V" account set bo --lang fr --db "$A" 2> /dev/null; [ $? -eq 2 ]'
+
+start() { # extra flags: start a server, set PORT and U
+	rm -f "$T/port"
+	"$V" serve --db "$A" --http.port=0 --port-file "$T/port" "$@" 2>> "$T/serve.log" &
+	PIDS="$PIDS $!"; LAST=$!
+	i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	PORT=$(cat "$T/port" 2> /dev/null)
+	U="http://127.0.0.1:$PORT"
+}
+req() { # METHOD PATH [curl args]: status into $T/st, body $T/body, headers $T/hdr
+	m=$1; p=$2; shift 2
+	curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' -X "$m" "$@" "$U$p" > "$T/st"
+}
+st() { cat "$T/st"; }
+jq_() { python3 -c "import json,sys; b=json.load(open(sys.argv[1])); $1" "$T/body"; }
+hdr() { grep -i "^$1:" "$T/hdr" | tr -d '\r'; }
+signin() { # name password [curl args]
+	nm=$1; pw=$2; shift 2
+	req POST /ui/login -H 'Content-Type: application/json' -H 'Accept-Language: en-US,en' \
+		-d "$(python3 -c 'import json,sys; print(json.dumps({"name": sys.argv[1], "password": sys.argv[2]}))' "$nm" "$pw")" "$@"
+}
+start --http.signin_failures=3 --http.signin_failures_address=8 --http.signin_lockout=3s
+check "serve starts" '[ -n "$PORT" ]'
+
+# ---- sign in by password ---------------------------------------------------------------------------
+signin ana "$PW" -c "$T/ana.jar"
+check "the right password signs in: a session cookie" '[ "$(st)" = 200 ] && hdr Set-Cookie | grep -q "vigia_session=.*HttpOnly; SameSite=Strict" && jq_ "assert b[\"name\"]==\"ana\" and b[\"lang\"]==\"en\""'
+req GET /ui/api/session -b "$T/ana.jar"
+check "... that works" '[ "$(st)" = 200 ] && jq_ "assert b[\"name\"]==\"ana\""'
+check "the cookie does not hold the password" '! grep -q "horse" "$T/ana.jar"'
+signin ana 'not the password'
+check "a wrong password: 401, no cookie" '[ "$(st)" = 401 ] && ! hdr Set-Cookie | grep -q vigia_session && jq_ "assert \"wrong\" in b[\"error\"][\"detail\"]"'
+cp "$T/body" "$T/wrong.json"
+signin nobody 'not the password'
+check "an unknown account: the same 401 and the same words" '[ "$(st)" = 401 ] && cmp -s "$T/body" "$T/wrong.json"'
+signin cy 'whatever-password'
+check "an account without a password: the same 401" '[ "$(st)" = 401 ] && cmp -s "$T/body" "$T/wrong.json"'
+signin 'x"; DROP TABLE accounts; --' 'whatever-password'
+check "a hostile name: 401, nothing else" '[ "$(st)" = 401 ] && "$V" account list --db "$A" | grep -q "^ana "'
+req POST /ui/login -H 'Content-Type: application/json' -d '{"name":"ana","password":12}'
+check "a password that is not a string: 401" '[ "$(st)" = 401 ]'
+long=$(python3 -c 'print("x" * 5000)')
+signin ana "$long"
+check "a 5000-byte password: 401 at once" '[ "$(st)" = 401 ]'
+check "failed sign-ins are audited with the address" '"$V" audit log --json --db "$A" | python3 -c "
+import json, sys
+a = [x for x in json.load(sys.stdin) if x[\"action\"] == \"signin-failed\"]
+objs = [x[\"object\"] for x in a]
+assert \"account:ana\" in objs and \"account:nobody\" in objs and \"account:cy\" in objs, objs
+assert all(x[\"after\"][\"address\"] == \"127.0.0.1\" for x in a), a
+assert \"horse\" not in json.dumps(a) and \"not the password\" not in json.dumps(a)
+"'
+check "a good sign-in is audited too" '"$V" audit log --db "$A" | grep "account:ana" | grep -q " signin "'
+check "the audit trail still verifies" '"$V" audit verify --db "$A" > /dev/null 2>&1'
+
+# ---- throttling ---------------------------------------------------------------------------------------
+signin ana 'wrong again 2'
+signin ana 'wrong again 3'
+signin ana "$PW"
+check "after 3 failures: 429 even with the right password, with Retry-After" '[ "$(st)" = 429 ] && hdr Retry-After | grep -qE "^Retry-After: [1-3]$"'
+n_audit=$("$V" audit log --db "$A" | grep -c "signin-failed")
+signin ana 'wrong again 4'
+check "a refused try is not checked nor audited (the trail cannot be flooded)" '[ "$(st)" = 429 ] && [ "$("$V" audit log --db "$A" | grep -c "signin-failed")" = "$n_audit" ]'
+signin bo 'bo-password-12'
+check "another account signs in meanwhile" '[ "$(st)" = 200 ]'
+sleep 3.2
+signin ana "$PW"
+check "after http.signin_lockout the right password works again" '[ "$(st)" = 200 ]'
+for k in 1 2 3 4 5 6 7 8; do signin "user$k" 'whatever-password'; done
+signin bo 'bo-password-12'
+check "http.signin_failures_address: an address with 8 failures is refused, any name" '[ "$(st)" = 429 ]'
+
+# ---- unknown and known accounts take about the same time ---------------------------------------------
+kill "$LAST"; wait "$LAST" 2> /dev/null
+start
+tk=$(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' -d '{"name":"ana","password":"wrong-password-1"}' "$U/ui/login")
+tu=$(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' -d '{"name":"nobody-at-all","password":"wrong-password-1"}' "$U/ui/login")
+check "an unknown account costs about a wrong password ($tu s against $tk s)" 'python3 -c "import sys; k, u = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if k / 4 < u < k * 4 else 1)" "$tk" "$tu"'
+
+# ---- the account's language ----------------------------------------------------------------------------
+signin ana "$PW" -c "$T/ana.jar" # a restart signed everyone out
+signin bo 'bo-password-12' -c "$T/bo.jar"
+check "an account that chose Spanish: the sign-in answers es from an English browser" '[ "$(st)" = 200 ] && jq_ "assert b[\"lang\"]==\"es\"" && hdr Set-Cookie | grep -q "vigia_lang=es"'
+req GET /ui/api/session -b "$T/bo.jar" -H 'Accept-Language: en'
+check "... and so does the session" 'jq_ "assert b[\"lang\"]==\"es\""'
+CSRF=$(jq_ "print(b['csrf'])")
+req GET /ui/api/session -b "$T/ana.jar" -H 'Accept-Language: es'
+check "an account that chose nothing: the browser's language" 'jq_ "assert b[\"lang\"]==\"es\""'
+req POST /ui/api/lang -b "$T/bo.jar" -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' -d '{"lang":"en"}'
+check "the UI's switch, signed in: saved to the account" '[ "$(st)" = 200 ] && jq_ "assert b[\"saved\"]" && "$V" account list --json --db "$A" | python3 -c "import json,sys; assert {x[\"name\"]: x for x in json.load(sys.stdin)}[\"bo\"][\"lang\"]==\"en\""'
+req POST /ui/api/lang -b "$T/bo.jar" -H 'Content-Type: application/json' -d '{"lang":"es"}'
+check "... not without the CSRF token (only the browser's cookie changes)" '[ "$(st)" = 200 ] && jq_ "assert not b[\"saved\"]" && "$V" account list --json --db "$A" | python3 -c "import json,sys; assert {x[\"name\"]: x for x in json.load(sys.stdin)}[\"bo\"][\"lang\"]==\"en\""'
+req POST /ui/api/lang -H 'Content-Type: application/json' -d '{"lang":"es"}'
+check "signed out: a cookie only" '[ "$(st)" = 200 ] && jq_ "assert not b[\"saved\"]" && hdr Set-Cookie | grep -q "vigia_lang=es"'
+check "the account keeps no language after set --lang default" '"$V" account set bo --lang default --db "$A" 2> /dev/null && "$V" account list --json --db "$A" | python3 -c "import json,sys; assert {x[\"name\"]: x for x in json.load(sys.stdin)}[\"bo\"][\"lang\"] is None"'
+
+# ---- the queue sorted by the server ----------------------------------------------------------------------
+for sk in priority state last_seen first_seen deadline events id; do
+	for sd in asc desc; do
+		req GET "/ui/api/incidents?sort=$sk&dir=$sd&limit=50" -b "$T/ana.jar"
+		cp "$T/body" "$T/all.json"
+		ids=""; after=""
+		while :; do
+			req GET "/ui/api/incidents?sort=$sk&dir=$sd&limit=2${after:+&after=$after}" -b "$T/ana.jar"
+			ids="$ids $(jq_ 'print(" ".join(str(i["id"]) for i in b["incidents"]))')"
+			after=$(jq_ 'print(b["cursor"] or "")')
+			[ -n "$after" ] || break
+		done
+		check "sort=$sk dir=$sd: pages of 2 by cursor give the order of one page" '[ "$(echo $ids)" = "$(python3 -c "import json,sys; print(\" \".join(str(i[\"id\"]) for i in json.load(open(sys.argv[1]))[\"incidents\"]))" "$T/all.json")" ] && python3 -c "import json,sys; b=json.load(open(sys.argv[1])); assert b[\"sort\"]==sys.argv[2] and b[\"dir\"]==sys.argv[3] and len(b[\"incidents\"])==5, (b[\"sort\"], b[\"dir\"], len(b[\"incidents\"]))" "$T/all.json" "$sk" "$sd"'
+	done
+done
+req GET "/ui/api/incidents?sort=events&dir=desc" -b "$T/ana.jar"
+check "sort=events dir=desc: largest first, ties by id" 'jq_ "
+r = [(i[\"events\"], i[\"id\"]) for i in b[\"incidents\"]]
+assert r == sorted(r, reverse=True), r"'
+req GET "/ui/api/incidents?sort=title" -b "$T/ana.jar"
+check "an unknown sort key: 400" '[ "$(st)" = 400 ]'
+req GET "/ui/api/incidents?sort=events&dir=up" -b "$T/ana.jar"
+check "an unknown direction: 400" '[ "$(st)" = 400 ]'
+for c in x 1 1:x ":1" "1:-2" "99999999999999999999:1" "1:2:3"; do
+	req GET "/ui/api/incidents?sort=events&after=$c" -b "$T/ana.jar"
+	check "a malformed cursor '$c': 400" '[ "$(st)" = 400 ]'
+done
+req GET "/ui/api/incidents?after=1:1&offset=5" -b "$T/ana.jar"
+check "a cursor with an offset: 400" '[ "$(st)" = 400 ]'
+
+echo "1..$n"
+[ "$bad" -eq 0 ]
