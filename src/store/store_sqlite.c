@@ -105,9 +105,14 @@ static const char *const sql_text[S__COUNT] = {
 		    "JOIN incidents i ON i.id = ie.incident WHERE i.state < 5)",
 	[S_INC_FIND] = "SELECT id FROM incidents WHERE rule = ?1 AND key = ?2 AND state < 4 "
 		       "AND merged_into = 0 AND last_seen >= ?3 ORDER BY last_seen DESC LIMIT 1",
-	[S_INC_CREATE] = "INSERT INTO incidents (rule, key, state, resolution, owner, priority, "
-			 "impact, tlp, pap, classification_type, taxonomy, organisation, title, "
-			 "first_seen, last_seen, event_count, created, updated, deadline, "
+	/* OR FAIL: the row's NOT NULL checks come before any write, and the triggers (the counts
+	 * of step 12, the share changes of step 15) cannot fail, so there is nothing for a
+	 * statement journal to undo; with the default ABORT, SQLite journals every page the
+	 * insert and its triggers touch, in case (creating an incident took 63,800 instructions,
+	 * 45% of them that journal: docs/benchmarks.md) */
+	[S_INC_CREATE] = "INSERT OR FAIL INTO incidents (rule, key, state, resolution, owner, "
+			 "priority, impact, tlp, pap, classification_type, taxonomy, organisation, "
+			 "title, first_seen, last_seen, event_count, created, updated, deadline, "
 			 "merged_into, country, asn, network) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
 			 "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19, ?20, "
 			 "NULLIF(?21, 0), ?22)",
@@ -1341,11 +1346,41 @@ static int64_t page_limit(int64_t limit)
 	return limit == 0 ? DEFAULT_PAGE : limit < 0 ? -1 : limit;
 }
 
+/* The length of a URL prefix without its trailing 0xff bytes: the range of the prefix ends just
+ * after it, its last byte below 0xff one higher (0: no end, every URL from the prefix on). */
+static size_t url_end_len(const char *url)
+{
+	size_t n = strlen(url);
+
+	while (n > 0 && (unsigned char)url[n - 1] == 0xff)
+		n--;
+	return n;
+}
+
+/* The filters of f as the bits of events_stmt (the values are checked apart). */
+static unsigned events_mask(const struct store_event_filter *f)
+{
+	unsigned mask = 0;
+
+	mask |= f->ip ? 1u << EF_IP : 0;
+	mask |= f->network ? 1u << EF_NET : 0;
+	mask |= f->classification ? 1u << EF_CLASS : 0;
+	mask |= f->feed ? 1u << EF_FEED : 0;
+	mask |= f->fqdn ? 1u << EF_FQDN : 0;
+	if (f->url && *f->url)
+		mask |= 1u << EF_URL | (url_end_len(f->url) > 0 ? 1u << EF_URL_END : 0);
+	mask |= f->since ? 1u << EF_SINCE : 0;
+	mask |= f->until ? 1u << EF_UNTIL : 0;
+	mask |= f->batch ? 1u << EF_BATCH : 0;
+	mask |= f->incident ? 1u << EF_INCIDENT : 0;
+	return mask;
+}
+
 static int sq_events_query(struct store *st, const struct store_event_filter *f,
 			   store_event_cb cb, void *arg, struct verr *err)
 {
 	struct sq *s = (struct sq *)st;
-	unsigned mask = 0;
+	unsigned mask = events_mask(f);
 	unsigned char ip[16], lo[16], hi[16];
 	struct buf fq, url_end;
 	sqlite3_stmt *q;
@@ -1353,53 +1388,25 @@ static int sq_events_query(struct store *st, const struct store_event_filter *f,
 
 	buf_init(&fq, 4096);
 	buf_init(&url_end, 1 << 16);
-	if (f->ip) {
-		if (ip16(f->ip, strlen(f->ip), ip) != 0) {
-			rc = verr_set(err, V_ERR_INVALID, "ip", _("'%s' is not an IP address"),
-				      f->ip);
-			goto out;
-		}
-		mask |= 1u << EF_IP;
+	if (f->ip && ip16(f->ip, strlen(f->ip), ip) != 0) {
+		rc = verr_set(err, V_ERR_INVALID, "ip", _("'%s' is not an IP address"), f->ip);
+		goto out;
 	}
-	if (f->network) {
-		if (net16(f->network, lo, hi) != 0) {
-			rc = verr_set(err, V_ERR_INVALID, "network",
-				      _("'%s' is not a network (address/prefix length)"),
-				      f->network);
-			goto out;
-		}
-		mask |= 1u << EF_NET;
+	if (f->network && net16(f->network, lo, hi) != 0) {
+		rc = verr_set(err, V_ERR_INVALID, "network",
+			      _("'%s' is not a network (address/prefix length)"), f->network);
+		goto out;
 	}
-	if (f->classification)
-		mask |= 1u << EF_CLASS;
-	if (f->feed)
-		mask |= 1u << EF_FEED;
-	if (f->fqdn) {
-		if (fqdn_rev(f->fqdn, strlen(f->fqdn), &fq) != V_OK) {
-			rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
-			goto out;
-		}
-		mask |= 1u << EF_FQDN;
+	if ((f->fqdn && fqdn_rev(f->fqdn, strlen(f->fqdn), &fq) != V_OK) ||
+	    ((mask & (1u << EF_URL_END)) &&
+	     buf_append(&url_end, f->url, url_end_len(f->url)) != V_OK)) {
+		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		goto out;
 	}
-	if (f->url && *f->url) {
-		/* the prefix's range ends just after it: its last byte below 0xff one higher */
-		size_t n = strlen(f->url);
-		while (n > 0 && (unsigned char)f->url[n - 1] == 0xff)
-			n--;
-		mask |= 1u << EF_URL;
-		if (n > 0 && buf_append(&url_end, f->url, n) == V_OK) {
-			url_end.data[n - 1] = (char)((unsigned char)url_end.data[n - 1] + 1);
-			mask |= 1u << EF_URL_END;
-		}
+	if (mask & (1u << EF_URL_END)) {
+		unsigned char *last = (unsigned char *)url_end.data + url_end.len - 1;
+		*last = (unsigned char)(*last + 1);
 	}
-	if (f->since)
-		mask |= 1u << EF_SINCE;
-	if (f->until)
-		mask |= 1u << EF_UNTIL;
-	if (f->batch)
-		mask |= 1u << EF_BATCH;
-	if (f->incident)
-		mask |= 1u << EF_INCIDENT;
 	if (!(q = events_stmt(s, mask, err))) {
 		rc = V_ERR_IO;
 		goto out;
@@ -3690,4 +3697,62 @@ int store_sqlite_keyed(struct store *st, const char *sql, sqlite3_stmt **out, st
 	s->keyed_sql[i] = sql;
 	*out = s->keyed[i];
 	return V_OK;
+}
+
+/* One EXPLAIN QUERY PLAN, its detail lines appended to out (one a line). */
+static int explain(struct sq *s, const char *sql, struct buf *out, struct verr *err)
+{
+	struct buf q;
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+
+	buf_init(&q, 1 << 16);
+	if (buf_puts(&q, "EXPLAIN QUERY PLAN ") != V_OK || buf_puts(&q, sql) != V_OK) {
+		buf_fini(&q);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	rc = sqlite3_prepare_v2(s->db, q.data, (int)q.len, &st, NULL);
+	buf_fini(&q);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, err);
+	rc = V_OK;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && rc == V_OK) {
+		const char *d = col_str(st, 3);
+		rc = buf_puts(out, d ? d : "");
+		rc |= buf_putc(out, '\n');
+	}
+	if (rc != V_OK)
+		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	else if (step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = fail(s, step, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_sqlite_events_plan(struct store *st, const struct store_event_filter *f,
+			     struct buf *out, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+
+	if (!(q = events_stmt(s, events_mask(f), err)))
+		return V_ERR_IO;
+	return explain(s, sqlite3_sql(q), out, err);
+}
+
+int store_sqlite_write_plan(struct store *st, const char *which, struct buf *out,
+			    struct verr *err)
+{
+	static const struct {
+		const char *name;
+		enum sq_stmt id;
+	} known[] = {
+		{ "dedup", S_EV_FIND }, { "window", S_FP_SINCE }, { "prune", S_PRUNE },
+		{ "repeat", S_EV_REPEAT },
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(known[i].name, which))
+			return explain((struct sq *)st, sql_text[known[i].id], out, err);
+	return verr_set(err, V_ERR_USAGE, "", "no statement %s", which);
 }

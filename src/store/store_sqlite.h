@@ -34,4 +34,16 @@ int store_sqlite_keyed(struct store *st, const char *sql, sqlite3_stmt **out, st
  * Borrowed; NULL when st is not an SQLite store. */
 sqlite3 *store_sqlite_db(struct store *st);
 
+struct buf;
+struct store_event_filter;
+/* For the tests that hold the documented queries to their indexes: the EXPLAIN QUERY PLAN
+ * of the statement store_events_query runs for f's filters (the values do not matter, only
+ * which are set), and of the dedup and retention statements by name ("dedup": the look-up
+ * of a fingerprint in the window, "window": loading the dedup window, "prune", "repeat"),
+ * one detail line each, appended to out (caller's). */
+int store_sqlite_events_plan(struct store *st, const struct store_event_filter *f,
+			     struct buf *out, struct verr *err);
+int store_sqlite_write_plan(struct store *st, const char *which, struct buf *out,
+			    struct verr *err);
+
 #endif
