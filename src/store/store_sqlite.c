@@ -48,7 +48,7 @@ enum sq_stmt {
 	S_LINK_ADD, S_LINK_HAS, S_LINKS,
 	S_IND_FIND, S_IND_ADD, S_IND_COMMON, S_POST_ADD, S_POSTINGS, S_IND_OF_INC, S_IND_COMMONS,
 	S_IND_NEW, S_IND_SCAN, S_POST_FIRST, S_IND_MAX,
-	S_IND_MARK, S_IND_BUMP, S_IND_CHANGE, S_IND_CHANGED,
+	S_IND_MARK, S_IND_BUMP, S_SHARE_BUMP, S_IND_CHANGE, S_IND_CHANGED,
 	S_AUDIT_HEAD, S_AUDIT_ADD, S_AUDIT_HEAD_SET, S_AUDIT_ALL, S_AUDIT_OBJ,
 	S_COUNT_EVENTS, S_COUNT_INCIDENTS, S_COUNT_INDICATORS, S_COUNT_BATCHES, S_COUNT_AUDIT,
 	S_PAGE_BYTES,
@@ -168,6 +168,7 @@ static const char *const sql_text[S__COUNT] = {
 	[S_IND_MARK] = "SELECT store_id, gen, (SELECT max(id) FROM indicators) "
 		       "FROM indicator_gen WHERE one = 1",
 	[S_IND_BUMP] = "UPDATE indicator_gen SET gen = gen + 1 WHERE one = 1 RETURNING gen",
+	[S_SHARE_BUMP] = "UPDATE share_changes SET n = n + 1",
 	[S_IND_CHANGE] = "INSERT INTO indicator_changes (gen, min_id) VALUES (?1, ?2)",
 	[S_IND_CHANGED] = "SELECT min(min_id) FROM indicator_changes WHERE gen > ?1",
 	[S_AUDIT_HEAD] = "SELECT last_id, hash FROM audit_head WHERE one = 1",
@@ -2392,6 +2393,10 @@ static int sq_indicators_bump(struct store *st, int64_t changed, int64_t *gen, s
 						      _("database %s has no indicator generation"),
 						      s->base.path)
 					   : fail(s, step, err);
+	/* new indicators and postings change what a policy-built TAXII collection shows: counted
+	 * here once a commit, not by a trigger on every insert (migrate.c step 15) */
+	if (!(q = get(s, S_SHARE_BUMP, err)) || (step = run(s, q, err)) != V_OK)
+		return q ? step : V_ERR_IO;
 	if (changed <= 0)
 		return V_OK;
 	if (!(q = get(s, S_IND_CHANGE, err)))
