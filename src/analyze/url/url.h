@@ -233,6 +233,7 @@ void url_heuristics(struct url_checker *k, const char *in, size_t len, struct ur
 #define URL_MODEL_BITS        20 /* 2^20 hashed feature buckets */
 #define URL_MAX_FEATURES      1024
 #define URL_MODEL_INNER_FOLDS 4 /* validation folds the verdict lines are chosen on */
+#define URL_MODEL_BAG         3 /* SGD runs (shuffle seeds) averaged into one model */
 /* The grid of hyper-parameters one pair is chosen from on validation folds: the weight of a
  * benign row of a popular site in training, and SGD's initial learning rate. */
 #define URL_MODEL_POPULAR_WEIGHTS 1.0, 3.0

@@ -5,16 +5,20 @@
  *
  * Features (url_features): character 3- and 4-grams of the host (digits folded to 0 for IP
  * hosts), 3-grams and tokens of the path and query, the registrable domain, the TLD, label
- * count and length classes, and every heuristic reason that fired.  The scheme is left out on
- * purpose: in the training data it encodes the year a row was collected more than anything
- * about the URL (docs/url-analysis.md).  Each feature is FNV-1a hashed into 2^URL_MODEL_BITS
- * buckets, a fixed function, so a model file means the same thing on every machine.
+ * count and length classes, the first subdomain label, letter statistics of the registrable
+ * label (vowel share, consonant run, letter/digit switches), and every heuristic reason that
+ * fired.  The scheme is left out on purpose: in the training data it encodes the year a row
+ * was collected more than anything about the URL (docs/url-analysis.md).  Each feature is
+ * FNV-1a hashed into 2^URL_MODEL_BITS buckets, a fixed function, so a model file means the
+ * same thing on every machine.
  *
  * Training is plain SGD on the log loss with L2, a fixed number of epochs and a fixed
- * shuffle (a 64-bit LCG seeded with a constant): the same data give the same model file,
- * byte for byte.  File: "VURLMDL2", uint32 bits, uint32 verdict lines (suspicious in the low
- * byte, malicious in the next), float32 a and b of the score's scale, float32 bias, float32
- * weights (little-endian), then a SHA-256 of everything before it.
+ * shuffle (a 64-bit LCG seeded with a constant), URL_MODEL_BAG times with different seeds and
+ * the weights averaged: the same data give the same model file, byte for byte.  File:
+ * "VURLMDL3" (VURLMDL2 had the same layout but fewer features, so it is refused), uint32
+ * bits, uint32 verdict lines (suspicious in the low byte, malicious in the next), float32 a
+ * and b of the score's scale, float32 bias, float32 weights (little-endian), then a SHA-256
+ * of everything before it.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -28,7 +32,7 @@
 #include "analyze/url/url.h"
 #include "base/i18n.h"
 
-#define MAGIC "VURLMDL2"
+#define MAGIC "VURLMDL3"
 #define NB    ((size_t)1 << URL_MODEL_BITS)
 
 struct url_model {
@@ -116,6 +120,43 @@ size_t url_features(const char *in, size_t len, const struct url_result *r, uint
 		if (root) {
 			const char *t2 = tld ? tld : r->registrable;
 			ADD("roottld", t2, strlen(t2));
+		}
+		/* what stands before the registrable domain: its first label ("www", "m",
+		 * "login", a random string), or nothing; label count x subdomain length class */
+		size_t sub =
+		    c->host_len > strlen(r->registrable) ? c->host_len - strlen(r->registrable) : 0;
+		const char *hs = c->canon + c->host_off;
+		size_t fl = strcspn(hs, ".");
+		if (sub > 0 && fl < sub) {
+			ADD("sub1", hs, fl > 24 ? 24 : fl);
+			snprintf(num, sizeof num, "%zu.%zu", labels > 6 ? 6 : labels,
+			         sub / 8 > 4 ? 4 : sub / 8);
+			ADD("subn", num, strlen(num));
+		} else {
+			ADD("nosub", "", 0);
+		}
+		/* the registrable label's letters: vowel share (tenths), longest consonant run,
+		 * letter/digit switches; and its length class crossed with the TLD */
+		size_t vow = 0, run = 0, mrun = 0, sw = 0;
+		for (size_t i = 0; i < sl; i++) {
+			unsigned char ch = (unsigned char)r->registrable[i];
+			int isv = ch && strchr("aeiou", ch) != NULL;
+			run = isalpha(ch) && !isv ? run + 1 : 0;
+			vow += isv;
+			mrun = run > mrun ? run : mrun;
+			sw += i && !isdigit(ch) != !isdigit((unsigned char)r->registrable[i - 1]);
+		}
+		snprintf(num, sizeof num, "%zu", sl ? 10 * vow / sl : 0);
+		ADD("vow", num, strlen(num));
+		snprintf(num, sizeof num, "%zu", mrun > 6 ? 6 : mrun);
+		ADD("crun", num, strlen(num));
+		snprintf(num, sizeof num, "%zu", sw > 3 ? 3 : sw);
+		ADD("dsw", num, strlen(num));
+		{
+			char x[sizeof r->registrable + 24];
+			const char *t2 = tld ? tld : r->registrable;
+			snprintf(x, sizeof x, "%d%zu|%s", root, sl > 16 ? 5 : sl / 4, t2);
+			ADD("lentld", x, strlen(x));
 		}
 		/* tokens of the host (split on '.' and '-') */
 		size_t b = 1;
@@ -400,12 +441,39 @@ struct hyper {
 	double lr0;  /* initial learning rate */
 };
 
-/* SGD over the rows of one training set. */
+/* One SGD run over the rows of one training set, shuffled by an LCG seeded with seed. */
+static void train1(struct url_model *m, const struct data *d, int skip, int iskip, int epochs,
+                   struct hyper hp, uint64_t seed);
+
+/* The model of one training set: the average of URL_MODEL_BAG SGD runs that differ only in the
+ * (fixed) shuffle seed.  The model is linear, so averaging the weights averages the logits;
+ * it removes some of the variance a single shuffle order leaves in the rare n-grams. */
 static void train(struct url_model *m, const struct data *d, int skip, int iskip, int epochs,
                   struct hyper hp)
 {
+	const int bag = URL_MODEL_BAG;
+	float *sum = calloc(NB, sizeof *sum);
+	double sb = 0;
+
+	if (!sum) { /* out of memory: one model instead of the average */
+		train1(m, d, skip, iskip, epochs, hp, 0x5eed);
+		return;
+	}
+	for (int b = 0; b < bag; b++) {
+		train1(m, d, skip, iskip, epochs, hp, 0x5eed + (uint64_t)b * 7919);
+		for (size_t i = 0; i < NB; i++)
+			sum[i] += m->w[i] / (float)bag;
+		sb += (double)m->bias / bag;
+	}
+	memcpy(m->w, sum, NB * sizeof *sum);
+	m->bias = (float)sb;
+	free(sum);
+}
+
+static void train1(struct url_model *m, const struct data *d, int skip, int iskip, int epochs,
+                   struct hyper hp, uint64_t seed)
+{
 	size_t *order = malloc(d->n * sizeof *order), n = 0;
-	uint64_t seed = 0x5eed;
 
 	memset(m->w, 0, NB * sizeof *m->w);
 	m->bias = 0;
