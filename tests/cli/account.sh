@@ -7,11 +7,7 @@ V=${VIGIA:-build/san/vigia}
 case $V in /*) ;; *) V=$(pwd)/$V ;; esac
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 unset VIGIA_DB
 export VIGIA_USER=tester
 A="$T/a.db"

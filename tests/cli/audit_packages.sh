@@ -9,11 +9,7 @@ case $V in /*) ;; *) V=$(pwd)/$V ;; esac
 D=tests/data/audit
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 A="--status $D/status --os-release $D/os-release --osv $D/osv --debian-tracker $D/tracker.json"
 
 "$V" audit packages $A > "$T/out" 2> "$T/err"; rc=$?

@@ -22,11 +22,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 set -- $(python3 -c '
 import socket
 ss=[socket.socket() for _ in range(6)]

@@ -5,11 +5,7 @@ set -u
 V=${VIGIA:-build/san/vigia}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 
 check "--version prints the version" '"$V" --version | grep -q "^vigia [0-9]"'
 check "--help lists commands" '"$V" --help | grep -q "ingest"'

@@ -7,11 +7,7 @@ set -u
 V=${VIGIA:-build/san/vigia}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 # py EXPR: evaluate a Python expression over the JSON on standard input (bound to j)
 py() { python3 -c "import json, sys; j = json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
 

@@ -7,11 +7,7 @@ V=${VIGIA:-build/san/vigia}
 F=tests/data/ipdb
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 export LC_ALL=C LANGUAGE=
 unset VIGIA_DB || true
 

@@ -10,11 +10,7 @@ V=${VIGIA:-build/san/vigia}
 D=tests/data/mail
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 # py EXPR: a Python expression over the JSON lines on standard input (bound to j: a list)
 py() { python3 -c "import json, sys; j = [json.loads(l) for l in sys.stdin]; sys.exit(0 if ($1) else 1)"; }
 export LC_ALL=C.UTF-8 LANGUAGE= XDG_CACHE_HOME="$T/cache"

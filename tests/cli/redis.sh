@@ -23,11 +23,7 @@ cleanup() {
 	if [ -n "${REDIS_KEEP:-}" ]; then echo "# kept in $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 redis-server --save '' --appendonly no --port "$PORT" --bind 127.0.0.1 --daemonize no \

@@ -10,11 +10,7 @@ case $V in /*) ;; *) V=$(pwd)/$V ;; esac
 D=$(pwd)/tests/data/share
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 unset VIGIA_DB LANGUAGE
 export LC_ALL=C.UTF-8
 A="$T/a.db"

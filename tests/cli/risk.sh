@@ -10,11 +10,7 @@ case $V in /*) ;; *) V=$(pwd)/$V ;; esac
 D=tests/data/risk
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 A=tests/data/audit
 "$V" audit packages --status $A/status --os-release $A/os-release --osv $A/osv \
 	--debian-tracker $A/tracker.json --host web1.example.org --json > "$T/pk.json"

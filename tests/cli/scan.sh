@@ -9,11 +9,7 @@ V=${VIGIA:-build/san/vigia}
 D=tests/data/scan
 T=$(mktemp -d)
 trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 export LC_ALL=C LANGUAGE= XDG_CACHE_HOME="$T/cache"
 unset VIGIA_DB || true
 cd "$T" || exit 1

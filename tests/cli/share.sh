@@ -13,11 +13,7 @@ D=$(pwd)/tests/data/share
 S=$(pwd)/../shared
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 unset VIGIA_DB
 export VIGIA_USER=tester
 NODE_DIR=${VIGIA_NODE_DIR:-$HOME/.cache/vigia/stix-validate}
