@@ -319,32 +319,27 @@ static const char step14[] =
 
 /* Version 15: the TAXII collections built by the sharing policy kept as rows of taxii_objects
  * (src/http/taxii.c; docs/internals/http.md).  share_changes counts the changes to what a
- * policy-built view reads (incidents, their events, indicators, partners), kept by triggers in
- * the same transaction as the change.  A new link of an event to an incident has no trigger of
- * its own: the store writes it only with an update of that incident's counts in the same
- * transaction (store_incident_add_event), whose trigger counts it — a trigger per link made
- * ingest 2.7 times slower.  Nor do new indicators and postings: a trigger on each insert
- * doubled the instructions an ingest takes (SQLite journals every statement that fires one);
- * the commit that writes them counts once instead (store.c store_commit, the indicators'
- * generation of step 14, sq_indicators_bump).  taxii_views remembers, per materialised
- * collection, the count it was built at and the definition it was built for, so that a page
- * is served from the rows only while nothing it was built from has changed. */
+ * policy-built view reads (incidents, their events, indicators, postings, partners) in the
+ * same transaction as the change.  The writes an ingest makes by the thousand — new incidents
+ * and their counts (store_incident_*), repeats of events (store_event_put), new indicators and
+ * postings — are counted once by the commit that makes them (store.c store_commit:
+ * share_bump, or with the indicators' generation of step 14): a trigger on each of them
+ * doubled the instructions of an ingest (SQLite journals every statement that fires one).
+ * The rare ones (deleting incidents or events; changing or deleting links, indicators and
+ * postings; partners) keep a trigger.
+ * taxii_views remembers, per materialised collection, the count it was built at and the
+ * definition it was built for, so that a page is served from the rows only while nothing it
+ * was built from has changed. */
 static const char step15[] =
 	"CREATE TABLE share_changes (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL);"
 	"INSERT INTO share_changes (one, n) VALUES (1, 0);"
 	"CREATE TABLE taxii_views (collection TEXT PRIMARY KEY, mark TEXT NOT NULL,"
 	"  signature TEXT NOT NULL);"
-	"CREATE TRIGGER share_changes_incidents_insert AFTER INSERT ON incidents BEGIN"
-	"  UPDATE share_changes SET n = n + 1; END;"
-	"CREATE TRIGGER share_changes_incidents_update AFTER UPDATE ON incidents BEGIN"
-	"  UPDATE share_changes SET n = n + 1; END;"
 	"CREATE TRIGGER share_changes_incidents_delete AFTER DELETE ON incidents BEGIN"
 	"  UPDATE share_changes SET n = n + 1; END;"
 	"CREATE TRIGGER share_changes_incident_events_update AFTER UPDATE ON incident_events BEGIN"
 	"  UPDATE share_changes SET n = n + 1; END;"
 	"CREATE TRIGGER share_changes_incident_events_delete AFTER DELETE ON incident_events BEGIN"
-	"  UPDATE share_changes SET n = n + 1; END;"
-	"CREATE TRIGGER share_changes_events_update AFTER UPDATE ON events BEGIN"
 	"  UPDATE share_changes SET n = n + 1; END;"
 	"CREATE TRIGGER share_changes_events_delete AFTER DELETE ON events BEGIN"
 	"  UPDATE share_changes SET n = n + 1; END;"

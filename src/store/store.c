@@ -308,6 +308,7 @@ static void ind_reset(struct store *st)
 {
 	st->in_tx = 0;
 	st->ind_touched = 0;
+	st->share_touched = 0;
 	st->ind_changed = 0;
 	st->ind_base_known = 0;
 	st->ind_base = 0;
@@ -333,6 +334,11 @@ int store_commit(struct store *st, struct verr *err)
 			return rc;
 		bumped = 1;
 	}
+	/* new or changed incidents: counted once here, not by a trigger on every row (migrate.c
+	 * step 15); indicators_bump counts them as well */
+	if (st->share_touched && !bumped && st->ops->share_bump &&
+	    (rc = st->ops->share_bump(st, err)) != V_OK)
+		return rc;
 	rc = st->ops->commit(st, err);
 	if (rc == V_OK && bumped)
 		st->ind_committed = gen;
@@ -389,10 +395,21 @@ int store_batch_find_input(struct store *st, const char *feed, const char *sha25
 	return st->ops->batch_find_input(st, feed, sha256_hex, out, err);
 }
 
+static int ind_begin(struct store *st, int *own, struct verr *err);
+static int ind_end(struct store *st, int own, int rc, struct verr *err);
+static int share_touch(struct store *st, int *own, struct verr *err);
+
 int store_event_put(struct store *st, int64_t batch, const struct event *ev, uint64_t fingerprint,
 		    int64_t window_start, int64_t *id, int *dup, struct verr *err)
 {
-	return st->ops->event_put(st, batch, ev, fingerprint, window_start, id, dup, err);
+	int own, rc;
+
+	/* a repeat changes the event it repeats (share_touch) */
+	if ((rc = share_touch(st, &own, err)) != V_OK)
+		return rc;
+	return ind_end(st, own,
+		       st->ops->event_put(st, batch, ev, fingerprint, window_start, id, dup, err),
+		       err);
 }
 
 int store_event_insert(struct store *st, int64_t batch, const struct event *ev,
@@ -427,13 +444,21 @@ int store_incident_find_open(struct store *st, const char *rule, const char *key
 int store_incident_create(struct store *st, const struct store_incident *inc, int64_t *id,
 			  struct verr *err)
 {
-	return st->ops->incident_create(st, inc, id, err);
+	int own, rc;
+
+	if ((rc = share_touch(st, &own, err)) != V_OK)
+		return rc;
+	return ind_end(st, own, st->ops->incident_create(st, inc, id, err), err);
 }
 
 int store_incident_add_event(struct store *st, int64_t incident, int64_t event, int64_t seen,
 			     struct verr *err)
 {
-	return st->ops->incident_add_event(st, incident, event, seen, err);
+	int own, rc;
+
+	if ((rc = share_touch(st, &own, err)) != V_OK)
+		return rc;
+	return ind_end(st, own, st->ops->incident_add_event(st, incident, event, seen, err), err);
 }
 
 int store_incident_get(struct store *st, int64_t id, struct store_incident *out, struct verr *err)
@@ -443,12 +468,18 @@ int store_incident_get(struct store *st, int64_t id, struct store_incident *out,
 
 int store_incident_update(struct store *st, const struct store_incident *inc, struct verr *err)
 {
-	return st->ops->incident_update(st, inc, err);
+	int own, rc;
+
+	if ((rc = share_touch(st, &own, err)) != V_OK)
+		return rc;
+	return ind_end(st, own, st->ops->incident_update(st, inc, err), err);
 }
 
 int store_incident_attribute(struct store *st, int64_t id, const char *country, int64_t asn,
 			     const char *network, int *set, struct verr *err)
 {
+	int own, rc;
+
 	*set = 0;
 	if (country && !*country)
 		country = NULL;
@@ -458,7 +489,10 @@ int store_incident_attribute(struct store *st, int64_t id, const char *country, 
 		asn = 0;
 	if (!country && !asn && !network)
 		return V_OK; /* nothing to give */
-	return st->ops->incident_attribute(st, id, country, asn, network, set, err);
+	if ((rc = share_touch(st, &own, err)) != V_OK)
+		return rc;
+	return ind_end(st, own, st->ops->incident_attribute(st, id, country, asn, network, set, err),
+		       err);
 }
 
 int64_t store_incident_sort_value(const struct store_incident *inc, enum store_incident_sort s)
@@ -574,6 +608,23 @@ static int ind_end(struct store *st, int own, int rc, struct verr *err)
 		return rc;
 	}
 	return store_commit(st, err);
+}
+
+/*
+ * A write of incidents changes what policy-built TAXII collections read: the commit counts it
+ * once (share_bump) where the backend counts that way, in a transaction of the write's own
+ * when there is none, as for indicators.
+ */
+static int share_touch(struct store *st, int *own, struct verr *err)
+{
+	int rc;
+
+	*own = 0;
+	if (!st->ops->share_bump)
+		return V_OK;
+	if ((rc = ind_begin(st, own, err)) == V_OK)
+		st->share_touched = 1;
+	return rc;
 }
 
 /* Does a write of indicator id change what an index saved before this transaction says of

@@ -112,6 +112,9 @@ struct store_ops {
 	/* Inside the open transaction: gen + 1, and when changed > 0 a record that this gen
 	 * changed indicator ids from changed up.  OUT: *gen */
 	int (*indicators_bump)(struct store *st, int64_t changed, int64_t *gen, struct verr *err);
+	/* Count a change of what policy-built TAXII collections read (share_changes), in the
+	 * transaction that made it; NULL where triggers count (PostgreSQL). */
+	int (*share_bump)(struct store *st, struct verr *err);
 	/* The smallest id a commit after gen since changed (0: none). */
 	int (*indicators_changed)(struct store *st, int64_t since, int64_t *min_id,
 				  struct verr *err);
@@ -226,6 +229,7 @@ struct store {
 	 * generation of store_indicators_mark) */
 	int in_tx;            /* between store_begin and its commit or rollback */
 	int ind_touched;      /* wrote indicators or postings */
+	int share_touched;    /* wrote incidents: share_bump at the commit */
 	int64_t ind_changed;  /* the smallest id that existed before it whose postings or
 			       * common mark it changed; 0: none */
 	int ind_base_known;

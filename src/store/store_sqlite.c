@@ -2406,6 +2406,14 @@ static int sq_indicators_bump(struct store *st, int64_t changed, int64_t *gen, s
 	return run(s, q, err);
 }
 
+static int sq_share_bump(struct store *st, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q = get(s, S_SHARE_BUMP, err);
+
+	return q ? run(s, q, err) : V_ERR_IO;
+}
+
 static int sq_indicators_changed(struct store *st, int64_t since, int64_t *min_id,
 				 struct verr *err)
 {
@@ -3505,6 +3513,7 @@ static const struct store_ops sqlite_ops = {
 	.indicators_max = sq_indicators_max,
 	.indicators_mark = sq_indicators_mark,
 	.indicators_bump = sq_indicators_bump,
+	.share_bump = sq_share_bump,
 	.indicators_changed = sq_indicators_changed,
 	.postings_of = sq_postings_of,
 	.indicators_list = sq_indicators_list,
