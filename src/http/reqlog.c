@@ -268,6 +268,17 @@ int http_reqlog_flush(struct http_reqlog *l, struct store *st, struct verr *err)
 	return flush_taken(l, st, taken, n, err);
 }
 
+int http_reqlog_due(struct http_reqlog *l)
+{
+	int due;
+
+	pthread_mutex_lock(&l->lock);
+	due = !l->flushing && l->n &&
+	      (l->n >= l->batch || now_ms(CLOCK_MONOTONIC) - l->last >= l->interval_ms);
+	pthread_mutex_unlock(&l->lock);
+	return due;
+}
+
 size_t http_reqlog_pending(struct http_reqlog *l)
 {
 	size_t n;

@@ -35,6 +35,10 @@ void http_reqlog_add(struct http_reqlog *l, struct store *st, const char *accoun
  * the store's error (the records are kept: a later call may try again). */
 int http_reqlog_flush(struct http_reqlog *l, struct store *st, struct verr *err);
 
+/* Is a flush due: batch records held, or interval_ms passed since the last flush with at
+ * least one record held, and no flush running?  (The server's flusher thread is woken by it.) */
+int http_reqlog_due(struct http_reqlog *l);
+
 /* Records held now (for tests and the stop message). */
 size_t http_reqlog_pending(struct http_reqlog *l);
 

@@ -52,6 +52,12 @@ struct http_server {
 	pthread_mutex_t lock;
 	struct bucket buckets[BUCKETS];
 	struct http_reqlog *reqlog; /* the reads and refusals, audited in batches (reqlog.h) */
+	/* the thread that writes them, so that no request waits for the audit trail */
+	pthread_t flusher;
+	int flusher_on, stopping, woken;
+	int64_t interval_ms;
+	pthread_mutex_t flock;
+	pthread_cond_t wake;
 };
 
 /* Per connection: the body read so far. */
@@ -149,6 +155,60 @@ static enum MHD_Result arg_cb(void *cls, enum MHD_ValueKind kind, const char *ke
 	return MHD_YES;
 }
 
+/* A request for the audit trail: kept in memory (reqlog.c), and the flusher thread woken when
+ * a batch is full or the interval has passed — the request itself never writes it. */
+static void reqlog_add(struct http_server *s, const char *account, const char *method,
+                       const char *path, const char *const *names, size_t nargs, int status)
+{
+	http_reqlog_add(s->reqlog, NULL, account, method, path, names, nargs, status);
+	if (s->flusher_on && http_reqlog_due(s->reqlog)) {
+		pthread_mutex_lock(&s->flock);
+		s->woken = 1;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->flock);
+	}
+}
+
+/* The flusher thread: on its own store connection, writes what reqlog.c holds when woken (a
+ * batch full) or when http.audit_interval has passed, until the server stops (which then
+ * writes what is left: final_flush). */
+static void *flusher(void *arg)
+{
+	struct http_server *s = arg;
+	struct store *st = NULL;
+	struct verr e = {0};
+	struct timespec until;
+	int64_t wait_ms = s->interval_ms > 0 ? s->interval_ms : 1000;
+
+	pthread_mutex_lock(&s->flock);
+	while (!s->stopping) {
+		if (!s->woken) {
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_sec += (time_t)(wait_ms / 1000);
+			until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&s->wake, &s->flock, &until);
+		}
+		s->woken = 0;
+		if (s->stopping)
+			break;
+		pthread_mutex_unlock(&s->flock);
+		if (!st && store_open(s->db_path, &st, &e) != V_OK) {
+			log_error("http: the audit of requests waits for the store: %s", e.reason);
+			st = NULL;
+		}
+		if (st && http_reqlog_due(s->reqlog))
+			http_reqlog_flush(s->reqlog, st, &e); /* a failure is logged there */
+		pthread_mutex_lock(&s->flock);
+	}
+	pthread_mutex_unlock(&s->flock);
+	store_close(st);
+	return NULL;
+}
+
 /* An error refused before any handler runs (413, 429, 503), in the form of the path: a TAXII
  * error message (title, description, http_status; application/taxii+json) under /taxii2/, a
  * JSON API error object elsewhere, as http_error() writes them. */
@@ -160,9 +220,8 @@ static enum MHD_Result send_plain(struct http_server *s, struct MHD_Connection *
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	/* refused before anyone is known: the store of this thread may be what failed */
-	http_reqlog_add(s->reqlog, status == 503 ? NULL : thread_store(s), NULL, method, url, NULL,
-	                0, (int)status);
+	/* refused before anyone is known; written by the flusher thread */
+	reqlog_add(s, NULL, method, url, NULL, 0, (int)status);
 	memset(&rs, 0, sizeof(rs));
 	http_error(&rs, url && !strncmp(url, "/taxii2/", 8), (int)status, title, detail);
 	r = MHD_create_response_from_buffer(rs.body_len, rs.body ? rs.body : (char *)"",
@@ -245,8 +304,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char 
 
 		for (size_t i = 0; i < rq.nargs; i++)
 			names[i] = rq.args[i].key; /* the names only: a value may be a secret */
-		http_reqlog_add(s->reqlog, rq.st, rs.account, method, url, names, rq.nargs,
-		                rs.status);
+		reqlog_add(s, rs.account, method, url, names, rq.nargs, rs.status);
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		log_info("http: %s %s %d %s", method, url, rs.status,
@@ -364,6 +422,21 @@ int http_server_start(const char *db_path, unsigned threads, struct http_server 
 		http_server_stop(s);
 		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
 	}
+	s->interval_ms = (int64_t)conf_get_int("http.audit_interval") * 1000;
+	{
+		pthread_condattr_t ca;
+
+		pthread_mutex_init(&s->flock, NULL);
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->wake, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	if (pthread_create(&s->flusher, NULL, flusher, s) != 0) {
+		http_server_stop(s);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", _("cannot start a thread"));
+	}
+	s->flusher_on = 1;
 	if (*cert && (!(s->cert = slurp(cert, err)) || !(s->key = slurp(key, err)))) {
 		http_server_stop(s);
 		return V_ERR_IO;
@@ -426,6 +499,15 @@ void http_server_stop(struct http_server *s)
 	if (s->d) {
 		MHD_stop_daemon(s->d);
 		ui_files_shutdown(); /* no request runs any more: the PDF renderer's caches */
+	}
+	if (s->flusher_on) {
+		pthread_mutex_lock(&s->flock);
+		s->stopping = 1;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->flock);
+		pthread_join(s->flusher, NULL);
+		pthread_cond_destroy(&s->wake);
+		pthread_mutex_destroy(&s->flock);
 	}
 	if (s->reqlog && http_reqlog_pending(s->reqlog))
 		final_flush(s);
