@@ -50,6 +50,11 @@ const struct conf_setting conf_settings[] = {
 	{ "enrich.overwrite", CONF_STRING, "", NULL,
 	  N_("fields whose feed-supplied values enrichment replaces (comma-separated, e.g. "
 	     "source.geolocation.cc, source.*, *; empty = keep every value the feed gave)") },
+	{ "http.audit_batch", CONF_INT, "1000", NULL,
+	  N_("reads and refused requests 'vigia serve' writes to the audit trail as one entry") },
+	{ "http.audit_interval", CONF_DURATION, "1s", NULL,
+	  N_("longest wait before the reads and refused requests held go to the audit trail "
+	     "(checked on each request, and at stop)") },
 	{ "http.listen", CONF_STRING, "127.0.0.1", NULL,
 	  N_("address 'vigia serve' listens on; anything but loopback needs http.tls_cert") },
 	{ "http.max_attachment", CONF_SIZE, "10M", NULL,

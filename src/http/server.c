@@ -7,6 +7,10 @@
  * are not shared: each worker opens its own store on first use (a pthread key closes it when
  * the thread ends).  The rate limiter is one table of token buckets under a mutex, keyed by a
  * hash of the Authorization header (so a bad credential is limited as well as a good one).
+ *
+ * After each response, a request that no change audits (a read, a refusal) goes to reqlog.c,
+ * which writes such requests to the audit trail in batches; what it holds at stop is written
+ * then.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -25,6 +29,7 @@
 #include "base/i18n.h"
 #include "base/log.h"
 #include "http/http.h"
+#include "http/reqlog.h"
 #include "http/server.h"
 #include "http/taxii_views.h"
 #include "http/ui.h"
@@ -46,6 +51,13 @@ struct http_server {
 	double rate; /* per second; 0 = no limit */
 	pthread_mutex_t lock;
 	struct bucket buckets[BUCKETS];
+	struct http_reqlog *reqlog; /* the reads and refusals, audited in batches (reqlog.h) */
+	/* the thread that writes them, so that no request waits for the audit trail */
+	pthread_t flusher;
+	int flusher_on, stopping, woken;
+	int64_t interval_ms;
+	pthread_mutex_t flock;
+	pthread_cond_t wake;
 };
 
 /* Per connection: the body read so far. */
@@ -143,16 +155,73 @@ static enum MHD_Result arg_cb(void *cls, enum MHD_ValueKind kind, const char *ke
 	return MHD_YES;
 }
 
+/* A request for the audit trail: kept in memory (reqlog.c), and the flusher thread woken when
+ * a batch is full or the interval has passed — the request itself never writes it. */
+static void reqlog_add(struct http_server *s, const char *account, const char *method,
+                       const char *path, const char *const *names, size_t nargs, int status)
+{
+	http_reqlog_add(s->reqlog, NULL, account, method, path, names, nargs, status);
+	if (s->flusher_on && http_reqlog_due(s->reqlog)) {
+		pthread_mutex_lock(&s->flock);
+		s->woken = 1;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->flock);
+	}
+}
+
+/* The flusher thread: on its own store connection, writes what reqlog.c holds when woken (a
+ * batch full) or when http.audit_interval has passed, until the server stops (which then
+ * writes what is left: final_flush). */
+static void *flusher(void *arg)
+{
+	struct http_server *s = arg;
+	struct store *st = NULL;
+	struct verr e = {0};
+	struct timespec until;
+	int64_t wait_ms = s->interval_ms > 0 ? s->interval_ms : 1000;
+
+	pthread_mutex_lock(&s->flock);
+	while (!s->stopping) {
+		if (!s->woken) {
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_sec += (time_t)(wait_ms / 1000);
+			until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&s->wake, &s->flock, &until);
+		}
+		s->woken = 0;
+		if (s->stopping)
+			break;
+		pthread_mutex_unlock(&s->flock);
+		if (!st && store_open(s->db_path, &st, &e) != V_OK) {
+			log_error("http: the audit of requests waits for the store: %s", e.reason);
+			st = NULL;
+		}
+		if (st && http_reqlog_due(s->reqlog))
+			http_reqlog_flush(s->reqlog, st, &e); /* a failure is logged there */
+		pthread_mutex_lock(&s->flock);
+	}
+	pthread_mutex_unlock(&s->flock);
+	store_close(st);
+	return NULL;
+}
+
 /* An error refused before any handler runs (413, 429, 503), in the form of the path: a TAXII
  * error message (title, description, http_status; application/taxii+json) under /taxii2/, a
  * JSON API error object elsewhere, as http_error() writes them. */
-static enum MHD_Result send_plain(struct MHD_Connection *c, const char *url, unsigned status,
+static enum MHD_Result send_plain(struct http_server *s, struct MHD_Connection *c,
+                                  const char *method, const char *url, unsigned status,
                                   const char *title, const char *detail)
 {
 	struct http_response rs;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
+	/* refused before anyone is known; written by the flusher thread */
+	reqlog_add(s, NULL, method, url, NULL, 0, (int)status);
 	memset(&rs, 0, sizeof(rs));
 	http_error(&rs, url && !strncmp(url, "/taxii2/", 8), (int)status, title, detail);
 	r = MHD_create_response_from_buffer(rs.body_len, rs.body ? rs.body : (char *)"",
@@ -198,15 +267,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char 
 		return MHD_YES;
 	}
 	if (cn->too_big)
-		return send_plain(mc, url, 413, "payload too large",
+		return send_plain(s, mc, method, url, 413, "payload too large",
 		                  "the body exceeds http.max_body");
 	memset(&rq, 0, sizeof(rq));
 	rq.authorization = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
 	rq.cookie = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Cookie");
 	if (!rate_ok(s, rq.authorization ? rq.authorization : rq.cookie))
-		return send_plain(mc, url, 429, "too many requests", "this credential's rate limit");
+		return send_plain(s, mc, method, url, 429, "too many requests",
+		                  "this credential's rate limit");
 	if (!(rq.st = thread_store(s)))
-		return send_plain(mc, url, 503, "service unavailable", "the store cannot be opened");
+		return send_plain(s, mc, method, url, 503, "service unavailable",
+		                  "the store cannot be opened");
 	rq.method = method;
 	rq.path = url;
 	rq.accept = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Accept");
@@ -228,6 +299,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char 
 	rq.now = (int64_t)time(NULL);
 	MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, arg_cb, &rq);
 	http_handle(&rq, &rs);
+	if (http_reqlog_wanted(method, rs.status)) {
+		const char *names[HTTP_MAX_ARGS];
+
+		for (size_t i = 0; i < rq.nargs; i++)
+			names[i] = rq.args[i].key; /* the names only: a value may be a secret */
+		reqlog_add(s, rs.account, method, url, names, rq.nargs, rs.status);
+	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		log_info("http: %s %s %d %s", method, url, rs.status,
 		         rs.account[0] ? rs.account : "-");
@@ -324,6 +402,9 @@ int http_server_start(const char *db_path, unsigned threads, struct http_server 
 		                _("plain HTTP only on loopback: set http.tls_cert and http.tls_key "
 		                  "to listen on %s"),
 		                listen);
+	if (conf_get_int("http.audit_batch") < 1 || conf_get_int("http.audit_batch") > 1000000)
+		return verr_set(err, V_ERR_USAGE, "http.audit_batch", "%s",
+		                _("http.audit_batch must be between 1 and 1000000"));
 	if (taxii_views_check(err) != V_OK) /* taxii.collections: refused before listening */
 		return V_ERR_USAGE;
 	if (sodium_init() < 0)
@@ -335,6 +416,27 @@ int http_server_start(const char *db_path, unsigned threads, struct http_server 
 	pthread_mutex_init(&s->lock, NULL);
 	s->max_body = (size_t)conf_get_int("http.max_body");
 	s->rate = (double)conf_get_int("http.rate_limit");
+	s->reqlog = http_reqlog_new((size_t)conf_get_int("http.audit_batch"),
+	                            (int64_t)conf_get_int("http.audit_interval") * 1000);
+	if (!s->reqlog) {
+		http_server_stop(s);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	s->interval_ms = (int64_t)conf_get_int("http.audit_interval") * 1000;
+	{
+		pthread_condattr_t ca;
+
+		pthread_mutex_init(&s->flock, NULL);
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->wake, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	if (pthread_create(&s->flusher, NULL, flusher, s) != 0) {
+		http_server_stop(s);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", _("cannot start a thread"));
+	}
+	s->flusher_on = 1;
 	if (*cert && (!(s->cert = slurp(cert, err)) || !(s->key = slurp(key, err)))) {
 		http_server_stop(s);
 		return V_ERR_IO;
@@ -374,6 +476,22 @@ int http_server_start(const char *db_path, unsigned threads, struct http_server 
 	return V_OK;
 }
 
+/* At stop, no request runs: what the buffer holds goes to the audit trail on a connection of
+ * this thread's own (the workers' closed with their threads). */
+static void final_flush(struct http_server *s)
+{
+	struct store *st = NULL;
+	struct verr e = {0};
+	size_t n = http_reqlog_pending(s->reqlog);
+
+	if (store_open(s->db_path, &st, &e) != V_OK) {
+		log_error("http: %zu requests are not in the audit trail: %s", n, e.reason);
+		return;
+	}
+	http_reqlog_flush(s->reqlog, st, &e); /* a failure is logged there */
+	store_close(st);
+}
+
 void http_server_stop(struct http_server *s)
 {
 	if (!s)
@@ -382,6 +500,18 @@ void http_server_stop(struct http_server *s)
 		MHD_stop_daemon(s->d);
 		ui_files_shutdown(); /* no request runs any more: the PDF renderer's caches */
 	}
+	if (s->flusher_on) {
+		pthread_mutex_lock(&s->flock);
+		s->stopping = 1;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->flock);
+		pthread_join(s->flusher, NULL);
+		pthread_cond_destroy(&s->wake);
+		pthread_mutex_destroy(&s->flock);
+	}
+	if (s->reqlog && http_reqlog_pending(s->reqlog))
+		final_flush(s);
+	http_reqlog_free(s->reqlog);
 	pthread_mutex_destroy(&s->lock);
 	free(s->db_path);
 	if (s->key)
