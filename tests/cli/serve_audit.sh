@@ -13,11 +13,7 @@ D=$(pwd)/tests/data/share
 T=$(mktemp -d)
 PIDS=""
 trap 'for p in $PIDS; do kill "$p" 2> /dev/null; done; rm -rf "$T"' EXIT
-n=0; bad=0
-check() { # description, then a shell condition
-	n=$((n + 1)); d=$1; shift
-	if eval "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; bad=$((bad + 1)); fi
-}
+. tests/lib.sh
 command -v curl > /dev/null || { echo "SKIP: curl is not installed"; exit 0; }
 unset VIGIA_DB
 export VIGIA_USER=tester
