@@ -786,9 +786,6 @@ enum store_stat {
 	STORE_STAT_INCIDENTS_BY_STATE,  /* num = enum incident_state */
 	STORE_STAT_INCIDENTS_BY_ORG,    /* key = organisation (incidents with one) */
 	STORE_STAT_INCIDENTS_BY_CLASS,  /* key = classification.type ("" unknown) */
-	STORE_STAT_EVENTS_BY_ASN,       /* key = source.asn (events with one) */
-	STORE_STAT_EVENTS_BY_COUNTRY,   /* key = source.geolocation.cc (events with one) */
-	STORE_STAT_EVENTS_BY_NETWORK,   /* key = source.network (events with one) */
 	STORE_STAT_MESSAGES_PER_DAY,    /* num = day; distinct Message-IDs in the ledger */
 	/* incidents created in the period and now resolved or closed, by the time from created
 	 * to their last change (updated): num = bucket 0..5 (< 1 h, < 4 h, < 1 d, < 3 d, < 7 d,

@@ -31,18 +31,6 @@ static const char *const stat_sql[STORE_STAT__COUNT] = {
 		"SELECT NULL, coalesce(classification_type, '') AS k, count(*) AS n FROM "
 		"incidents WHERE created >= ?1 AND created < ?2 GROUP BY k ORDER BY n DESC, k "
 		"LIMIT ?3",
-	[STORE_STAT_EVENTS_BY_ASN] =
-		"SELECT NULL, k, count(*) AS n FROM (SELECT (CAST(json AS json) ->> 'source.asn')"
-		" AS k FROM events WHERE time >= ?1 AND time < ?2) AS x WHERE k IS NOT NULL AND k"
-		" <> '' GROUP BY k ORDER BY n DESC, k LIMIT ?3",
-	[STORE_STAT_EVENTS_BY_COUNTRY] =
-		"SELECT NULL, k, count(*) AS n FROM (SELECT (CAST(json AS json) ->> "
-		"'source.geolocation.cc') AS k FROM events WHERE time >= ?1 AND time < ?2) AS x "
-		"WHERE k IS NOT NULL AND k <> '' GROUP BY k ORDER BY n DESC, k LIMIT ?3",
-	[STORE_STAT_EVENTS_BY_NETWORK] =
-		"SELECT NULL, k, count(*) AS n FROM (SELECT (CAST(json AS json) ->> "
-		"'source.network') AS k FROM events WHERE time >= ?1 AND time < ?2) AS x WHERE k "
-		"IS NOT NULL AND k <> '' GROUP BY k ORDER BY n DESC, k LIMIT ?3",
 	[STORE_STAT_MESSAGES_PER_DAY] =
 		"SELECT time / 86400 * 86400 AS d, NULL, count(DISTINCT message_id) FROM "
 		"notify_ledger WHERE time >= ?1 AND time < ?2 GROUP BY d ORDER BY d",
