@@ -1171,3 +1171,69 @@ void store_taxii_status_fini(struct store_taxii_status *s)
 		s->detail = NULL;
 	}
 }
+
+/* ---- statements by key (store_impl.h) --------------------------------------------------- */
+
+static size_t map_find(const unsigned *keys, size_t cap, unsigned key)
+{
+	size_t i = (key * 2654435761u) & (cap - 1);
+
+	while (keys[i] && keys[i] != key + 1)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+void *store_stmt_map_get(const struct store_stmt_map *m, unsigned key)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	i = map_find(m->keys, m->cap, key);
+	return m->keys[i] ? m->stmts[i] : NULL;
+}
+
+int store_stmt_map_put(struct store_stmt_map *m, unsigned key, void *stmt)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) { /* at most half full */
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		unsigned *keys = calloc(cap, sizeof(*keys));
+		void **stmts = calloc(cap, sizeof(*stmts));
+
+		if (!keys || !stmts) {
+			free(keys);
+			free(stmts);
+			return V_ERR_NOMEM;
+		}
+		for (size_t j = 0; j < m->cap; j++)
+			if (m->keys[j]) {
+				i = map_find(keys, cap, m->keys[j] - 1);
+				keys[i] = m->keys[j];
+				stmts[i] = m->stmts[j];
+			}
+		free(m->keys);
+		free(m->stmts);
+		m->keys = keys;
+		m->stmts = stmts;
+		m->cap = cap;
+	}
+	i = map_find(m->keys, m->cap, key);
+	m->keys[i] = key + 1;
+	m->stmts[i] = stmt;
+	m->n++;
+	return V_OK;
+}
+
+void *store_stmt_map_slot(const struct store_stmt_map *m, size_t i)
+{
+	return i < m->cap && m->keys[i] ? m->stmts[i] : NULL;
+}
+
+void store_stmt_map_fini(struct store_stmt_map *m)
+{
+	free(m->keys);
+	free(m->stmts);
+	memset(m, 0, sizeof(*m));
+}

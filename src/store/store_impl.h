@@ -340,4 +340,23 @@ struct store_cert *store_cert_copy(const struct store_cert *cert);
 /* The same for a partner (store_partner_free releases it). */
 struct store_partner *store_partner_copy(const struct store_partner *p);
 
+/*
+ * Statements built on first use for a numeric key (the incident listing's filter mask and
+ * order): an open-addressing table that grows, since a deployment only ever asks for a few of
+ * the thousands of possible combinations.  It owns its table, not the statements: the backend
+ * finalizes those (store_stmt_map_each) before store_stmt_map_fini.
+ */
+struct store_stmt_map {
+	unsigned *keys; /* key + 1; 0 = empty slot */
+	void **stmts;
+	size_t cap, n;
+};
+/* The statement of key, or NULL. */
+void *store_stmt_map_get(const struct store_stmt_map *m, unsigned key);
+/* Keep stmt for key (not there yet).  V_OK or V_ERR_NOMEM (stmt not kept). */
+int store_stmt_map_put(struct store_stmt_map *m, unsigned key, void *stmt);
+/* The statement at slot i (i < m->cap), or NULL: for finalizing them all. */
+void *store_stmt_map_slot(const struct store_stmt_map *m, size_t i);
+void store_stmt_map_fini(struct store_stmt_map *m);
+
 #endif

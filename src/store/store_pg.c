@@ -287,7 +287,7 @@ struct pgs {
 	int sync_want, sync_now;        /* 1: synchronous_commit off (in a batch), 0: on */
 	struct store_pq_stmt *stmt[S__COUNT];
 	struct store_pq_stmt *evq[1u << EF__COUNT];
-	struct store_pq_stmt *incq[1u << (IF__COUNT + 5)]; /* filters, then order (incq_key) */
+	struct store_stmt_map incq; /* listing statements by filters and order (incq_key) */
 	struct store_pq_stmt *cntq, *grpq[STORE_GROUP__COUNT]; /* counts, aggregates */
 	struct buf json;                /* event_to_json scratch, reused */
 	struct buf scratch;             /* reversed domain names */
@@ -922,7 +922,8 @@ static void pg_close(struct store *st)
 {
 	struct pgs *s = (struct pgs *)st;
 
-	store_pq_close(&s->db);
+	store_pq_close(&s->db); /* the statements of incq with it */
+	store_stmt_map_fini(&s->incq);
 	buf_fini(&s->json);
 	buf_fini(&s->scratch);
 	free(s->pend);
@@ -1686,11 +1687,12 @@ static struct store_pq_stmt *incidents_stmt(struct pgs *s, unsigned mask,
 	int rc;
 
 	unsigned key = incq_key(mask, f);
+	struct store_pq_stmt *st = store_stmt_map_get(&s->incq, key);
 	const char *col = sort_cols[f->sort], *dir = f->ascending ? "ASC" : "DESC",
 		   *cmp = f->ascending ? ">" : "<";
 
-	if (s->incq[key])
-		return s->incq[key];
+	if (st)
+		return st;
 	buf_init(&q, 1 << 16);
 	rc = buf_puts(&q, "SELECT " INC_COLS " FROM incidents WHERE true");
 	if (mask & (1u << IF_OPEN))
@@ -1734,9 +1736,13 @@ static struct store_pq_stmt *incidents_stmt(struct pgs *s, unsigned mask,
 		verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
 		return NULL;
 	}
-	prepare(s, q.data, &s->incq[key], err);
+	/* a statement that cannot be kept stays the connection's until it closes */
+	if (prepare(s, q.data, &st, err) == V_OK && store_stmt_map_put(&s->incq, key, st) != V_OK) {
+		st = NULL;
+		verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
 	buf_fini(&q);
-	return s->incq[key];
+	return st;
 }
 
 static int pg_incidents_query(struct store *st, const struct store_incident_filter *f,

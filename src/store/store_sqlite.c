@@ -285,7 +285,7 @@ struct sq {
 	int sync_want, sync_now;        /* 1: synchronous=NORMAL (in a batch), 0: FULL */
 	sqlite3_stmt *stmt[S__COUNT];
 	sqlite3_stmt *evq[1u << EF__COUNT];
-	sqlite3_stmt *incq[1u << (IF__COUNT + 5)]; /* filters, then order (incq_key) */
+	struct store_stmt_map incq; /* listing statements by filters and order (incq_key) */
 	sqlite3_stmt *cntq, *grpq[STORE_GROUP__COUNT]; /* counts per state, aggregates */
 	struct buf json;                /* event_to_json scratch, reused */
 	struct buf scratch;             /* reversed domain names */
@@ -963,8 +963,9 @@ static void sq_close(struct store *st)
 		sqlite3_finalize(s->stmt[i]);
 	for (size_t i = 0; i < sizeof(s->evq) / sizeof(s->evq[0]); i++)
 		sqlite3_finalize(s->evq[i]);
-	for (size_t i = 0; i < sizeof(s->incq) / sizeof(s->incq[0]); i++)
-		sqlite3_finalize(s->incq[i]);
+	for (size_t i = 0; i < s->incq.cap; i++)
+		sqlite3_finalize(store_stmt_map_slot(&s->incq, i));
+	store_stmt_map_fini(&s->incq);
 	sqlite3_finalize(s->cntq);
 	for (size_t i = 0; i < sizeof(s->grpq) / sizeof(s->grpq[0]); i++)
 		sqlite3_finalize(s->grpq[i]);
@@ -1747,11 +1748,12 @@ static sqlite3_stmt *incidents_stmt(struct sq *s, unsigned mask,
 	int rc;
 
 	unsigned key = incq_key(mask, f);
+	sqlite3_stmt *st = store_stmt_map_get(&s->incq, key);
 	const char *col = sort_cols[f->sort], *dir = f->ascending ? "ASC" : "DESC",
 		   *cmp = f->ascending ? ">" : "<";
 
-	if (s->incq[key])
-		return s->incq[key];
+	if (st)
+		return st;
 	buf_init(&q, 1 << 16);
 	rc = buf_puts(&q, "SELECT " INC_COLS " FROM incidents WHERE 1");
 	if (mask & (1u << IF_OPEN))
@@ -1795,9 +1797,13 @@ static sqlite3_stmt *incidents_stmt(struct sq *s, unsigned mask,
 		verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
 		return NULL;
 	}
-	prepare(s, q.data, &s->incq[key], err);
+	if (prepare(s, q.data, &st, err) == V_OK && store_stmt_map_put(&s->incq, key, st) != V_OK) {
+		sqlite3_finalize(st);
+		st = NULL;
+		verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
 	buf_fini(&q);
-	return s->incq[key];
+	return st;
 }
 
 static int sq_incidents_query(struct store *st, const struct store_incident_filter *f,
