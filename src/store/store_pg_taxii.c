@@ -41,6 +41,26 @@ static int run(struct store *st, struct store_pq_stmt *q, struct verr *err)
 	return rc == STORE_PQ_DONE || rc == STORE_PQ_ROW ? V_OK : fail(st, err);
 }
 
+/* Mark the newest and oldest version of (collection, id) after a change of its versions. */
+static int marks(struct store *st, const char *collection, const char *id, struct verr *err)
+{
+	static const char upd[] =
+	    "UPDATE taxii_objects SET "
+	    "latest = CASE WHEN version = (SELECT max(version) FROM taxii_objects t "
+	    "WHERE t.collection = ?1::text AND t.id = ?2::text) THEN 1 ELSE 0 END, "
+	    "earliest = CASE WHEN version = (SELECT min(version) FROM taxii_objects t "
+	    "WHERE t.collection = ?1::text AND t.id = ?2::text) THEN 1 ELSE 0 END "
+	    "WHERE collection = ?1::text AND id = ?2::text";
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st, upd, &q, err)) != V_OK)
+		return rc;
+	store_pq_bind_text(q, 1, collection, -1);
+	store_pq_bind_text(q, 2, id, -1);
+	return run(st, q, err);
+}
+
 int store_pg_taxii_object_put(struct store *st, const struct store_taxii_object *o, int *added,
                               struct verr *err)
 {
@@ -48,13 +68,6 @@ int store_pg_taxii_object_put(struct store *st, const struct store_taxii_object 
 	    "INSERT INTO taxii_objects (collection, id, type, version, spec_version, date_added, "
 	    "tlp, account, object) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
 	    "ON CONFLICT (collection, id, version) DO NOTHING";
-	static const char marks[] =
-	    "UPDATE taxii_objects SET "
-	    "latest = CASE WHEN version = (SELECT max(version) FROM taxii_objects t "
-	    "WHERE t.collection = ?1::text AND t.id = ?2::text) THEN 1 ELSE 0 END, "
-	    "earliest = CASE WHEN version = (SELECT min(version) FROM taxii_objects t "
-	    "WHERE t.collection = ?1::text AND t.id = ?2::text) THEN 1 ELSE 0 END "
-	    "WHERE collection = ?1::text AND id = ?2::text";
 	struct store_pq_stmt *q = NULL;
 	int rc;
 
@@ -74,11 +87,7 @@ int store_pg_taxii_object_put(struct store *st, const struct store_taxii_object 
 		return rc;
 	if (!(*added = store_pg_conn(st)->changes > 0))
 		return V_OK;
-	if ((rc = prep(st, marks, &q, err)) != V_OK)
-		return rc;
-	store_pq_bind_text(q, 1, o->collection, -1);
-	store_pq_bind_text(q, 2, o->id, -1);
-	return run(st, q, err);
+	return marks(st, o->collection, o->id, err); /* for match[version] */
 }
 
 int store_pg_taxii_objects_query(struct store *st, const struct store_taxii_filter *f,
@@ -155,13 +164,6 @@ int store_pg_taxii_object_delete(struct store *st, const char *collection, const
 	    "OR (?5::bigint = 1 AND earliest = 1) "
 	    "OR (?6::text IS NOT NULL AND strpos(',' || ?6::text || ',', ',' || version || ',') "
 	    "> 0))";
-	static const char marks[] =
-	    "UPDATE taxii_objects SET "
-	    "latest = CASE WHEN version = (SELECT max(version) FROM taxii_objects t "
-	    "WHERE t.collection = ?1::text AND t.id = ?2::text) THEN 1 ELSE 0 END, "
-	    "earliest = CASE WHEN version = (SELECT min(version) FROM taxii_objects t "
-	    "WHERE t.collection = ?1::text AND t.id = ?2::text) THEN 1 ELSE 0 END "
-	    "WHERE collection = ?1::text AND id = ?2::text";
 	struct store_pq_stmt *q = NULL;
 	int rc;
 
@@ -177,11 +179,7 @@ int store_pg_taxii_object_delete(struct store *st, const char *collection, const
 		return rc;
 	if ((*removed = store_pg_conn(st)->changes) <= 0)
 		return V_OK;
-	if ((rc = prep(st, marks, &q, err)) != V_OK)
-		return rc;
-	store_pq_bind_text(q, 1, collection, -1);
-	store_pq_bind_text(q, 2, id, -1);
-	return run(st, q, err);
+	return marks(st, collection, id, err);
 }
 
 int store_pg_taxii_view_current(struct store *st, const char *collection, const char *signature,

@@ -44,6 +44,26 @@ static int run(struct store *st, sqlite3_stmt *q, struct verr *err)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? V_OK : fail(st, rc, err);
 }
 
+/* Mark the newest and oldest version of (collection, id) after a change of its versions. */
+static int marks(struct store *st, const char *collection, const char *id, struct verr *err)
+{
+	static const char upd[] =
+	    "UPDATE taxii_objects SET "
+	    "latest = (version = (SELECT max(version) FROM taxii_objects t "
+	    "WHERE t.collection = ?1 AND t.id = ?2)), "
+	    "earliest = (version = (SELECT min(version) FROM taxii_objects t "
+	    "WHERE t.collection = ?1 AND t.id = ?2)) "
+	    "WHERE collection = ?1 AND id = ?2";
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = store_sqlite_keyed(st, upd, &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, collection, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+	return run(st, q, err);
+}
+
 int store_sqlite_taxii_object_put(struct store *st, const struct store_taxii_object *o, int *added,
                                   struct verr *err)
 {
@@ -51,14 +71,6 @@ int store_sqlite_taxii_object_put(struct store *st, const struct store_taxii_obj
 	    "INSERT INTO taxii_objects (collection, id, type, version, spec_version, date_added, "
 	    "tlp, account, object) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
 	    "ON CONFLICT (collection, id, version) DO NOTHING";
-	/* the newest and the oldest version of the id, for match[version] */
-	static const char marks[] =
-	    "UPDATE taxii_objects SET "
-	    "latest = (version = (SELECT max(version) FROM taxii_objects t "
-	    "WHERE t.collection = ?1 AND t.id = ?2)), "
-	    "earliest = (version = (SELECT min(version) FROM taxii_objects t "
-	    "WHERE t.collection = ?1 AND t.id = ?2)) "
-	    "WHERE collection = ?1 AND id = ?2";
 	sqlite3_stmt *q;
 	int rc;
 
@@ -77,11 +89,7 @@ int store_sqlite_taxii_object_put(struct store *st, const struct store_taxii_obj
 		return rc;
 	if (!(*added = sqlite3_changes(store_sqlite_db(st)) > 0))
 		return V_OK;
-	if ((rc = store_sqlite_keyed(st, marks, &q, err)) != V_OK)
-		return rc;
-	sqlite3_bind_text(q, 1, o->collection, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, o->id, -1, SQLITE_STATIC);
-	return run(st, q, err);
+	return marks(st, o->collection, o->id, err); /* for match[version] */
 }
 
 int store_sqlite_taxii_objects_query(struct store *st, const struct store_taxii_filter *f,
@@ -146,25 +154,6 @@ int store_sqlite_taxii_objects_query(struct store *st, const struct store_taxii_
 	return rc;
 }
 
-/* Mark the newest and oldest version of (collection, id) after a change of its versions. */
-static int marks(struct store *st, const char *collection, const char *id, struct verr *err)
-{
-	static const char upd[] =
-	    "UPDATE taxii_objects SET "
-	    "latest = (version = (SELECT max(version) FROM taxii_objects t "
-	    "WHERE t.collection = ?1 AND t.id = ?2)), "
-	    "earliest = (version = (SELECT min(version) FROM taxii_objects t "
-	    "WHERE t.collection = ?1 AND t.id = ?2)) "
-	    "WHERE collection = ?1 AND id = ?2";
-	sqlite3_stmt *q;
-	int rc;
-
-	if ((rc = store_sqlite_keyed(st, upd, &q, err)) != V_OK)
-		return rc;
-	sqlite3_bind_text(q, 1, collection, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
-	return run(st, q, err);
-}
 
 int store_sqlite_taxii_object_delete(struct store *st, const char *collection, const char *id,
                                      unsigned version_mode, const char *versions,
