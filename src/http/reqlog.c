@@ -1,12 +1,12 @@
 /*
- * reqlog.c — the requests that no change audits (reads, refused requests) go to the audit
- * trail in batches (reqlog.h): each is appended to an in-memory buffer under a mutex (the
- * server's workers share it) as time (ms), account, method, path and status; when the buffer
- * holds http.audit_batch records, or http.audit_interval has passed since the last flush
- * (checked on each request), the request that notices takes the whole buffer and writes it as
- * ONE audit entry — actor "http", object "http:reads", action "requests", after =
- * {"count": N, "requests": [{time, account, method, path, status}, ...]} — in a transaction of
- * its own on its own store connection, outside the mutex.  One flush runs at a time.
+ * reqlog.c — every request the server answers goes to the audit trail in batches (reqlog.h):
+ * each is appended to an in-memory buffer under a mutex (the server's workers share it) as
+ * time (ms), account, method, path and status; when the buffer holds http.audit_batch
+ * records, or http.audit_interval has passed since the last flush, the server's flusher thread
+ * (server.c) takes the whole buffer and writes it as ONE audit entry — actor "http", object
+ * "http:reads", action "requests", after = {"count": N, "requests": [{time, account, method,
+ * path, status}, ...]} — in a transaction of its own on its own store connection, outside the
+ * mutex.  One flush runs at a time.
  *
  * Nothing secret goes in: the path is the one libmicrohttpd hands over (no query string), with
  * only the NAMES of the query parameters appended ("?limit&offset"); bytes outside printable
@@ -65,11 +65,6 @@ struct http_reqlog *http_reqlog_new(size_t batch, int64_t interval_ms)
 	l->interval_ms = interval_ms < 0 ? 0 : interval_ms;
 	l->last = now_ms(CLOCK_MONOTONIC);
 	return l;
-}
-
-int http_reqlog_wanted(const char *method, int status)
-{
-	return !strcmp(method, "GET") || !strcmp(method, "HEAD") || status >= 400;
 }
 
 /* Copy s into out (size n), printable ASCII as it is, other bytes as %XX; cut to fit. */

@@ -1,6 +1,7 @@
 /*
- * reqlog.h — the audit trail of the requests no change audits (reads, refused requests), kept
- * in memory and written in batches: one hash-chained entry (actor "http", object "http:reads",
+ * reqlog.h — the audit trail of every request the server answers (reads, refusals, and
+ * changes, which their handlers also audit with before and after), kept in memory and written
+ * in batches: one hash-chained entry (actor "http", object "http:reads",
  * action "requests") per flush.  Private to src/http/ (server.c).
  */
 #ifndef VIGIA_HTTP_REQLOG_H
@@ -18,10 +19,6 @@ struct http_reqlog;
  * fail, dropping the oldest (counted, logged as a warning).  NULL when out of memory; the
  * caller frees it with http_reqlog_free(). */
 struct http_reqlog *http_reqlog_new(size_t batch, int64_t interval_ms);
-
-/* Should this request be logged here?  GET and HEAD always; another method only when it was
- * refused or failed (status >= 400): a change that went through is audited by its handler. */
-int http_reqlog_wanted(const char *method, int status);
 
 /* Append one request: account NULL or "" for none ("-"), the path without its query string,
  * and the names (never the values) of the query parameters (nargs of them, may be 0).  All

@@ -8,9 +8,8 @@
  * the thread ends).  The rate limiter is one table of token buckets under a mutex, keyed by a
  * hash of the Authorization header (so a bad credential is limited as well as a good one).
  *
- * After each response, a request that no change audits (a read, a refusal) goes to reqlog.c,
- * which writes such requests to the audit trail in batches; what it holds at stop is written
- * then.
+ * After each response, the request goes to reqlog.c, which the flusher thread writes to the
+ * audit trail in batches; what it holds at stop is written then.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -299,7 +298,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *mc, const char 
 	rq.now = (int64_t)time(NULL);
 	MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, arg_cb, &rq);
 	http_handle(&rq, &rs);
-	if (http_reqlog_wanted(method, rs.status)) {
+	{
+		/* Every request, a change that went through included: its handler audits what
+		 * it changed (before and after), the batch that it was asked, by whom, and how it
+		 * ended — requests that change nothing (a sign-out, a preview) are only here. */
 		const char *names[HTTP_MAX_ARGS];
 
 		for (size_t i = 0; i < rq.nargs; i++)

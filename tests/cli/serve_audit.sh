@@ -63,11 +63,13 @@ req ana PATCH /api/v1/incidents/3 -H "Content-Type: application/json" -d '{"prio
 check "a change goes through: 200" '[ "$(st)" = 200 ]'
 req ana PATCH /api/v1/incidents/3 -H "Content-Type: application/json" -d '{"state":"frobbed"}'
 check "a refused change: 400" '[ "$(st)" = 400 ]'
+req none POST /ui/logout
+check "a sign-out, which changes nothing in the store: 200" '[ "$(st)" = 200 ]'
 check "within the interval and below the batch, nothing is written yet" '[ "$(entries)" = 0 ]'
 stop
 check "at a clean stop, the requests are written as ONE entry" '[ "$(entries)" = 1 ]'
 "$V" audit log --object http:reads --json --db "$A" > "$T/trail.json" 2> /dev/null
-check "... with account, method, path and status of each read and refusal, in order" 'python3 -c "
+check "... with account, method, path and status of every request (reads, refusals, changes), in order" 'python3 -c "
 import json,sys
 e = json.load(open(sys.argv[1]))[0]
 assert e[\"actor\"] == \"http\" and e[\"action\"] == \"requests\", e
@@ -78,15 +80,17 @@ want = [(\"ana\", \"GET\", \"/api/v1/incidents?limit&state\", 400),
         (\"boss\", \"GET\", \"/taxii2/\", 200),
         (\"-\", \"GET\", \"/api/v1/incidents\", 401),
         (\"y\", \"GET\", \"/api/v1/events\", 403),
-        (\"ana\", \"PATCH\", \"/api/v1/incidents/3\", 400)]
+        (\"ana\", \"PATCH\", \"/api/v1/incidents/3\", 200),
+        (\"ana\", \"PATCH\", \"/api/v1/incidents/3\", 400),
+        (\"-\", \"POST\", \"/ui/logout\", 200)]
 assert got == want, got
-assert e[\"after\"][\"count\"] == 7
+assert e[\"after\"][\"count\"] == 9
 assert all(r[\"time\"] > 1600000000000 for r in e[\"after\"][\"requests\"])
 " "$T/trail.json"'
-check "the change that went through is audited once, as api:ana, not as a read" '"$V" audit log --object incident:3 --db "$A" | grep -c "api:ana" | grep -qx 1'
+check "the change that went through is audited once by its handler, as api:ana" '"$V" audit log --object incident:3 --db "$A" | grep -c "api:ana" | grep -qx 1'
 check "exactly two new entries: the change and the batch" '[ "$(all_changes)" = $((before + 2)) ]'
 check "no token nor query value in the trail" '! "$V" audit log --json --db "$A" | grep -q -e SECRETVALUE -e "$TOK_ana" -e "$TOK_boss" -e "$TOK_y" -e "${TOK_boss#vgt_}"'
-check "the listing shows the entry readably" '"$V" audit log --object http:reads --db "$A" | grep " http " | grep " requests " | grep -q "count: 7"'
+check "the listing shows the entry readably" '"$V" audit log --object http:reads --db "$A" | grep " http " | grep " requests " | grep -q "count: 9"'
 check "the audit trail verifies" '"$V" audit verify --db "$A" > /dev/null 2>&1'
 
 start --http.audit_batch=3 --http.audit_interval=1h
