@@ -1,8 +1,8 @@
 // app.js — vigia's web UI: sign-in, the incident queue, the incident page, event search, the
-// constituency, the dashboard and the URL check, drawn from the JSON API (/api/v1/ and the
-// UI's /ui/api/).  Routes live in the URL's fragment (#/incident/12), so the browser's back
-// button and bookmarks work.  What a user may see and do is decided by the server: a screen
-// the role may not reach answers 403 and says so.
+// constituency, the dashboard, the URL check and the account's own page, drawn from the JSON
+// API (/api/v1/ and the UI's /ui/api/).  Routes live in the URL's fragment (#/incident/12),
+// so the browser's back button and bookmarks work.  What a user may see and do is decided by
+// the server: a screen the role may not reach answers 403 and says so.
 
 import { api, ApiError, clear, fmtTime, h, qs, setCsrf } from './dom.js';
 import { _, _f, currentLang, loadLang } from './i18n.js';
@@ -10,6 +10,7 @@ import { bars, stackedColumns } from './charts.js';
 import { attachmentsSection, caseReportSection } from './attachments.js';
 import { constituencyFiles } from './constituency.js';
 import { viewReports } from './reports.js';
+import { viewAccount } from './account.js';
 
 const app = document.getElementById('app');
 let me = null;
@@ -76,7 +77,7 @@ function drawHeader() {
 			nav.append(h('a', { href }, text));
 	}
 	if (me) {
-		who.append(h('span.me', {}, me.name + ' (' + me.role + ')'), ' ',
+		who.append(h('a.me', { href: '#/account', id: 'me', title: _('Your account') }, me.name + ' (' + me.role + ')'), ' ',
 			h('button', { id: 'signout', onclick: signOut }, _('Sign out')));
 	}
 	who.append(' ', langSel);
@@ -449,6 +450,7 @@ async function route() {
 	}
 	try {
 		if (path === '/login') viewLogin();
+		else if (path === '/account') viewAccount(app, me);
 		else if (me.role === 'partner') clear(app).append(h('h1', {}, _('Partner account')), h('p', {}, _('Partner accounts reach vigia through TAXII 2.1 only.')));
 		else if (path === '/') await viewQueue();
 		else if (path.startsWith('/incident/')) await viewIncident(path.slice('/incident/'.length));

@@ -78,6 +78,7 @@ static const struct route routes[] = {
     {"GET", "/ui/api/lang", HTTP_NEED_NONE, 0, ui_api_lang},
     {"POST", "/ui/api/lang", HTTP_NEED_NONE, 0, ui_api_lang},
     {"GET", "/ui/api/session", HTTP_NEED_TAXII, 0, ui_api_session},
+    {"POST", "/ui/api/password", HTTP_NEED_TAXII, 0, ui_api_password},
     {"GET", "/ui/api/incidents", HTTP_NEED_READ, 0, ui_api_queue},
     {"GET", "/ui/api/incidents/{}", HTTP_NEED_READ, 0, ui_api_incident},
     {"GET", "/ui/api/incidents/{}/export", HTTP_NEED_READ, 0, ui_api_export},

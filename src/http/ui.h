@@ -59,6 +59,13 @@ void ui_security_headers(struct http_response *rs);
 /* The UI's own endpoints (ui_api.c), under /ui/api/. */
 void ui_api_session(const struct http_request *rq, const struct http_call *c,
                     struct http_response *rs);
+/* POST /ui/api/password {"current", "new"}: the signed-in account changes its own password
+ * (session cookie and CSRF token only, not a script's token); a wrong current password is a
+ * failed sign-in (throttled, audited as "password-change-failed"); an account without a
+ * password gets 409 (an administrator sets the first); the change is audited as
+ * "password-set" by ui:<name>. */
+void ui_api_password(const struct http_request *rq, const struct http_call *c,
+                     struct http_response *rs);
 void ui_api_lang(const struct http_request *rq, const struct http_call *c,
                  struct http_response *rs);
 void ui_api_queue(const struct http_request *rq, const struct http_call *c,

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "analyze/url/url.h"
 #include "base/buf.h"
@@ -119,6 +120,99 @@ void ui_api_lang(const struct http_request *rq, const struct http_call *c,
 	http_json(rs, 200, HTTP_JSON, json_pack("{s:s, s:b}", "lang", l, "saved", saved));
 	json_decref(b);
 	http_header(rs, "Set-Cookie", hdr);
+}
+
+/* ---- the account's own password ---------------------------------------------------------- */
+
+void ui_api_password(const struct http_request *rq, const struct http_call *c,
+                     struct http_response *rs)
+{
+	char hash[STORE_PWHASH_MAX], object[STORE_NAME_MAX + 16], who[STORE_NAME_MAX + 8];
+	char retry[24];
+	struct store_account same;
+	struct verr e = {0};
+	const char *cur, *next;
+	int64_t wait;
+	json_t *b;
+	int rc;
+
+	if (!rq->cookie || rq->authorization) { /* a person in a browser, not a script's token */
+		http_error(rs, 0, 403, "forbidden",
+		           "the password is changed from the web UI's session");
+		return;
+	}
+	if (!(b = http_json_body(rq, rs)))
+		return;
+	cur = json_string_value(json_object_get(b, "current"));
+	next = json_string_value(json_object_get(b, "new"));
+	if (!cur || !next) {
+		json_decref(b);
+		http_error(rs, 0, 400, "bad request", "\"current\" and \"new\" are strings");
+		return;
+	}
+	/* a wrong current password counts as a failed sign-in: a stolen session cookie must not
+	 * become a way to guess the password, nor to lock the analyst out of it */
+	if (!http_signin_allowed(c->account->name, rq->remote, rq->now, &wait)) {
+		json_decref(b);
+		http_error(rs, 0, 429, "too many requests",
+		           "too many failed sign-ins: try again later");
+		snprintf(retry, sizeof(retry), "%lld", (long long)wait);
+		http_header(rs, "Retry-After", retry);
+		return;
+	}
+	actor(c, who);
+	snprintf(object, sizeof(object), "account:%s", c->account->name);
+	if (!c->account->has_password) {
+		json_decref(b);
+		http_error(rs, 0, 409, "conflict",
+		           "this account has no password: an administrator sets the first one "
+		           "(vigia account passwd)");
+		return;
+	}
+	rc = http_password_check(rq->st, c->account->name, cur, strlen(cur), &same, &e);
+	if (rc == V_ERR_NOTFOUND) {
+		json_decref(b);
+		http_signin_failed(c->account->name, rq->remote, rq->now);
+		if (store_begin(rq->st, &e) != V_OK ||
+		    store_audit_append(rq->st, who, object, "password-change-failed", NULL, NULL,
+		                       &e) != V_OK ||
+		    store_commit(rq->st, &e) != V_OK) {
+			store_rollback(rq->st);
+			log_error("http: a failed password change could not be audited: %s", e.reason);
+		}
+		http_error(rs, 0, 403, "forbidden", "the current password is wrong");
+		return;
+	}
+	if (rc != V_OK) {
+		json_decref(b);
+		failed(rs, rc, &e);
+		return;
+	}
+	rc = http_password_hash(next, strlen(next), hash, &e);
+	json_decref(b);
+	if (rc != V_OK) {
+		sodium_memzero(hash, sizeof(hash));
+		if (rc == V_ERR_INVALID)
+			http_error(rs, 0, 400, "bad request", e.reason);
+		else
+			failed(rs, rc, &e);
+		return;
+	}
+	/* the new hash and its audit entry (never the password, nor its hash) in one transaction */
+	if ((rc = store_begin(rq->st, &e)) != V_OK ||
+	    (rc = store_account_password_set(rq->st, c->account->name, hash, &e)) != V_OK ||
+	    (rc = store_audit_append(rq->st, who, object, "password-set", NULL, NULL, &e)) !=
+	        V_OK ||
+	    (rc = store_commit(rq->st, &e)) != V_OK) {
+		store_rollback(rq->st);
+		sodium_memzero(hash, sizeof(hash));
+		failed(rs, rc, &e);
+		return;
+	}
+	sodium_memzero(hash, sizeof(hash));
+	http_signin_succeeded(c->account->name);
+	log_info("http: %s changed its password", c->account->name);
+	http_json(rs, 200, HTTP_JSON, json_pack("{s:b}", "changed", 1));
 }
 
 /* ---- the queue ------------------------------------------------------------------------------ */

@@ -344,6 +344,32 @@ try {
 	await pn.click('#login-submit');
 	await pn.waitForSelector('body[data-ready="queue"]', { timeout: 15000 });
 	check('signed in again from an English browser: still Spanish', (await pn.textContent('main h1')) === 'Incidentes' && (await pn.inputValue('#lang')) === 'es', await pn.textContent('main h1'));
+	// ---- the account's own page: change the password (and back) ---------------------------------
+	await pn.click('#me');
+	await pn.waitForSelector('body[data-ready="account"]');
+	const changePw = async (cur, nw, again) => {
+		await pn.fill('#pw-current', cur);
+		await pn.fill('#pw-new', nw);
+		await pn.fill('#pw-again', again);
+		await pn.click('#pw-submit');
+		await pn.waitForSelector('#pw-msg span');
+		const r = { good: (await pn.locator('#pw-msg span.good').count()) === 1, text: await pn.textContent('#pw-msg') };
+		await pn.evaluate(() => { document.getElementById('pw-msg').textContent = ''; });
+		return r;
+	};
+	const NEW_PW = 'a browser-changed password';
+	let r = await changePw(process.env.PW_ana, NEW_PW, NEW_PW + 'x');
+	check('account page: two different new passwords are caught before sending', !r.good, r.text);
+	r = await changePw('not the password', NEW_PW, NEW_PW);
+	check('account page: a wrong current password is refused', !r.good && r.text.length > 0, r.text);
+	r = await changePw(process.env.PW_ana, NEW_PW, NEW_PW);
+	check('account page: the password is changed', r.good, r.text);
+	const login = (pw) => pn.evaluate(async ([p]) => (await fetch('/ui/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'ana', password: p }) })).status, [pw]);
+	check('... the new password signs in, the old one no longer', (await login(NEW_PW)) === 200 && (await login(process.env.PW_ana)) === 401);
+	await pn.reload(); /* the sign-ins above made a new session: the page takes its CSRF token */
+	await pn.waitForSelector('body[data-ready="account"]');
+	r = await changePw(NEW_PW, process.env.PW_ana, process.env.PW_ana);
+	check('... and back', r.good, r.text);
 	await en.close();
 	check('no Content-Security-Policy violation', cspErrors.length === 0, cspErrors.join('; '));
 	check('no script error', pageErrors.length === 0, pageErrors.join('; '));

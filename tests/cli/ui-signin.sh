@@ -7,7 +7,9 @@
 # with the right password, until http.signin_lockout has passed; another name is not;
 # http.signin_failures_address locks an address whatever the name.  `vigia account set
 # --lang` and the UI's language switch store the account's language, which a sign-in from a
-# browser of another language answers with.  The queue: ?sort=, ?dir=, the cursor of keyset
+# browser of another language answers with.  The account changes its own password from its
+# session (CSRF token, current password; wrong ones throttled as failed sign-ins, audited).
+# The queue: ?sort=, ?dir=, the cursor of keyset
 # paging, and bad values (400).  Fixtures: tests/data/ui/.
 set -u
 V=${VIGIA:-build/san/vigia}
@@ -165,6 +167,56 @@ for c in x 1 1:x ":1" "1:-2" "99999999999999999999:1" "1:2:3"; do
 done
 req GET "/ui/api/incidents?after=1:1&offset=5" -b "$T/ana.jar"
 check "a cursor with an offset: 400" '[ "$(st)" = 400 ]'
+
+# ---- the account changes its own password ------------------------------------------------------------
+kill "$LAST"; wait "$LAST" 2> /dev/null
+start --http.signin_failures=2 --http.signin_lockout=60s
+signin ana "$PW" -c "$T/ana.jar"
+req GET /ui/api/session -b "$T/ana.jar"
+CSRF=$(jq_ "print(b['csrf'])")
+pw() { # JSON body, then curl args
+	req POST /ui/api/password -H 'Content-Type: application/json' -d "$@"
+}
+NEWPW='ana: a new and longer one'
+pw "{\"current\":\"$PW\",\"new\":\"$NEWPW\"}" -b "$T/ana.jar"
+check "a password change without the CSRF token: 403, nothing changed" '[ "$(st)" = 403 ] && jq_ "assert \"CSRF\" in b[\"error\"][\"detail\"]"'
+TOK_ana=$("$V" account token ana --db "$A" 2> /dev/null)
+pw "{\"current\":\"$PW\",\"new\":\"$NEWPW\"}" -H "Authorization: Bearer $TOK_ana"
+check "... with a script's token instead of the session: 403" '[ "$(st)" = 403 ] && jq_ "assert \"session\" in b[\"error\"][\"detail\"]"'
+pw "{\"current\":\"$PW\",\"new\":\"short\"}" -b "$T/ana.jar" -H "X-CSRF-Token: $CSRF"
+check "a new password that is too short: 400 naming the minimum" '[ "$(st)" = 400 ] && jq_ "assert \"at least 10\" in b[\"error\"][\"detail\"]"'
+pw "{\"current\":\"$PW\"}" -b "$T/ana.jar" -H "X-CSRF-Token: $CSRF"
+check "no new password: 400" '[ "$(st)" = 400 ]'
+n_fail=$("$V" audit log --db "$A" | grep -c "password-change-failed")
+pw "{\"current\":\"not it at all\",\"new\":\"$NEWPW\"}" -b "$T/ana.jar" -H "X-CSRF-Token: $CSRF"
+check "a wrong current password: 403, audited" '[ "$(st)" = 403 ] && jq_ "assert \"wrong\" in b[\"error\"][\"detail\"]" && [ "$("$V" audit log --db "$A" | grep -c "password-change-failed")" = $((n_fail + 1)) ]'
+signin ana "$PW"
+check "... the old password still signs in (counted failures are forgotten by it)" '[ "$(st)" = 200 ]'
+pw "{\"current\":\"not it 1\",\"new\":\"$NEWPW\"}" -b "$T/ana.jar" -H "X-CSRF-Token: $CSRF"
+pw "{\"current\":\"not it 2\",\"new\":\"$NEWPW\"}" -b "$T/ana.jar" -H "X-CSRF-Token: $CSRF"
+pw "{\"current\":\"$PW\",\"new\":\"$NEWPW\"}" -b "$T/ana.jar" -H "X-CSRF-Token: $CSRF"
+check "wrong current passwords count as failed sign-ins: 429 even with the right one" '[ "$(st)" = 429 ] && hdr Retry-After | grep -qE "^Retry-After: [0-9]+$"'
+signin ana "$PW"
+check "... and the sign-in of that account is throttled too (a stolen cookie cannot guess it)" '[ "$(st)" = 429 ]'
+kill "$LAST"; wait "$LAST" 2> /dev/null
+start
+signin ana "$PW" -c "$T/ana.jar"
+req GET /ui/api/session -b "$T/ana.jar"
+CSRF=$(jq_ "print(b['csrf'])")
+pw "{\"current\":\"$PW\",\"new\":\"$NEWPW\"}" -b "$T/ana.jar" -H "X-CSRF-Token: $CSRF"
+check "the right current password: changed" '[ "$(st)" = 200 ] && jq_ "assert b[\"changed\"]"'
+signin ana "$PW"
+check "... the old password no longer signs in" '[ "$(st)" = 401 ]'
+signin ana "$NEWPW"
+check "... the new one does" '[ "$(st)" = 200 ]'
+check "audited as password-set by ui:ana, without either password" '"$V" audit log --db "$A" | grep "account:ana" | grep "ui:ana" | grep -q password-set && ! "$V" audit log --json --db "$A" | grep -q -e "a new and longer" -e "correct horse"'
+check "the stored form is argon2id, not the password" '! grep -aq "a new and longer" "$A"'
+TOK_cy=$("$V" account token cy --db "$A" 2> /dev/null)
+req POST /ui/login -H 'Content-Type: application/json' -c "$T/cy.jar" -d "{\"name\":\"cy\",\"token\":\"$TOK_cy\"}"
+req GET /ui/api/session -b "$T/cy.jar"
+CSRF=$(jq_ "print(b['csrf'])")
+pw "{\"current\":\"\",\"new\":\"$NEWPW\"}" -b "$T/cy.jar" -H "X-CSRF-Token: $CSRF"
+check "an account without a password (signed in by token): 409, an administrator sets the first" '[ "$(st)" = 409 ] && jq_ "assert \"administrator\" in b[\"error\"][\"detail\"]"'
 
 echo "1..$n"
 [ "$bad" -eq 0 ]
