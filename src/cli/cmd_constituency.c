@@ -816,6 +816,14 @@ static int sub_show(int argc, char **argv)
 
 /* ---- import, export, remove ------------------------------------------------------------------ */
 
+/* Each bad row or entry of an imported file, as it is found: a person fixes them all at once. */
+static int report_row(void *arg, const struct verr *e)
+{
+	(void)arg;
+	cli_report(e);
+	return V_OK;
+}
+
 static int sub_import(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -856,7 +864,7 @@ static int sub_import(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* read and check the whole file before opening the store */
-	if ((rc = constituency_file_read(argv[optind], fmt, &f, &e)) != V_OK) {
+	if ((rc = constituency_file_check(argv[optind], fmt, report_row, NULL, &f, &e)) != V_OK) {
 		cli_report(&e);
 		log_error(_("nothing was imported"));
 		return status_of(rc);

@@ -188,16 +188,21 @@ int constituency_file_read(const char *path, enum constituency_fmt fmt,
 int constituency_file_read_buffer(const char *name, const char *data, size_t len,
 				  enum constituency_fmt fmt, struct constituency_file **out,
 				  struct verr *err);
-/* The same, but every bad CSV row is handed to on_error (err borrowed for the call: file,
- * line, field, reason) and the read goes on, so that a person sees all of them at once;
- * on_error returns V_OK to go on, anything else to stop with that code.  After bad rows the
- * answer is V_ERR_INVALID with err saying how many.  A JSON file, or a fault that is not one
- * row's (not UTF-8, no header, a value two organisations of the file hold), still stops at the
+/* The same, but every bad CSV row, and every bad organisation or CERT of a JSON file (its
+ * first fault), is handed to on_error (err borrowed for the call: file, line, field or JSON
+ * path, reason) and the read goes on, so that a person sees all of them at once; on_error
+ * returns V_OK to go on, anything else to stop with that code.  After bad rows the answer is
+ * V_ERR_INVALID with err saying how many.  A fault that is not one row's or entry's (not
+ * UTF-8, not JSON, no header, a value two organisations of the file hold) still stops at the
  * first. */
 typedef int (*constituency_row_error_cb)(void *arg, const struct verr *err);
 int constituency_file_check_buffer(const char *name, const char *data, size_t len,
 				   enum constituency_fmt fmt, constituency_row_error_cb on_error,
 				   void *arg, struct constituency_file **out, struct verr *err);
+/* constituency_file_check_buffer on a file: path ("-" for stdin), as constituency_file_read. */
+int constituency_file_check(const char *path, enum constituency_fmt fmt,
+			    constituency_row_error_cb on_error, void *arg,
+			    struct constituency_file **out, struct verr *err);
 void constituency_file_free(struct constituency_file *f); /* NULL is fine */
 void constituency_file_counts(const struct constituency_file *f, size_t *orgs, size_t *certs);
 

@@ -85,7 +85,7 @@ struct constituency_file {
 	/* organisation names (lower-case hash) -> index + 1, for owners and duplicates */
 	uint32_t *name_slot;
 	size_t name_mask;
-	/* constituency_file_check_buffer: every bad CSV row to on_error, and go on */
+	/* constituency_file_check_buffer: every bad CSV row or JSON entry to on_error, and go on */
 	constituency_row_error_cb on_error;
 	void *on_error_arg;
 	size_t nbad;
@@ -1136,6 +1136,21 @@ static int json_cert(struct constituency_file *f, const json_t *jc, int idx, str
 	return arr ? json_contacts(f, arr, &t->cons, l, err) : V_OK;
 }
 
+/* An organisation or CERT of a JSON file was wrong (rc, err): the first ends the read, unless
+ * the caller wants them all (constituency_file_check_buffer's on_error) — then it is handed
+ * over and the read goes on with the next one: V_OK.  What was read of the bad one stays in
+ * f, harmless, since a file with a bad entry is never applied. */
+static int json_bad(struct constituency_file *f, int rc, struct verr *err)
+{
+	if (rc == V_ERR_NOMEM || !f->on_error || !err)
+		return rc;
+	f->nbad++;
+	if ((rc = f->on_error(f->on_error_arg, err)) != V_OK)
+		return rc;
+	memset(err, 0, sizeof(*err));
+	return V_OK;
+}
+
 static int read_json(struct constituency_file *f, const char *s, size_t n, struct verr *err)
 {
 	static const char *const keys[] = { "vigia_constituency", "organisations", "certs", NULL };
@@ -1170,15 +1185,19 @@ static int read_json(struct constituency_file *f, const char *s, size_t n, struc
 		goto out;
 	f->json = 1;
 	json_array_foreach(arr, i, v)
-		if ((rc = json_org(f, v, (int)i, err)) != V_OK)
+		if ((rc = json_org(f, v, (int)i, err)) != V_OK && (rc = json_bad(f, rc, err)) != V_OK)
 			goto out;
 	f->json = 0;
 	if ((rc = jarray(f, doc, "certs", &top, &arr, err)) != V_OK)
 		goto out;
 	f->json = 1;
 	json_array_foreach(arr, i, v)
-		if ((rc = json_cert(f, v, (int)i, err)) != V_OK)
+		if ((rc = json_cert(f, v, (int)i, err)) != V_OK && (rc = json_bad(f, rc, err)) != V_OK)
 			goto out;
+	if (f->nbad)
+		rc = where(err, f->path, 0,
+			   verr_set(err, V_ERR_INVALID, "",
+				    _("%zu organisations or CERTs of the file are wrong"), f->nbad));
 out:
 	f->json = 1;
 	json_decref(doc);
@@ -1208,13 +1227,21 @@ static int ends_with(const char *s, const char *sfx)
 int constituency_file_read(const char *path, enum constituency_fmt fmt,
 			   struct constituency_file **out, struct verr *err)
 {
+	return constituency_file_check(path, fmt, NULL, NULL, out, err);
+}
+
+int constituency_file_check(const char *path, enum constituency_fmt fmt,
+			    constituency_row_error_cb on_error, void *arg,
+			    struct constituency_file **out, struct verr *err)
+{
 	struct buf b;
 	int rc;
 
 	*out = NULL;
 	buf_init(&b, FILE_CAP);
 	if ((rc = slurp(path, &b, err)) == V_OK)
-		rc = constituency_file_read_buffer(path, b.data ? b.data : "", b.len, fmt, out, err);
+		rc = constituency_file_check_buffer(path, b.data ? b.data : "", b.len, fmt,
+						    on_error, arg, out, err);
 	buf_fini(&b);
 	return rc;
 }

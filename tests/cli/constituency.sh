@@ -136,6 +136,14 @@ for spec in "bad-cidr.csv:4: value: '192.0.2.300/24' is not a network" \
 	check "... names the file, row and field: $spec" 'grep -qF "$D/$spec" "$T/err"'
 	check "... says nothing was imported, and nothing was" 'grep -q "nothing was imported" "$T/err" && C export --db "$DB" | cmp -s - "$T/before.csv"'
 done
+# every bad row or entry is named in one go, not only the first
+printf 'kind,owner,value\norganisation,Dos,\nnetwork,Dos,192.0.2.300/24\nasn,Dos,ASfoo\nnetwork,Dos,198.51.100.0/24\n' > "$T/two.csv"
+C import "$T/two.csv" --db "$DB" > /dev/null 2> "$T/err"; rc=$?
+check "a CSV file with two bad rows: exit 2, both rows named, and the count" '[ $rc -eq 2 ] && grep -q "two.csv:3: value:" "$T/err" && grep -q "two.csv:4: value:" "$T/err" && grep -q "2 rows of the file are wrong" "$T/err" && grep -q "nothing was imported" "$T/err"'
+printf '{"organisations": [{"name": "Uno", "networks": ["192.0.2.0/33"]}, {"name": "Ok", "domains": ["ok.example"]}, {"name": "Tres", "asns": ["ASfoo"]}], "certs": [{"country": "ZZZ"}]}' > "$T/three.json"
+C import "$T/three.json" --db "$DB" > /dev/null 2> "$T/err"; rc=$?
+check "a JSON file with three bad entries: exit 2, each by its JSON path, and the count" '[ $rc -eq 2 ] && grep -q "three.json: organisations\[0\].networks\[0\]" "$T/err" && grep -q "three.json: organisations\[2\].asns\[0\]" "$T/err" && grep -q "three.json: certs\[0\]" "$T/err" && grep -q "3 organisations or CERTs of the file are wrong" "$T/err"'
+check "... and nothing was imported" 'C export --db "$DB" | cmp -s - "$T/before.csv"'
 # a conflict with the store (not inside the file) is found before anything is written
 printf 'kind,owner,value\norganisation,Nueva,\nnetwork,Nueva,10.0.0.0/8\nnetwork,Nueva,2001:db8::/32\n' > "$T/clash.csv"
 C import "$T/clash.csv" --db "$DB" > /dev/null 2> "$T/err"; rc=$?

@@ -643,6 +643,42 @@ static void test_all_errors(void)
 	ok(e.line == 6 || e.line == 3, "... at the first bad row found (%ld)", e.line);
 }
 
+/* Every bad organisation and CERT of a JSON file, each by its JSON path, not only the first;
+ * the good ones around them read. */
+static void test_all_errors_json(void)
+{
+	static const char bad[] =
+		"{\"organisations\": ["
+		"{\"name\": \"Good\", \"networks\": [\"192.0.2.0/24\"]},"
+		"{\"name\": \"A\", \"networks\": [\"192.0.2.0/33\"]},"
+		"42,"
+		"{\"name\": \"B\", \"asns\": [\"AS64500\", \"ASfoo\"]},"
+		"{\"name\": \"C\", \"colour\": \"red\"},"
+		"{\"name\": \"Good too\", \"domains\": [\"good.example\"]}],"
+		"\"certs\": [{\"country\": \"XX1\", \"name\": \"CERT-X\"},"
+		"{\"country\": \"ES\", \"name\": \"CERT-ES\"}]}";
+	struct row_errors r = { 0 };
+	struct constituency_file *f = NULL;
+	struct verr e = { 0 };
+
+	is_int(constituency_file_check_buffer("bad.json", bad, sizeof(bad) - 1,
+					      CONSTITUENCY_FMT_JSON, row_error, &r, &f, &e),
+	       V_ERR_INVALID, "a JSON file with 5 bad entries is refused");
+	ok(f == NULL && r.n == 5, "... each bad entry reported (%d)", r.n);
+	ok(!strcmp(r.field[0], "organisations[1].networks[0]") &&
+	   !strcmp(r.field[1], "organisations[2]") &&
+	   !strncmp(r.field[2], "organisations[3].asns[1]", 24) &&
+	   !strncmp(r.field[3], "organisations[4]", 16) && !strncmp(r.field[4], "certs[0]", 8),
+	   "... each by its JSON path (%s, %s, %s, %s, %s)", r.field[0], r.field[1], r.field[2],
+	   r.field[3], r.field[4]);
+	ok(strstr(e.reason, "5") != NULL, "... and the count in the error: %s", e.reason);
+	r.n = 0;
+	is_int(constituency_file_read_buffer("bad.json", bad, sizeof(bad) - 1,
+					     CONSTITUENCY_FMT_JSON, &f, &e),
+	       V_ERR_INVALID, "without a callback: refused at the first");
+	ok(!strcmp(e.field, "organisations[1].networks[0]"), "... which it names (%s)", e.field);
+}
+
 int main(void)
 {
 	conf_init();
@@ -651,6 +687,7 @@ int main(void)
 	test_files();
 	test_store_import();
 	test_all_errors();
+	test_all_errors_json();
 	conf_fini();
 	return done_testing();
 }
