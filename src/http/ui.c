@@ -154,11 +154,20 @@ static int token_signin(const struct http_request *rq, const char *name, const c
 	return rc;
 }
 
+void ui_too_many(struct http_response *rs, int64_t wait)
+{
+	char retry[24];
+
+	http_error(rs, 0, 429, "too many requests", "too many failed sign-ins: try again later");
+	snprintf(retry, sizeof(retry), "%lld", (long long)wait);
+	http_header(rs, "Retry-After", retry);
+}
+
 void ui_login(const struct http_request *rq, const struct http_call *c, struct http_response *rs)
 {
 	struct store_account acct;
 	struct verr e = {0};
-	char value[UI_SESSION_MAX], hdr[UI_SESSION_MAX + 100], retry[24];
+	char value[UI_SESSION_MAX], hdr[UI_SESSION_MAX + 100];
 	const char *name, *token, *password, *how, *lang;
 	int64_t ttl = conf_get_int("http.session_ttl"), wait;
 	json_t *b;
@@ -181,10 +190,7 @@ void ui_login(const struct http_request *rq, const struct http_call *c, struct h
 		log_info("http: ui sign-in of %s from %s throttled for %llds", name_shape(name) ?
 		         name : "-", rq->remote && *rq->remote ? rq->remote : "-", (long long)wait);
 		json_decref(b);
-		http_error(rs, 0, 429, "too many requests",
-		           "too many failed sign-ins: try again later");
-		snprintf(retry, sizeof(retry), "%lld", (long long)wait);
-		http_header(rs, "Retry-After", retry);
+		ui_too_many(rs, wait);
 		return;
 	}
 	how = password ? "password" : "token";

@@ -53,6 +53,8 @@ void ui_asset(const struct http_request *rq, const struct http_call *c, struct h
 void ui_login(const struct http_request *rq, const struct http_call *c, struct http_response *rs);
 void ui_logout(const struct http_request *rq, const struct http_call *c,
                struct http_response *rs);
+/* 429 "too many failed sign-ins" with Retry-After: wait (seconds). */
+void ui_too_many(struct http_response *rs, int64_t wait);
 /* The security headers every UI response carries (Content-Security-Policy, ...). */
 void ui_security_headers(struct http_response *rs);
 

@@ -128,7 +128,6 @@ void ui_api_password(const struct http_request *rq, const struct http_call *c,
                      struct http_response *rs)
 {
 	char hash[STORE_PWHASH_MAX], object[STORE_NAME_MAX + 16], who[STORE_NAME_MAX + 8];
-	char retry[24];
 	struct store_account same;
 	struct verr e = {0};
 	const char *cur, *next;
@@ -151,13 +150,10 @@ void ui_api_password(const struct http_request *rq, const struct http_call *c,
 		return;
 	}
 	/* a wrong current password counts as a failed sign-in: a stolen session cookie must not
-	 * become a way to guess the password, nor to lock the analyst out of it */
+	 * become a way to guess the password */
 	if (!http_signin_allowed(c->account->name, rq->remote, rq->now, &wait)) {
 		json_decref(b);
-		http_error(rs, 0, 429, "too many requests",
-		           "too many failed sign-ins: try again later");
-		snprintf(retry, sizeof(retry), "%lld", (long long)wait);
-		http_header(rs, "Retry-After", retry);
+		ui_too_many(rs, wait);
 		return;
 	}
 	actor(c, who);
