@@ -532,6 +532,7 @@ struct lines {
 	struct hyper hp;                   /* the hyper-parameters chosen */
 	double zs, zm;                     /* logits of the suspicious and malicious lines */
 	double pop_fpr, precision, recall; /* validation figures at the suspicious line */
+	double accuracy;                   /* validation accuracy there */
 };
 
 struct vrow {
@@ -547,15 +548,16 @@ static int vrow_cmp(const void *a, const void *b)
 
 /*
  * The verdict lines, from the validation logits of the set "outer fold != skip" (never from
- * the fold being tested).  Suspicious: the lowest logit at which the false-positive rate on
+ * the fold being tested).  Suspicious: of the logits at which the false-positive rate on
  * popular sites is at most URL_SELECT_POPULAR_FPR and the precision at least
- * URL_SELECT_PRECISION (the most recall those allow); malicious: the lowest from there with a
+ * URL_SELECT_PRECISION, the one with the best validation accuracy (the lowest on a tie: the
+ * most recall for that accuracy); malicious: the lowest from there with a
  * precision of at least URL_SELECT_PRECISION_MALICIOUS.  Lines fall between two distinct
  * logits, so ties never split.
  */
 static struct lines choose_lines(const struct data *d, int skip)
 {
-	struct lines l = {{0, 0}, 0, 0, 0, 0, 0};
+	struct lines l = {{0, 0}, 0, 0, 0, 0, 0, 0};
 	struct vrow *v = malloc(d->n * sizeof *v);
 	size_t n = 0, pos = 0, popn = 0;
 
@@ -585,8 +587,11 @@ static struct lines choose_lines(const struct data *d, int skip)
 			continue;
 		double prec = 100.0 * (double)tp / (double)(tp + fp);
 		double pfpr = popn ? 100.0 * (double)pfp / (double)popn : 0;
-		if (pfpr <= URL_SELECT_POPULAR_FPR && prec >= URL_SELECT_PRECISION) {
+		double acc = 100.0 * (double)(tp + (n - pos) - fp) / (double)n;
+		if (pfpr <= URL_SELECT_POPULAR_FPR && prec >= URL_SELECT_PRECISION &&
+		    (is == SIZE_MAX || acc >= l.accuracy)) {
 			is = i;
+			l.accuracy = acc;
 			l.pop_fpr = pfpr;
 			l.precision = prec;
 			l.recall = pos ? 100.0 * (double)tp / (double)pos : 0;
@@ -639,14 +644,14 @@ static void set_scale(struct url_model *m, const struct lines *l)
  * The whole recipe on the set "outer fold != skip" (skip < 0: every row): for each pair of
  * hyper-parameters of the grid (URL_MODEL_POPULAR_WEIGHTS x URL_MODEL_LEARNING_RATES),
  * validation logits on inner folds and the verdict lines from them; the pair whose lines keep
- * the most validation recall wins (the first on a tie); then the model on the whole set with
+ * the best validation accuracy wins (the first on a tie); then the model on the whole set with
  * that pair, scaled so that its lines fall at the fixed verdict scores.
  */
 static struct lines fit(struct url_model *m, struct data *d, int skip, int epochs)
 {
 	static const double weights[] = {URL_MODEL_POPULAR_WEIGHTS},
 	                    rates[] = {URL_MODEL_LEARNING_RATES};
-	struct lines best = {{0, 0}, 0, 0, 0, 0, 0};
+	struct lines best = {{0, 0}, 0, 0, 0, 0, 0, 0};
 	int first = 1;
 	for (size_t i = 0; i < sizeof weights / sizeof *weights; i++)
 		for (size_t j = 0; j < sizeof rates / sizeof *rates; j++) {
@@ -654,7 +659,7 @@ static struct lines fit(struct url_model *m, struct data *d, int skip, int epoch
 			validate(m, d, skip, epochs, hp);
 			struct lines l = choose_lines(d, skip);
 			l.hp = hp;
-			if (first || l.recall > best.recall)
+			if (first || l.accuracy > best.accuracy)
 				best = l;
 			first = 0;
 		}
@@ -933,9 +938,10 @@ int url_model_train(struct url_checker *k, const struct url_train_options *o, st
 			for (int fo = 0; fo < o->folds; fo++)
 				fprintf(o->report,
 				        "%s{\"popular_weight\":%.1f,\"learning_rate\":%.2f,"
-				        "\"suspicious_logit\":%.4f,\"malicious_logit\":%.4f}",
+				        "\"suspicious_logit\":%.4f,\"malicious_logit\":%.4f,"
+				        "\"validation_accuracy\":%.4f}",
 				        fo ? "," : "", fl[fo].hp.popw, fl[fo].hp.lr0, fl[fo].zs,
-				        fl[fo].zm);
+				        fl[fo].zm, fl[fo].accuracy);
 			fprintf(o->report, "],");
 			report(o->report, 1, &d, 0, o->folds);
 			fprintf(o->report, ",");
@@ -948,18 +954,20 @@ int url_model_train(struct url_checker *k, const struct url_train_options *o, st
 			      "inside the other folds:\n\n"),
 			    URL_MODEL_INNER_FOLDS);
 			fprintf(o->report,
-			        "| %4s | %6s | %4s | %11s | %10s | %16s | %14s | %11s |\n",
+			        "| %4s | %6s | %4s | %11s | %10s | %16s | %14s | %11s | %13s |\n",
 			        _("fold"), _("weight"), "lr", _("susp. logit"), _("mal. logit"),
-			        _("val. popular FPR"), _("val. precision"), _("val. recall"));
+			        _("val. popular FPR"), _("val. precision"), _("val. recall"),
+			        _("val. accuracy"));
 			fprintf(o->report, "|------|--------|------|-------------|------------|"
-			                   "------------------|----------------|-------------|\n");
+			                   "------------------|----------------|-------------|"
+			                   "---------------|\n");
 			for (int fo = 0; fo < o->folds; fo++)
 				fprintf(o->report,
 				        "| %4d | %6.1f | %4.2f | %11.3f | %10.3f | %15.2f%% | "
-				        "%13.2f%% | "
-				        "%10.2f%% |\n",
+				        "%13.2f%% | %10.2f%% | %12.2f%% |\n",
 				        fo, fl[fo].hp.popw, fl[fo].hp.lr0, fl[fo].zs, fl[fo].zm,
-				        fl[fo].pop_fpr, fl[fo].precision, fl[fo].recall);
+				        fl[fo].pop_fpr, fl[fo].precision, fl[fo].recall,
+				        fl[fo].accuracy);
 			report(o->report, 0, &d, 0, o->folds);
 			report(o->report, 0, &d, 1, o->folds);
 			sweep(o->report, &d);
@@ -976,9 +984,9 @@ int url_model_train(struct url_checker *k, const struct url_train_options *o, st
 			    _("model written to %s: popular-site weight %.1f, learning rate %.2f, "
 			      "suspicious from logit %.3f, malicious from %.3f (chosen on %d-fold "
 			      "validation: popular-site FPR %.2f%%, precision %.2f%%, recall "
-			      "%.2f%%)\n"),
+			      "%.2f%%, accuracy %.2f%%)\n"),
 			    o->out, l.hp.popw, l.hp.lr0, l.zs, l.zm, URL_MODEL_INNER_FOLDS,
-			    l.pop_fpr, l.precision, l.recall);
+			    l.pop_fpr, l.precision, l.recall, l.accuracy);
 	}
 out:
 	fclose(in);
