@@ -291,7 +291,8 @@ static int link_first_other(struct correlate *c, struct store *st, struct pipe_e
 	buf_puts(&c->key, kind);
 	buf_putc(&c->key, ' ');
 	buf_append(&c->key, value, len);
-	rc = store_link_add(st, *first, pe->incident, "correlated", buf_cstr(&c->key), err);
+	/* written at the commit with the transaction's other links (store_link_defer) */
+	rc = store_link_defer(st, *first, pe->incident, "correlated", buf_cstr(&c->key), err);
 	if (rc != V_OK)
 		return rc;
 	pe->links++;
@@ -362,7 +363,8 @@ static int load_cb(void *arg, const struct store_indicator *ind, int64_t first)
 		return 1;
 	}
 	if (!indidx_add(&c->ix, indidx_tag(&c->ix, ind->kind, ind->value, strlen(ind->value)),
-			(uint32_t)ind->id, (uint32_t)first, ind->common ? INDIDX_COMMON : 0)) {
+			(uint32_t)ind->id, (uint32_t)first,
+			(ind->common ? INDIDX_COMMON : 0) | (first && !ind->many ? INDIDX_ONE : 0))) {
 		l->failed = _("correlate.index_memory reached");
 		return 1;
 	}
@@ -624,11 +626,12 @@ static int one_indexed(struct correlate *c, struct store *st, struct pipe_event 
 			common = 1;
 			pe->common++;
 		}
-		if ((rc = store_posting_append(st, id, pe->incident, &is_new, err)) != V_OK)
+		/* nobody else has it: the posting is new, written at the commit */
+		if ((rc = store_posting_defer(st, id, pe->incident, 1, err)) != V_OK)
 			return rc;
 		c->stats.created++;
 		if (!indidx_add(&c->ix, tag, (uint32_t)id, (uint32_t)pe->incident,
-				INDIDX_CHECKED | (common ? INDIDX_COMMON : 0)))
+				INDIDX_CHECKED | INDIDX_ONE | (common ? INDIDX_COMMON : 0)))
 			index_off(c, _("correlate.index_memory reached"));
 		return V_OK;
 	}
@@ -652,13 +655,22 @@ static int one_indexed(struct correlate *c, struct store *st, struct pipe_event 
 	if (smap_get(&c->post, pk, sizeof(pk)))
 		return V_OK;
 	/* an incident after the first known keeps the first as it is: a saved index need not
-	 * be rebuilt for it (store_posting_append) */
-	if (slot->first && pe->incident > slot->first)
+	 * be rebuilt for it (store_posting_append).  When the first is the only incident that
+	 * has the value, the posting is new: it waits for the commit (store_posting_defer);
+	 * otherwise the store says. */
+	if (slot->first && (slot->tag & INDIDX_ONE)) {
+		/* not an append: a saved index that still says "one incident" would be wrong
+		 * about an older value (store_posting_defer records the change) */
+		rc = store_posting_defer(st, id, pe->incident, 0, err);
+		is_new = 1;
+		c->stats.deferred++;
+	} else if (slot->first && pe->incident > slot->first)
 		rc = store_posting_append(st, id, pe->incident, &is_new, err);
 	else
 		rc = store_posting_add(st, id, pe->incident, &is_new, err);
 	if (rc != V_OK)
 		return rc;
+	slot->tag &= ~(uint64_t)INDIDX_ONE; /* two incidents have it now */
 	smap_put(&c->post, pk, sizeof(pk), &added);
 	if (!is_new || common)
 		return V_OK;

@@ -108,7 +108,7 @@ uint64_t indidx_tag(const struct indidx *x, const char *kind, const char *value,
 
 static size_t home(const struct indidx *x, uint64_t tag)
 {
-	uint64_t h = (tag & HASH_MASK) << 1; /* the hash's 61 bits at the top */
+	uint64_t h = (tag & HASH_MASK) << 1; /* the hash at the top */
 
 	return (size_t)(((unsigned __int128)h * x->cap) >> 64);
 }
@@ -175,7 +175,7 @@ struct indidx_slot *indidx_add(struct indidx *x, uint64_t tag, uint32_t id, uint
 /* ---- the saved form --------------------------------------------------------------------- */
 
 #define FILE_MAGIC "vigiaidx"
-#define FILE_VERSION 1u
+#define FILE_VERSION 2u /* 2: INDIDX_ONE, 60 bits of hash */
 #define FILE_ORDER 0x01020304u
 #define CHUNK 4096 /* slots written at a time */
 

@@ -4,12 +4,12 @@
  * store (store_indicators_scan) and kept up to date by the stage as it adds values.  Internal
  * to src/pipeline (correlate.c; docs/internals/pipeline.md, "The indicator index").
  *
- * A slot holds 61 bits of a keyed hash of "kind NUL value", never the value: SipHash-2-4
+ * A slot holds 60 bits of a keyed hash of "kind NUL value", never the value: SipHash-2-4
  * (libsodium's crypto_shorthash) under a key drawn at random by indidx_init, so input cannot
  * be made to collide on purpose.  An absent hash means the value is certainly not in what was
  * indexed.  Two indexed values sharing a hash are found while adding: their slot becomes
  * ambiguous (id 0) and the caller asks the store for them.  A value not indexed that shares
- * the hash of an indexed one (chance: values / 2^61 a lookup, 1 in 2 * 10^12 for a million
+ * the hash of an indexed one (chance: values / 2^60 a lookup, 1 in 10^12 for a million
  * values) is taken for it: the price of not keeping the values.
  *
  * The index can be saved to a file and mapped again (indidx_save, indidx_load): a header with
@@ -30,10 +30,12 @@
 
 #define INDIDX_COMMON 1u  /* the value is on a warning list (the store's "common") */
 #define INDIDX_CHECKED 2u /* looked at against the warning lists since the index was built */
-#define INDIDX_FLAGS 3u
+#define INDIDX_ONE 4u     /* first is the only incident with a posting of it: a posting of
+			   * any other is new (correlate.c defers it to the commit) */
+#define INDIDX_FLAGS 7u
 
 struct indidx_slot {
-	uint64_t tag;   /* 0: empty; else bit 63 set, bits 62..2 the hash, bits 1..0 the flags */
+	uint64_t tag;   /* 0: empty; else bit 63 set, bits 62..3 the hash, bits 2..0 the flags */
 	uint32_t id;    /* the indicator's id; 0: ambiguous (ask the store) */
 	uint32_t first; /* the smallest incident known to have a posting of it; 0: none known */
 };

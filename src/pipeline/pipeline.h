@@ -200,6 +200,7 @@ struct correlate_index_stats {
 	uint64_t loads;   /* times it was mapped from the saved file instead of built */
 	uint64_t caught_up; /* values read from the store on top of the saved file */
 	uint64_t saves;   /* times it was saved */
+	uint64_t deferred; /* postings of values it knew one incident of: new without asking */
 };
 const struct correlate_index_stats *correlate_index_stats(const struct correlate *c);
 /* Keep the index between runs in the file at path (borrowed, copied; NULL: not kept): mapped

@@ -3,11 +3,14 @@
  * dispatch of every store_*() call to the backend's table (store_impl.h).  The audit chain's
  * hash is defined here once so that every backend computes the same one.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 
+#include "base/buf.h"
 #include "base/conf.h"
 #include "base/i18n.h"
 #include "store/store.h"
@@ -45,10 +48,14 @@ int store_open(const char *path, struct store **out, struct verr *err)
 	return store_sqlite_open(path, out, err);
 }
 
+static void batch_free(struct store *st);
+
 void store_close(struct store *st)
 {
-	if (st)
-		st->ops->close(st);
+	if (!st)
+		return;
+	batch_free(st);
+	st->ops->close(st);
 }
 
 int store_schema_latest(void)
@@ -304,6 +311,264 @@ int store_info(struct store *st, struct store_info *out, struct verr *err)
 	return st->ops->info(st, out, err);
 }
 
+/*
+ * ---- the deferred batch --------------------------------------------------------------------
+ *
+ * Postings and correlation links of the open transaction that the caller knows are new
+ * (store_posting_defer, store_link_defer) wait here and are written by the backend in one
+ * statement each at the commit, sorted (docs/internals/store.md, "The deferred batch").  The
+ * arrays only grow during a transaction: a read that needs the rows in the database writes
+ * the waiting part (batch_flush) and leaves it in place, so that store_undo can go back to
+ * where the mark was — the rows written since the mark, some of them deferred before it, are
+ * undone by the backend with everything else, and wait again.  Each flush writes a sorted
+ * copy; the arrays keep the order of the calls, which the mark's lengths refer to.
+ */
+struct store_dlink {
+	int64_t a, b;
+	size_t kind, why; /* offsets in dtext; why SIZE_MAX: none */
+};
+
+#define NEED_POST 1 /* the postings of the batch */
+#define NEED_LINK 2 /* its links */
+
+/* The postings of the batch as a set, so that store_posting_add can tell a pending one
+ * without writing the batch: open addressing, a power of two, at most half full; (0, 0) is
+ * empty (ids start at 1). */
+static size_t pset_home(const struct store *st, int64_t a, int64_t b)
+{
+	uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15u ^ (uint64_t)b * 0xc2b2ae3d27d4eb4fu;
+
+	h ^= h >> 29;
+	return (size_t)h & (st->pset_cap - 1);
+}
+
+/* 1: (a, b) was there; 0: added; -1: out of memory */
+static int pset_put(struct store *st, int64_t a, int64_t b)
+{
+	size_t i;
+
+	if ((st->pset_n + 1) * 2 > st->pset_cap) {
+		size_t ocap = st->pset_cap, ncap = ocap ? ocap * 2 : 4096;
+		int64_t(*old)[2] = st->pset, (*t)[2] = calloc(ncap, sizeof(*t));
+		if (!t)
+			return -1;
+		st->pset = t;
+		st->pset_cap = ncap;
+		for (size_t k = 0; k < ocap; k++) {
+			if (!old[k][0])
+				continue;
+			for (i = pset_home(st, old[k][0], old[k][1]); st->pset[i][0];
+			     i = (i + 1) & (ncap - 1))
+				;
+			st->pset[i][0] = old[k][0];
+			st->pset[i][1] = old[k][1];
+		}
+		free(old);
+	}
+	for (i = pset_home(st, a, b); st->pset[i][0]; i = (i + 1) & (st->pset_cap - 1))
+		if (st->pset[i][0] == a && st->pset[i][1] == b)
+			return 1;
+	st->pset[i][0] = a;
+	st->pset[i][1] = b;
+	st->pset_n++;
+	return 0;
+}
+
+static int pset_has(const struct store *st, int64_t a, int64_t b)
+{
+	if (!st->pset_n)
+		return 0;
+	for (size_t i = pset_home(st, a, b); st->pset[i][0]; i = (i + 1) & (st->pset_cap - 1))
+		if (st->pset[i][0] == a && st->pset[i][1] == b)
+			return 1;
+	return 0;
+}
+
+static void pset_clear(struct store *st)
+{
+	if (st->pset_n)
+		memset(st->pset, 0, st->pset_cap * sizeof(*st->pset));
+	st->pset_n = 0;
+}
+
+static void batch_free(struct store *st)
+{
+	free(st->pset);
+	st->pset = NULL;
+	st->pset_n = st->pset_cap = 0;
+	free(st->dpost);
+	free(st->dlink);
+	buf_fini(&st->dtext);
+	st->dpost = NULL;
+	st->dlink = NULL;
+	st->dpost_n = st->dpost_w = st->dpost_cap = 0;
+	st->dlink_n = st->dlink_w = st->dlink_cap = 0;
+	st->mark_post = st->mark_post_w = st->mark_link = st->mark_link_w = st->mark_text = 0;
+}
+
+/* The transaction ended (committed or rolled back): nothing waits any more. */
+static void batch_clear(struct store *st)
+{
+	st->dpost_n = st->dpost_w = 0;
+	st->dlink_n = st->dlink_w = 0;
+	buf_reset(&st->dtext);
+	pset_clear(st);
+	st->mark_post = st->mark_post_w = st->mark_link = st->mark_link_w = st->mark_text = 0;
+}
+
+static int post_cmp(const void *x, const void *y)
+{
+	const int64_t *p = x, *q = y;
+
+	if (p[0] != q[0])
+		return p[0] < q[0] ? -1 : 1;
+	return p[1] < q[1] ? -1 : p[1] > q[1];
+}
+
+/* links sorted by the pair without regard to its direction, then by kind, then by the order
+ * they were asked in (the first of two alike is the one kept) */
+struct link_sort {
+	int64_t lo, hi;
+	const char *kind;
+	size_t i;
+	struct store_link_row row;
+};
+
+static int link_cmp(const void *x, const void *y)
+{
+	const struct link_sort *p = x, *q = y;
+	int c;
+
+	if (p->lo != q->lo)
+		return p->lo < q->lo ? -1 : 1;
+	if (p->hi != q->hi)
+		return p->hi < q->hi ? -1 : 1;
+	if ((c = strcmp(p->kind, q->kind)) != 0)
+		return c;
+	return p->i < q->i ? -1 : p->i > q->i;
+}
+
+static int row_cmp(const void *x, const void *y)
+{
+	const struct store_link_row *p = x, *q = y;
+
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	return p->b < q->b ? -1 : p->b > q->b;
+}
+
+static uint64_t clock_of(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void store_batch_stats(const struct store *st, struct store_batch_stats *out)
+{
+	*out = st->bstats;
+}
+
+static int batch_write(struct store *st, int what, struct verr *err);
+
+/* Write what waits of what (NEED_POST, NEED_LINK), timed. */
+static int batch_flush(struct store *st, int what, struct verr *err)
+{
+	uint64_t t0 = clock_of(CLOCK_MONOTONIC), c0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
+	int rc = batch_write(st, what, err);
+
+	st->bstats.ns += clock_of(CLOCK_MONOTONIC) - t0;
+	st->bstats.cpu_ns += clock_of(CLOCK_THREAD_CPUTIME_ID) - c0;
+	return rc;
+}
+
+/* Write what waits of what: postings, then links. */
+static int batch_write(struct store *st, int what, struct verr *err)
+{
+	int rc = V_OK;
+
+	if ((what & NEED_POST) && st->dpost_w < st->dpost_n) {
+		size_t n = st->dpost_n - st->dpost_w, k = 0;
+		int64_t(*p)[2] = malloc(n * sizeof(*p));
+		if (!p)
+			return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		memcpy(p, st->dpost + st->dpost_w, n * sizeof(*p));
+		qsort(p, n, sizeof(*p), post_cmp);
+		for (size_t i = 0; i < n; i++)
+			if (!k || p[i][0] != p[k - 1][0] || p[i][1] != p[k - 1][1]) {
+				p[k][0] = p[i][0];
+				p[k][1] = p[i][1];
+				k++;
+			}
+		rc = st->ops->postings_write(st, (const int64_t(*)[2])p, k, err);
+		free(p);
+		if (rc != V_OK)
+			return rc;
+		st->bstats.postings += k;
+		st->dpost_w = st->dpost_n;
+	}
+	if ((what & NEED_LINK) && st->dlink_w < st->dlink_n) {
+		size_t n = st->dlink_n - st->dlink_w, k = 0;
+		struct link_sort *l = malloc(n * sizeof(*l));
+		struct store_link_row *r = malloc(n * sizeof(*r));
+		if (!l || !r) {
+			free(l);
+			free(r);
+			return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct store_dlink *d = &st->dlink[st->dlink_w + i];
+			l[i].lo = d->a < d->b ? d->a : d->b;
+			l[i].hi = d->a < d->b ? d->b : d->a;
+			l[i].i = i;
+			l[i].row.a = d->a;
+			l[i].row.b = d->b;
+			l[i].row.kind = l[i].kind = st->dtext.data + d->kind;
+			l[i].row.why = d->why == SIZE_MAX ? NULL : st->dtext.data + d->why;
+		}
+		qsort(l, n, sizeof(*l), link_cmp);
+		for (size_t i = 0; i < n; i++)
+			if (!i || l[i].lo != l[i - 1].lo || l[i].hi != l[i - 1].hi ||
+			    strcmp(l[i].kind, l[i - 1].kind) != 0)
+				r[k++] = l[i].row;
+		qsort(r, k, sizeof(*r), row_cmp);
+		rc = st->ops->links_write(st, r, k, err);
+		free(l);
+		free(r);
+		if (rc != V_OK)
+			return rc;
+		st->bstats.links += k;
+		st->dlink_w = st->dlink_n;
+	}
+	return V_OK;
+}
+
+/* Before a read or a write that must see the batch's postings (NEED_POST) or links
+ * (NEED_LINK) in the database. */
+static int batch_need(struct store *st, int what, struct verr *err)
+{
+	if (!((what & NEED_POST) && st->dpost_w < st->dpost_n) &&
+	    !((what & NEED_LINK) && st->dlink_w < st->dlink_n))
+		return V_OK;
+	return batch_flush(st, what, err);
+}
+
+static int grow(void **tab, size_t n, size_t *cap, size_t elem)
+{
+	size_t nc;
+	void *t;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 1024;
+	if (!(t = realloc(*tab, nc * elem)))
+		return -1;
+	*tab = t;
+	*cap = nc;
+	return 0;
+}
+
 static void ind_reset(struct store *st)
 {
 	st->in_tx = 0;
@@ -319,6 +584,8 @@ int store_begin(struct store *st, struct verr *err)
 	int rc = st->ops->begin(st, err);
 
 	ind_reset(st);
+	if (rc == V_OK)
+		batch_clear(st);
 	st->in_tx = rc == V_OK;
 	return rc;
 }
@@ -328,6 +595,8 @@ int store_commit(struct store *st, struct verr *err)
 	int64_t gen = 0;
 	int rc = V_OK, bumped = 0;
 
+	if ((rc = batch_need(st, NEED_POST | NEED_LINK, err)) != V_OK)
+		return rc;
 	/* the generation moves in the transaction it describes: a crash loses both or neither */
 	if (st->ind_touched && st->ops->indicators_bump) {
 		if ((rc = st->ops->indicators_bump(st, st->ind_changed, &gen, err)) != V_OK)
@@ -342,8 +611,10 @@ int store_commit(struct store *st, struct verr *err)
 	rc = st->ops->commit(st, err);
 	if (rc == V_OK && bumped)
 		st->ind_committed = gen;
-	if (rc == V_OK)
+	if (rc == V_OK) {
 		ind_reset(st);
+		batch_clear(st);
+	}
 	return rc;
 }
 
@@ -351,16 +622,43 @@ void store_rollback(struct store *st)
 {
 	st->ops->rollback(st);
 	ind_reset(st);
+	batch_clear(st);
 }
 
 int store_mark(struct store *st, struct verr *err)
 {
-	return st->ops->mark(st, err);
+	int rc = st->ops->mark(st, err);
+
+	if (rc == V_OK) {
+		st->mark_post = st->dpost_n;
+		st->mark_post_w = st->dpost_w;
+		st->mark_link = st->dlink_n;
+		st->mark_link_w = st->dlink_w;
+		st->mark_text = st->dtext.len;
+	}
+	return rc;
 }
 
 int store_undo(struct store *st, struct verr *err)
 {
-	return st->ops->undo(st, err);
+	int rc = st->ops->undo(st, err);
+
+	if (rc == V_OK) {
+		/* the database is back at the mark: what was written then, and what waited */
+		st->dpost_n = st->mark_post;
+		st->dpost_w = st->mark_post_w;
+		st->dlink_n = st->mark_link;
+		st->dlink_w = st->mark_link_w;
+		st->dtext.len = st->mark_text;
+		pset_clear(st);
+		for (size_t i = 0; i < st->dpost_n; i++)
+			if (pset_put(st, st->dpost[i][0], st->dpost[i][1]) < 0) {
+				/* the set is only a shortcut: without it, write the batch */
+				pset_clear(st);
+				return batch_flush(st, NEED_POST, err);
+			}
+	}
+	return rc;
 }
 
 int store_concurrent(struct store *st)
@@ -572,13 +870,49 @@ int store_attachment_get(struct store *st, const char *sha256_hex, void **data, 
 int store_link_add(struct store *st, int64_t a, int64_t b, const char *kind, const char *why,
 		   struct verr *err)
 {
-	return st->ops->link_add(st, a, b, kind, why, err);
+	int rc = batch_need(st, NEED_LINK, err);
+
+	return rc != V_OK ? rc : st->ops->link_add(st, a, b, kind, why, err);
+}
+
+int store_link_defer(struct store *st, int64_t a, int64_t b, const char *kind, const char *why,
+		     struct verr *err)
+{
+	struct store_dlink *d;
+	const char *k = kind ? kind : "linked";
+
+	if (!st->in_tx)
+		return store_link_add(st, a, b, kind, why, err);
+	if (a == b)
+		return verr_set(err, V_ERR_INVALID, "", "%s",
+				_("an incident cannot be linked to itself"));
+	if (grow((void **)&st->dlink, st->dlink_n, &st->dlink_cap, sizeof(*st->dlink)) != 0)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	d = &st->dlink[st->dlink_n];
+	d->a = a;
+	d->b = b;
+	d->kind = st->dtext.len;
+	d->why = SIZE_MAX;
+	if (buf_append(&st->dtext, k, strlen(k) + 1) != V_OK)
+		goto nomem;
+	if (why) {
+		d->why = st->dtext.len;
+		if (buf_append(&st->dtext, why, strlen(why) + 1) != V_OK)
+			goto nomem;
+	}
+	st->dlink_n++;
+	return V_OK;
+nomem:
+	st->dtext.len = d->kind;
+	return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
 }
 
 int store_links_list(struct store *st, int64_t incident, store_link_cb cb, void *arg,
 		     struct verr *err)
 {
-	return st->ops->links_list(st, incident, cb, arg, err);
+	int rc = batch_need(st, NEED_LINK, err);
+
+	return rc != V_OK ? rc : st->ops->links_list(st, incident, cb, arg, err);
 }
 
 /*
@@ -696,12 +1030,26 @@ int store_indicator_add(struct store *st, const char *kind, const char *value, i
 int store_indicators_scan(struct store *st, int64_t after, store_indicator_scan_cb cb,
 			  void *arg, struct verr *err)
 {
-	return st->ops->indicators_scan(st, after, cb, arg, err);
+	int rc = batch_need(st, NEED_POST, err);
+
+	return rc != V_OK ? rc : st->ops->indicators_scan(st, after, cb, arg, err);
 }
 
 int store_indicators_max(struct store *st, int64_t *max, struct verr *err)
 {
 	return st->ops->indicators_max(st, max, err);
+}
+
+/* A posting now: one the batch holds is not new (and is written with the batch). */
+static int posting_write(struct store *st, int64_t indicator, int64_t incident, int *is_new,
+			 struct verr *err)
+{
+	if (pset_has(st, indicator, incident)) {
+		if (is_new)
+			*is_new = 0;
+		return V_OK;
+	}
+	return st->ops->posting_add(st, indicator, incident, is_new, err);
 }
 
 int store_posting_add(struct store *st, int64_t indicator, int64_t incident, int *is_new,
@@ -712,7 +1060,7 @@ int store_posting_add(struct store *st, int64_t indicator, int64_t incident, int
 	if ((rc = ind_begin(st, &own, err)) != V_OK)
 		return rc;
 	if ((rc = ind_taints(st, indicator, err)) == V_OK)
-		rc = st->ops->posting_add(st, indicator, incident, is_new, err);
+		rc = posting_write(st, indicator, incident, is_new, err);
 	return ind_end(st, own, rc, err);
 }
 
@@ -724,8 +1072,29 @@ int store_posting_append(struct store *st, int64_t indicator, int64_t incident, 
 	if ((rc = ind_begin(st, &own, err)) != V_OK)
 		return rc;
 	if ((rc = ind_touch(st, err)) == V_OK)
-		rc = st->ops->posting_add(st, indicator, incident, is_new, err);
+		rc = posting_write(st, indicator, incident, is_new, err);
 	return ind_end(st, own, rc, err);
+}
+
+int store_posting_defer(struct store *st, int64_t indicator, int64_t incident, int append,
+			struct verr *err)
+{
+	int rc;
+
+	if (!st->in_tx)
+		return append ? store_posting_append(st, indicator, incident, NULL, err)
+			      : store_posting_add(st, indicator, incident, NULL, err);
+	if ((rc = append ? ind_touch(st, err) : ind_taints(st, indicator, err)) != V_OK)
+		return rc;
+	if (grow((void **)&st->dpost, st->dpost_n, &st->dpost_cap, sizeof(*st->dpost)) != 0 ||
+	    (rc = pset_put(st, indicator, incident)) < 0)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	if (rc == 1)
+		return V_OK; /* deferred already */
+	st->dpost[st->dpost_n][0] = indicator;
+	st->dpost[st->dpost_n][1] = incident;
+	st->dpost_n++;
+	return V_OK;
 }
 
 int store_indicators_mark(struct store *st, struct store_ind_mark *m, struct verr *err)
@@ -761,12 +1130,18 @@ int64_t store_indicators_committed(struct store *st)
 int store_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
 		      struct verr *err)
 {
-	return st->ops->postings_of(st, indicator, cb, arg, err);
+	int rc = batch_need(st, NEED_POST, err);
+
+	return rc != V_OK ? rc : st->ops->postings_of(st, indicator, cb, arg, err);
 }
 
 int store_indicators_list(struct store *st, int64_t incident, store_indicator_cb cb, void *arg,
 			  struct verr *err)
 {
+	int rc = batch_need(st, NEED_POST, err);
+
+	if (rc != V_OK)
+		return rc;
 	return st->ops->indicators_list(st, incident, cb, arg, err);
 }
 

@@ -298,6 +298,18 @@ int store_attachment_get(struct store *st, const char *sha256_hex, void **data, 
 /* kind: "correlated" (shared indicator), "linked" (by an analyst), "merged" */
 int store_link_add(struct store *st, int64_t a, int64_t b, const char *kind, const char *why,
 		   struct verr *err);
+/*
+ * store_link_add for a writer of many links (the correlation stage): inside a transaction the
+ * link waits in the transaction's batch and is written at store_commit() with the others,
+ * sorted, in one statement (docs/internals/store.md, "The deferred batch"); outside one it is
+ * store_link_add.  The same result as store_link_add at the commit: stored once, whichever way
+ * round it was asked first (in the store or in the batch).  a == b is V_ERR_INVALID at once;
+ * a missing incident fails the commit.  Reads of links and postings in the same transaction
+ * (store_links_list, store_postings_of, ...) write the batch first, so they see it.
+ * store_undo() takes back what was deferred since the mark, store_rollback() all of it.
+ */
+int store_link_defer(struct store *st, int64_t a, int64_t b, const char *kind, const char *why,
+		     struct verr *err);
 typedef int (*store_link_cb)(void *arg, int64_t other, const char *kind, const char *why);
 int store_links_list(struct store *st, int64_t incident, store_link_cb cb, void *arg,
 		     struct verr *err);
@@ -309,6 +321,8 @@ struct store_indicator {
 	const char *kind, *value;
 	int common;
 	const char *why;           /* why it is common; NULL when not */
+	int many;                  /* store_indicators_scan only: postings of two incidents or
+				    * more (0: of one, or of none) */
 };
 /* The id of (kind, value), created if new. *common = it is on a warning list (excluded). */
 int store_indicator_get(struct store *st, const char *kind, const char *value, int64_t *id,
@@ -347,6 +361,24 @@ int store_posting_add(struct store *st, int64_t indicator, int64_t incident, int
  * id.  A caller that does not know uses store_posting_add. */
 int store_posting_append(struct store *st, int64_t indicator, int64_t incident, int *is_new,
 			 struct verr *err);
+/*
+ * A posting the caller knows the store does not hold yet (its index of the store's values says
+ * so: a value it created, or one whose only incident it knows), written at store_commit() with
+ * the others, sorted, in one statement (docs/internals/store.md, "The deferred batch"); outside
+ * a transaction it is written at once.  append: the caller's promise of store_posting_append
+ * (a smaller incident has the indicator already); 0: as store_posting_add.  Asked twice, or
+ * held by the store after all (another writer), it is still stored once.  store_undo() takes
+ * back what was deferred since the mark, store_rollback() all of it; reads of postings in the
+ * transaction write the batch first.
+ */
+int store_posting_defer(struct store *st, int64_t indicator, int64_t incident, int append,
+			struct verr *err);
+/* What writing the deferred batch has cost this handle since it was opened: rows written and
+ * the time in it (wall and the thread's CPU), part of the commits' (vigia ingest's debug line). */
+struct store_batch_stats {
+	uint64_t postings, links, ns, cpu_ns;
+};
+void store_batch_stats(const struct store *st, struct store_batch_stats *out);
 /*
  * What an index of the indicators kept outside the store (src/pipeline/correlate.c saves one
  * beside an SQLite store) is checked against.  Every commit that writes indicators or

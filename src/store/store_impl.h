@@ -10,6 +10,7 @@
 #ifndef VIGIA_STORE_STORE_IMPL_H
 #define VIGIA_STORE_STORE_IMPL_H
 
+#include "base/buf.h"
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
@@ -30,6 +31,12 @@ struct store_cell {
 	int null;
 };
 typedef int (*store_row_cb)(void *arg, const struct store_cell *cells);
+
+/* A link of the deferred batch (store_link_defer), as the backend writes it. */
+struct store_link_row {
+	int64_t a, b;
+	const char *kind, *why;    /* why may be NULL */
+};
 
 struct store_ops {
 	const char *name; /* "sqlite", "postgresql" */
@@ -119,6 +126,14 @@ struct store_ops {
 	int (*indicators_changed)(struct store *st, int64_t since, int64_t *min_id,
 				  struct verr *err);
 	int (*posting_add)(struct store *st, int64_t indicator, int64_t incident, int *is_new,
+			   struct verr *err);
+	/* The deferred batch, written by store_commit (or before a read that needs it) inside
+	 * the open transaction: n postings (indicator, incident), sorted, none twice, each
+	 * stored once whether or not the store holds it already; n links sorted by (a, b), no
+	 * pair twice either way round, each stored unless the store holds it either way round. */
+	int (*postings_write)(struct store *st, const int64_t (*pairs)[2], size_t n,
+			      struct verr *err);
+	int (*links_write)(struct store *st, const struct store_link_row *rows, size_t n,
 			   struct verr *err);
 	int (*postings_of)(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
 			   struct verr *err);
@@ -235,6 +250,19 @@ struct store {
 	int ind_base_known;
 	int64_t ind_base;     /* the largest indicator id when the transaction first wrote one */
 	int64_t ind_committed; /* the generation this handle's last commit gave; 0: none */
+	/* the deferred batch of the open transaction (store.c: store_posting_defer,
+	 * store_link_defer): entries [0, *_w) are written into the transaction already (by a
+	 * read that needed them), [*_w, *_n) wait for the commit; the mark_* say where both
+	 * stood at store_mark, which store_undo goes back to */
+	int64_t (*dpost)[2];
+	size_t dpost_n, dpost_w, dpost_cap;
+	struct store_dlink *dlink;
+	size_t dlink_n, dlink_w, dlink_cap;
+	int64_t (*pset)[2];   /* every posting of dpost, hashed (store_posting_add looks) */
+	size_t pset_n, pset_cap;
+	struct buf dtext;     /* the links' kinds and whys, NUL-terminated, by offset */
+	size_t mark_post, mark_post_w, mark_link, mark_link_w, mark_text;
+	struct store_batch_stats bstats;
 };
 
 /* ---- the SQLite backend (store_sqlite.c) ------------------------------------------------- */

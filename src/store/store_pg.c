@@ -42,8 +42,9 @@ enum pg_stmt {
 	S_EV_CLAIM, S_EV_PUT, S_EV_INSERT, S_FP_SINCE, S_PRUNE, S_PRUNE_CLAIMS,
 	S_INC_FIND, S_INC_CREATE, S_IE_INSERT, S_INC_SEEN, S_INC_GET, S_INC_UPDATE, S_INC_ATTR,
 	S_NOTE_ADD, S_NOTES, S_CONTENT_ADD, S_ATT_ADD, S_ATT_LIST, S_CONTENT_GET,
-	S_LINK_ADD, S_LINK_HAS, S_LINKS,
-	S_IND_FIND, S_IND_ADD, S_IND_COMMON, S_POST_ADD, S_POSTINGS, S_IND_OF_INC, S_IND_COMMONS,
+	S_LINK_ADD, S_LINK_HAS, S_LINKS, S_LINK_BATCH,
+	S_IND_FIND, S_IND_ADD, S_IND_COMMON, S_POST_ADD, S_POST_BATCH, S_POSTINGS, S_IND_OF_INC,
+	S_IND_COMMONS,
 	S_IND_NEW, S_IND_SCAN, S_IND_MAX,
 	S_AUDIT_HEAD, S_AUDIT_ADD, S_AUDIT_HEAD_SET, S_AUDIT_ALL, S_AUDIT_OBJ,
 	S_COUNT_EVENTS, S_COUNT_INCIDENTS, S_COUNT_INDICATORS, S_COUNT_BATCHES, S_COUNT_AUDIT,
@@ -159,6 +160,17 @@ static const char *const sql_text[S__COUNT] = {
 	[S_IND_COMMON] = "UPDATE indicators SET common = 1, why = ?2 WHERE id = ?1",
 	[S_POST_ADD] = "INSERT INTO postings (indicator, incident) VALUES (?1, ?2) "
 		      "ON CONFLICT DO NOTHING",
+	/* the deferred batch (store.c): up to PG_BATCH_ROWS rows a statement, as arrays (one
+	 * round trip instead of one per row); a link stored the other way round is left out */
+	[S_POST_BATCH] = "INSERT INTO postings (indicator, incident) "
+			 "SELECT * FROM unnest(CAST(?1 AS bigint[]), CAST(?2 AS bigint[])) "
+			 "ON CONFLICT DO NOTHING",
+	[S_LINK_BATCH] = "INSERT INTO links (a, b, kind, why, time) "
+			 "SELECT u.a, u.b, u.kind, u.why, ?5 FROM unnest(CAST(?1 AS bigint[]), "
+			 "CAST(?2 AS bigint[]), CAST(?3 AS text[]), CAST(?4 AS text[])) "
+			 "AS u (a, b, kind, why) WHERE NOT EXISTS (SELECT 1 FROM links l "
+			 "WHERE l.a = u.b AND l.b = u.a AND l.kind = u.kind) "
+			 "ON CONFLICT DO NOTHING",
 	[S_POSTINGS] = "SELECT incident FROM postings WHERE indicator = ?1 ORDER BY incident",
 	[S_IND_OF_INC] = "SELECT i.id, i.kind, i.value, i.common, i.why FROM postings p "
 			 "JOIN indicators i ON i.id = p.indicator WHERE p.incident = ?1 "
@@ -170,7 +182,9 @@ static const char *const sql_text[S__COUNT] = {
 	/* the index's load, a page at a time (a result is held whole in memory by libpq);
 	 * the smallest incident of each indicator from the postings' key */
 	[S_IND_SCAN] = "SELECT i.id, i.kind, i.value, i.common, "
-		       "(SELECT min(p.incident) FROM postings p WHERE p.indicator = i.id) "
+		       "(SELECT min(p.incident) FROM postings p WHERE p.indicator = i.id), "
+		       "(SELECT count(*) FROM (SELECT 1 FROM postings p WHERE p.indicator = i.id "
+		       "LIMIT 2) t) "
 		       "FROM indicators i WHERE i.id > ?1 ORDER BY i.id LIMIT 10000",
 	[S_IND_MAX] = "SELECT coalesce(max(id), 0) FROM indicators",
 	[S_AUDIT_HEAD] = "SELECT last_id, hash FROM audit_head WHERE one = 1",
@@ -2186,6 +2200,90 @@ static int pg_posting_add(struct store *st, int64_t indicator, int64_t incident,
 	return V_OK;
 }
 
+/* Rows of the deferred batch a statement: arrays of about a megabyte of text at most. */
+#define PG_BATCH_ROWS 10000
+
+/* Append an element to an array literal in b ("{" first, "}" by the caller): a number, or a
+ * text quoted with '"' and '\\' escaped (NULL: the element NULL). */
+static int arr_int(struct buf *b, int64_t v)
+{
+	return buf_printf(b, "%s%lld", b->len > 1 ? "," : "", (long long)v);
+}
+
+static int arr_text(struct buf *b, const char *v)
+{
+	int rc = b->len > 1 ? buf_putc(b, ',') : V_OK;
+
+	if (rc != V_OK)
+		return rc;
+	if (!v)
+		return buf_puts(b, "NULL");
+	if ((rc = buf_putc(b, '"')) != V_OK)
+		return rc;
+	for (; *v && rc == V_OK; v++) {
+		if (*v == '"' || *v == '\\')
+			rc = buf_putc(b, '\\');
+		if (rc == V_OK)
+			rc = buf_putc(b, *v);
+	}
+	return rc == V_OK ? buf_putc(b, '"') : rc;
+}
+
+/* The deferred batch: n rows (pairs, or links) in statements of PG_BATCH_ROWS rows. */
+static int batch_write(struct pgs *s, const int64_t (*pairs)[2], const struct store_link_row *l,
+		       size_t n, struct verr *err)
+{
+	struct store_pq_stmt *q = get(s, pairs ? S_POST_BATCH : S_LINK_BATCH, err);
+	struct buf a[4];
+	int rc = V_OK, k, cols = pairs ? 2 : 4;
+
+	if (!q)
+		return V_ERR_IO;
+	for (k = 0; k < 4; k++)
+		buf_init(&a[k], 0);
+	for (size_t i = 0; i < n && rc == V_OK;) {
+		size_t end = n - i > PG_BATCH_ROWS ? i + PG_BATCH_ROWS : n;
+		for (k = 0; k < cols; k++) {
+			buf_reset(&a[k]);
+			if ((rc = buf_putc(&a[k], '{')) != V_OK)
+				break;
+		}
+		for (; i < end && rc == V_OK; i++) {
+			if ((rc = arr_int(&a[0], pairs ? pairs[i][0] : l[i].a)) != V_OK ||
+			    (rc = arr_int(&a[1], pairs ? pairs[i][1] : l[i].b)) != V_OK)
+				break;
+			if (!pairs && ((rc = arr_text(&a[2], l[i].kind)) != V_OK ||
+				       (rc = arr_text(&a[3], l[i].why)) != V_OK))
+				break;
+		}
+		for (k = 0; k < cols && rc == V_OK; k++)
+			if ((rc = buf_putc(&a[k], '}')) == V_OK)
+				store_pq_bind_text(q, k + 1, a[k].data, (int)a[k].len);
+		if (rc != V_OK) {
+			rc = verr_set(err, rc, "", "%s", vres_str(rc));
+			break;
+		}
+		if (!pairs)
+			store_pq_bind_int64(q, 5, now());
+		rc = run(s, q, err);
+	}
+	for (k = 0; k < 4; k++)
+		buf_fini(&a[k]);
+	return rc;
+}
+
+static int pg_postings_write(struct store *st, const int64_t (*pairs)[2], size_t n,
+			     struct verr *err)
+{
+	return batch_write((struct pgs *)st, pairs, NULL, n, err);
+}
+
+static int pg_links_write(struct store *st, const struct store_link_row *rows, size_t n,
+			  struct verr *err)
+{
+	return batch_write((struct pgs *)st, NULL, rows, n, err);
+}
+
 static int pg_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
 			  struct verr *err)
 {
@@ -2245,6 +2343,7 @@ static int pg_indicators_scan(struct store *st, int64_t after, store_indicator_s
 				.kind = col_str(q, 1),
 				.value = col_str(q, 2),
 				.common = (int)store_pq_column_int64(q, 3),
+				.many = store_pq_column_int64(q, 5) > 1,
 			};
 			got++;
 			after = ind.id;
@@ -3348,6 +3447,8 @@ static const struct store_ops pg_ops = {
 	.indicator_find = pg_indicator_find,
 	.indicator_set_common = pg_indicator_set_common,
 	.posting_add = pg_posting_add,
+	.postings_write = pg_postings_write,
+	.links_write = pg_links_write,
 	.indicator_add = pg_indicator_add,
 	.indicators_scan = pg_indicators_scan,
 	.indicators_max = pg_indicators_max,

@@ -127,6 +127,132 @@ static int event_into(struct store *st, struct correlate *c, int64_t batch, int6
 	return rc;
 }
 
+/* ---- postings and links deferred to the commit ------------------------------------------- */
+
+static int postings_count(struct store *st, const char *kind, const char *value)
+{
+	struct verr e = { 0 };
+	int64_t id = 0;
+	int n = 0;
+
+	if (store_indicator_find(st, kind, value, &id, NULL, &e) != V_OK)
+		return -1;
+	store_postings_of(st, id, count_cb, &n, &e);
+	return n;
+}
+
+static int links_count(struct store *st, int64_t incident)
+{
+	struct links l = { 0 };
+	struct verr e = { 0 };
+
+	store_links_list(st, incident, link_cb, &l, &e);
+	return l.n;
+}
+
+/* The cases the deferred batch adds (store_posting_defer, store_link_defer), through the store
+ * path and through the index: a posting of a value made earlier in the same transaction, a
+ * pair of incidents linked both ways round in one batch, an undo to a mark with postings and
+ * links pending, and a value made common in the middle of a batch. */
+static void test_deferred(struct store *st, const struct wlists *w, int when)
+{
+	struct correlate *c = correlate_new(w);
+	struct pipe_event pe;
+	struct verr e = { 0 };
+	struct links l = { 0 };
+	const char *how = when == CORRELATE_INDEX_NEVER ? "store path" : "index";
+	char v[96], p[96], q[96], x[96], y[96], z[96];
+	int64_t batch = 0, a, b, ci, d, f, g, h;
+	int links = 0, commons = 0, n;
+
+	correlate_use_index(c, 1 << 20, when);
+	snprintf(v, sizeof(v), "http://v-%d.qq-deferred.net/", when);
+	snprintf(p, sizeof(p), "http://p-%d.qq-deferred.net/", when);
+	snprintf(q, sizeof(q), "http://q-%d.qq-deferred.net/", when);
+	snprintf(x, sizeof(x), "http://x-%d.qq-deferred.net/", when);
+	snprintf(y, sizeof(y), "http://y-%d.qq-deferred.net/", when);
+	snprintf(z, sizeof(z), "http://z-%d.qq-deferred.net/", when);
+	store_begin(st, &e);
+	store_batch_start(st, "deferred", how, &batch, &e);
+	a = incident_with(st, c, batch, (const char *const[]){ "source.url", v, NULL }, &pe);
+	b = incident_with(st, c, batch, (const char *const[]){ "destination.url", v, NULL }, &pe);
+	is_int(pe.links, 1, "%s: a value made earlier in the same transaction links", how);
+	is_int(postings_count(st, "url", v), 2, "%s: ... its two postings, read before the "
+	       "commit", how);
+	memset(&l, 0, sizeof(l));
+	store_links_list(st, b, link_cb, &l, &e);
+	ok(l.n == 1 && l.other[0] == a, "%s: ... and the link to the first", how);
+	if (when != CORRELATE_INDEX_NEVER)
+		ok(correlate_index_stats(c)->deferred == 1 && correlate_index_stats(c)->created == 1,
+		   "%s: the index knew a had it alone: the posting deferred without asking", how);
+	/* both ways round in one batch: (c, d) through p, then (d, c) through q */
+	ci = incident_with(st, c, batch, (const char *const[]){ "source.url", p, NULL }, &pe);
+	d = incident_with(st, c, batch, (const char *const[]){ "source.url", q, NULL }, &pe);
+	event_into(st, c, batch, d, (const char *const[]){ "destination.url", p, NULL }, &links,
+		   &commons);
+	event_into(st, c, batch, ci, (const char *const[]){ "destination.url", q, NULL }, &links,
+		   &commons);
+	is_int(links, 2, "%s: two events link c and d, each its way round", how);
+	is_int(store_commit(st, &e), V_OK, "%s: commit (%s)", how, e.reason);
+	correlate_sync(c, 1);
+	is_int(links_count(st, ci), 1, "%s: ... one link stored", how);
+	is_int(links_count(st, d), 1, "%s: ... seen from both", how);
+	is_int(postings_count(st, "url", v), 2, "%s: the postings after the commit", how);
+
+	/* an undo with postings and links pending: what came before the mark stays */
+	store_begin(st, &e);
+	f = incident_with(st, c, batch, (const char *const[]){ "source.url", x, NULL }, &pe);
+	event_into(st, c, batch, f, (const char *const[]){ "destination.url", v, NULL }, &links,
+		   &commons);
+	is_int(store_mark(st, &e), V_OK, "%s: mark", how);
+	g = incident_with(st, c, batch, (const char *const[]){ "source.url", y, "destination.url",
+							       x, NULL }, &pe);
+	is_int(pe.links, 1, "%s: an event after the mark links through x", how);
+	is_int(store_undo(st, &e), V_OK, "%s: undo (%s)", how, e.reason);
+	correlate_sync(c, 0);
+	h = incident_with(st, c, batch, (const char *const[]){ "source.url", z, "destination.url",
+							       x, NULL }, &pe);
+	is_int(pe.links, 1, "%s: the next event after the undo links through x", how);
+	is_int(store_commit(st, &e), V_OK, "%s: commit (%s)", how, e.reason);
+	correlate_sync(c, 1);
+	is_int(postings_count(st, "url", y), -1, "%s: the value made after the mark is gone", how);
+	is_int(postings_count(st, "url", x), 2, "%s: x: the posting before the mark and the one "
+	       "after the undo", how);
+	is_int(postings_count(st, "url", v), 3, "%s: v: a posting deferred before the mark stays",
+	       how);
+	memset(&l, 0, sizeof(l));
+	store_links_list(st, f, link_cb, &l, &e);
+	n = 0;
+	for (int k = 0; k < l.n; k++)
+		n += l.other[k] == h ? 1 : l.other[k] == g ? 100 : 0;
+	ok(n == 1, "%s: f is linked to h, not to the undone g (%d links)", how, l.n);
+	ok(g > 0 && h > 0, "%s: (g and h were made)", how);
+
+	/* a value made common in the middle of a batch: its postings are kept, and once the
+	 * stage knows (a new run reads the store) it links nothing more */
+	store_begin(st, &e);
+	event_into(st, c, batch, d, (const char *const[]){ "source.url", v, NULL }, &links,
+		   &commons);
+	{
+		int64_t id = 0;
+		store_indicator_find(st, "url", v, &id, NULL, &e);
+		is_int(store_indicator_set_common(st, id, "by hand", &e), V_OK,
+		       "%s: v made common mid-batch", how);
+	}
+	event_into(st, c, batch, ci, (const char *const[]){ "source.url", v, NULL }, &links,
+		   &commons);
+	is_int(store_commit(st, &e), V_OK, "%s: commit (%s)", how, e.reason);
+	correlate_free(c);
+	is_int(postings_count(st, "url", v), 5, "%s: v keeps every posting", how);
+	c = correlate_new(w);
+	correlate_use_index(c, 1 << 20, when);
+	store_begin(st, &e);
+	incident_with(st, c, batch, (const char *const[]){ "source.url", v, NULL }, &pe);
+	ok(pe.links == 0 && pe.common == 1, "%s: a new run: v is common, links nothing", how);
+	is_int(store_commit(st, &e), V_OK, "%s: commit", how);
+	correlate_free(c);
+}
+
 /* What the correlation left, independent of the run: for each incident (by its place among
  * the run's incidents) its correlation links (the other's place, why) and its indicators,
  * with the run's mark (a digit and a letter in every value) taken out. */
@@ -816,6 +942,8 @@ int main(void)
 	is_int(common, 1, "the store says common");
 	store_commit(st, &e);
 
+	test_deferred(st, none, CORRELATE_INDEX_NEVER);
+	test_deferred(st, none, CORRELATE_INDEX_ALWAYS);
 	test_index_equivalence(st, w);
 	test_saved_index(st, w);
 

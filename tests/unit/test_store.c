@@ -842,6 +842,18 @@ static int scan_stop_cb(void *arg, const struct store_indicator *ind, int64_t fi
 	return ++*(int *)arg == 2 ? 7 : 0;
 }
 
+static int many_cb(void *arg, const struct store_indicator *ind, int64_t first)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	if (n < 200 && (!strcmp(ind->value, "shared.example") || !strcmp(ind->value, "10.0.0.1") ||
+			!strcmp(ind->value, "192.0.2.10")))
+		snprintf(out + n, 256 - n, "[%s %s %lld %d]", ind->kind, ind->value,
+			 (long long)first, ind->many);
+	return 0;
+}
+
 /* The calls an index of indicators in memory makes (src/pipeline/correlate.c). */
 static void test_indicator_index_calls(struct store *st)
 {
@@ -877,6 +889,144 @@ static void test_indicator_index_calls(struct store *st)
 	is_int(store_indicators_scan(st, 0, scan_stop_cb, &stops, &e), 7,
 	       "the callback's non-zero stops the walk and is returned");
 	is_int(stops, 2, "... after the second");
+	{
+		/* what the index's "one incident" flag is made from */
+		char out[256] = "";
+		store_indicators_scan(st, 0, many_cb, out, &e);
+		ok(strstr(out, "[ip 192.0.2.10 1 1]") != NULL, "two incidents: many (%s)", out);
+		ok(strstr(out, "[ip 10.0.0.1 2 0]") != NULL, "one incident: not many");
+		ok(strstr(out, "[url 192.0.2.10 0 0]") != NULL, "no posting: not many");
+		ok(strstr(out, "shared.example") && strstr(out, "shared.example 0") == NULL &&
+		   strstr(out, " 1]") != NULL, "300 incidents: many");
+	}
+}
+
+static int count_cb(void *arg, int64_t other, const char *kind, const char *why)
+{
+	(void)other;
+	(void)kind;
+	(void)why;
+	++*(int *)arg;
+	return 0;
+}
+
+static int links_of(struct store *st, int64_t inc)
+{
+	struct verr e = { 0 };
+	int n = 0;
+
+	if (store_links_list(st, inc, count_cb, &n, &e) != V_OK)
+		printf("# links_list: %s\n", e.reason);
+	return n;
+}
+
+/* The deferred batch (store_posting_defer, store_link_defer): written at the commit, seen by
+ * reads before it, taken back by an undo to a mark set before or after part of it was
+ * written, stored once whichever way round, and a value made common in the middle. */
+static void test_deferred(struct store *st)
+{
+	struct verr e = { 0 };
+	char out[256] = "";
+	int64_t a, b, c, d, v = 0, w = 0, x = 0;
+	int is_new = -1, n;
+
+	/* outside a transaction: written at once */
+	a = mk_incident(st, "defer", "a", IS_NEW, NULL, 3, 0);
+	b = mk_incident(st, "defer", "b", IS_NEW, NULL, 3, 0);
+	c = mk_incident(st, "defer", "c", IS_NEW, NULL, 3, 0);
+	d = mk_incident(st, "defer", "d", IS_NEW, NULL, 3, 0);
+	store_indicator_get(st, "url", "http://deferred.example/v", &v, NULL, &e);
+	is_int(store_posting_defer(st, v, a, 0, &e), V_OK, "a deferred posting outside a "
+	       "transaction (%s)", e.reason);
+	store_postings_of(st, v, id_cb, out, &e);
+	ok(out[0] != 0, "... is written at once (%s)", out);
+	is_int(store_link_defer(st, a, b, "correlated", "url x", &e), V_OK, "a deferred link too");
+	is_int(links_of(st, b), 1, "... written at once");
+	is_int(store_link_defer(st, a, a, "correlated", NULL, &e), V_ERR_INVALID,
+	       "no link to itself, deferred or not");
+
+	/* inside one: at the commit, seen by reads before it */
+	is_int(store_begin(st, &e), V_OK, "begin");
+	store_indicator_get(st, "url", "http://deferred.example/w", &w, NULL, &e);
+	is_int(store_posting_defer(st, w, a, 1, &e), V_OK, "a posting of a value made in the "
+	       "same transaction");
+	store_posting_defer(st, w, a, 1, &e);
+	is_int(store_posting_defer(st, w, b, 0, &e), V_OK, "... and of another incident");
+	is_int(store_posting_add(st, w, b, &is_new, &e), V_OK, "the same posting, now");
+	is_int(is_new, 0, "... is not new: the batch has it");
+	is_int(store_link_defer(st, a, c, "correlated", "url w", &e), V_OK, "a link (a, c)");
+	is_int(store_link_defer(st, c, a, "correlated", "url w again", &e), V_OK,
+	       "... and (c, a) in the same batch");
+	is_int(store_link_defer(st, b, a, "correlated", "the other way", &e), V_OK,
+	       "(b, a) deferred while the store has (a, b)");
+	is_int(store_link_defer(st, b, c, "linked", "by \"hand\", \\ {x,NULL}", &e), V_OK,
+	       "another kind, a why with quotes, a backslash and braces");
+	out[0] = 0;
+	is_int(store_postings_of(st, w, id_cb, out, &e), V_OK, "postings read in the transaction");
+	n = snprintf(NULL, 0, "%lld,%lld", (long long)a, (long long)b);
+	ok(n > 0 && strlen(out) == (size_t)n, "... see the batch: both, once each (%s)", out);
+	is_int(links_of(st, a), 2, "links read in the transaction see the batch: (a, b) once, "
+	       "(a, c) once");
+	is_int(store_commit(st, &e), V_OK, "commit (%s)", e.reason);
+	is_int(links_of(st, c), 2, "after the commit: c linked to a once and to b by hand");
+	is_int(links_of(st, b), 2, "b: to a once, to c");
+	out[0] = 0;
+	store_links_list(st, c, link_cb, out, &e);
+	ok(strstr(out, " linked by \"hand\", \\ {x,NULL}]") != NULL, "the why as it was (%s)",
+	   out);
+
+	/* a mark: what was deferred since is taken back, what was before it stays, also when a
+	 * read wrote it after the mark */
+	is_int(store_begin(st, &e), V_OK, "begin");
+	store_indicator_get(st, "domain", "deferred.example", &x, NULL, &e);
+	store_posting_defer(st, x, a, 1, &e);
+	store_link_defer(st, a, d, "correlated", "before the mark", &e);
+	is_int(store_mark(st, &e), V_OK, "mark");
+	store_posting_defer(st, x, b, 0, &e);
+	store_link_defer(st, b, d, "correlated", "after the mark", &e);
+	out[0] = 0;
+	store_postings_of(st, x, id_cb, out, &e);
+	ok(strchr(out, ',') != NULL, "a read after the mark writes the batch (%s)", out);
+	is_int(links_of(st, d), 2, "... links too");
+	store_posting_defer(st, x, c, 0, &e);
+	is_int(store_undo(st, &e), V_OK, "undo (%s)", e.reason);
+	store_posting_add(st, x, b, &is_new, &e);
+	is_int(is_new, 1, "after the undo a posting deferred since the mark is new again");
+	is_int(store_undo(st, &e), V_OK, "undo again");
+	is_int(store_commit(st, &e), V_OK, "commit");
+	out[0] = 0;
+	store_postings_of(st, x, id_cb, out, &e);
+	n = snprintf(NULL, 0, "%lld", (long long)a);
+	ok(strlen(out) == (size_t)n, "only the posting deferred before the mark is stored (%s)",
+	   out);
+	is_int(links_of(st, d), 1, "only the link deferred before the mark");
+
+	/* a value made common in the middle of a batch keeps its postings */
+	is_int(store_begin(st, &e), V_OK, "begin");
+	store_posting_defer(st, v, b, 0, &e);
+	is_int(store_indicator_set_common(st, v, "made common", &e), V_OK, "made common "
+	       "mid-batch");
+	store_posting_defer(st, v, c, 0, &e);
+	is_int(store_commit(st, &e), V_OK, "commit");
+	out[0] = 0;
+	store_postings_of(st, v, id_cb, out, &e);
+	ok(strchr(out, ',') && strchr(strchr(out, ',') + 1, ','), "its three postings (%s)", out);
+
+	/* a rollback forgets the batch */
+	is_int(store_begin(st, &e), V_OK, "begin");
+	store_posting_defer(st, x, d, 0, &e);
+	store_link_defer(st, c, d, "correlated", "rolled back", &e);
+	store_rollback(st);
+	out[0] = 0;
+	store_postings_of(st, x, id_cb, out, &e);
+	ok(strchr(out, ',') == NULL, "a rollback forgets the batch (%s)", out);
+	is_int(links_of(st, d), 1, "... and its links");
+	/* a link to a missing incident fails the commit, which then rolls back */
+	is_int(store_begin(st, &e), V_OK, "begin");
+	store_link_defer(st, a, 999999, "correlated", NULL, &e);
+	ok(store_commit(st, &e) != V_OK, "a link to a missing incident fails the commit (%s)",
+	   e.reason);
+	store_rollback(st);
 }
 
 static void test_indicators(struct store *st)
@@ -1465,6 +1615,7 @@ int main(void)
 	test_notes_attachments_links(st);
 	test_indicators(st);
 	test_indicator_index_calls(st);
+	test_deferred(st);
 	test_audit(st);
 	test_prune(st);
 	test_rollback(st);
