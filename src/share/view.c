@@ -381,12 +381,82 @@ static const char *lite_get(const struct lite_event *le, const char *key)
 
 /* ---- building --------------------------------------------------------------------------------- */
 
+/*
+ * The view's indicators by (incident index, kind, value): an open-addressing table of indexes
+ * into view->indicators, which hold the keys, so nothing is copied.  It was a jansson object
+ * keyed by "<incident> <kind> <value>" (a formatted key, a key copy and a json_integer per
+ * indicator: about 5,000 instructions an indicator of an export).  The hash is SipHash-2-4
+ * (libsodium's crypto_shorthash) under a key drawn per map, so values a partner chose cannot
+ * be made to collide.
+ */
+struct ind_map {
+	size_t *slot;          /* owned: index + 1 into view->indicators, 0 empty */
+	size_t cap, n;         /* cap: a power of two */
+	unsigned char key[crypto_shorthash_KEYBYTES];
+};
+
+static uint64_t ind_hash(const struct ind_map *m, size_t incident, enum share_ind_kind k,
+			 const char *value, size_t n)
+{
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t x = 0;
+
+	crypto_shorthash(h, (const unsigned char *)value, n, m->key);
+	for (int i = 0; i < 8; i++)
+		x |= (uint64_t)h[i] << (8 * i);
+	return x ^ (((uint64_t)incident << 4 | (uint64_t)k) * 0x9e3779b97f4a7c15ULL);
+}
+
+/* The index of (incident, k, value) in inds, or SIZE_MAX (*at: its empty slot). */
+static size_t ind_find(const struct ind_map *m, const struct share_indicator *inds,
+		       size_t incident, enum share_ind_kind k, const char *value, size_t n,
+		       size_t *at)
+{
+	size_t mask = m->cap - 1, i = (size_t)ind_hash(m, incident, k, value, n) & mask;
+
+	for (; m->slot[i]; i = (i + 1) & mask) {
+		const struct share_indicator *ind = &inds[m->slot[i] - 1];
+		if (ind->incident == incident && ind->kind == k && !strcmp(ind->value, value))
+			return m->slot[i] - 1;
+	}
+	*at = i;
+	return SIZE_MAX;
+}
+
+/* Room for one more (the table at most half full).  V_OK or V_ERR_NOMEM. */
+static int ind_map_room(struct ind_map *m, const struct share_indicator *inds)
+{
+	size_t ncap, *ns;
+
+	if (m->cap && (m->n + 1) * 2 <= m->cap)
+		return V_OK;
+	ncap = m->cap ? m->cap * 2 : 1024;
+	if (!(ns = calloc(ncap, sizeof(*ns))))
+		return V_ERR_NOMEM;
+	for (size_t j = 0; j < m->cap; j++) {
+		const struct share_indicator *ind;
+		size_t i;
+		if (!m->slot[j])
+			continue;
+		ind = &inds[m->slot[j] - 1];
+		i = (size_t)ind_hash(m, ind->incident, ind->kind, ind->value,
+				     strlen(ind->value)) & (ncap - 1);
+		while (ns[i])
+			i = (i + 1) & (ncap - 1);
+		ns[i] = m->slot[j];
+	}
+	free(m->slot);
+	m->slot = ns;
+	m->cap = ncap;
+	return V_OK;
+}
+
 struct builder {
 	struct store *st;
 	const struct share_view_options *o;
 	struct share_view *v;
 	size_t cap_inc, cap_ind;
-	json_t *seen;          /* "<incident index> <kind> <value>" -> index into indicators */
+	struct ind_map seen;   /* (incident index, kind, value) -> index into indicators */
 	json_t *common;        /* "<store kind> <value>" of the current incident's common values */
 	struct share_incident *cur;
 	size_t cur_index;
@@ -415,21 +485,30 @@ static int add_indicator(struct builder *b, enum share_ind_kind k, const char *v
 {
 	char key[600];
 	char low[520];
-	json_t *have;
 	struct share_indicator *ind;
-	size_t n = strlen(value);
+	size_t n = strlen(value), at = 0, have;
+	const char *sk;
+	size_t skn;
 
 	if (n >= sizeof(low))
 		return V_OK; /* longer than any indicator a partner's tools would take */
 	for (size_t i = 0; i <= n; i++)
 		low[i] = (k >= SK_MD5 && k <= SK_SHA256) ? (char)tolower((unsigned char)value[i])
 							 : value[i];
-	snprintf(key, sizeof(key), "%s %s", store_kind(k), low);
-	if (json_object_get(b->common, key))
-		return V_OK;
-	snprintf(key, sizeof(key), "%zu %s %s", b->cur_index, kind_names[k], low);
-	if ((have = json_object_get(b->seen, key))) {
-		ind = &b->v->indicators[json_integer_value(have)];
+	if (json_object_size(b->common)) { /* "<store kind> <value>", as common_cb keys them */
+		sk = store_kind(k);
+		skn = strlen(sk);
+		memcpy(key, sk, skn);
+		key[skn] = ' ';
+		memcpy(key + skn + 1, low, n + 1);
+		if (json_object_get(b->common, key))
+			return V_OK;
+	}
+	if (ind_map_room(&b->seen, b->v->indicators) != V_OK)
+		return nomem(b);
+	have = ind_find(&b->seen, b->v->indicators, b->cur_index, k, low, n, &at);
+	if (have != SIZE_MAX) {
+		ind = &b->v->indicators[have];
 		if (t > ind->tlp)
 			ind->tlp = t;
 		if (seen && (!ind->first_seen || seen < ind->first_seen))
@@ -455,9 +534,8 @@ static int add_indicator(struct builder *b, enum share_ind_kind k, const char *v
 	ind->incident = b->cur_index;
 	ind->first_seen = ind->last_seen = seen;
 	ind->side = side;
-	if (json_object_set_new(b->seen, key, json_integer((json_int_t)b->v->nindicators)))
-		return nomem(b);
-	b->v->nindicators++;
+	b->seen.slot[at] = ++b->v->nindicators;
+	b->seen.n++;
 	b->cur->nindicators++;
 	return V_OK;
 }
@@ -811,11 +889,15 @@ int share_view_build(struct store *st, const struct share_view_options *o,
 	b.o = o;
 	b.v = v;
 	b.err = err;
-	b.seen = json_object();
+	if (sodium_init() < 0) { /* the map's key comes from its random generator */
+		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		goto out;
+	}
+	crypto_shorthash_keygen(b.seen.key);
 	b.common = json_object();
 	b.victims = json_object();
 	b.le = calloc(1, sizeof(*b.le));
-	if (!b.seen || !b.common || !b.victims || !b.le) {
+	if (!b.common || !b.victims || !b.le) {
 		rc = verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
 		goto out;
 	}
@@ -835,7 +917,7 @@ int share_view_build(struct store *st, const struct share_view_options *o,
 			rc = b.rc;
 	}
 out:
-	json_decref(b.seen);
+	free(b.seen.slot);
 	json_decref(b.common);
 	json_decref(b.victims);
 	if (b.le)

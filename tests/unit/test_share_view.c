@@ -8,15 +8,26 @@
  * counts for every kind of recipient, pseudonymising ones included, and the STIX, MISP and
  * IODEF writers the same bytes.  Also: share_uuid() is SHA-256 over the length-prefixed parts
  * whichever implementation computes it (OpenSSL for short parts, libsodium for long ones).
+ * And the MISP writer, which writes its JSON by hand, writes what jansson's json_dumps writes
+ * for the same document, hostile text included (control characters, quotes, backslashes,
+ * U+2028, random bytes), and refuses text that is not UTF-8 instead of writing it; the IODEF
+ * writer, also by hand, escapes text and attribute values as libxml2's own functions do
+ * (xmlEncodeSpecialChars, xmlAttrSerializeTxtContent), writes XML libxml2 parses back to the
+ * same strings, and refuses what XML cannot hold.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <jansson.h>
 #include <sodium.h>
+#include <libxml/entities.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 
 #include "tap.h"
 #include "base/buf.h"
+#include "base/utf8.h"
 #include "event/event.h"
 #include "pipeline/pipeline.h"
 #include "share/iodef.h"
@@ -262,11 +273,352 @@ static void uuids(void)
 	ok(!strcmp(u, r), "share_uuid: 1,000 bytes, the same hash");
 }
 
+/* ---- the MISP writer against jansson ----------------------------------------------------- */
+
+/* A view by hand: one incident titled title, four indicators with the values given. */
+struct hand_view {
+	struct share_view v;
+	struct share_incident inc;
+	struct share_indicator ind[4];
+};
+
+static void hand_view(struct hand_view *h, const char *team, const char *title,
+		      char *const values[4])
+{
+	static const enum share_ind_kind kinds[4] = { SK_IPV4, SK_DOMAIN, SK_URL, SK_EMAIL };
+
+	memset(h, 0, sizeof(*h));
+	h->v.team = (char *)team;
+	h->v.created = 1790000000;
+	h->v.incidents = &h->inc;
+	h->v.nincidents = 1;
+	h->v.indicators = h->ind;
+	h->v.nindicators = 4;
+	h->inc.id = 7;
+	memcpy(h->inc.uuid, "8a028d35-b8b2-4002-b3f0-b195a59dfc88", 37);
+	h->inc.tlp = TLP_GREEN;
+	h->inc.title = (char *)title;
+	h->inc.classification_type = "infected-system";
+	h->inc.taxonomy = "malicious-code";
+	h->inc.state = "open";
+	h->inc.priority = 2;
+	h->inc.has_pap = 1;
+	h->inc.pap = PAP_AMBER;
+	for (int k = 0; k < 4; k++) {
+		h->ind[k].kind = kinds[k];
+		h->ind[k].value = values[k];
+		h->ind[k].tlp = k == 2 ? TLP_AMBER : TLP_GREEN;
+		h->ind[k].last_seen = k == 3 ? 0 : 1790000000 + k;
+		h->ind[k].side = k == 0 ? 's' : 'd';
+	}
+}
+
+/* misp_write's text equals jansson's dump of what it parses to, and the strings come back. */
+static int misp_like_jansson(const struct hand_view *h, const char *text, size_t len)
+{
+	json_error_t je;
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je), *e, *attrs;
+	char *again;
+	int same;
+
+	if (!doc)
+		return 0;
+	again = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	same = again && strlen(again) + 1 == len && !memcmp(again, text, len - 1) &&
+	       text[len - 1] == '\n';
+	e = json_object_get(json_object_get(doc, "Event"), "info");
+	same = same && e && !strcmp(json_string_value(e), h->inc.title);
+	e = json_object_get(json_object_get(json_object_get(doc, "Event"), "Orgc"), "name");
+	same = same && e && !strcmp(json_string_value(e), h->v.team);
+	attrs = json_object_get(json_object_get(doc, "Event"), "Attribute");
+	same = same && json_array_size(attrs) == 4;
+	for (size_t k = 0; same && k < 4; k++) {
+		const char *val = json_string_value(json_object_get(json_array_get(attrs, k),
+								    "value"));
+		same = val && !strcmp(val, h->ind[k].value);
+	}
+	free(again);
+	json_decref(doc);
+	return same;
+}
+
+static void misp_hostile(void)
+{
+	static const char *const hostile[] = {
+		"\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14"
+		"\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f",
+		"\"quoted\" \\back\\slash\\\" /slash/ \x7f",
+		"line\xe2\x80\xa8separator\xe2\x80\xa9paragraph", /* U+2028, U+2029 */
+		"</script><b>caf\xc3\xa9 \xf0\x9f\x98\x80 \xef\xbf\xbf", /* é, U+1F600, U+FFFF */
+		"",
+	};
+	static const char *const invalid[] = {
+		"\xff", "caf\xc3", "\xc0\xaf" /* overlong '/' */, "\xed\xa0\x80" /* surrogate */,
+		"\xf4\x90\x80\x80" /* > U+10FFFF */, "ok\x80",
+	};
+	struct hand_view h;
+	struct verr e = { 0 };
+	struct buf out;
+	unsigned seed = 20261129;
+	int agree = 1, refused = 1, nvalid = 0, ninvalid = 0;
+	size_t nh = sizeof(hostile) / sizeof(hostile[0]);
+
+	buf_init(&out, 0);
+	for (size_t i = 0; i < nh; i++) {
+		char *vals[4] = { (char *)hostile[i], (char *)hostile[(i + 1) % nh],
+				  (char *)hostile[(i + 2) % nh], (char *)hostile[(i + 3) % nh] };
+		hand_view(&h, hostile[(i + 4) % nh], hostile[i], vals);
+		buf_reset(&out);
+		ok(misp_write(&h.v, &out, NULL, &e) == V_OK, "MISP, hostile text %zu: written", i);
+		ok(misp_like_jansson(&h, out.data, out.len),
+		   "MISP, hostile text %zu: the bytes jansson writes, the strings as they were", i);
+	}
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		char *vals[4] = { "192.0.2.1", "a.example", (char *)invalid[i], "x@a.example" };
+		hand_view(&h, "CERT-T", "title", vals);
+		buf_reset(&out);
+		buf_puts(&out, "before");
+		memset(&e, 0, sizeof(e));
+		ok(misp_write(&h.v, &out, NULL, &e) == V_ERR_INVALID &&
+		   strstr(e.reason, "incident 7") && strstr(e.reason, "UTF-8") &&
+		   !strcmp(buf_cstr(&out), "before"),
+		   "MISP, invalid UTF-8 %zu: refused (%s), the buffer as it was", i, e.reason);
+	}
+	/* random text from pieces, hostile ones often; every other round with stray bytes too
+	 * (a lone continuation byte, a cut sequence, 0xff): either jansson's bytes or refused */
+	for (int round = 0; round < 3000; round++) {
+		static const char *const piece[] = {
+			"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\t", "\xc3\xa9", "\xe2\x80\xa8",
+			"\xf0\x9f\x98\x80", "/", "a", "\x80", "\xc3", "\xff", "\xed\xa0\x80"
+		};
+		char s[4][96];
+		char *vals[4] = { s[0], s[1], s[2], s[3] };
+		int valid = 1, rc;
+		for (int k = 0; k < 4; k++) {
+			int n = (int)(rand_r(&seed) % 20);
+			size_t len = 0;
+			for (int j = 0; j < n; j++) {
+				size_t np = round % 2 ? 16 : 12;
+				const char *pc = piece[(size_t)rand_r(&seed) % np];
+				memcpy(s[k] + len, pc, strlen(pc));
+				len += strlen(pc);
+			}
+			s[k][len] = 0;
+			valid = valid && utf8_valid(s[k], len, NULL);
+		}
+		hand_view(&h, "CERT-T", s[0], vals);
+		buf_reset(&out);
+		rc = misp_write(&h.v, &out, NULL, &e);
+		if (valid) {
+			nvalid++;
+			agree = agree && rc == V_OK && misp_like_jansson(&h, out.data, out.len);
+		} else {
+			ninvalid++;
+			refused = refused && rc == V_ERR_INVALID && out.len == 0;
+		}
+	}
+	ok(agree && nvalid > 100, "MISP, %d random valid texts: jansson's bytes each time", nvalid);
+	ok(refused && ninvalid > 100, "MISP, %d random texts not UTF-8: each refused", ninvalid);
+	buf_fini(&out);
+}
+
+/* The feed: each event file is misp_write's event, manifest.json what jansson would write. */
+static void misp_feed_hostile(void)
+{
+	char dir[] = "/tmp/vigia-test-misp-feed-XXXXXX", path[256];
+	char *vals[4] = { "192.0.2.1", "\"a\".example", "http://x/\x01\\", "x@a.example" };
+	struct hand_view h;
+	struct verr e = { 0 };
+	struct buf one;
+	json_t *m;
+	char *again = NULL, *text = NULL;
+	size_t attrs = 0;
+	FILE *f;
+	long n;
+
+	ok(mkdtemp(dir) != NULL, "a directory for the feed");
+	hand_view(&h, "CERT \"T\"", "a \"title\"\twith\x1b escapes \xe2\x80\xa8", vals);
+	buf_init(&one, 0);
+	misp_write(&h.v, &one, NULL, &e);
+	ok(misp_write_feed(&h.v, dir, &attrs, &e) == V_OK && attrs == 4, "feed written (%s)",
+	   e.reason);
+	snprintf(path, sizeof(path), "%s/%s.json", dir, h.inc.uuid);
+	if ((f = fopen(path, "r"))) {
+		text = calloc(1, one.len + 1);
+		n = (long)fread(text, 1, one.len + 1, f);
+		fclose(f);
+		ok(n == (long)one.len - 1 && !memcmp(text, one.data, one.len - 1),
+		   "the event file is misp_write's event (without its newline)");
+		free(text);
+		unlink(path);
+	} else {
+		ok(0, "the event file is there");
+	}
+	snprintf(path, sizeof(path), "%s/manifest.json", dir);
+	m = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	if (m && (f = fopen(path, "r"))) {
+		char got[4096];
+		n = (long)fread(got, 1, sizeof(got) - 1, f);
+		fclose(f);
+		got[n] = 0;
+		again = json_dumps(m, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		ok(again && !strcmp(again, got) &&
+		   !strcmp(json_string_value(json_object_get(json_object_get(m, h.inc.uuid),
+							       "info")), h.inc.title),
+		   "manifest.json: the bytes jansson writes, the title as it was");
+	} else {
+		ok(0, "manifest.json parses");
+	}
+	free(again);
+	json_decref(m);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/hashes.csv", dir);
+	unlink(path);
+	rmdir(dir);
+	buf_fini(&one);
+}
+
+/* ---- the IODEF writer against libxml2 ------------------------------------------------------ */
+
+/* The text of the first element called name under n (depth first), or NULL; caller frees. */
+static xmlChar *first_text(xmlNodePtr n, const char *name)
+{
+	for (; n; n = n->next) {
+		xmlChar *t;
+		if (n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name))
+			return xmlNodeGetContent(n);
+		if ((t = first_text(n->children, name)))
+			return t;
+	}
+	return NULL;
+}
+
+/* iodef_write of h: the escapes libxml2 makes, and libxml2 reads back the same strings. */
+static int iodef_like_libxml2(const struct hand_view *h, const char *text, size_t len)
+{
+	xmlChar *t = xmlEncodeSpecialChars(NULL, BAD_CAST h->inc.title);
+	xmlBufferPtr a = xmlBufferCreate();
+	struct buf want;
+	xmlDocPtr doc;
+	xmlNodePtr inc, id;
+	xmlChar *got = NULL, *name = NULL, *val = NULL;
+	int same;
+
+	buf_init(&want, 0);
+	xmlAttrSerializeTxtContent(a, NULL, NULL, BAD_CAST h->v.team);
+	buf_printf(&want, "<IncidentID name=\"%s\">", (const char *)xmlBufferContent(a));
+	same = t && memmem(text, len, want.data, want.len) != NULL;
+	buf_reset(&want);
+	buf_printf(&want, "<Description>%s</Description>", (const char *)t);
+	same = same && memmem(text, len, want.data, want.len) != NULL;
+	doc = xmlReadMemory(text, (int)len, "iodef.xml", NULL, XML_PARSE_NONET);
+	inc = doc ? xmlDocGetRootElement(doc)->children : NULL;
+	while (inc && inc->type != XML_ELEMENT_NODE)
+		inc = inc->next;
+	id = inc ? inc->children : NULL;
+	while (id && id->type != XML_ELEMENT_NODE)
+		id = id->next;
+	same = same && id && (got = first_text(inc, "Description")) &&
+	       !strcmp((const char *)got, h->inc.title) &&
+	       (name = xmlGetProp(id, BAD_CAST "name")) && !strcmp((const char *)name, h->v.team) &&
+	       (val = first_text(inc, "Name")) && !strcmp((const char *)val, h->ind[1].value);
+	xmlFree(got);
+	xmlFree(name);
+	xmlFree(val);
+	xmlFreeDoc(doc);
+	xmlFree(t);
+	xmlBufferFree(a);
+	buf_fini(&want);
+	return same;
+}
+
+static void iodef_hostile(void)
+{
+	static const char *const hostile[] = {
+		"a <b> & \"c\" 'd' \t tab \n line \r return",
+		/* Ñ, é, U+2028, U+1F600, U+FFFD */
+		"CERT-\xc3\x91 caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80 \xef\xbf\xbd",
+		"]]> &amp; &#13; <!-- x --> <?pi?>",
+		"",
+	};
+	static const char *const invalid[] = {
+		"\xff", "caf\xc3", "bell \x07", "nul-ish \x01", "\xef\xbf\xbe", "\xef\xbf\xbf",
+	};
+	struct hand_view h;
+	struct verr e = { 0 };
+	struct buf out;
+	unsigned seed = 7;
+	int agree = 1, refused = 1, nvalid = 0, ninvalid = 0;
+	size_t nh = sizeof(hostile) / sizeof(hostile[0]);
+
+	buf_init(&out, 0);
+	for (size_t i = 0; i < nh; i++) {
+		char *vals[4] = { "192.0.2.1", (char *)hostile[(i + 1) % nh], "http://a.example/",
+				  "x@a.example" };
+		hand_view(&h, hostile[(i + 2) % nh], hostile[i], vals);
+		buf_reset(&out);
+		ok(iodef_write(&h.v, &out, NULL, &e) == V_OK &&
+		   iodef_like_libxml2(&h, out.data, out.len),
+		   "IODEF, hostile text %zu: libxml2's escapes, read back the same", i);
+	}
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		char *vals[4] = { "192.0.2.1", "a.example", (char *)invalid[i], "x@a.example" };
+		hand_view(&h, "CERT-T", "title", vals);
+		buf_reset(&out);
+		buf_puts(&out, "before");
+		memset(&e, 0, sizeof(e));
+		ok(iodef_write(&h.v, &out, NULL, &e) == V_ERR_INVALID &&
+		   strstr(e.reason, "incident 7") && !strcmp(buf_cstr(&out), "before"),
+		   "IODEF, text XML cannot hold %zu: refused (%s), the buffer as it was", i,
+		   e.reason);
+	}
+	for (int round = 0; round < 2000; round++) {
+		static const char *const piece[] = {
+			"<", ">", "&", "\"", "'", "\t", "\n", "\r", "\xc3\xa9", "\xe2\x80\xa8",
+			"\xf0\x9f\x98\x80", "a", "\x01", "\x80", "\xef\xbf\xbf", "\xc3"
+		};
+		char s[3][96];
+		char *vals[4] = { "192.0.2.1", s[2], "http://a.example/", "x@a.example" };
+		int valid = 1, rc;
+		for (int k = 0; k < 3; k++) {
+			int n = (int)(rand_r(&seed) % 20);
+			size_t len = 0;
+			for (int j = 0; j < n; j++) {
+				size_t np = round % 2 ? 16 : 12;
+				const char *pc = piece[(size_t)rand_r(&seed) % np];
+				memcpy(s[k] + len, pc, strlen(pc));
+				len += strlen(pc);
+			}
+			s[k][len] = 0;
+			valid = valid && utf8_valid(s[k], len, NULL) && !strchr(s[k], '\x01') &&
+				!strstr(s[k], "\xef\xbf\xbf");
+		}
+		hand_view(&h, s[0], s[1], vals);
+		buf_reset(&out);
+		rc = iodef_write(&h.v, &out, NULL, &e);
+		if (valid) {
+			nvalid++;
+			agree = agree && rc == V_OK && iodef_like_libxml2(&h, out.data, out.len);
+		} else {
+			ninvalid++;
+			refused = refused && rc == V_ERR_INVALID && out.len == 0;
+		}
+	}
+	ok(agree && nvalid > 100, "IODEF, %d random valid texts: libxml2's escapes each time",
+	   nvalid);
+	ok(refused && ninvalid > 100, "IODEF, %d random texts XML cannot hold: each refused",
+	   ninvalid);
+	buf_fini(&out);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
 	views();
 	uuids();
+	misp_hostile();
+	misp_feed_hostile();
+	iodef_hostile();
 	return done_testing();
 }
