@@ -1,6 +1,6 @@
 #!/bin/sh
 # The HTTP API and TAXII server under load (issue 8): wrk against `vigia serve` on loopback.
-#   sh bench/http.sh [build/vigia] [SECONDS] [CONNECTIONS] [OBJECTS]
+#   sh bench/http.sh [build/vigia] [SECONDS] [CONNECTIONS] [OBJECTS] [STORE-DIR]
 # Makes a store from tests/data/share (5 incidents, their indicators), an analyst and a
 # partner account, fills the inbox collection with OBJECTS (default 1,000,000) STIX
 # indicators (bench/taxii-gen.py), starts the server (2 worker threads), and runs wrk on
@@ -10,7 +10,10 @@
 #   GET /taxii2/cti/collections/ID/objects/?limit=100         (partner, Basic: the policy view)
 #   GET /taxii2/cti/collections/ALL-Y/objects/?limit=100      (partner, Basic: the same objects
 #        as a collection of taxii.collections, kept as rows; the one before is built per request)
-# printing requests/s, p50/p99 latency, errors, and the server's peak RSS.
+# printing requests/s, p50/p99 latency, errors, the server's CPU per request, and its RSS
+# after each endpoint and at its peak.  With STORE-DIR the store is made there and kept (its
+# tokens and inbox id beside it), and a store already there is used as it is: two binaries
+# compared on one store, or one made by an older vigia and migrated by a newer one.
 set -eu
 V=${1:-build/vigia}
 SECS=${2:-60}
@@ -19,10 +22,17 @@ NOBJ=${4:-1000000}
 case $V in /*) ;; *) V=$(pwd)/$V ;; esac
 command -v wrk > /dev/null || { echo "wrk is not installed (Debian: wrk)"; exit 1; }
 T=$(mktemp -d)
+KEEP=${5:-}
+S=${KEEP:-$T}
+mkdir -p "$S"
 trap 'kill "$PID" 2> /dev/null; rm -rf "$T"' EXIT
 D=$(pwd)/tests/data/share
 export VIGIA_USER=bench
-A="$T/a.db"
+A="$S/a.db"
+if [ -s "$S/inbox" ]; then
+	TA=$(cat "$S/token-ana"); TY=$(cat "$S/token-y"); IN=$(cat "$S/inbox")
+	echo "== the store of $S ($(du -m "$A" | cut -f1) MB)"
+else
 "$V" ingest --db "$A" --feed-file "$D/feed.json" "$D/events.csv" > /dev/null 2>&1
 "$V" partner add CERT-Y --kind partner --tlp AMBER --db "$A" > /dev/null 2>&1
 "$V" account add ana --role analyst --db "$A" 2> /dev/null
@@ -38,6 +48,11 @@ kill "$PID"; wait "$PID" 2> /dev/null || true
 t0=$(date +%s)
 python3 "$(dirname "$0")/taxii-gen.py" "$A" "$IN" "$NOBJ"
 echo "== $NOBJ objects written into the inbox in $(( $(date +%s) - t0 )) s; store: $(du -m "$A" | cut -f1) MB"
+if [ -n "$KEEP" ]; then
+	printf '%s\n' "$TA" > "$S/token-ana"; printf '%s\n' "$TY" > "$S/token-y"
+	printf '%s\n' "$IN" > "$S/inbox"
+fi
+fi
 "$V" serve --db "$A" --http.port=0 --port-file "$T/port" --http.max-connections=1024 \
 	--log.level=warning --taxii.collections="all-y: partner=CERT-Y" 2> "$T/serve.log" &
 PID=$!
@@ -61,6 +76,7 @@ run() { # name, then wrk arguments
 	awk -v c="$((c1 - c0))" -v hz="$HZ" '/requests in/ {n=$1} END {if (n > 0) printf \
 		"server CPU: %.1f us/request -> %.0f requests/s on 2 idle cores\n", c / hz / n * 1e6, \
 		2 * n * hz / (c > 0 ? c : 1)}' "$T/wrk.out"
+	echo "server RSS: $(grep VmRSS /proc/$PID/status | awk '{print $2, $3}')"
 }
 echo "server RSS at start: $(grep VmRSS /proc/$PID/status | awk '{print $2, $3}')"
 run "incidents (analyst)" -H "Authorization: Bearer $TA" "$U/api/v1/incidents?limit=100"

@@ -3,8 +3,9 @@
 
     python3 bench/taxii-gen.py STORE.db COLLECTION-ID N
 
-Writes the rows of the taxii_objects table (schema step 10) directly, as a POST of the same
-objects would leave them (one version each, date_added one millisecond apart, TLP:GREEN),
+Writes the rows of the taxii_objects table (schema steps 10 and 18) directly, as a POST of the
+same objects would leave them (one version each, date_added one millisecond apart, TLP:GREEN;
+seq given, as schema step 18's table does not hand it out),
 because a million objects through the STIX importer and the pipeline would measure the
 importer, not the server.  Deterministic: the same N gives the same rows.
 """
@@ -44,7 +45,7 @@ def rows(coll, n):
         }
         ts = stamp + "000Z"
         yield (coll, oid, "indicator", ts, "2.1", ts, 1, "bench",
-               json.dumps(obj, separators=(",", ":")))
+               json.dumps(obj, separators=(",", ":")), i + 1)
 
 
 def main():
@@ -54,7 +55,7 @@ def main():
     with con:
         con.executemany(
             "INSERT INTO taxii_objects (collection, id, type, version, spec_version, "
-            "date_added, tlp, account, object) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "date_added, tlp, account, object, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows(coll, n))
     con.close()
 

@@ -55,6 +55,9 @@ const struct conf_setting conf_settings[] = {
 	{ "http.audit_interval", CONF_DURATION, "1s", NULL,
 	  N_("longest wait before the reads and refused requests held go to the audit trail "
 	     "(checked on each request, and at stop)") },
+	{ "http.cache_size", CONF_SIZE, "16M", NULL,
+	  N_("memory for the page cache of each store connection of 'vigia serve' (SQLite; "
+	     "one per worker thread and one for the audit of requests)") },
 	{ "http.listen", CONF_STRING, "127.0.0.1", NULL,
 	  N_("address 'vigia serve' listens on; anything but loopback needs http.tls_cert") },
 	{ "http.max_attachment", CONF_SIZE, "10M", NULL,

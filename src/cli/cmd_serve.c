@@ -67,6 +67,12 @@ int cmd_serve(int argc, char **argv)
 	/* open once here: creates and migrates the store before the workers open theirs */
 	if ((status = cli_store_open(db, &st)) != 0)
 		return status;
+	/* held to the stop: let go of the pages a migration read (http.cache_size) */
+	if ((rc = store_cache_limit(st, conf_get_int("http.cache_size"), &e)) != V_OK) {
+		cli_report(&e);
+		store_close(st);
+		return EXIT_IO;
+	}
 	db = store_default_path(db);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

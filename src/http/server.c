@@ -78,6 +78,22 @@ static void store_key_init(void)
 	pthread_key_create(&store_key, store_dtor);
 }
 
+/* A store connection of the server (a worker's, the flusher's), its page cache bounded by
+ * http.cache_size: each holds one (docs/configuration.md), and the operating system's cache
+ * of the file is shared by all of them.  V_OK, or the error with *out NULL. */
+static int server_store_open(const char *path, struct store **out, struct verr *e)
+{
+	int rc;
+
+	if ((rc = store_open(path, out, e)) != V_OK)
+		return rc;
+	if ((rc = store_cache_limit(*out, conf_get_int("http.cache_size"), e)) != V_OK) {
+		store_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 /* This thread's store connection, opened on first use.  NULL (logged) when it cannot be. */
 static struct store *thread_store(struct http_server *s)
 {
@@ -87,7 +103,7 @@ static struct store *thread_store(struct http_server *s)
 	pthread_once(&store_once, store_key_init);
 	if ((st = pthread_getspecific(store_key)))
 		return st;
-	if (store_open(s->db_path, &st, &e) != V_OK) {
+	if (server_store_open(s->db_path, &st, &e) != V_OK) {
 		log_error("http: %s", e.reason);
 		return NULL;
 	}
@@ -195,7 +211,7 @@ static void *flusher(void *arg)
 		if (s->stopping)
 			break;
 		pthread_mutex_unlock(&s->flock);
-		if (!st && store_open(s->db_path, &st, &e) != V_OK) {
+		if (!st && server_store_open(s->db_path, &st, &e) != V_OK) {
 			log_error("http: the audit of requests waits for the store: %s", e.reason);
 			st = NULL;
 		}
@@ -486,7 +502,7 @@ static void final_flush(struct http_server *s)
 	struct verr e = {0};
 	size_t n = http_reqlog_pending(s->reqlog);
 
-	if (store_open(s->db_path, &st, &e) != V_OK) {
+	if (server_store_open(s->db_path, &st, &e) != V_OK) {
 		log_error("http: %zu requests are not in the audit trail: %s", n, e.reason);
 		return;
 	}

@@ -347,8 +347,20 @@ void taxii_rows_serve(const struct http_request *rq, struct http_response *rs, i
 	f.account = account;
 	f.tlp_max = 4;
 	f.limit = limit + 1;
+	f.objects_only = what == TAXII_PAGE_OBJECTS;
 	p.out = json_array();
 	buf_init(&p.objects, 0);
+	/* objects: the page is written once, in the buffer that becomes the body; its size
+	 * reserved at once (a STIX object is a few hundred bytes) rather than grown by doubling */
+	if (what == TAXII_PAGE_OBJECTS &&
+	    (buf_reserve(&p.objects, (size_t)limit * 512) != V_OK ||
+	     buf_puts(&p.objects, "{\"objects\":[") != V_OK)) {
+		json_decref(p.out);
+		buf_fini(&p.objects);
+		buf_fini(&vlist);
+		http_error(rs, 1, 500, "internal error", "out of memory");
+		return;
+	}
 	p.what = what;
 	p.limit = limit;
 	rc = store_taxii_objects_query(rq->st, &f, page_row, &p, &e);
@@ -372,25 +384,20 @@ void taxii_rows_serve(const struct http_request *rq, struct http_response *rs, i
 		http_header(rs, "X-TAXII-Date-Added-Last", p.last);
 	}
 	if (what == TAXII_PAGE_OBJECTS) {
-		/* the envelope around the spliced objects; next holds only [0-9TZ:.~-] */
-		struct buf b;
-
+		/* the envelope's end after the spliced objects: more and next come last (a JSON
+		 * object's members have no order), so the page is never copied; next holds only
+		 * [0-9TZ:.~-] */
 		json_decref(p.out);
-		buf_init(&b, 0);
-		if (buf_printf(&b, "{\"more\":%s,%s%s%s\"objects\":[", p.more ? "true" : "false",
-		               p.more ? "\"next\":\"" : "", p.more ? p.next : "",
-		               p.more ? "\"," : "") != V_OK ||
-		    (p.objects.len && buf_append(&b, p.objects.data, p.objects.len) != V_OK) ||
-		    buf_puts(&b, "]}") != V_OK) {
-			buf_fini(&b);
+		if (buf_printf(&p.objects, "],\"more\":%s%s%s%s}", p.more ? "true" : "false",
+		               p.more ? ",\"next\":\"" : "", p.more ? p.next : "",
+		               p.more ? "\"" : "") != V_OK) {
 			buf_fini(&p.objects);
 			http_error(rs, 1, 500, "internal error", "out of memory");
 			return;
 		}
-		buf_fini(&p.objects);
 		free(rs->body);
-		rs->body = b.data; /* handed over: the response frees it */
-		rs->body_len = b.len;
+		rs->body = p.objects.data; /* handed over: the response frees it */
+		rs->body_len = p.objects.len;
 		rs->status = 200;
 		rs->content_type = HTTP_TAXII;
 		return;

@@ -410,9 +410,36 @@ static const char step17[] =
 	"CREATE INDEX incidents_by_deadline ON incidents(deadline);"
 	"CREATE INDEX incidents_by_events ON incidents(event_count);";
 
+/* Version 18 (issue 8, "taxii_objects clustered for paging"): taxii_objects becomes a WITHOUT
+ * ROWID table whose primary key is (collection, date_added, seq), the order a page is read in
+ * (store_sqlite_taxii.c).  A page was a range scan of the index taxii_objects_added followed,
+ * for every row, by a look-up of the row in the table by its rowid: half of the instructions
+ * of the query (docs/benchmarks.md).  Now the rows themselves are in page order and a page is
+ * one range scan of the table.  seq is no longer a rowid the table hands out: it only orders
+ * the rows of one collection added at the same date_added, and an insert takes the largest of
+ * those plus one (rows copied here keep theirs, unique already).  (collection, id, version)
+ * stays unique through its own index, which also serves the look-ups by id (versions, DELETE,
+ * the latest/earliest marks). */
+static const char step18[] =
+	"CREATE TABLE taxii_objects_by_added ("
+	"  collection TEXT NOT NULL, date_added TEXT NOT NULL, seq INTEGER NOT NULL,"
+	"  id TEXT NOT NULL, type TEXT NOT NULL,"
+	"  version TEXT NOT NULL, spec_version TEXT NOT NULL,"
+	"  tlp INTEGER NOT NULL, account TEXT NOT NULL DEFAULT '',"
+	"  latest INTEGER NOT NULL DEFAULT 1, earliest INTEGER NOT NULL DEFAULT 1,"
+	"  object TEXT NOT NULL,"
+	"  PRIMARY KEY (collection, date_added, seq)) WITHOUT ROWID;"
+	"INSERT INTO taxii_objects_by_added (collection, date_added, seq, id, type, version,"
+	"  spec_version, tlp, account, latest, earliest, object)"
+	"  SELECT collection, date_added, seq, id, type, version, spec_version, tlp, account,"
+	"  latest, earliest, object FROM taxii_objects ORDER BY collection, date_added, seq;"
+	"DROP TABLE taxii_objects;"
+	"ALTER TABLE taxii_objects_by_added RENAME TO taxii_objects;"
+	"CREATE UNIQUE INDEX taxii_objects_version ON taxii_objects(collection, id, version);";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
 				     step9, step10, step11, step12, step13, step14, step15,
-				     step16, step17 };
+				     step16, step17, step18 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -68,6 +68,13 @@ int store_schema_opened_at(struct store *st)
 	return st->opened_at;
 }
 
+int store_cache_limit(struct store *st, int64_t bytes, struct verr *err)
+{
+	if (bytes < ((int64_t)1 << 20))
+		bytes = (int64_t)1 << 20;
+	return st->ops->cache_limit ? st->ops->cache_limit(st, bytes, err) : V_OK;
+}
+
 const char *store_path(struct store *st)
 {
 	return st->path;

@@ -40,6 +40,11 @@ int store_schema_latest(void);                   /* the version this vigia write
 /* The version the database was at before this store_open migrated it (0: it was new). */
 int store_schema_opened_at(struct store *st);
 const char *store_path(struct store *st);        /* borrowed; valid until store_close */
+/* Keep at most about bytes of the store's pages in this connection's memory (SQLite's page
+ * cache, which store.cache_size sizes at store_open; `vigia serve` makes its connections'
+ * smaller: http.cache_size).  PostgreSQL caches in the server: nothing to do.  At least
+ * 1 MiB is kept.  V_OK, or the backend's error. */
+int store_cache_limit(struct store *st, int64_t bytes, struct verr *err);
 
 /* Sizes for `vigia store info`. */
 struct store_info {
@@ -750,10 +755,12 @@ struct store_taxii_filter {
 	const char *after_added;        /* a page after (after_added, after_seq); NULL: the first */
 	int64_t after_seq;
 	int64_t limit;                  /* at most this many rows (>= 1) */
+	int objects_only;               /* the caller reads only seq, date_added and object */
 };
 typedef int (*store_taxii_object_cb)(void *arg, const struct store_taxii_object *o);
 /* The collection's objects that pass f, in the order they were added (date_added, seq); the
- * strings are borrowed for the call.  A non-zero return of cb stops and is returned. */
+ * strings are borrowed for the call.  A non-zero return of cb stops and is returned.  With
+ * f->objects_only a backend may leave the other members of the rows NULL (0). */
 int store_taxii_objects_query(struct store *st, const struct store_taxii_filter *f,
 			      store_taxii_object_cb cb, void *arg, struct verr *err);
 /* Remove versions of object id from collection: those version_mode picks (STORE_TAXII_V_*, as

@@ -14,7 +14,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 17
+#define STORE_SCHEMA_VERSION 18
 
 /* For store_copy: a table as a list of columns (constants of store_copy.c, never input). */
 struct store_table {
@@ -44,6 +44,7 @@ struct store_ops {
 	void (*close)(struct store *st);
 	int (*schema_version)(struct store *st);
 	int (*info)(struct store *st, struct store_info *out, struct verr *err);
+	int (*cache_limit)(struct store *st, int64_t bytes, struct verr *err); /* NULL: none */
 	int (*begin)(struct store *st, struct verr *err);
 	int (*commit)(struct store *st, struct verr *err);
 	void (*rollback)(struct store *st);

@@ -383,9 +383,23 @@ static const char step17[] =
 	"CREATE INDEX incidents_by_deadline ON incidents(deadline, id);"
 	"CREATE INDEX incidents_by_events ON incidents(event_count, id);";
 
+/* Version 18 (issue 8, "taxii_objects clustered for paging"; migrate.c step 18 makes SQLite's
+ * table WITHOUT ROWID, ordered by (collection, date_added, seq)).  A PostgreSQL table is a heap
+ * that no declaration keeps in an order, and an index covering the page query would have to
+ * carry every column, the objects' JSON included (a second copy of the table), and would be
+ * read without the table only for pages the visibility map marks all-visible.  So this step
+ * rewrites the rows once in the order of taxii_objects_added (CLUSTER), which puts the rows of
+ * a page in the same or neighbouring heap pages, and records that index as the table's
+ * clustering index, so that an operator's `CLUSTER taxii_objects` (or `CLUSTER` of the
+ * database) repeats it after many writes: rows written later (POSTs, views rebuilt) go where
+ * the heap has room, not in that order.  seq stays the identity column. */
+static const char step18[] =
+	"CLUSTER taxii_objects USING taxii_objects_added;"
+	"ANALYZE taxii_objects;";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
 				     step9, step10, step11, step12, step13, step14, step15,
-				     step16, step17 };
+				     step16, step17, step18 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

@@ -1086,6 +1086,19 @@ static int file_size(const char *path, const char *suffix, int64_t *out)
 	return 0;
 }
 
+/* PRAGMA cache_size in KiB: pages past it are let go at once. */
+static int sq_cache_limit(struct store *st, int64_t bytes, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	char sql[64];
+	int rc;
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%lld", (long long)(bytes / 1024));
+	if ((rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		return fail_db(s->base.path, s->db, s->busy_ms, rc, err);
+	return V_OK;
+}
+
 static int sq_info(struct store *st, struct store_info *out, struct verr *err)
 {
 	struct sq *s = (struct sq *)st;
@@ -3679,6 +3692,7 @@ static const struct store_ops sqlite_ops = {
 	.close = sq_close,
 	.schema_version = sq_schema_version,
 	.info = sq_info,
+	.cache_limit = sq_cache_limit,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

@@ -6,7 +6,9 @@
  * store_open: it must reach the latest version with the data intact.  A database from a newer
  * vigia, one that is not a vigia store, a damaged file, a locked database and a full disk must
  * each give a clear error naming the database, and a batch that fails leaves nothing behind.
- * Step 14 gives the incidents already there their attribution from their events.
+ * Step 14 gives the incidents already there their attribution from their events; step 18
+ * rebuilds the TAXII objects in page order with their rows intact.  store_cache_limit sets a
+ * connection's page cache.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -567,6 +569,134 @@ static void test_backfill(void)
 	store_close(st);
 }
 
+/* TAXII objects as a vigia at schema version 17 wrote them (table with a rowid seq, the
+ * index taxii_objects_added): two collections, two versions of one object (the newest
+ * marked latest), two rows of one date_added whose seq are not in the order of their ids. */
+static const char v17_taxii[] =
+	"INSERT INTO taxii_objects (seq, collection, id, type, version, spec_version, date_added,"
+	"  tlp, account, latest, earliest, object) VALUES"
+	"  (5, 'c1', 'indicator--a', 'indicator', '2026-01-01T00:00:00.000000Z', '2.1',"
+	"  '2026-01-01T00:00:00.000000Z', 1, 'y', 0, 1, '{\"id\":\"indicator--a\",\"v\":1}'),"
+	"  (2, 'c1', 'indicator--a', 'indicator', '2026-01-02T00:00:00.000000Z', '2.1',"
+	"  '2026-01-02T00:00:00.000000Z', 1, 'y', 1, 0, '{\"id\":\"indicator--a\",\"v\":2}'),"
+	"  (7, 'c1', 'indicator--b', 'indicator', '2026-01-02T00:00:00.000000Z', '2.1',"
+	"  '2026-01-02T00:00:00.000000Z', 4, '', 1, 1, '{\"id\":\"indicator--b\"}'),"
+	"  (1, 'c2', 'indicator--c', 'indicator', '2026-01-01T00:00:00.000000Z', '2.1',"
+	"  '2026-01-01T00:00:00.000000Z', 1, '', 1, 1, '{\"id\":\"indicator--c\"}');";
+
+struct rows {
+	int n;
+	char text[1024];
+};
+
+static int taxii_cb(void *arg, const struct store_taxii_object *o)
+{
+	struct rows *r = arg;
+	size_t n = strlen(r->text);
+
+	r->n++;
+	snprintf(r->text + n, sizeof(r->text) - n, "[%lld %s %s %s]", (long long)o->seq,
+		 o->date_added, o->id ? o->id : "-", o->object);
+	return 0;
+}
+
+/* Step 18 rebuilds taxii_objects in page order (WITHOUT ROWID): the rows, their seq and marks
+ * survive, pages, versions, the uniqueness of (collection, id, version), new rows' seq and
+ * DELETE work on the new table. */
+static void test_taxii_clustered(void)
+{
+	struct store *st = NULL;
+	struct verr e = { 0 };
+	const char *p = new_path("taxii");
+	struct rows r = { 0 };
+	struct store_taxii_filter f = { .collection = "c1", .tlp_max = 4, .limit = 10 };
+	struct store_taxii_object o = {
+		.collection = "c1", .id = "indicator--d", .type = "indicator",
+		.version = "2026-01-02T00:00:00.000000Z", .spec_version = "2.1",
+		.date_added = "2026-01-02T00:00:00.000000Z", .tlp = 1, .account = "",
+		.object = "{\"id\":\"indicator--d\"}",
+	};
+	int added = -1;
+	int64_t removed = 0;
+
+	is_int(store_sqlite_migrate_to(p, 17, &e), V_OK, "built at version 17 (%s)", e.reason);
+	ok(sql(p, v17_taxii) == 0, "TAXII objects as version 17 wrote them");
+	is_int(store_open(p, &st, &e), V_OK, "migrated (%s)", e.reason);
+	if (!st)
+		return;
+	ok(sql_int(p, "SELECT count(*) FROM sqlite_master WHERE name = 'taxii_objects' AND "
+		      "sql LIKE '%WITHOUT ROWID%'") == 1, "taxii_objects is WITHOUT ROWID");
+	ok(sql_int(p, "SELECT count(*) FROM taxii_objects") == 4, "every row copied");
+	is_int(store_taxii_objects_query(st, &f, taxii_cb, &r, &e), V_OK, "a page: %s", e.reason);
+	is_str(r.text,
+	       "[2 2026-01-02T00:00:00.000000Z indicator--a {\"id\":\"indicator--a\",\"v\":2}]"
+	       "[7 2026-01-02T00:00:00.000000Z indicator--b {\"id\":\"indicator--b\"}]",
+	       "the newest versions, by date_added then seq, seq kept");
+	memset(&r, 0, sizeof(r));
+	f.version_mode = STORE_TAXII_V_FIRST;
+	f.ids = "indicator--a";
+	store_taxii_objects_query(st, &f, taxii_cb, &r, &e);
+	is_str(r.text,
+	       "[5 2026-01-01T00:00:00.000000Z indicator--a {\"id\":\"indicator--a\",\"v\":1}]",
+	       "the earliest mark kept");
+	is_int(store_taxii_object_put(st, &o, &added, &e), V_OK, "a new object: %s", e.reason);
+	ok(added == 1, "... added");
+	is_int(store_taxii_object_put(st, &o, &added, &e), V_OK, "the same version again");
+	ok(added == 0, "... is there already: (collection, id, version) stays unique");
+	memset(&r, 0, sizeof(r));
+	f = (struct store_taxii_filter){ .collection = "c1", .tlp_max = 4, .limit = 10,
+					 .after_added = "2026-01-02T00:00:00.000000Z",
+					 .after_seq = 7, .objects_only = 1 };
+	store_taxii_objects_query(st, &f, taxii_cb, &r, &e);
+	is_str(r.text, "[8 2026-01-02T00:00:00.000000Z - {\"id\":\"indicator--d\"}]",
+	       "a new row of the same date_added comes after the others (seq 8), on the next "
+	       "page");
+	is_int(store_taxii_object_delete(st, "c1", "indicator--a", STORE_TAXII_V_LAST, NULL,
+					 &removed, &e), V_OK, "DELETE the newest version");
+	ok(removed == 1, "... one row");
+	memset(&r, 0, sizeof(r));
+	f = (struct store_taxii_filter){ .collection = "c1", .tlp_max = 4, .limit = 10,
+					 .ids = "indicator--a" };
+	store_taxii_objects_query(st, &f, taxii_cb, &r, &e);
+	is_str(r.text,
+	       "[5 2026-01-01T00:00:00.000000Z indicator--a {\"id\":\"indicator--a\",\"v\":1}]",
+	       "the one left is the newest now");
+	memset(&r, 0, sizeof(r));
+	f = (struct store_taxii_filter){ .collection = "c2", .tlp_max = 4, .limit = 10 };
+	store_taxii_objects_query(st, &f, taxii_cb, &r, &e);
+	is_str(r.text, "[1 2026-01-01T00:00:00.000000Z indicator--c {\"id\":\"indicator--c\"}]",
+	       "the other collection untouched");
+	store_close(st);
+}
+
+/* store_cache_limit sets the connection's page cache (PRAGMA cache_size, in KiB), at least
+ * 1 MiB; `vigia serve` gives its connections http.cache_size with it. */
+static void test_cache_limit(void)
+{
+	struct store *st = NULL;
+	struct verr e = { 0 };
+	sqlite3_stmt *q = NULL;
+	int64_t kib[2] = { 0, 0 };
+	const int64_t want[2] = { 16 << 20, 1000 };
+
+	if (store_open(new_path("cache"), &st, &e) != V_OK) {
+		ok(0, "a store to set the cache of (%s)", e.reason);
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		is_int(store_cache_limit(st, want[i], &e), V_OK, "cache limit %lld: %s",
+		       (long long)want[i], e.reason);
+		if (sqlite3_prepare_v2(store_sqlite_db(st), "PRAGMA cache_size", -1, &q, NULL) ==
+			    SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+			kib[i] = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+		q = NULL;
+	}
+	ok(kib[0] == -16384, "16 MiB: PRAGMA cache_size = -16384 (%lld)", (long long)kib[0]);
+	ok(kib[1] == -1024, "1000 bytes: the 1 MiB floor, -1024 (%lld)", (long long)kib[1]);
+	store_close(st);
+}
+
 int main(void)
 {
 	conf_init();
@@ -576,6 +706,8 @@ int main(void)
 	}
 	test_migrations();
 	test_backfill();
+	test_taxii_clustered();
+	test_cache_limit();
 	test_refusals();
 	test_corrupt();
 	test_locked();
