@@ -15,6 +15,11 @@
 #           (parse, check, N events through the whole pipeline — dedup, store, aggregate into
 #           one incident, correlate — committed to SQLite)
 #
+#   read    vigia ingest --parser stix|misp_share|iodef --output jsonl -o /dev/null OUT
+#           (the reader alone: parse, check, N events built and written as JSON lines, no
+#           store; the row names how many STIX objects the bundle holds, since a reader's
+#           objects/s counts all of them)
+#
 # and, for comparison, python3's json.load / xml.etree parse of the same files: what merely
 # reading them costs in the language of the usual tools (stix2, PyMISP, the IODEF libraries
 # build objects on top of that; none of them is installed here).  Indicators/s is the figure
@@ -63,6 +68,10 @@ echo "|---|---|---|---|---|---|---|"
 row() { # FORMAT DIRECTION WALL CPU RSS_KB
 	python3 -c "import sys; f,dr,w,c,r=sys.argv[1:6]; n=$n; print('| %s | %s | %d | %.2f | %.2f | %d | %d |' % (f, dr, n, float(w), float(c), n/float(w), int(r)//1024))" "$@"
 }
+stix_objects() { # BUNDLE: how many objects it holds, "400,004"
+	python3 -c "import json, sys
+print(format(len(json.load(open(sys.argv[1]))['objects']), ','))" "$1"
+}
 for f in stix misp iodef; do
 	case $f in stix) out=$d/out.json ;; misp) out=$d/out.misp.json ;; iodef) out=$d/out.xml ;; esac
 	set -- $(measure "$runs" /dev/null "$d/export.err" -- $pin "$VIGIA" export --format "$f" \
@@ -71,6 +80,15 @@ for f in stix misp iodef; do
 	row "$f" export "$1" "$2" "$3"
 	set -- $(best_import "$f" "$out")
 	row "$f" import "$1" "$2" "$3"
+	case $f in
+	stix) parser=stix what="read: reader alone, $(stix_objects "$out") objects" ;;
+	misp) parser=misp_share what="read: reader alone" ;;
+	iodef) parser=iodef what="read: reader alone" ;;
+	esac
+	set -- $(measure "$runs" /dev/null "$d/read.err" -- $pin "$VIGIA" ingest --parser "$parser" \
+		--output jsonl -o /dev/null --no-enrich --no-progress "$out")
+	[ "$4" = 0 ] || { cat "$d/read.err"; exit 1; }
+	row "$f" "$what" "$1" "$2" "$3"
 	case $f in
 	iodef) py="import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])" ;;
 	*) py="import json, sys; json.load(open(sys.argv[1]))" ;;

@@ -231,11 +231,8 @@ static int span(struct jsonwalk *w, size_t *n, int consume)
 	}
 }
 
-int jsonwalk_value(struct jsonwalk *w, json_t **out, const char **text, size_t *off, size_t *n)
+int jsonwalk_raw(struct jsonwalk *w, const char **text, size_t *off, size_t *n)
 {
-	json_error_t je;
-
-	*out = NULL;
 	if (jsonwalk_peek(w) < 0)
 		return w->ioerr ? -1 : jsonwalk_fail(w, _("premature end of input"));
 	if (span(w, n, 0) != 0)
@@ -244,14 +241,34 @@ int jsonwalk_value(struct jsonwalk *w, json_t **out, const char **text, size_t *
 		return jsonwalk_fail(w, _("value too large"));
 	*off = w->base + w->pos;
 	*text = w->buf + w->pos;
-	*out = json_loadb(*text, *n, w->flags | JSON_DECODE_ANY, &je);
+	return 0;
+}
+
+int jsonwalk_load(struct jsonwalk *w, size_t n, json_t **out)
+{
+	json_error_t je;
+
+	*out = json_loadb(w->buf + w->pos, n, w->flags | JSON_DECODE_ANY, &je);
 	if (!*out) {
 		w->line = w->lines + count_lines(w->buf, w->pos) + je.line;
 		snprintf(w->why, sizeof(w->why), "%s", je.text);
 		return -1;
 	}
-	w->pos += *n;
+	w->pos += n;
 	return 0;
+}
+
+void jsonwalk_pass(struct jsonwalk *w, size_t n)
+{
+	w->pos += n;
+}
+
+int jsonwalk_value(struct jsonwalk *w, json_t **out, const char **text, size_t *off, size_t *n)
+{
+	*out = NULL;
+	if (jsonwalk_raw(w, text, off, n) != 0)
+		return -1;
+	return jsonwalk_load(w, *n, out);
 }
 
 int jsonwalk_skip(struct jsonwalk *w, size_t *off, size_t *n)

@@ -68,6 +68,15 @@ int jsonwalk_next(struct jsonwalk *w, int open, size_t *count, char *key, size_t
  * jansson's reason). */
 int jsonwalk_value(struct jsonwalk *w, json_t **out, const char **text, size_t *off, size_t *n);
 
+/* The same in two steps, for a caller that may not need jansson: jsonwalk_raw() finds the
+ * value at the current position (its text *text[0..*n) at input offset *off, valid until the
+ * walker moves on) without consuming it; then either jsonwalk_load() parses those n bytes
+ * (*out owned by the caller; -1 with jansson's reason, as jsonwalk_value) and moves past them,
+ * or jsonwalk_pass() moves past them unparsed.  0, or -1 (line and why set). */
+int jsonwalk_raw(struct jsonwalk *w, const char **text, size_t *off, size_t *n);
+int jsonwalk_load(struct jsonwalk *w, size_t n, json_t **out);
+void jsonwalk_pass(struct jsonwalk *w, size_t n);
+
 /* Step over the value at the current position, by its brackets, without building it; it is
  * at input offset *off, *n bytes.  0, or -1 when it does not end (line and why set). */
 int jsonwalk_skip(struct jsonwalk *w, size_t *off, size_t *n);

@@ -36,6 +36,7 @@
 #include "base/i18n.h"
 #include "base/timeparse.h"
 #include "ingest/ingest.h"
+#include "ingest/jsonscan.h"
 #include "ingest/jsonwalk.h"
 
 static const struct {
@@ -92,43 +93,39 @@ struct tags {
 	char type[64];         /* classification.type, "" none */
 };
 
+/* One tag's name into t. */
+static void read_tag(const char *name, struct tags *t)
+{
+	const char *q;
+	int l;
+
+	if ((l = tlp_of(name)) > t->tlp)
+		t->tlp = l;
+	else if (!strncasecmp(name, "PAP:", 4))
+		t->pap = name + 4;
+	else if (!strncmp(name, "rsit:", 5) && (q = strchr(name, '"'))) {
+		size_t n = strcspn(q + 1, "\"");
+		if (n && n < sizeof(t->type)) {
+			memcpy(t->type, q + 1, n);
+			t->type[n] = 0;
+		}
+	} else if (!t->type[0]) {
+		for (int k = 0; ecsirt[k][0]; k++)
+			if (!strcmp(name, ecsirt[k][0]))
+				snprintf(t->type, sizeof(t->type), "%s", ecsirt[k][1]);
+	}
+}
+
 static void read_tags(const json_t *list, struct tags *t)
 {
 	const json_t *tag;
 	size_t i;
 
 	json_array_foreach(list, i, tag) {
-		const char *name = json_string_value(json_object_get(tag, "name")), *q;
-		int l;
-		if (!name)
-			continue;
-		if ((l = tlp_of(name)) > t->tlp)
-			t->tlp = l;
-		else if (!strncasecmp(name, "PAP:", 4))
-			t->pap = name + 4;
-		else if (!strncmp(name, "rsit:", 5) && (q = strchr(name, '"'))) {
-			size_t n = strcspn(q + 1, "\"");
-			if (n && n < sizeof(t->type)) {
-				memcpy(t->type, q + 1, n);
-				t->type[n] = 0;
-			}
-		} else if (!t->type[0]) {
-			for (int k = 0; ecsirt[k][0]; k++)
-				if (!strcmp(name, ecsirt[k][0]))
-					snprintf(t->type, sizeof(t->type), "%s", ecsirt[k][1]);
-		}
+		const char *name = json_string_value(json_object_get(tag, "name"));
+		if (name)
+			read_tag(name, t);
 	}
-}
-
-/* A JSON scalar as text into b (MISP writes numbers as strings or numbers). */
-static const char *scalar(struct buf *b, const json_t *v)
-{
-	buf_reset(b);
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v) && buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v)) == V_OK)
-		return buf_cstr(b);
-	return NULL;
 }
 
 struct counts {
@@ -153,13 +150,121 @@ static void meta_fini(struct meta *m)
 	json_decref(m->tag);
 }
 
-/* One attribute a of the event m; raw: its text (NULL: written again from a). */
-static int attribute(struct ingest_ctx *ctx, const struct meta *m, const struct tags *et,
+/*
+ * What an attribute's event is made of, read from its tree (attr_of_json) or from a scan of
+ * its text (attr_of_scan).  A string is the member's value, NULL when it is missing or not a
+ * string; value and timestamp: a string's value or an integer written as text (MISP writes
+ * numbers either way), else NULL; tags: the event's, then the attribute's own.
+ */
+struct attr {
+	const char *type, *value, *uuid, *comment, *timestamp;
+	int to_ids;            /* -1: not a boolean */
+	struct tags tags;
+	char num[2][32];       /* value and timestamp written from integers */
+};
+
+/* A scalar as text: a string's value, an integer written into num, else NULL. */
+static const char *json_scalar(const json_t *v, char num[32])
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(num, 32, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return num;
+	}
+	return NULL;
+}
+
+static void attr_of_json(struct attr *f, const json_t *a, const struct tags *et)
+{
+	const json_t *t = json_object_get(a, "to_ids");
+
+	f->type = json_string_value(json_object_get(a, "type"));
+	f->value = json_scalar(json_object_get(a, "value"), f->num[0]);
+	f->timestamp = json_scalar(json_object_get(a, "timestamp"), f->num[1]);
+	f->uuid = json_string_value(json_object_get(a, "uuid"));
+	f->comment = json_string_value(json_object_get(a, "comment"));
+	f->to_ids = json_is_boolean(t) ? json_is_true(t) : -1;
+	f->tags = *et;
+	read_tags(json_object_get(a, "Tag"), &f->tags);
+}
+
+enum { A_TYPE, A_VALUE, A_UUID, A_COMMENT, A_TIMESTAMP, A_TO_IDS, A_TAG, A_COUNT };
+static const char *const attr_keys[A_COUNT] = { "type", "value", "uuid", "comment",
+						"timestamp", "to_ids", "Tag" };
+static const char *const name_key[1] = { "name" };
+
+/* A member decoded into dec (room reserved), or NULL when it is not a string. */
+static const char *dec_str(struct buf *dec, const struct jsonscan_member *m)
+{
+	char *p;
+
+	if (m->kind != JSONSCAN_STRING)
+		return NULL;
+	p = dec->data + dec->len;
+	dec->len += jsonscan_unescape(m->val, m->len, p) + 1;
+	return p;
+}
+
+/* The same of a scanned member: a string decoded into dec, an integer written into num (as
+ * jansson would have read it: strtoll, then "%lld"), a real number or anything else NULL. */
+static const char *dec_scalar(struct buf *dec, const struct jsonscan_member *m, char num[32])
+{
+	char digits[32], *end;
+
+	if (m->kind == JSONSCAN_STRING)
+		return dec_str(dec, m);
+	if (m->kind != JSONSCAN_NUMBER || m->len >= sizeof(digits) || memchr(m->val, '.', m->len))
+		return NULL; /* a real number: jansson's json_is_integer() is false */
+	memcpy(digits, m->val, m->len);
+	digits[m->len] = 0;
+	snprintf(num, 32, "%lld", strtoll(digits, &end, 10));
+	return num;
+}
+
+/* The attribute text[0..n) by jsonscan, its strings decoded into dec: 1, or 0 when the scan
+ * is not sure (then jansson). */
+static int attr_of_scan(struct attr *f, const char *text, size_t n, const struct tags *et,
+			struct buf *dec)
+{
+	struct jsonscan_member m[A_COUNT], el, nm;
+	const char *pos;
+
+	if (!jsonscan_object(text, n, attr_keys, m, A_COUNT))
+		return 0;
+	buf_reset(dec); /* every decoded string is shorter than its text */
+	if (buf_reserve(dec, n + 1) != V_OK)
+		return 0;
+	f->type = dec_str(dec, &m[A_TYPE]);
+	f->value = dec_scalar(dec, &m[A_VALUE], f->num[0]);
+	f->timestamp = dec_scalar(dec, &m[A_TIMESTAMP], f->num[1]);
+	f->uuid = dec_str(dec, &m[A_UUID]);
+	f->comment = dec_str(dec, &m[A_COMMENT]);
+	f->to_ids = -1;
+	if (m[A_TO_IDS].kind == JSONSCAN_TRUE || m[A_TO_IDS].kind == JSONSCAN_FALSE)
+		f->to_ids = m[A_TO_IDS].kind == JSONSCAN_TRUE;
+	f->tags = *et;
+	pos = m[A_TAG].val;
+	while (m[A_TAG].kind == JSONSCAN_ARRAY &&
+	       jsonscan_array_next(&pos, m[A_TAG].val + m[A_TAG].len, &el)) {
+		const char *name;
+		if (el.kind != JSONSCAN_OBJECT)
+			continue;
+		if (!jsonscan_object(el.val, el.len, name_key, &nm, 1))
+			return 0;
+		if ((name = dec_str(dec, &nm)))
+			read_tag(name, &f->tags);
+	}
+	return 1;
+}
+
+/* One attribute f of the event m; raw: its text (NULL: written again from its tree a). */
+static int attribute(struct ingest_ctx *ctx, const struct meta *m, const struct attr *f,
 		     const json_t *a, const char *raw, size_t raw_len, struct counts *c)
 {
-	const char *type = json_string_value(json_object_get(a, "type"));
+	const char *type = f->type;
 	const char *value, *bar, *s;
-	struct tags at = *et;
+	const struct tags *at = &f->tags;
 	char tb[48];
 	char *text;
 	int i, rc;
@@ -171,21 +276,20 @@ static int attribute(struct ingest_ctx *ctx, const struct meta *m, const struct 
 		c->skipped++;
 		return V_OK;
 	}
-	if (!(value = scalar(&ctx->scratch, json_object_get(a, "value")))) {
+	if (!(value = f->value)) {
 		c->skipped++;
 		return V_OK;
 	}
 	text = strdup(value);
 	if (!text)
 		return V_ERR_NOMEM;
-	read_tags(json_object_get(a, "Tag"), &at);
 	ingest_new_event(ctx);
 	bar = types[i].field2 ? strchr(text, '|') : NULL;
 	if (types[i].field2 && !bar)
 		ingest_fail(ctx, "value", _("'%s' needs two values joined by '|'"), type);
 	/* an ip-dst not meant for detection is the target of the activity, not its source */
 	const char *f1 = types[i].field, *f2 = types[i].field2;
-	if (!strncmp(type, "ip-dst", 6) && json_is_false(json_object_get(a, "to_ids"))) {
+	if (!strncmp(type, "ip-dst", 6) && f->to_ids == 0) {
 		f1 = "destination.ip";
 		f2 = f2 ? "destination.port" : NULL;
 	}
@@ -193,17 +297,16 @@ static int attribute(struct ingest_ctx *ctx, const struct meta *m, const struct 
 		ingest_add(ctx, f1, text, bar ? (size_t)(bar - text) : strlen(text), 0);
 	if (bar)
 		ingest_add_str(ctx, f2, bar + 1, 0);
-	ingest_add_str(ctx, "classification.type", at.type[0] ? at.type : "undetermined",
+	ingest_add_str(ctx, "classification.type", at->type[0] ? at->type : "undetermined",
 		       ING_IGNORE_INVALID);
 	if (!event_has(ctx->ev, "classification.type"))
 		ingest_add_str(ctx, "classification.type", "undetermined", 0);
-	if (at.tlp >= 0)
-		ingest_add_str(ctx, "tlp", tlp_names[at.tlp], 0);
-	if (at.pap)
-		ingest_add_str(ctx, "extra.pap", at.pap, ING_IGNORE_INVALID);
-	if (json_is_boolean(json_object_get(a, "to_ids")))
-		ingest_add_bool(ctx, "extra.misp_to_ids", json_is_true(json_object_get(a, "to_ids")),
-				0);
+	if (at->tlp >= 0)
+		ingest_add_str(ctx, "tlp", tlp_names[at->tlp], 0);
+	if (at->pap)
+		ingest_add_str(ctx, "extra.pap", at->pap, ING_IGNORE_INVALID);
+	if (f->to_ids >= 0)
+		ingest_add_bool(ctx, "extra.misp_to_ids", f->to_ids, 0);
 	if ((s = json_string_value(m->uuid))) {
 		char inc[80];
 		ingest_add_str(ctx, "misp.event_uuid", s, ING_IGNORE_INVALID);
@@ -212,11 +315,11 @@ static int attribute(struct ingest_ctx *ctx, const struct meta *m, const struct 
 		if ((s = json_string_value(m->info)))
 			ingest_add_str(ctx, "extra.shared_incident_name", s, ING_IGNORE_INVALID);
 	}
-	if ((s = json_string_value(json_object_get(a, "uuid"))))
+	if ((s = f->uuid))
 		ingest_add_str(ctx, "misp.attribute_uuid", s, ING_IGNORE_INVALID);
-	if ((s = json_string_value(json_object_get(a, "comment"))) && *s)
+	if ((s = f->comment) && *s)
 		ingest_add_str(ctx, "comment", s, ING_IGNORE_INVALID);
-	if ((s = scalar(&ctx->scratch, json_object_get(a, "timestamp")))) {
+	if ((s = f->timestamp)) {
 		struct vtime t;
 		char *end;
 		double d = strtod(s, &end);
@@ -307,27 +410,46 @@ static int attributes_at(struct ingest_ctx *ctx, const struct ingest_input *in, 
 	struct jsonwalk w;
 	size_t count = 0, off, n;
 	const char *text;
+	struct buf dec;
+	struct attr f;
 	json_t *a;
 	int rc = V_OK, r;
 
 	if (jsonwalk_open(&w, in, at, ctx->opt.max_document, 0) != 0)
 		return V_ERR_NOMEM;
+	buf_init(&dec, ctx->opt.max_document + 1);
 	if (jsonwalk_enter(&w, '[') != 0) {
 		rc = reject_doc(ctx, &w);
 		goto out;
 	}
 	while ((r = jsonwalk_next(&w, '[', &count, NULL, 0)) == 1) {
-		if (jsonwalk_value(&w, &a, &text, &off, &n) != 0) {
+		if (jsonwalk_raw(&w, &text, &off, &n) != 0) {
 			r = -1;
 			break;
 		}
-		if (json_is_object(a) && (r = attribute(ctx, m, et, a, text, n, c)) != V_OK)
-			rc = r;
+		/* jsonscan when it is sure of the attribute, else jansson (which also says why
+		 * broken text is broken) */
+		if (attr_of_scan(&f, text, n, et, &dec)) {
+			jsonwalk_pass(&w, n);
+			if ((r = attribute(ctx, m, &f, NULL, text, n, c)) != V_OK)
+				rc = r;
+			continue;
+		}
+		if (jsonwalk_load(&w, n, &a) != 0) {
+			r = -1;
+			break;
+		}
+		if (json_is_object(a)) {
+			attr_of_json(&f, a, et);
+			if ((r = attribute(ctx, m, &f, a, text, n, c)) != V_OK)
+				rc = r;
+		}
 		json_decref(a);
 	}
 	if (r < 0)
 		rc = reject_doc(ctx, &w);
 out:
+	buf_fini(&dec);
 	jsonwalk_fini(&w);
 	return rc;
 }
@@ -353,9 +475,14 @@ static int objects_at(struct ingest_ctx *ctx, const struct ingest_input *in, siz
 			r = -1;
 			break;
 		}
-		json_array_foreach(json_object_get(o, "Attribute"), i, a)
-			if (json_is_object(a) && (r = attribute(ctx, m, et, a, NULL, 0, c)) != V_OK)
+		json_array_foreach(json_object_get(o, "Attribute"), i, a) {
+			struct attr f;
+			if (!json_is_object(a))
+				continue;
+			attr_of_json(&f, a, et);
+			if ((r = attribute(ctx, m, &f, a, NULL, 0, c)) != V_OK)
 				rc = r;
+		}
 		json_decref(o);
 	}
 	if (r < 0)

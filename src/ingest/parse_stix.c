@@ -38,6 +38,7 @@
 #include "base/i18n.h"
 #include "base/log.h"
 #include "ingest/ingest.h"
+#include "ingest/jsonscan.h"
 #include "ingest/jsonwalk.h"
 #include "ingest/stix_ids.h"
 
@@ -154,17 +155,92 @@ static int is_uuid(const char *s)
 	return s[36] == 0;
 }
 
-/* NULL when obj is a well-formed STIX 2.1 object, else why not (static text, translated). */
-static const char *check_object(const json_t *obj, char *why, size_t whylen)
+/*
+ * What the checks and the index read of an object: from its jansson tree (view_of_json) or
+ * from jsonscan's single pass over its text (view_of_scan).  A string member is its value, or
+ * NULL when it is missing or not a string; has_* says whether the member is there at all.
+ */
+enum {
+	F_TYPE, F_ID, F_SPEC_VERSION, F_CREATED, F_MODIFIED,
+	F_VALID_FROM, F_VALID_UNTIL, F_FIRST_OBSERVED, F_LAST_OBSERVED, F_FIRST_SEEN, F_LAST_SEEN,
+	F_PATTERN, F_SOURCE_REF, F_TARGET_REF, F_RELATIONSHIP_TYPE, F_SIGHTING_OF_REF, F_COUNT
+};
+
+static const char *const view_keys[F_COUNT] = {
+	"type", "id", "spec_version", "created", "modified",
+	"valid_from", "valid_until", "first_observed", "last_observed", "first_seen", "last_seen",
+	"pattern", "source_ref", "target_ref", "relationship_type", "sighting_of_ref"
+};
+
+/* the members whose value is read (the others: only whether they are strings) */
+#define VIEW_VALUES (((1u << F_PATTERN) - 1) | (1u << F_SOURCE_REF) | (1u << F_TARGET_REF) | \
+		     (1u << F_SIGHTING_OF_REF))
+
+struct view {
+	int is_object;
+	const char *str[F_COUNT]; /* borrowed */
+	int has[F_COUNT];
+};
+
+static void view_of_json(struct view *v, const json_t *obj)
+{
+	v->is_object = json_is_object(obj);
+	for (int i = 0; i < F_COUNT; i++) {
+		const json_t *m = json_object_get(obj, view_keys[i]);
+		v->has[i] = m != NULL;
+		v->str[i] = json_string_value(m);
+	}
+}
+
+/*
+ * The view of the object text[0..n) without jansson, its strings decoded into scratch: 1, or
+ * 0 when the scan is not sure of it (then jansson).
+ * A sighting of an incident also goes to jansson (ties() reads its observed_data_refs).
+ */
+static int view_of_scan(struct view *v, const char *text, size_t n, struct buf *scratch)
+{
+	struct jsonscan_member m[F_COUNT];
+	size_t need = 0, at = 0;
+
+	if (!text || !jsonscan_object(text, n, view_keys, m, F_COUNT))
+		return 0;
+	for (int i = 0; i < F_COUNT; i++)
+		if (m[i].kind == JSONSCAN_STRING && (VIEW_VALUES >> i & 1))
+			need += m[i].len + 1;
+	buf_reset(scratch);
+	if (buf_reserve(scratch, need + 1) != V_OK)
+		return 0;
+	v->is_object = 1;
+	for (int i = 0; i < F_COUNT; i++) {
+		v->has[i] = m[i].kind != JSONSCAN_ABSENT;
+		v->str[i] = NULL;
+		if (m[i].kind != JSONSCAN_STRING)
+			continue;
+		if (!(VIEW_VALUES >> i & 1)) {
+			v->str[i] = ""; /* a string, its value not needed */
+			continue;
+		}
+		v->str[i] = scratch->data + at;
+		at += jsonscan_unescape(m[i].val, m[i].len, scratch->data + at) + 1;
+	}
+	/* (decoded: an escape in either must not hide it) */
+	if (v->str[F_TYPE] && !strcmp(v->str[F_TYPE], "sighting") && v->str[F_SIGHTING_OF_REF] &&
+	    !strncmp(v->str[F_SIGHTING_OF_REF], "incident--", 10))
+		return 0;
+	return 1;
+}
+
+/* NULL when v is a well-formed STIX 2.1 object, else why not (static text, translated). */
+static const char *check_object(const struct view *v, char *why, size_t whylen)
 {
 	const char *type, *id, *sv;
 	char c[32], m[32];
 	size_t tl;
 	int sco;
 
-	if (!json_is_object(obj))
+	if (!v->is_object)
 		return _("not a JSON object");
-	type = json_string_value(json_object_get(obj, "type"));
+	type = v->str[F_TYPE];
 	if (!type)
 		return _("no \"type\" (or not a string)");
 	tl = strlen(type);
@@ -174,54 +250,43 @@ static const char *check_object(const json_t *obj, char *why, size_t whylen)
 		if (!(islower((unsigned char)type[i]) || isdigit((unsigned char)type[i]) ||
 		      type[i] == '-'))
 			return _("\"type\" may hold only a-z, 0-9 and '-'");
-	id = json_string_value(json_object_get(obj, "id"));
+	id = v->str[F_ID];
 	if (!id)
 		return _("no \"id\" (or not a string)");
 	if (strncmp(id, type, tl) || strncmp(id + tl, "--", 2) || !is_uuid(id + tl + 2))
 		return _("\"id\" is not \"<type>--<uuid>\"");
 	/* a custom object without created/modified is an SCO; the specification's own SDOs and
 	 * SROs always need both */
-	sco = in(type, sco_types) || (!in(type, sdo_sro_types) &&
-				      !json_object_get(obj, "created") &&
-				      !json_object_get(obj, "modified") &&
-				      strcmp(type, "marking-definition"));
-	sv = json_string_value(json_object_get(obj, "spec_version"));
+	sco = in(type, sco_types) || (!in(type, sdo_sro_types) && !v->has[F_CREATED] &&
+				      !v->has[F_MODIFIED] && strcmp(type, "marking-definition"));
+	sv = v->str[F_SPEC_VERSION];
 	if (!sco && !sv)
 		return _("no \"spec_version\"");
 	if (sv && strcmp(sv, "2.1") && strcmp(sv, "2.0"))
 		return _("\"spec_version\" is not 2.1");
 	if (sco)
 		return NULL;
-	if (ts_key(json_string_value(json_object_get(obj, "created")), c))
+	if (ts_key(v->str[F_CREATED], c))
 		return _("\"created\" is missing or not a STIX timestamp");
 	if (!strcmp(type, "marking-definition"))
 		return NULL;
-	if (ts_key(json_string_value(json_object_get(obj, "modified")), m))
+	if (ts_key(v->str[F_MODIFIED], m))
 		return _("\"modified\" is missing or not a STIX timestamp");
 	if (strcmp(m, c) < 0) {
 		snprintf(why, whylen, _("\"modified\" (%s) is earlier than \"created\" (%s)"),
-			 json_string_value(json_object_get(obj, "modified")),
-			 json_string_value(json_object_get(obj, "created")));
+			 v->str[F_MODIFIED], v->str[F_CREATED]);
 		return why;
 	}
-	for (const char *const *k = (const char *const[]){ "valid_from", "valid_until",
-							  "first_observed", "last_observed",
-							  "first_seen", "last_seen", NULL };
-	     *k; k++) {
-		const json_t *t = json_object_get(obj, *k);
-		if (t && ts_key(json_string_value(t), c)) {
-			snprintf(why, whylen, _("\"%s\" is not a STIX timestamp"), *k);
+	for (int k = F_VALID_FROM; k <= F_LAST_SEEN; k++) {
+		if (v->has[k] && ts_key(v->str[k], c)) {
+			snprintf(why, whylen, _("\"%s\" is not a STIX timestamp"), view_keys[k]);
 			return why;
 		}
 	}
-	if (!strcmp(type, "indicator") &&
-	    (!json_is_string(json_object_get(obj, "pattern")) ||
-	     !json_is_string(json_object_get(obj, "valid_from"))))
+	if (!strcmp(type, "indicator") && (!v->str[F_PATTERN] || !v->str[F_VALID_FROM]))
 		return _("an indicator needs \"pattern\" and \"valid_from\"");
 	if (!strcmp(type, "relationship") &&
-	    (!json_is_string(json_object_get(obj, "source_ref")) ||
-	     !json_is_string(json_object_get(obj, "target_ref")) ||
-	     !json_is_string(json_object_get(obj, "relationship_type"))))
+	    (!v->str[F_SOURCE_REF] || !v->str[F_TARGET_REF] || !v->str[F_RELATIONSHIP_TYPE]))
 		return _("a relationship needs relationship_type, source_ref and target_ref");
 	return NULL;
 }
@@ -325,6 +390,10 @@ struct doc {
 	struct hmap indicated; /* "<field> <value>" given by an indicator */
 	struct cands rels, inds, obs; /* relationships and sightings; indicators; observed data */
 	struct cmp *cmps;      /* MAX_COMPARISONS, for parse_pattern */
+	struct buf strs;       /* the strings of the object being turned into events (scan) */
+	struct buf val;        /* the value of an SCO it refers to (scan) */
+	const char **ptrs;     /* the lists of struct info (labels, types, markings) */
+	size_t nptrs, capptrs;
 	unsigned skipped;      /* objects without an event form */
 	int rc;
 };
@@ -356,20 +425,129 @@ static int marking_level(const json_t *md, const char **pap)
 	return -1;
 }
 
-/* The strictest TLP of obj's markings (-1: none) and its PAP statement. */
-static int object_tlp(struct doc *d, const json_t *obj, const char **pap)
+/*
+ * What the events of an object are made of: from its tree (info_of_json) or from a scan of
+ * its text (info_of_scan).  Strings are the members' values (NULL: missing or not a string);
+ * each list is d->ptrs[at, at + n): the string elements of the array (non-strings left out,
+ * as the jansson loops skipped them; empty when the member is not an array).
+ */
+struct range {
+	size_t at, n;
+};
+
+struct info {
+	const char *id, *pattern, *valid_from, *first_observed, *description;
+	struct range labels, types, marks;
+};
+
+static int ptr_add(struct doc *d, const char *p)
 {
-	const json_t *refs = json_object_get(obj, "object_marking_refs"), *r;
+	if (d->nptrs == d->capptrs) {
+		size_t ncap = d->capptrs ? d->capptrs * 2 : 64;
+		const char **np = realloc(d->ptrs, ncap * sizeof(*np));
+		if (!np)
+			return V_ERR_NOMEM;
+		d->ptrs = np;
+		d->capptrs = ncap;
+	}
+	d->ptrs[d->nptrs++] = p;
+	return V_OK;
+}
+
+static int list_of_json(struct doc *d, const json_t *arr, struct range *r)
+{
+	const json_t *e;
 	size_t i;
+
+	r->at = d->nptrs;
+	json_array_foreach(arr, i, e)
+		if (json_is_string(e) && ptr_add(d, json_string_value(e)) != V_OK)
+			return V_ERR_NOMEM;
+	r->n = d->nptrs - r->at;
+	return V_OK;
+}
+
+/* info of obj (its lists appended to d->ptrs).  V_OK or V_ERR_NOMEM. */
+static int info_of_json(struct doc *d, struct info *f, const json_t *obj)
+{
+	f->id = json_string_value(json_object_get(obj, "id"));
+	f->pattern = json_string_value(json_object_get(obj, "pattern"));
+	f->valid_from = json_string_value(json_object_get(obj, "valid_from"));
+	f->first_observed = json_string_value(json_object_get(obj, "first_observed"));
+	f->description = json_string_value(json_object_get(obj, "description"));
+	if (list_of_json(d, json_object_get(obj, "labels"), &f->labels) != V_OK ||
+	    list_of_json(d, json_object_get(obj, "indicator_types"), &f->types) != V_OK ||
+	    list_of_json(d, json_object_get(obj, "object_marking_refs"), &f->marks) != V_OK)
+		return V_ERR_NOMEM;
+	return V_OK;
+}
+
+enum { I_ID, I_PATTERN, I_VALID_FROM, I_FIRST_OBSERVED, I_DESCRIPTION, I_LABELS, I_TYPES,
+       I_MARKS, I_COUNT };
+static const char *const info_keys[I_COUNT] = {
+	"id", "pattern", "valid_from", "first_observed", "description", "labels",
+	"indicator_types", "object_marking_refs"
+};
+
+/* A string member into d->strs (room reserved), or NULL when it is not a string. */
+static const char *scan_str(struct doc *d, const struct jsonscan_member *m)
+{
+	char *p;
+
+	if (m->kind != JSONSCAN_STRING)
+		return NULL;
+	p = d->strs.data + d->strs.len;
+	d->strs.len += jsonscan_unescape(m->val, m->len, p) + 1;
+	return p;
+}
+
+/* The string elements of array member m (any other kind: none). */
+static int list_of_scan(struct doc *d, const struct jsonscan_member *m, struct range *r)
+{
+	struct jsonscan_member el;
+	const char *pos = m->val;
+
+	r->at = d->nptrs;
+	while (m->kind == JSONSCAN_ARRAY && jsonscan_array_next(&pos, m->val + m->len, &el))
+		if (el.kind == JSONSCAN_STRING && ptr_add(d, scan_str(d, &el)) != V_OK)
+			return V_ERR_NOMEM;
+	r->n = d->nptrs - r->at;
+	return V_OK;
+}
+
+/* info of the object text[0..n) by jsonscan: V_OK, V_SKIP when the scan is not sure (then
+ * jansson), V_ERR_NOMEM. */
+static int info_of_scan(struct doc *d, struct info *f, const char *text, size_t n)
+{
+	struct jsonscan_member m[I_COUNT];
+
+	if (!jsonscan_object(text, n, info_keys, m, I_COUNT))
+		return V_SKIP;
+	buf_reset(&d->strs); /* every decoded string is shorter than its text */
+	if (buf_reserve(&d->strs, n + 1) != V_OK)
+		return V_ERR_NOMEM;
+	f->id = scan_str(d, &m[I_ID]);
+	f->pattern = scan_str(d, &m[I_PATTERN]);
+	f->valid_from = scan_str(d, &m[I_VALID_FROM]);
+	f->first_observed = scan_str(d, &m[I_FIRST_OBSERVED]);
+	f->description = scan_str(d, &m[I_DESCRIPTION]);
+	if (list_of_scan(d, &m[I_LABELS], &f->labels) != V_OK ||
+	    list_of_scan(d, &m[I_TYPES], &f->types) != V_OK ||
+	    list_of_scan(d, &m[I_MARKS], &f->marks) != V_OK)
+		return V_ERR_NOMEM;
+	return V_OK;
+}
+
+/* The strictest TLP of f's markings (-1: none) and its PAP statement. */
+static int object_tlp(struct doc *d, const struct info *f, const char **pap)
+{
 	int best = -1;
 
 	*pap = NULL;
-	json_array_foreach(refs, i, r) {
-		const char *id = json_string_value(r);
+	for (size_t i = 0; i < f->marks.n; i++) {
+		const char *id = d->ptrs[f->marks.at + i];
 		const json_t *m;
 		int l;
-		if (!id)
-			continue;
 		if ((l = stix_tlp_level(id)) < 0 && (m = json_object_get(d->marks, id))) {
 			if (json_is_integer(m))
 				l = (int)json_integer_value(m);
@@ -389,17 +567,16 @@ static const char *const rsit_keywords[][2] = {
 	{ "ddos", "ddos" }, { NULL, NULL }
 };
 
-/* classification.type for obj (and its incident) into the current event. */
-static void classify(struct doc *d, const json_t *obj, const json_t *incident)
+/* classification.type for f (and its incident's info inc, or NULL) into the current event. */
+static void classify(struct doc *d, const struct info *f, const struct info *inc)
 {
-	const json_t *lists[2] = { obj, incident }, *l;
-	size_t i;
+	const struct info *lists[2] = { f, inc };
 
 	for (int k = 0; k < 2; k++) {
-		json_array_foreach(json_object_get(lists[k], "labels"), i, l) {
-			const char *s = json_string_value(l), *q;
+		for (size_t i = 0; lists[k] && i < lists[k]->labels.n; i++) {
+			const char *s = d->ptrs[lists[k]->labels.at + i], *q;
 			char type[64];
-			if (!s || strncmp(s, "rsit:", 5) || !(q = strchr(s, '"')))
+			if (strncmp(s, "rsit:", 5) || !(q = strchr(s, '"')))
 				continue;
 			size_t n = strcspn(q + 1, "\"");
 			if (n == 0 || n >= sizeof(type))
@@ -411,48 +588,56 @@ static void classify(struct doc *d, const json_t *obj, const json_t *incident)
 		}
 	}
 	for (int k = 0; k < 2; k++) {
-		const char *keys[] = { "labels", "indicator_types" };
-		for (int kk = 0; kk < 2; kk++)
-			json_array_foreach(json_object_get(lists[k], keys[kk]), i, l) {
-				const char *s = json_string_value(l);
-				for (int r = 0; s && rsit_keywords[r][0]; r++)
-					if (strcasestr(s, rsit_keywords[r][0])) {
+		for (int kk = 0; lists[k] && kk < 2; kk++) {
+			const struct range *r = kk ? &lists[k]->types : &lists[k]->labels;
+			for (size_t i = 0; i < r->n; i++) {
+				const char *s = d->ptrs[r->at + i];
+				for (int w = 0; rsit_keywords[w][0]; w++)
+					if (strcasestr(s, rsit_keywords[w][0])) {
 						ingest_add_str(d->ctx, "classification.type",
-							       rsit_keywords[r][1], 0);
+							       rsit_keywords[w][1], 0);
 						return;
 					}
 			}
+		}
 	}
 	ingest_add_str(d->ctx, "classification.type", "undetermined", 0);
 }
 
-/* One event for (field, value) of obj, whose text is c's (its raw). */
-static int emit(struct doc *d, const json_t *obj, const struct cand *c, const char *field,
-		const char *value, const char *time_key)
+/* One event for (field, value) of the object f, whose text is c's (its raw); its time.source
+ * is time (valid_from or first_observed). */
+static int emit(struct doc *d, const struct info *f, const struct cand *c, const char *field,
+		const char *value, const char *time)
 {
 	struct ingest_ctx *ctx = d->ctx;
-	const char *id = json_string_value(json_object_get(obj, "id"));
+	const char *id = f->id;
 	const struct hent *ie = hmap_get(&d->incident_of, id, 0);
 	const char *incid = ie ? json_string_value(json_array_get(d->inc_ids, ie->val - 1)) : NULL;
 	const json_t *inc = incid ? json_object_get(d->incidents, incid) : NULL;
 	const char *pap = NULL, *s;
+	struct info ii;
+	size_t mark = d->nptrs;
 	int tlp;
 
+	if (inc && info_of_json(d, &ii, inc) != V_OK) {
+		d->nptrs = mark;
+		return V_ERR_NOMEM;
+	}
 	ingest_new_event(ctx);
 	/* an invalid value marks the event failed: ingest_emit rejects it with the reason */
 	ingest_add_str(ctx, field, value, 0);
-	classify(d, obj, inc);
-	tlp = object_tlp(d, obj, &pap);
+	classify(d, f, inc ? &ii : NULL);
+	tlp = object_tlp(d, f, &pap);
 	if (tlp < 0 && inc)
-		tlp = object_tlp(d, inc, &pap);
+		tlp = object_tlp(d, &ii, &pap);
 	if (tlp >= 0)
 		ingest_add_str(ctx, "tlp", tlp_names[tlp], 0);
 	if (pap)
 		ingest_add_str(ctx, "extra.pap", pap + 4, 0);
-	if ((s = json_string_value(json_object_get(obj, time_key))))
-		ingest_add_str(ctx, "time.source", s, ING_IGNORE_INVALID);
-	if ((s = json_string_value(json_object_get(obj, "description"))))
-		ingest_add_str(ctx, "event_description.text", s, ING_IGNORE_INVALID);
+	if (time)
+		ingest_add_str(ctx, "time.source", time, ING_IGNORE_INVALID);
+	if (f->description)
+		ingest_add_str(ctx, "event_description.text", f->description, ING_IGNORE_INVALID);
 	ingest_add_str(ctx, "extra.stix_id", id, 0);
 	if (ctx->file)
 		ingest_add_str(ctx, "extra.source_file", ctx->file, ING_IGNORE_INVALID);
@@ -461,6 +646,7 @@ static int emit(struct doc *d, const json_t *obj, const struct cand *c, const ch
 		if ((s = json_string_value(json_object_get(inc, "name"))))
 			ingest_add_str(ctx, "extra.shared_incident_name", s, ING_IGNORE_INVALID);
 	}
+	d->nptrs = mark;
 	return ingest_emit(ctx, d->text.data, c->len);
 }
 
@@ -588,61 +774,139 @@ static const char *net_field(const char *field, const char *value)
 	return !strcmp(field, "source.ip") && strchr(value, '/') ? "source.network" : field;
 }
 
-static void indicator_events(struct doc *d, const json_t *obj, const struct cand *cd)
+static void indicator_events(struct doc *d, const struct info *f, const struct cand *cd)
 {
 	struct cmp *c = d->cmps;
-	int n = parse_pattern(json_string_value(json_object_get(obj, "pattern")), c,
-			      MAX_COMPARISONS);
+	int n = parse_pattern(f->pattern, c, MAX_COMPARISONS);
 
 	if (n <= 0) {
 		d->skipped++;
 		log_debug("%s: %s: pattern has no event form", d->ctx->file ? d->ctx->file : "-",
-			  json_string_value(json_object_get(obj, "id")));
+			  f->id);
 	}
 	for (int i = 0; i < n; i++) {
-		const char *f = net_field(c[i].field, c[i].value);
+		const char *fl = net_field(c[i].field, c[i].value);
 		char key[1100];
-		snprintf(key, sizeof(key), "%s %s", f, c[i].value);
+		snprintf(key, sizeof(key), "%s %s", fl, c[i].value);
 		if (!hmap_get(&d->indicated, key, 1))
 			d->rc = V_ERR_NOMEM;
-		if (emit(d, obj, cd, f, c[i].value, "valid_from") != V_OK)
+		if (emit(d, f, cd, fl, c[i].value, f->valid_from) != V_OK)
 			d->rc = V_ERR_PARSE;
 	}
 }
 
-/* The object at [off, off + len) of the input, read again into b (its text stays there);
- * owned, NULL on a read error or OOM (it parsed in pass 1). */
-static json_t *reread(struct doc *d, struct buf *b, size_t off, size_t len)
+/* The object at [off, off + len) of the input, read again into b (its text stays there):
+ * V_OK, or V_ERR_IO on a read error, V_ERR_NOMEM. */
+static int reread_text(struct doc *d, struct buf *b, size_t off, size_t len)
 {
 	buf_reset(b);
-	if (buf_reserve(b, len + 1) != V_OK ||
-	    ingest_input_read(d->in, off, b->data, len) != (ssize_t)len)
-		return NULL;
+	if (buf_reserve(b, len + 1) != V_OK)
+		return V_ERR_NOMEM;
+	if (ingest_input_read(d->in, off, b->data, len) != (ssize_t)len)
+		return V_ERR_IO;
 	b->len = len;
 	b->data[len] = 0;
-	return json_loadb(b->data, len, 0, NULL);
+	return V_OK;
 }
 
-/* The object of valid id, read again from its text; owned, NULL when there is none. */
-static json_t *object_by_id(struct doc *d, const char *id)
+enum { S_TYPE, S_ID, S_VALUE, S_HASHES, S_COUNT };
+static const char *const sco_keys[S_COUNT] = { "type", "id", "value", "hashes" };
+static const char *const hash_keys[3] = { "SHA-256", "SHA-1", "MD5" };
+static const char *const hash_fields[3] = { "malware.hash.sha256", "malware.hash.sha1",
+					    "malware.hash.md5" };
+
+/* A string member decoded into b (reset), or NULL when it is not a string. */
+static const char *sco_str(struct buf *b, const struct jsonscan_member *m)
+{
+	if (m->kind != JSONSCAN_STRING)
+		return NULL;
+	buf_reset(b);
+	if (buf_reserve(b, m->len + 1) != V_OK)
+		return NULL;
+	jsonscan_unescape(m->val, m->len, b->data);
+	return b->data;
+}
+
+/* What sco_field() says of the SCO text[0..n) of valid id, by jsonscan: 1 (*field NULL when
+ * it has no event form; *value in d->val), 0 when the scan is not sure (then jansson). */
+static int sco_field_scan(struct doc *d, const char *id, const char *text, size_t n,
+			  const char **field, const char **value)
+{
+	struct jsonscan_member m[S_COUNT], h[3];
+	const char *t;
+	char type[16];
+
+	*field = *value = NULL;
+	if (!jsonscan_object(text, n, sco_keys, m, S_COUNT))
+		return 0;
+	/* not that object after all (the file changed) */
+	if (m[S_ID].kind != JSONSCAN_STRING || m[S_ID].escaped || m[S_ID].len != strlen(id) ||
+	    memcmp(m[S_ID].val, id, m[S_ID].len))
+		return m[S_ID].escaped ? 0 : 1;
+	if (m[S_TYPE].kind != JSONSCAN_STRING || m[S_TYPE].len >= sizeof(type))
+		return 1;
+	jsonscan_unescape(m[S_TYPE].val, m[S_TYPE].len, type);
+	t = type;
+	if (!strcmp(t, "file")) {
+		if (m[S_HASHES].kind != JSONSCAN_OBJECT)
+			return 1;
+		if (!jsonscan_object(m[S_HASHES].val, m[S_HASHES].len, hash_keys, h, 3))
+			return 0;
+		for (int i = 0; i < 3; i++)
+			if ((*value = sco_str(&d->val, &h[i]))) {
+				*field = hash_fields[i];
+				return 1;
+			}
+		return 1;
+	}
+	if (!(*value = sco_str(&d->val, &m[S_VALUE])))
+		return 1;
+	if (!strcmp(t, "ipv4-addr") || !strcmp(t, "ipv6-addr"))
+		*field = "source.ip";
+	else if (!strcmp(t, "domain-name"))
+		*field = "source.fqdn";
+	else if (!strcmp(t, "url"))
+		*field = "source.url";
+	else if (!strcmp(t, "email-addr"))
+		*field = "source.account";
+	return 1;
+}
+
+/* The event form of the valid object id (an SCO): its field and *value (valid until the next
+ * call), or NULL when there is none. */
+static const char *sco_by_id(struct doc *d, const char *id, const char **value)
 {
 	const struct hent *k = id ? hmap_get(&d->byid, id, 0) : NULL;
 	const struct slot *sl;
+	const char *f;
 	json_t *o;
 
+	*value = NULL;
 	if (!k)
 		return NULL;
 	sl = &d->slots[k->val - 1];
-	o = reread(d, &d->sco, sl->off, sl->len);
+	if (reread_text(d, &d->sco, sl->off, sl->len) != V_OK)
+		return NULL;
+	if (sco_field_scan(d, id, d->sco.data, sl->len, &f, value))
+		return f;
+	o = json_loadb(d->sco.data, sl->len, 0, NULL);
 	const char *oid = json_string_value(json_object_get(o, "id"));
-	if (o && (!oid || strcmp(oid, id))) {
+	if (!o || !oid || strcmp(oid, id)) {
 		json_decref(o); /* not that object after all (the file changed) */
 		return NULL;
 	}
-	return o;
+	if ((f = sco_field(o, value))) {
+		buf_reset(&d->val);
+		if (buf_append(&d->val, *value, strlen(*value) + 1) != V_OK)
+			f = NULL;
+	}
+	*value = f ? d->val.data : NULL;
+	json_decref(o);
+	return f;
 }
 
-static void observed_events(struct doc *d, const json_t *obj, const struct cand *cd)
+static void observed_events(struct doc *d, const json_t *obj, const struct info *fo,
+			    const struct cand *cd)
 {
 	const json_t *refs = json_object_get(obj, "object_refs"), *r, *embedded;
 	const char *k;
@@ -651,23 +915,17 @@ static void observed_events(struct doc *d, const json_t *obj, const struct cand 
 
 	/* STIX 2.1: references to SCOs of the bundle; 2.0: embedded "objects" */
 	json_array_foreach(refs, i, r) {
-		json_t *sco = object_by_id(d, json_string_value(r));
-		const char *value, *f = sco ? sco_field(sco, &value) : NULL;
+		const char *value, *f = sco_by_id(d, json_string_value(r), &value);
 		char key[1100];
-		if (!f) {
-			json_decref(sco);
+		if (!f)
 			continue;
-		}
 		f = net_field(f, value);
 		snprintf(key, sizeof(key), "%s %s", f, value);
-		if (hmap_get(&d->indicated, key, 0)) {
-			json_decref(sco);
+		if (hmap_get(&d->indicated, key, 0))
 			continue;
-		}
 		any = 1;
-		if (emit(d, obj, cd, f, value, "first_observed") != V_OK)
+		if (emit(d, fo, cd, f, value, fo->first_observed) != V_OK)
 			d->rc = V_ERR_PARSE;
-		json_decref(sco);
 	}
 	embedded = json_object_get(obj, "objects");
 	json_object_foreach((json_t *)embedded, k, r) {
@@ -675,7 +933,7 @@ static void observed_events(struct doc *d, const json_t *obj, const struct cand 
 		if (!f)
 			continue;
 		any = 1;
-		if (emit(d, obj, cd, net_field(f, value), value, "first_observed") != V_OK)
+		if (emit(d, fo, cd, net_field(f, value), value, fo->first_observed) != V_OK)
 			d->rc = V_ERR_PARSE;
 	}
 	if (!any)
@@ -807,8 +1065,9 @@ static int read_top(struct doc *d, struct jsonwalk *w)
 	return V_OK;
 }
 
-/* The next object: 1 (*o owned, its text *text[0..*n) at *off; NULL for the one object of
- * a document that is one), 0 at the end, -1 (w's reason). */
+/* The next object: 1 (its text *text[0..*n) at *off, not yet consumed: jsonwalk_load or
+ * jsonwalk_pass; or, for the one object of a document that is one, *o owned and *text NULL),
+ * 0 at the end, -1 (w's reason). */
 static int next_object(struct doc *d, struct jsonwalk *w, size_t *count, json_t **o,
 		       const char **text, size_t *off, size_t *n)
 {
@@ -823,14 +1082,16 @@ static int next_object(struct doc *d, struct jsonwalk *w, size_t *count, json_t 
 		return 1;
 	}
 	int r = jsonwalk_next(w, '[', count, NULL, 0);
+	*o = NULL;
 	if (r != 1)
 		return r;
-	return jsonwalk_value(w, o, text, off, n) == 0 ? 1 : -1;
+	return jsonwalk_raw(w, text, off, n) == 0 ? 1 : -1;
 }
 
-/* What a relationship or a sighting (type t) may tie to an incident, as struct cand keeps it
- * (*tie NULL when it names no incident).  V_OK or V_ERR_NOMEM. */
-static int ties(const json_t *o, const char *t, char **tie)
+/* What a relationship or a sighting (type t; its view v, and its tree o for a sighting of an
+ * incident) may tie to an incident, as struct cand keeps it (*tie NULL when it names no
+ * incident).  V_OK or V_ERR_NOMEM. */
+static int ties(const json_t *o, const struct view *v, const char *t, char **tie)
 {
 	const char *refs[2];
 	const json_t *list = NULL, *r;
@@ -840,14 +1101,14 @@ static int ties(const json_t *o, const char *t, char **tie)
 
 	*tie = NULL;
 	if (sighting) {
-		refs[0] = json_string_value(json_object_get(o, "sighting_of_ref"));
+		refs[0] = v->str[F_SIGHTING_OF_REF];
 		refs[1] = NULL;
-		list = json_object_get(o, "observed_data_refs");
 		if (!refs[0] || strncmp(refs[0], "incident--", 10))
 			return V_OK;
+		list = json_object_get(o, "observed_data_refs"); /* o: view_of_scan left it to jansson */
 	} else {
-		refs[0] = json_string_value(json_object_get(o, "source_ref"));
-		refs[1] = json_string_value(json_object_get(o, "target_ref"));
+		refs[0] = v->str[F_SOURCE_REF];
+		refs[1] = v->str[F_TARGET_REF];
 		if (!refs[0] || !refs[1] ||
 		    (strncmp(refs[0], "incident--", 10) && strncmp(refs[1], "incident--", 10)))
 			return V_OK;
@@ -867,13 +1128,25 @@ static int ties(const json_t *o, const char *t, char **tie)
 	return V_OK;
 }
 
-/* Pass 1: check every object, index the valid ones by id (the latest version of each),
+/* Types whose tree pass 1 needs (marking levels, incidents kept). */
+static int needs_tree(const char *type)
+{
+	return type && (!strcmp(type, "marking-definition") || !strcmp(type, "incident"));
+}
+
+/*
+ * Pass 1: check every object, index the valid ones by id (the latest version of each),
  * collect markings, incidents, relationships and sightings; note where the indicators and the
- * observed data are.  V_OK, or the document was rejected. */
+ * observed data are.  Objects are read by jsonscan (their view from one pass over the text);
+ * jansson reads those the scan is not sure of (it then gives the verdict: broken text rejects
+ * the document with its reason, as before) and those whose tree is needed.  V_OK, or the
+ * document was rejected.
+ */
 static int index_objects(struct doc *d, int *rc)
 {
 	struct ingest_ctx *ctx = d->ctx;
 	struct jsonwalk w;
+	struct buf scratch;
 	size_t count = 0, off, n;
 	const char *text;
 	json_t *o;
@@ -888,9 +1161,21 @@ static int index_objects(struct doc *d, int *rc)
 		jsonwalk_fini(&w);
 		return r;
 	}
+	buf_init(&scratch, ctx->opt.max_document + 1);
 	while ((r = next_object(d, &w, &count, &o, &text, &off, &n)) == 1) {
-		const char *bad = check_object(o, why, sizeof(why));
-		const char *id = json_string_value(json_object_get(o, "id"));
+		struct view v = { 0 };
+		if (!o && (!view_of_scan(&v, text, n, &scratch) || needs_tree(v.str[F_TYPE]))) {
+			if (jsonwalk_load(&w, n, &o) != 0) {
+				r = -1;
+				break;
+			}
+		} else if (!o) {
+			jsonwalk_pass(&w, n);
+		}
+		if (o)
+			view_of_json(&v, o);
+		const char *bad = check_object(&v, why, sizeof(why));
+		const char *id = v.str[F_ID];
 		struct hent *k;
 		size_t slot;
 		char mod[32];
@@ -910,12 +1195,11 @@ static int index_objects(struct doc *d, int *rc)
 			json_decref(o);
 			continue;
 		}
-		if (ts_key(json_string_value(json_object_get(o, "modified")), mod))
+		if (ts_key(v.str[F_MODIFIED], mod))
 			mod[0] = 0;
 		if (!(k = hmap_get(&d->byid, id, 1))) {
-			json_decref(o);
-			jsonwalk_fini(&w);
-			return V_ERR_NOMEM;
+			r = V_ERR_NOMEM;
+			goto out;
 		}
 		if (k->val) {
 			/* versions of one object: keep the latest */
@@ -930,9 +1214,8 @@ static int index_objects(struct doc *d, int *rc)
 				size_t ncap = d->capslots ? d->capslots * 2 : 256;
 				struct slot *ns = realloc(d->slots, ncap * sizeof(*ns));
 				if (!ns) {
-					json_decref(o);
-					jsonwalk_fini(&w);
-					return V_ERR_NOMEM;
+					r = V_ERR_NOMEM;
+					goto out;
 				}
 				d->slots = ns;
 				d->capslots = ncap;
@@ -943,7 +1226,7 @@ static int index_objects(struct doc *d, int *rc)
 		d->slots[slot].off = off;
 		d->slots[slot].len = n;
 		memcpy(d->slots[slot].mod, mod, sizeof(mod));
-		const char *t = json_string_value(json_object_get(o, "type"));
+		const char *t = v.str[F_TYPE];
 		if (!strcmp(t, "marking-definition")) {
 			const char *pap;
 			int l = marking_level(o, &pap);
@@ -960,19 +1243,21 @@ static int index_objects(struct doc *d, int *rc)
 			r = cand_add(&d->obs, off, n, slot, NULL);
 		else if (!strcmp(t, "relationship") || !strcmp(t, "sighting")) {
 			char *tie = NULL;
-			if ((r = ties(o, t, &tie)) == V_OK && tie &&
+			if ((r = ties(o, &v, t, &tie)) == V_OK && tie &&
 			    (r = cand_add(&d->rels, off, n, slot, tie)) != V_OK)
 				free(tie);
 		}
 		else
 			r = V_OK;
 		json_decref(o);
-		if (r != V_OK) {
-			jsonwalk_fini(&w);
-			return r;
-		}
+		o = NULL;
+		if (r != V_OK)
+			goto out;
 	}
 	r = r != 0 ? reject_doc(d, &w) : V_OK;
+out:
+	json_decref(o);
+	buf_fini(&scratch);
 	jsonwalk_fini(&w);
 	return r;
 }
@@ -1022,8 +1307,9 @@ static void tie_incidents(struct doc *d)
 	}
 }
 
-/* Pass 2: the events of the indicators, then of the observed data the indicators did not
- * already give; every other object only counted. */
+/* Pass 2: the events of the indicators (read by jsonscan; by jansson when it is not sure),
+ * then of the observed data the indicators did not already give; every other object only
+ * counted. */
 static int emit_events(struct doc *d)
 {
 	struct cands *lists[2] = { &d->inds, &d->obs };
@@ -1032,16 +1318,29 @@ static int emit_events(struct doc *d)
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < lists[k]->n; i++) {
 			const struct cand *c = &lists[k]->v[i];
-			json_t *o;
+			struct info f;
+			json_t *o = NULL;
+			int r;
 			if (!latest(d, c))
 				continue;
 			kept++;
-			if (!(o = reread(d, &d->text, c->off, c->len)))
-				return V_ERR_IO; /* it parsed in pass 1: the file changed */
+			d->nptrs = 0;
+			if ((r = reread_text(d, &d->text, c->off, c->len)) != V_OK)
+				return r; /* it was read in pass 1: the file changed */
+			r = k == 0 ? info_of_scan(d, &f, d->text.data, c->len) : V_SKIP;
+			if (r == V_SKIP) {
+				if (!(o = json_loadb(d->text.data, c->len, 0, NULL)))
+					return V_ERR_IO; /* it parsed in pass 1: the file changed */
+				r = info_of_json(d, &f, o);
+			}
+			if (r != V_OK) {
+				json_decref(o);
+				return r;
+			}
 			if (k == 0)
-				indicator_events(d, o, c);
+				indicator_events(d, &f, c);
 			else
-				observed_events(d, o, c);
+				observed_events(d, o, &f, c);
 			json_decref(o);
 		}
 	d->skipped += (unsigned)(d->byid.n - kept);
@@ -1067,6 +1366,8 @@ static int stix_stream(struct ingest_ctx *ctx, const struct ingest_input *in)
 	}
 	buf_init(&d.text, ctx->opt.max_document + 1);
 	buf_init(&d.sco, ctx->opt.max_document + 1);
+	buf_init(&d.strs, ctx->opt.max_document + 1);
+	buf_init(&d.val, ctx->opt.max_document + 1);
 	d.incidents = json_object();
 	d.marks = json_object();
 	d.inc_ids = json_array();
@@ -1096,6 +1397,9 @@ static int stix_stream(struct ingest_ctx *ctx, const struct ingest_input *in)
 	json_decref(d.single);
 	buf_fini(&d.text);
 	buf_fini(&d.sco);
+	buf_fini(&d.strs);
+	buf_fini(&d.val);
+	free(d.ptrs);
 	if (r != V_OK)
 		return r;
 	return rc != V_OK ? rc : d.rc;
