@@ -25,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "store/store.h"
 
@@ -71,6 +72,9 @@ void cases_time_iso(int64_t t, char out[32]);
  * json_decref()s; NULL on allocation failure.
  */
 json_t *cases_incident_json(const struct store_incident *inc, int64_t now);
+/* The same object appended to b as json_dumps(..., JSON_COMPACT) writes it, byte for byte,
+ * without building it (for listings).  V_OK, or V_ERR_NOMEM / V_ERR_LIMIT from the buffer. */
+int cases_incident_json_buf(struct buf *b, const struct store_incident *inc, int64_t now);
 /* An audit entry as JSON (before/after parsed back into objects).  OUT: caller decrefs. */
 json_t *cases_audit_json(const struct store_audit *a);
 

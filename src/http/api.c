@@ -18,6 +18,7 @@
 
 #define PAGE_DEFAULT 100
 #define PAGE_MAX     1000
+#define LIST_BODY_MAX (64u << 20) /* a page of incidents: 1,000 of them with long titles */
 
 /* The OpenAPI 3.1 document, served as is at /api/v1/openapi.json. */
 static const char openapi[] =
@@ -121,17 +122,22 @@ void api_whoami(const struct http_request *rq, const struct http_call *c, struct
 }
 
 struct list_ctx {
-	json_t *arr;
+	struct buf body;   /* {"incidents":[...  written as the rows come */
+	size_t before_last; /* its length before the last incident: the page's extra row */
 	int64_t now, count;
 };
 
+/* Each incident written straight into the response body (cases_incident_json_buf: the same
+ * bytes as the jansson tree dumped, without the tree). */
 static int list_cb(void *arg, const struct store_incident *inc)
 {
 	struct list_ctx *l = arg;
-	json_t *j = cases_incident_json(inc, l->now);
+	int rc;
 
-	l->count++;
-	return j && json_array_append_new(l->arr, j) == 0 ? 0 : V_ERR_NOMEM;
+	l->before_last = l->body.len;
+	if (l->count++ && (rc = buf_putc(&l->body, ',')) != V_OK)
+		return rc;
+	return cases_incident_json_buf(&l->body, inc, l->now);
 }
 
 /* A store error as a response (500; the reason goes to the log, not to the client). */
@@ -154,7 +160,6 @@ void api_incidents(const struct http_request *rq, const struct http_call *c,
 	long long limit, offset, asn;
 	const char *state = http_arg(rq, "state"), *open = http_arg(rq, "open");
 	enum incident_state s;
-	json_t *out;
 	int rc;
 
 	(void)c;
@@ -183,23 +188,34 @@ void api_incidents(const struct http_request *rq, const struct http_call *c,
 	f.open_only = open && (!strcmp(open, "true") || !strcmp(open, "1"));
 	f.limit = limit + 1; /* one more: is there a next page? */
 	f.offset = offset;
-	l.arr = json_array();
 	l.now = rq->now;
-	if (!l.arr) {
+	buf_init(&l.body, LIST_BODY_MAX);
+	if ((rc = buf_puts(&l.body, "{\"incidents\":[")) == V_OK)
+		rc = store_incidents_query(rq->st, &f, list_cb, &l, &e);
+	if (rc == V_ERR_NOMEM || rc == V_ERR_LIMIT) {
+		buf_fini(&l.body);
 		http_error(rs, 0, 500, "internal error", "out of memory");
 		return;
 	}
-	rc = store_incidents_query(rq->st, &f, list_cb, &l, &e);
 	if (rc != V_OK) {
-		json_decref(l.arr);
+		buf_fini(&l.body);
 		store_failed(rs, rc, &e);
 		return;
 	}
-	if (l.count > limit)
-		json_array_remove(l.arr, json_array_size(l.arr) - 1);
-	out = json_pack("{s:o, s:o}", "incidents", l.arr, "next",
-	                l.count > limit ? json_integer(offset + limit) : json_null());
-	http_json(rs, 200, HTTP_JSON, out);
+	if (l.count > limit) /* the extra row only said that there is a next page */
+		l.body.len = l.before_last;
+	rc = l.count > limit ? buf_printf(&l.body, "],\"next\":%lld}", offset + limit)
+	                     : buf_puts(&l.body, "],\"next\":null}");
+	if (rc != V_OK) {
+		buf_fini(&l.body);
+		http_error(rs, 0, 500, "internal error", "out of memory");
+		return;
+	}
+	free(rs->body);
+	rs->body = l.body.data; /* handed over: the response frees it */
+	rs->body_len = l.body.len;
+	rs->status = 200;
+	rs->content_type = HTTP_JSON;
 }
 
 static void show(const struct http_request *rq, int64_t id, int status, struct http_response *rs)

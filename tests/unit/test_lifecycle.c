@@ -572,6 +572,64 @@ static void test_json(void)
 	json_decref(j);
 }
 
+/* The incident written straight into a buffer is byte for byte jansson's compact dump of
+ * the tree, for plain, empty and hostile values (quotes, backslashes, every control
+ * character, non-ASCII, U+2028, text that is not UTF-8: null, as json_string() refuses it). */
+static void test_json_buf(void)
+{
+	static const char *const texts[] = {
+		NULL, "", "plain", "quote \" and \\ back", "tab\tnl\ncr\rbs\bff\f",
+		"\x01\x02\x1f\x7f end", "ñandú – 日本 \xe2\x80\xa8 sep", "bad \xff\xfe utf-8",
+		"</script><script>alert(1)</script>", "a/b",
+	};
+	size_t n = sizeof(texts) / sizeof(texts[0]);
+	int same = 0, total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (int variant = 0; variant < 3; variant++) {
+			struct store_incident inc = { 0 };
+			struct buf b;
+			json_t *j;
+			char *want;
+
+			inc.id = 1000 + (int64_t)i;
+			inc.state = (enum incident_state)(variant * 2);
+			inc.priority = 1 + variant;
+			inc.title = texts[i];
+			inc.owner = texts[(i + 1) % n];
+			inc.organisation = texts[(i + 2) % n];
+			inc.resolution = variant ? texts[(i + 3) % n] : NULL;
+			inc.rule = "by-source";
+			inc.key = texts[(i + 4) % n];
+			inc.tlp = "AMBER";
+			inc.classification_type = "scanner";
+			inc.country = variant == 1 ? "ES" : NULL;
+			inc.asn = variant == 2 ? 64500 : -variant;
+			inc.network = variant == 2 ? "192.0.2.0/24" : NULL;
+			inc.event_count = 7 * (int64_t)i;
+			inc.first_seen = variant ? 1700000000 : 0;
+			inc.last_seen = 1700000500;
+			inc.created = 1700000000;
+			inc.updated = variant == 2 ? 0 : 1700000600;
+			inc.deadline = variant == 1 ? 1600000000 : 0;
+			inc.merged_into = variant == 2 ? 5 : 0;
+			j = cases_incident_json(&inc, 1700001000);
+			want = j ? json_dumps(j, JSON_COMPACT) : NULL;
+			buf_init(&b, 1 << 20);
+			total++;
+			if (want && cases_incident_json_buf(&b, &inc, 1700001000) == V_OK &&
+			    !strcmp(buf_cstr(&b), want))
+				same++;
+			else
+				printf("# differs:\n#  %s\n#  %s\n", want ? want : "(null)", buf_cstr(&b));
+			buf_fini(&b);
+			free(want);
+			json_decref(j);
+		}
+	ok(same == total, "the incident written into a buffer is jansson's compact dump, byte "
+	   "for byte (%d of %d)", same, total);
+}
+
 int main(void)
 {
 	struct verr e = { 0 };
@@ -581,6 +639,7 @@ int main(void)
 	int rc;
 
 	conf_init();
+	test_json_buf();
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
