@@ -211,11 +211,7 @@ void api_incidents(const struct http_request *rq, const struct http_call *c,
 		http_error(rs, 0, 500, "internal error", "out of memory");
 		return;
 	}
-	free(rs->body);
-	rs->body = l.body.data; /* handed over: the response frees it */
-	rs->body_len = l.body.len;
-	rs->status = 200;
-	rs->content_type = HTTP_JSON;
+	http_body_buf(rs, 200, HTTP_JSON, &l.body);
 }
 
 static void show(const struct http_request *rq, int64_t id, int status, struct http_response *rs)

@@ -71,6 +71,11 @@ void http_error(struct http_response *rs, int taxii, int status, const char *tit
                 const char *detail);
 /* Take a JSON value (stolen) as the body.  pretty: indent. */
 void http_json(struct http_response *rs, int status, const char *content_type, void *json);
+/* Take the text of a buffer as the body: its data is handed over (the response frees it) and
+ * the buffer left empty.  body is a struct buf (base/buf.h). */
+struct buf;
+void http_body_buf(struct http_response *rs, int status, const char *content_type,
+                   struct buf *body);
 /* Add a response header (copied). */
 void http_header(struct http_response *rs, const char *name, const char *value);
 /* The value of query argument key, or NULL. */

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "base/buf.h"
 #include "base/i18n.h"
 #include "base/log.h"
 #include "http/api_constituency.h"
@@ -150,6 +151,18 @@ void http_json(struct http_response *rs, int status, const char *content_type, v
 	rs->status = status;
 	rs->content_type = content_type;
 	rs->body_len = strlen(rs->body);
+}
+
+void http_body_buf(struct http_response *rs, int status, const char *content_type,
+                   struct buf *body)
+{
+	free(rs->body);
+	rs->body = body->data; /* handed over: the response frees it */
+	rs->body_len = body->len;
+	rs->status = status;
+	rs->content_type = content_type;
+	body->data = NULL;
+	body->len = body->size = 0;
 }
 
 void http_error(struct http_response *rs, int taxii, int status, const char *title,

@@ -395,11 +395,7 @@ void taxii_rows_serve(const struct http_request *rq, struct http_response *rs, i
 			http_error(rs, 1, 500, "internal error", "out of memory");
 			return;
 		}
-		free(rs->body);
-		rs->body = p.objects.data; /* handed over: the response frees it */
-		rs->body_len = p.objects.len;
-		rs->status = 200;
-		rs->content_type = HTTP_TAXII;
+		http_body_buf(rs, 200, HTTP_TAXII, &p.objects);
 		return;
 	}
 	buf_fini(&p.objects);
