@@ -135,6 +135,13 @@ while [ $i -lt 300 ]; do
 	i=$((i + 1)); sleep 0.05
 done
 sleep 0.3
+# ... and while the store worker holds messages it has read and not acknowledged (the front
+# workers may have drained raw2 by now): else there would be nothing to take over
+i=0
+while [ $i -lt 200 ]; do
+	[ -n "$(redis-cli -p "$PORT" xpending fp2 g - + 1 b1)" ] && break
+	i=$((i + 1)); sleep 0.05
+done
 kill -KILL $A1 $B1 2>/dev/null
 wait $A1 2>/dev/null; wait $B1 2>/dev/null
 left=$(redis-cli -p "$PORT" xlen fp2)
