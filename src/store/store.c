@@ -1619,3 +1619,18 @@ void store_stmt_map_fini(struct store_stmt_map *m)
 	free(m->stmts);
 	memset(m, 0, sizeof(*m));
 }
+
+const char *store_sort_column(enum store_incident_sort sort)
+{
+	static const char *const cols[STORE_SORT__COUNT] = {
+		"id", "priority", "state", "last_seen", "first_seen", "deadline", "event_count"};
+
+	return cols[sort];
+}
+
+unsigned store_incq_key(unsigned mask, const struct store_incident_filter *f)
+{
+	unsigned variant = (unsigned)f->sort * 4 + (f->ascending ? 2 : 0) + (f->after_set ? 1 : 0);
+
+	return mask | variant << IF__COUNT;
+}

@@ -388,4 +388,16 @@ int store_stmt_map_put(struct store_stmt_map *m, unsigned key, void *stmt);
 void *store_stmt_map_slot(const struct store_stmt_map *m, size_t i);
 void store_stmt_map_fini(struct store_stmt_map *m);
 
+/* The optional filters of the two listings (events, incidents): one bit each of the mask that
+ * names a listing's statement, the same in every backend. */
+enum { EF_IP, EF_NET, EF_CLASS, EF_FEED, EF_FQDN, EF_URL, EF_URL_END, EF_SINCE, EF_UNTIL,
+       EF_BATCH, EF_INCIDENT, EF__COUNT };
+enum { IF_OPEN, IF_STATE, IF_OWNER, IF_CLASS, IF_ORG, IF_PRIO, IF_DUE, IF_TLP, IF_TEXT, IF_CC,
+       IF_ASN, IF_NET, IF__COUNT };
+/* The column the incident listing sorts by (enum store_incident_sort; borrowed, static). */
+const char *store_sort_column(enum store_incident_sort sort);
+/* The key of the incident listing's statement for a filter mask (IF_* bits) and f's order:
+ * each order its own statement (struct store_stmt_map). */
+unsigned store_incq_key(unsigned mask, const struct store_incident_filter *f);
+
 #endif

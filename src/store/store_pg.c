@@ -266,11 +266,6 @@ static const char *const sql_text[S__COUNT] = {
 			 "VALUES (?1, ?2, ?3)",
 };
 
-/* the optional filters of the two listings: one bit each */
-enum { EF_IP, EF_NET, EF_CLASS, EF_FEED, EF_FQDN, EF_URL, EF_URL_END, EF_SINCE, EF_UNTIL,
-       EF_BATCH, EF_INCIDENT, EF__COUNT };
-enum { IF_OPEN, IF_STATE, IF_OWNER, IF_CLASS, IF_ORG, IF_PRIO, IF_DUE, IF_TLP, IF_TEXT, IF_CC,
-       IF_ASN, IF_NET, IF__COUNT };
 
 /*
  * Pending incident updates.  Linking an event to an incident changes the incident's event
@@ -301,7 +296,7 @@ struct pgs {
 	int sync_want, sync_now;        /* 1: synchronous_commit off (in a batch), 0: on */
 	struct store_pq_stmt *stmt[S__COUNT];
 	struct store_pq_stmt *evq[1u << EF__COUNT];
-	struct store_stmt_map incq; /* listing statements by filters and order (incq_key) */
+	struct store_stmt_map incq; /* listing statements by filters and order (store_incq_key) */
 	struct store_pq_stmt *cntq, *grpq[STORE_GROUP__COUNT]; /* counts, aggregates */
 	struct buf json;                /* event_to_json scratch, reused */
 	struct buf scratch;             /* reversed domain names */
@@ -1681,18 +1676,6 @@ static int pg_incident_attribute(struct store *st, int64_t id, const char *count
 	return V_OK;
 }
 
-/* The columns the queue sorts by (enum store_incident_sort). */
-static const char *const sort_cols[STORE_SORT__COUNT] = {
-	"id", "priority", "state", "last_seen", "first_seen", "deadline", "event_count"};
-
-/* The slot of incq for a filter mask and f's order: each order its own statement. */
-static unsigned incq_key(unsigned mask, const struct store_incident_filter *f)
-{
-	unsigned variant = (unsigned)f->sort * 4 + (f->ascending ? 2 : 0) + (f->after_set ? 1 : 0);
-
-	return mask | variant << IF__COUNT;
-}
-
 static struct store_pq_stmt *incidents_stmt(struct pgs *s, unsigned mask,
 					     const struct store_incident_filter *f,
 					     struct verr *err)
@@ -1700,9 +1683,9 @@ static struct store_pq_stmt *incidents_stmt(struct pgs *s, unsigned mask,
 	struct buf q;
 	int rc;
 
-	unsigned key = incq_key(mask, f);
+	unsigned key = store_incq_key(mask, f);
 	struct store_pq_stmt *st = store_stmt_map_get(&s->incq, key);
-	const char *col = sort_cols[f->sort], *dir = f->ascending ? "ASC" : "DESC",
+	const char *col = store_sort_column(f->sort), *dir = f->ascending ? "ASC" : "DESC",
 		   *cmp = f->ascending ? ">" : "<";
 
 	if (st)
