@@ -36,15 +36,7 @@ done
 TOK_gone=$("$V" account token gone --db "$A" 2> /dev/null)
 "$V" account revoke 6 --db "$A" 2> /dev/null
 
-start() { # extra flags: start a server, set PORT
-	rm -f "$T/port"
-	"$V" serve --db "$A" --http.port=0 --port-file "$T/port" "$@" 2>> "$T/serve.log" &
-	PIDS="$PIDS $!"; LAST=$!
-	i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	PORT=$(cat "$T/port" 2> /dev/null)
-}
-start
-U="http://127.0.0.1:$PORT"
+serve_start
 # req ACCOUNT METHOD PATH [curl args]: the status into $T/st, the body into $T/body
 req() {
 	who=$1; m=$2; p=$3; shift 3
@@ -208,8 +200,7 @@ check "no token in the environment: exit 2" '[ $rc -eq 2 ]'
 # ---- limits ------------------------------------------------------------------------------------------
 kill "$LAST"; wait "$LAST" 2> /dev/null; rc=$?
 check "SIGTERM stops the server cleanly" '[ $rc -eq 0 ]'
-start --http.max_body=1k --http.rate_limit=1
-U="http://127.0.0.1:$PORT"
+serve_start --http.max_body=1k --http.rate_limit=1
 python3 -c "print('{\"text\":\"' + 'x'*5000 + '\"}')" > "$T/big"
 req ana POST /api/v1/incidents/3/notes -H "Content-Type: application/json" --data-binary "@$T/big"
 check "a body above http.max_body: 413" '[ "$(st)" = 413 ]'

@@ -26,14 +26,6 @@ for a in "boss admin" "ana analyst" "y partner CERT-Y"; do
 	eval "TOK_$1=\$(\"\$V\" account token \"\$1\" --db \"\$A\" 2> /dev/null)"
 done
 
-start() { # extra flags: start a server, set PORT and U
-	rm -f "$T/port"
-	"$V" serve --db "$A" --http.port=0 --port-file "$T/port" "$@" 2>> "$T/serve.log" &
-	PIDS="$PIDS $!"; LAST=$!
-	i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	PORT=$(cat "$T/port" 2> /dev/null)
-	U="http://127.0.0.1:$PORT"
-}
 stop() { kill "$LAST"; wait "$LAST" 2> /dev/null; }
 # req ACCOUNT METHOD PATH [curl args]: the status into $T/st
 req() {
@@ -48,7 +40,7 @@ entries() { "$V" audit log --object http:reads --json --db "$A" 2> /dev/null | p
 all_changes() { "$V" audit log --json --db "$A" 2> /dev/null | python3 -c "import json,sys; print(len(json.load(sys.stdin)))"; }
 
 before=$(all_changes)
-start --http.audit_interval=1h
+serve_start --http.audit_interval=1h
 check "serve starts" '[ -n "$PORT" ]'
 req ana GET "/api/v1/incidents?limit=2&state=SECRETVALUE"
 check "a read with a bad filter value: 400" '[ "$(st)" = 400 ]'
@@ -93,7 +85,7 @@ check "no token nor query value in the trail" '! "$V" audit log --json --db "$A"
 check "the listing shows the entry readably" '"$V" audit log --object http:reads --db "$A" | grep " http " | grep " requests " | grep -q "count: 9"'
 check "the audit trail verifies" '"$V" audit verify --db "$A" > /dev/null 2>&1'
 
-start --http.audit_batch=3 --http.audit_interval=1h
+serve_start --http.audit_batch=3 --http.audit_interval=1h
 for i in 1 2 3 4 5 6 7; do req ana GET /api/v1/whoami; done
 # written by the server's flusher thread, not by the request: wait for it (at most 10 s)
 i=0; while [ "$(entries)" != 3 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -101,7 +93,7 @@ check "batch 3: 7 reads write two entries while serving" '[ "$(entries)" = 3 ]'
 stop
 check "... and the last one at stop" '[ "$(entries)" = 4 ] && "$V" audit log --object http:reads --db "$A" | grep -c "count: 3" | grep -qx 2'
 
-start --http.audit_interval=1s
+serve_start --http.audit_interval=1s
 req ana GET /api/v1/whoami
 req boss GET /api/v1/whoami
 i=0; while [ "$(entries)" != 5 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

@@ -29,15 +29,7 @@ for a in "boss admin" "ana analyst" "y partner CERT-Y" "isac partner ISAC"; do
 	eval "TOK_$1=\$(\"\$V\" account token \"\$1\" --db \"\$A\" 2> /dev/null)"
 done
 
-start() { # extra flags: start a server, set PORT and U
-	rm -f "$T/port"
-	"$V" serve --db "$A" --http.port=0 --port-file "$T/port" "$@" 2>> "$T/serve.log" &
-	PIDS="$PIDS $!"; LAST=$!
-	i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	PORT=$(cat "$T/port" 2> /dev/null)
-	U="http://127.0.0.1:$PORT"
-}
-start
+serve_start
 # req ACCOUNT METHOD PATH [curl args]: the status into $T/st, the body into $T/body
 req() {
 	who=$1; m=$2; p=$3; shift 3
@@ -299,7 +291,7 @@ done
 check "a malformed taxii.collections: serve refuses to start, exit 2" '[ $rc -eq 2 ] && grep -q "taxii.collections" "$T/err"'
 "$V" serve --db "$A" --http.port=0 --taxii.collections="x: partner=CERT-Y, tlp=PURPLE" > /dev/null 2> "$T/err"; rc=$?
 check "... a bad TLP too" '[ $rc -eq 2 ]'
-start --taxii.collections="green-y: partner=CERT-Y, tlp=GREEN, types=incident+indicator; all-isac: partner=ISAC"
+serve_start --taxii.collections="green-y: partner=CERT-Y, tlp=GREEN, types=incident+indicator; all-isac: partner=ISAC"
 req y GET /taxii2/cti/collections/ $TX
 check "CERT-Y lists its configured collection, not ISAC's" '[ "$(st)" = 200 ] && jq_ "t=[c[\"title\"] for c in b[\"collections\"]]; assert t==[\"incidents\", \"inbox\", \"green-y\"], t"'
 GY=$(python3 -c "import json,sys; print([c['id'] for c in json.load(open(sys.argv[1]))['collections'] if c['title']=='green-y'][0])" "$T/body")
@@ -357,7 +349,7 @@ check "... and back when it is GREEN again" '[ "$(incs)" -eq 2 ]'
 
 # ---- limits ------------------------------------------------------------------------------------
 kill "$LAST"; wait "$LAST" 2> /dev/null
-start --http.max_body=1k
+serve_start --http.max_body=1k
 python3 -c "import json; print(json.dumps({'objects': [{'type': 'note', 'id': 'note--x', 'content': 'x'*5000}]}))" > "$T/big"
 req ana POST "$OBJ" $TX $CT --data-binary "@$T/big"
 check "an envelope above http.max_body: 413, a TAXII error message" '[ "$(st)" = 413 ] && grep -qi "^Content-Type: application/taxii+json;version=2.1" "$T/hdr" && jq_ "assert b[\"http_status\"]==\"413\" and b[\"title\"] and b[\"description\"]"'
@@ -376,7 +368,7 @@ check "TAXII 406: a TAXII error message" '[ "$(st)" = 406 ] && terr 406'
 req y POST "$OBJ" $TX -H "Content-Type: text/plain" -d x
 check "TAXII 415: a TAXII error message" '[ "$(st)" = 415 ] && terr 415'
 kill "$LAST"; wait "$LAST" 2> /dev/null
-start --http.rate_limit=1
+serve_start --http.rate_limit=1
 codes=""; for i in 1 2 3 4 5; do req y GET /taxii2/cti/collections/ $TX; codes="$codes $(st)"; [ "$(st)" = 429 ] && cp "$T/body" "$T/429" && cp "$T/hdr" "$T/429h"; done
 check "TAXII 429 past the rate limit: a TAXII error message" 'echo "$codes" | grep -q 429 && grep -qi "^Content-Type: application/taxii+json;version=2.1" "$T/429h" && python3 -c "import json,sys; b=json.load(open(sys.argv[1])); assert b[\"http_status\"]==\"429\"" "$T/429"'
 codes=""; for i in 1 2 3 4 5; do req ana GET /api/v1/incidents; codes="$codes $(st)"; [ "$(st)" = 429 ] && cp "$T/body" "$T/429"; done
@@ -395,7 +387,7 @@ check "TAXII 503 when the store cannot be opened: a TAXII error message" '[ "$(s
 req ana GET /api/v1/incidents
 check "... on /api/: a JSON API error object" '[ "$(st)" = 503 ] && jq_ "assert b[\"error\"][\"status\"]==503"'
 kill "$LAST"; wait "$LAST" 2> /dev/null
-start --http.max_body=1k
+serve_start --http.max_body=1k
 kill "$LAST"; wait "$LAST" 2> /dev/null; rc=$?
 check "SIGTERM stops the server cleanly (exit 0: nothing leaked)" '[ $rc -eq 0 ]'
 check "no sanitizer report in the server's log" '! grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" "$T/serve.log"'

@@ -43,14 +43,6 @@ printf 'bo-password-12\n' | "$V" account passwd bo --stdin --db "$A" 2> /dev/nul
 check "set --lang es" '"$V" account set bo --lang es --db "$A" 2> /dev/null && "$V" account list --json --db "$A" | python3 -c "import json,sys; a={x[\"name\"]: x for x in json.load(sys.stdin)}; assert a[\"bo\"][\"lang\"]==\"es\" and a[\"bo\"][\"password\"] and a[\"cy\"][\"lang\"] is None"'
 check "set --lang fr: usage error" '"$V" account set bo --lang fr --db "$A" 2> /dev/null; [ $? -eq 2 ]'
 
-start() { # extra flags: start a server, set PORT and U
-	rm -f "$T/port"
-	"$V" serve --db "$A" --http.port=0 --port-file "$T/port" "$@" 2>> "$T/serve.log" &
-	PIDS="$PIDS $!"; LAST=$!
-	i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	PORT=$(cat "$T/port" 2> /dev/null)
-	U="http://127.0.0.1:$PORT"
-}
 req() { # METHOD PATH [curl args]: status into $T/st, body $T/body, headers $T/hdr
 	m=$1; p=$2; shift 2
 	curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' -X "$m" "$@" "$U$p" > "$T/st"
@@ -63,7 +55,7 @@ signin() { # name password [curl args]
 	req POST /ui/login -H 'Content-Type: application/json' -H 'Accept-Language: en-US,en' \
 		-d "$(python3 -c 'import json,sys; print(json.dumps({"name": sys.argv[1], "password": sys.argv[2]}))' "$nm" "$pw")" "$@"
 }
-start --http.signin_failures=3 --http.signin_failures_address=8 --http.signin_lockout=3s
+serve_start --http.signin_failures=3 --http.signin_failures_address=8 --http.signin_lockout=3s
 check "serve starts" '[ -n "$PORT" ]'
 
 # ---- sign in by password ---------------------------------------------------------------------------
@@ -116,7 +108,7 @@ check "http.signin_failures_address: an address with 8 failures is refused, any 
 
 # ---- unknown and known accounts take about the same time ---------------------------------------------
 kill "$LAST"; wait "$LAST" 2> /dev/null
-start
+serve_start
 tk=$(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' -d '{"name":"ana","password":"wrong-password-1"}' "$U/ui/login")
 tu=$(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' -d '{"name":"nobody-at-all","password":"wrong-password-1"}' "$U/ui/login")
 check "an unknown account costs about a wrong password ($tu s against $tk s)" 'python3 -c "import sys; k, u = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if k / 4 < u < k * 4 else 1)" "$tk" "$tu"'
@@ -170,7 +162,7 @@ check "a cursor with an offset: 400" '[ "$(st)" = 400 ]'
 
 # ---- the account changes its own password ------------------------------------------------------------
 kill "$LAST"; wait "$LAST" 2> /dev/null
-start --http.signin_failures=2 --http.signin_lockout=60s
+serve_start --http.signin_failures=2 --http.signin_lockout=60s
 signin ana "$PW" -c "$T/ana.jar"
 req GET /ui/api/session -b "$T/ana.jar"
 CSRF=$(jq_ "print(b['csrf'])")
@@ -199,7 +191,7 @@ check "wrong current passwords count as failed sign-ins: 429 even with the right
 signin ana "$PW"
 check "... and the sign-in of that account is throttled too (a stolen cookie cannot guess it)" '[ "$(st)" = 429 ]'
 kill "$LAST"; wait "$LAST" 2> /dev/null
-start
+serve_start
 signin ana "$PW" -c "$T/ana.jar"
 req GET /ui/api/session -b "$T/ana.jar"
 CSRF=$(jq_ "print(b['csrf'])")

@@ -29,15 +29,7 @@ A="$T/a.db"
 TOK_ana=$("$V" account token ana --db "$A" 2> /dev/null)
 TOK_y=$("$V" account token y --db "$A" 2> /dev/null)
 
-start() { # extra flags: start a server, set PORT
-	rm -f "$T/port"
-	"$V" serve --db "$A" --http.port=0 --port-file "$T/port" "$@" 2>> "$T/serve.log" &
-	PIDS="$PIDS $!"; LAST=$!
-	i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	PORT=$(cat "$T/port" 2> /dev/null)
-}
-start
-U="http://127.0.0.1:$PORT"
+serve_start
 # req METHOD PATH [curl args]: status into $T/st, body $T/body, headers $T/hdr
 req() {
 	m=$1; p=$2; shift 2
@@ -201,8 +193,7 @@ check "a language the UI does not speak: 400" '[ "$(st)" = 400 ]'
 req POST /ui/logout -b "$T/ana.jar"
 check "sign out clears the cookie" '[ "$(st)" = 200 ] && hdr Set-Cookie | grep -q "vigia_session=; Path=/; Max-Age=0"'
 kill "$LAST"; wait "$LAST" 2> /dev/null
-start --http.session_ttl=1s
-U="http://127.0.0.1:$PORT"
+serve_start --http.session_ttl=1s
 login ana "$TOK_ana" "$T/short.jar"
 check "http.session_ttl sets the lifetime" 'hdr Set-Cookie | grep -q "Max-Age=1;"'
 sleep 2.2
@@ -216,7 +207,7 @@ kill "$LAST"; wait "$LAST" 2> /dev/null
 if command -v openssl > /dev/null &&
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 1 \
 		-subj /CN=127.0.0.1 > /dev/null 2>&1; then
-	start --http.tls_cert="$T/cert.pem" --http.tls_key="$T/key.pem"
+	serve_start --http.tls_cert="$T/cert.pem" --http.tls_key="$T/key.pem"
 	curl -sk -o /dev/null -D "$T/hdr" -H 'Content-Type: application/json' \
 		-d "{\"name\":\"ana\",\"token\":\"$TOK_ana\"}" "https://127.0.0.1:$PORT/ui/login"
 	check "under TLS the cookie is Secure" 'hdr Set-Cookie | grep -q "HttpOnly; SameSite=Strict; Secure"'
