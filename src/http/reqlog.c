@@ -181,6 +181,19 @@ static void put_back(struct http_reqlog *l, struct rec *taken, size_t n)
 	l->n = l->cap = total;
 }
 
+/* Take the whole buffer for one flush (OUT: *n records; the caller owns them) and mark a flush
+ * running.  Under the lock. */
+static struct rec *take(struct http_reqlog *l, size_t *n)
+{
+	struct rec *taken = l->recs;
+
+	*n = l->n;
+	l->recs = NULL;
+	l->n = l->cap = 0;
+	l->flushing = 1;
+	return taken;
+}
+
 /* Flush what was taken; the lock is not held. */
 static int flush_taken(struct http_reqlog *l, struct store *st, struct rec *taken, size_t n,
                        struct verr *err)
@@ -232,13 +245,8 @@ void http_reqlog_add(struct http_reqlog *l, struct store *st, const char *accoun
 		r->path[at] = 0;
 	}
 	if (st && !l->flushing && l->n &&
-	    (l->n >= l->batch || now_ms(CLOCK_MONOTONIC) - l->last >= l->interval_ms)) {
-		taken = l->recs;
-		n = l->n;
-		l->recs = NULL;
-		l->n = l->cap = 0;
-		l->flushing = 1;
-	}
+	    (l->n >= l->batch || now_ms(CLOCK_MONOTONIC) - l->last >= l->interval_ms))
+		taken = take(l, &n);
 	pthread_mutex_unlock(&l->lock);
 	if (taken)
 		flush_taken(l, st, taken, n, &e);
@@ -254,11 +262,7 @@ int http_reqlog_flush(struct http_reqlog *l, struct store *st, struct verr *err)
 		pthread_mutex_unlock(&l->lock);
 		return V_OK;
 	}
-	taken = l->recs;
-	n = l->n;
-	l->recs = NULL;
-	l->n = l->cap = 0;
-	l->flushing = 1;
+	taken = take(l, &n);
 	pthread_mutex_unlock(&l->lock);
 	return flush_taken(l, st, taken, n, err);
 }
