@@ -1,8 +1,9 @@
 // account.js — the signed-in account's own page: change its password (POST /ui/api/password
 // with the current one; the server throttles and audits wrong ones).  The first password of an
-// account is set by an administrator with `vigia account passwd`.
+// account is set by an administrator with `vigia account passwd`.  A new password signs out
+// every other browser of the account (its sessions carry a stamp of the password).
 
-import { api, clear, h } from './dom.js';
+import { api, clear, h, setCsrf } from './dom.js';
 import { _ } from './i18n.js';
 
 export function viewAccount(app, me) {
@@ -19,7 +20,7 @@ export function viewAccount(app, me) {
 		h('h2', {}, _('Change your password')),
 		lc, cur, ln, next, lr, again,
 		h('button', { type: 'submit', id: 'pw-submit' }, _('Change password')), msg,
-		h('p.hint', {}, _('At least 10 characters. Other browsers signed in as you stay signed in until their session ends.')));
+		h('p.hint', {}, _('At least 10 characters. Every other browser signed in as you is signed out.')));
 	form.addEventListener('submit', async (ev) => {
 		ev.preventDefault();
 		if (next.value !== again.value) {
@@ -27,7 +28,9 @@ export function viewAccount(app, me) {
 			return;
 		}
 		try {
-			await api('POST', '/ui/api/password', { current: cur.value, new: next.value });
+			const r = await api('POST', '/ui/api/password', { current: cur.value, new: next.value });
+			// this browser stays signed in under a new cookie, with a new CSRF token
+			if (r && r.csrf) setCsrf(r.csrf);
 			say(_('Your password has been changed.'), false);
 		} catch (e) {
 			say(e.status === 403 && e.message === 'the current password is wrong' ? _('The current password is wrong.')

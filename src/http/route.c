@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "base/buf.h"
 #include "base/i18n.h"
@@ -195,7 +196,8 @@ void http_handle(const struct http_request *rq, struct http_response *rs)
 {
 	const struct route *r = NULL;
 	struct store_account acct;
-	char sv[UI_SESSION_MAX], sname[STORE_NAME_MAX + 1];
+	char pwhash[STORE_PWHASH_MAX];
+	struct ui_session sess;
 	struct http_call c = {0};
 	struct verr e = {0};
 	int method_seen = 0, taxii;
@@ -230,11 +232,16 @@ void http_handle(const struct http_request *rq, struct http_response *rs)
 		return;
 	}
 	if (!rq->authorization && rq->cookie &&
-	    ui_session_from_cookie(rq->cookie, rq->now, sv, sname) == V_OK) {
-		/* the web UI's session cookie (ui.h): changes need its CSRF token as well */
-		rc = store_account_get(rq->st, sname, &acct, &e);
+	    ui_session_from_cookie(rq->cookie, rq->now, &sess) == V_OK) {
+		/* the web UI's session cookie (ui.h): it ends when the password changes; changes
+		 * need its CSRF token as well */
+		rc = store_account_password_get(rq->st, sess.name, &acct, pwhash, &e);
+		if (rc == V_OK && !ui_session_current(&sess, pwhash))
+			rc = verr_set(&e, V_ERR_NOTFOUND, "", "the session of %s began before its "
+			              "password changed", sess.name);
+		sodium_memzero(pwhash, sizeof(pwhash));
 		if (rc == V_OK && strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD") &&
-		    !ui_csrf_ok(sv, rq->csrf)) {
+		    !ui_csrf_ok(sess.value, rq->csrf)) {
 			http_error(rs, taxii, 403, "forbidden",
 			           "the CSRF token is missing or wrong");
 			return;

@@ -2,12 +2,16 @@
  * session.c — browser sessions of the web UI (ui.h): the signed cookie, its CSRF token and
  * the language the page speaks.
  *
- * A session value is "<expires>.<nonce>.<mac>.<name>": expires in unix seconds, nonce 16 hex
- * digits drawn for each sign-in (two sign-ins of one account in the same second are two
- * sessions, with two CSRF tokens), mac the hex of crypto_auth (HMAC-SHA-512-256) over
- * "s|<expires>|<nonce>|<name>" under a key drawn once per process (randombytes_buf), name the
- * account's.  The CSRF token is the first 32 hex digits of crypto_auth over "c|<value>" under
- * the same key: it cannot be made without the key, and it changes with each sign-in.
+ * A session value is "<expires>.<nonce>.<stamp>.<mac>.<name>": expires in unix seconds, nonce
+ * 16 hex digits drawn for each sign-in (two sign-ins of one account in the same second are two
+ * sessions, with two CSRF tokens), stamp 16 hex digits of crypto_auth over "p|<password
+ * hash>" (the account's stored hash when the session began, "" for none: a MAC, so the cookie
+ * tells nothing about the hash), mac the hex of crypto_auth (HMAC-SHA-512-256) over
+ * "s|<expires>|<nonce>|<stamp>|<name>" under a key drawn once per process (randombytes_buf),
+ * name the account's.  A new password gives a new stamp, so every session begun before it
+ * ends at the next request (ui_session_current).  The CSRF token is the first 32 hex digits
+ * of crypto_auth over "c|<value>" under the same key: it cannot be made without the key, and
+ * it changes with each sign-in.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -56,11 +60,23 @@ static int name_ok(const char *name, size_t n)
 	return 1;
 }
 
-int ui_session_make(const char *name, int64_t expires, char out[UI_SESSION_MAX],
-                    struct verr *err)
+/* The stamp of a password hash ("" or NULL: none).  OUT: out. */
+static void stamp_of(const char *pwhash, char out[UI_STAMP_LEN + 1])
 {
-	char msg[STORE_NAME_MAX + 60], mac[2 * crypto_auth_BYTES + 1];
-	char nonce[2 * NONCE_BYTES + 1];
+	char msg[STORE_PWHASH_MAX + 4], mac[2 * crypto_auth_BYTES + 1];
+	int n = snprintf(msg, sizeof(msg), "p|%s", pwhash ? pwhash : "");
+
+	mac_hex(msg, (size_t)n, mac);
+	memcpy(out, mac, UI_STAMP_LEN);
+	out[UI_STAMP_LEN] = 0;
+	sodium_memzero(msg, sizeof(msg));
+}
+
+int ui_session_make(const char *name, const char *pwhash, int64_t expires,
+                    char out[UI_SESSION_MAX], struct verr *err)
+{
+	char msg[STORE_NAME_MAX + 80], mac[2 * crypto_auth_BYTES + 1];
+	char nonce[2 * NONCE_BYTES + 1], stamp[UI_STAMP_LEN + 1];
 	unsigned char raw[NONCE_BYTES];
 	int n;
 
@@ -68,17 +84,36 @@ int ui_session_make(const char *name, int64_t expires, char out[UI_SESSION_MAX],
 		return verr_set(err, V_ERR_INVALID, "name", "%s", _("not an account name"));
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(nonce, sizeof(nonce), raw, sizeof(raw));
-	n = snprintf(msg, sizeof(msg), "s|%lld|%s|%s", (long long)expires, nonce, name);
+	stamp_of(pwhash, stamp);
+	n = snprintf(msg, sizeof(msg), "s|%lld|%s|%s|%s", (long long)expires, nonce, stamp, name);
 	mac_hex(msg, (size_t)n, mac);
-	snprintf(out, UI_SESSION_MAX, "%lld.%s.%s.%s", (long long)expires, nonce, mac, name);
+	snprintf(out, UI_SESSION_MAX, "%lld.%s.%s.%s.%s", (long long)expires, nonce, stamp, mac,
+	         name);
 	return V_OK;
 }
 
-/* Check one cookie value.  OUT: name. */
-static int check_value(const char *v, size_t len, int64_t now, char name[STORE_NAME_MAX + 1])
+int ui_session_current(const struct ui_session *s, const char *pwhash)
 {
-	char msg[STORE_NAME_MAX + 60], mac[2 * crypto_auth_BYTES + 1];
-	const char *dot0 = memchr(v, '.', len), *dot1, *dot2, *nm;
+	char stamp[UI_STAMP_LEN + 1];
+
+	stamp_of(pwhash, stamp);
+	return sodium_memcmp(stamp, s->stamp, UI_STAMP_LEN) == 0;
+}
+
+/* Are the n bytes at p lower-case hex digits? */
+static int hex_ok(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* Check one cookie value.  OUT: s->name, s->stamp, s->expires. */
+static int check_value(const char *v, size_t len, int64_t now, struct ui_session *s)
+{
+	char msg[STORE_NAME_MAX + 80], mac[2 * crypto_auth_BYTES + 1];
+	const char *dot0 = memchr(v, '.', len), *dot1, *dots, *dot2, *nm;
 	long long exp = 0;
 	size_t nlen;
 	int n;
@@ -91,30 +126,32 @@ static int check_value(const char *v, size_t len, int64_t now, char name[STORE_N
 		exp = exp * 10 + (*p - '0');
 	}
 	dot1 = memchr(dot0 + 1, '.', len - (size_t)(dot0 + 1 - v));
-	if (!dot1 || (size_t)(dot1 - dot0 - 1) != 2 * NONCE_BYTES)
+	if (!dot1 || (size_t)(dot1 - dot0 - 1) != 2 * NONCE_BYTES || !hex_ok(dot0 + 1, 2 * NONCE_BYTES))
 		return V_ERR_NOTFOUND;
-	for (const char *p = dot0 + 1; p < dot1; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return V_ERR_NOTFOUND;
-	dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - v));
-	if (!dot2 || (size_t)(dot2 - dot1 - 1) != 2 * crypto_auth_BYTES)
+	dots = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - v));
+	if (!dots || (size_t)(dots - dot1 - 1) != UI_STAMP_LEN || !hex_ok(dot1 + 1, UI_STAMP_LEN))
+		return V_ERR_NOTFOUND;
+	dot2 = memchr(dots + 1, '.', len - (size_t)(dots + 1 - v));
+	if (!dot2 || (size_t)(dot2 - dots - 1) != 2 * crypto_auth_BYTES)
 		return V_ERR_NOTFOUND;
 	nm = dot2 + 1;
 	nlen = len - (size_t)(nm - v);
 	if (!name_ok(nm, nlen) || exp <= now)
 		return V_ERR_NOTFOUND;
-	n = snprintf(msg, sizeof(msg), "s|%lld|%.*s|%.*s", exp, 2 * NONCE_BYTES, dot0 + 1,
-		     (int)nlen, nm);
+	n = snprintf(msg, sizeof(msg), "s|%lld|%.*s|%.*s|%.*s", exp, 2 * NONCE_BYTES, dot0 + 1,
+		     UI_STAMP_LEN, dot1 + 1, (int)nlen, nm);
 	mac_hex(msg, (size_t)n, mac);
-	if (sodium_memcmp(mac, dot1 + 1, 2 * crypto_auth_BYTES) != 0)
+	if (sodium_memcmp(mac, dots + 1, 2 * crypto_auth_BYTES) != 0)
 		return V_ERR_NOTFOUND;
-	memcpy(name, nm, nlen);
-	name[nlen] = 0;
+	memcpy(s->name, nm, nlen);
+	s->name[nlen] = 0;
+	memcpy(s->stamp, dot1 + 1, UI_STAMP_LEN);
+	s->stamp[UI_STAMP_LEN] = 0;
+	s->expires = exp;
 	return V_OK;
 }
 
-int ui_session_from_cookie(const char *cookie, int64_t now, char value[UI_SESSION_MAX],
-                           char name[STORE_NAME_MAX + 1])
+int ui_session_from_cookie(const char *cookie, int64_t now, struct ui_session *s)
 {
 	const char *p = cookie;
 	size_t klen = strlen(UI_COOKIE);
@@ -132,9 +169,9 @@ int ui_session_from_cookie(const char *cookie, int64_t now, char value[UI_SESSIO
 
 			while (vlen && v[vlen - 1] == ' ')
 				vlen--;
-			if (vlen < UI_SESSION_MAX && check_value(v, vlen, now, name) == V_OK) {
-				memcpy(value, v, vlen);
-				value[vlen] = 0;
+			if (vlen < UI_SESSION_MAX && check_value(v, vlen, now, s) == V_OK) {
+				memcpy(s->value, v, vlen);
+				s->value[vlen] = 0;
 				return V_OK;
 			}
 		}

@@ -167,7 +167,7 @@ void ui_login(const struct http_request *rq, const struct http_call *c, struct h
 {
 	struct store_account acct;
 	struct verr e = {0};
-	char value[UI_SESSION_MAX], hdr[UI_SESSION_MAX + 100];
+	char value[UI_SESSION_MAX], hdr[UI_SESSION_MAX + 100], pwhash[STORE_PWHASH_MAX];
 	const char *name, *token, *password, *how, *lang;
 	int64_t ttl = conf_get_int("http.session_ttl"), wait;
 	json_t *b;
@@ -214,8 +214,14 @@ void ui_login(const struct http_request *rq, const struct http_call *c, struct h
 	}
 	if (ttl <= 0)
 		ttl = 8 * 3600;
-	if (ui_session_make(acct.name, rq->now + ttl, value, &e) != V_OK) {
-		http_error(rs, 0, 500, "internal error", e.reason);
+	/* the session is bound to the password hash stored now (ui.h): read it once more */
+	rc = store_account_password_get(rq->st, acct.name, &acct, pwhash, &e);
+	if (rc == V_OK)
+		rc = ui_session_make(acct.name, pwhash, rq->now + ttl, value, &e);
+	sodium_memzero(pwhash, sizeof(pwhash));
+	if (rc != V_OK) {
+		log_error("http: %s", e.reason);
+		http_error(rs, 0, 500, "internal error", "the session could not be made");
 		return;
 	}
 	http_signin_succeeded(acct.name);

@@ -10,7 +10,9 @@
  * MAC (libsodium crypto_auth, HMAC-SHA-512-256) under a key drawn at random when the process
  * starts: nothing is stored, a restart signs everyone out, and the account is read again on
  * every request, so a removed account loses its sessions at once and a new role applies at
- * once.  A request made with the cookie that changes anything (any method but GET and HEAD)
+ * once.  The session also carries a stamp of the account's password hash: a new password
+ * (changed in the UI or by `vigia account passwd`) ends every session begun before it, so a
+ * password changed after a theft also signs the thief out.  A request made with the cookie that changes anything (any method but GET and HEAD)
  * must carry the session's CSRF token in X-CSRF-Token: a MAC of the cookie under the same
  * key, handed to the page by GET /ui/api/session.
  *
@@ -25,17 +27,28 @@
 #include "http/http_impl.h"
 
 #define UI_COOKIE       "vigia_session"
-#define UI_SESSION_MAX  176 /* the cookie's value, NUL included: 18+1+16+1+64+1+64+1 */
+#define UI_SESSION_MAX  192 /* the cookie's value, NUL included: 18+1+16+1+16+1+64+1+64+1 */
 #define UI_CSRF_LEN     32  /* hex digits */
+#define UI_STAMP_LEN    16  /* hex digits */
 
-/* A session value for account name, valid until expires.  OUT: out.  V_OK, V_ERR_INVALID for
- * a name that does not fit. */
-int ui_session_make(const char *name, int64_t expires, char out[UI_SESSION_MAX],
-                    struct verr *err);
-/* The session value of a Cookie header, if it holds one whose MAC is right and that has not
- * expired at now.  OUT: value (the cookie's value), name.  V_OK or V_ERR_NOTFOUND. */
-int ui_session_from_cookie(const char *cookie, int64_t now, char value[UI_SESSION_MAX],
-                           char name[STORE_NAME_MAX + 1]);
+/* A session read back from a Cookie header. */
+struct ui_session {
+	char value[UI_SESSION_MAX];      /* the cookie's value */
+	char name[STORE_NAME_MAX + 1];   /* the account's */
+	char stamp[UI_STAMP_LEN + 1];    /* of its password hash when the session began */
+	int64_t expires;                 /* unix seconds */
+};
+
+/* A session value for account name, whose stored password hash is pwhash ("" or NULL for
+ * none), valid until expires.  OUT: out.  V_OK, V_ERR_INVALID for a name that does not fit. */
+int ui_session_make(const char *name, const char *pwhash, int64_t expires,
+                    char out[UI_SESSION_MAX], struct verr *err);
+/* The session of a Cookie header, if it holds one whose MAC is right and that has not expired
+ * at now.  OUT: *s.  V_OK or V_ERR_NOTFOUND. */
+int ui_session_from_cookie(const char *cookie, int64_t now, struct ui_session *s);
+/* Was s begun under the password hash the account has now (pwhash, "" for none)?  Constant
+ * time. */
+int ui_session_current(const struct ui_session *s, const char *pwhash);
 /* The CSRF token of a session value.  OUT: out (UI_CSRF_LEN + 1 bytes). */
 void ui_csrf_token(const char *value, char out[UI_CSRF_LEN + 1]);
 /* Does token (may be NULL) match the session's?  Constant time. */
@@ -65,7 +78,8 @@ void ui_api_session(const struct http_request *rq, const struct http_call *c,
  * (session cookie and CSRF token only, not a script's token); a wrong current password is a
  * failed sign-in (throttled, audited as "password-change-failed"); an account without a
  * password gets 409 (an administrator sets the first); the change is audited as
- * "password-set" by ui:<name>. */
+ * "password-set" by ui:<name>.  Every other session of the account ends; this one gets a new
+ * cookie and answers {"changed": true, "csrf": its new CSRF token}. */
 void ui_api_password(const struct http_request *rq, const struct http_call *c,
                      struct http_response *rs);
 void ui_api_lang(const struct http_request *rq, const struct http_call *c,

@@ -67,12 +67,13 @@ static const char *str_arg(const struct http_request *rq, const char *key)
 void ui_api_session(const struct http_request *rq, const struct http_call *c,
                     struct http_response *rs)
 {
-	char value[UI_SESSION_MAX], name[STORE_NAME_MAX + 1], csrf[UI_CSRF_LEN + 1] = "";
+	char csrf[UI_CSRF_LEN + 1] = "";
+	struct ui_session sess;
 
 	/* a Bearer caller has no session and needs no CSRF token */
 	if (!rq->authorization && rq->cookie &&
-	    ui_session_from_cookie(rq->cookie, rq->now, value, name) == V_OK)
-		ui_csrf_token(value, csrf);
+	    ui_session_from_cookie(rq->cookie, rq->now, &sess) == V_OK)
+		ui_csrf_token(sess.value, csrf);
 	http_json(rs, 200, HTTP_JSON,
 	          json_pack("{s:s, s:s, s:s*, s:s, s:s}", "name", c->account->name, "role",
 	                    c->account->role, "partner",
@@ -83,7 +84,8 @@ void ui_api_session(const struct http_request *rq, const struct http_call *c,
 void ui_api_lang(const struct http_request *rq, const struct http_call *c,
                  struct http_response *rs)
 {
-	char hdr[120], value[UI_SESSION_MAX], name[STORE_NAME_MAX + 1];
+	char hdr[120];
+	struct ui_session sess;
 	struct verr e = {0};
 	const char *l;
 	int rc, saved = 0;
@@ -105,9 +107,9 @@ void ui_api_lang(const struct http_request *rq, const struct http_call *c,
 	/* a signed-in browser (session cookie and its CSRF token): the account keeps the choice,
 	 * so that it follows the analyst to another browser */
 	if (!rq->authorization && rq->cookie &&
-	    ui_session_from_cookie(rq->cookie, rq->now, value, name) == V_OK &&
-	    ui_csrf_ok(value, rq->csrf)) {
-		if ((rc = store_account_lang_set(rq->st, name, l, &e)) != V_OK &&
+	    ui_session_from_cookie(rq->cookie, rq->now, &sess) == V_OK &&
+	    ui_csrf_ok(sess.value, rq->csrf)) {
+		if ((rc = store_account_lang_set(rq->st, sess.name, l, &e)) != V_OK &&
 		    rc != V_ERR_NOTFOUND) {
 			json_decref(b);
 			failed(rs, rc, &e);
@@ -128,6 +130,8 @@ void ui_api_password(const struct http_request *rq, const struct http_call *c,
                      struct http_response *rs)
 {
 	char hash[STORE_PWHASH_MAX], object[STORE_NAME_MAX + 16], who[STORE_NAME_MAX + 8];
+	char value[UI_SESSION_MAX], cookie[UI_SESSION_MAX + 100], csrf[UI_CSRF_LEN + 1];
+	struct ui_session sess;
 	struct store_account same;
 	struct verr e = {0};
 	const char *cur, *next;
@@ -205,10 +209,21 @@ void ui_api_password(const struct http_request *rq, const struct http_call *c,
 		failed(rs, rc, &e);
 		return;
 	}
-	sodium_memzero(hash, sizeof(hash));
 	http_signin_succeeded(c->account->name);
 	log_info("http: %s changed its password", c->account->name);
-	http_json(rs, 200, HTTP_JSON, json_pack("{s:b}", "changed", 1));
+	/* every session begun under the old password has ended (ui.h); this one goes on in a
+	 * new cookie, until the same time, with a new CSRF token for the page */
+	if (ui_session_from_cookie(rq->cookie, rq->now, &sess) != V_OK ||
+	    ui_session_make(c->account->name, hash, sess.expires, value, &e) != V_OK) {
+		sodium_memzero(hash, sizeof(hash));
+		http_json(rs, 200, HTTP_JSON, json_pack("{s:b, s:n}", "changed", 1, "csrf"));
+		return;
+	}
+	sodium_memzero(hash, sizeof(hash));
+	ui_csrf_token(value, csrf);
+	ui_cookie_header(value, sess.expires - rq->now, rq->tls, cookie, sizeof(cookie));
+	http_json(rs, 200, HTTP_JSON, json_pack("{s:b, s:s}", "changed", 1, "csrf", csrf));
+	http_header(rs, "Set-Cookie", cookie);
 }
 
 /* ---- the queue ------------------------------------------------------------------------------ */

@@ -364,11 +364,16 @@ try {
 	check('account page: a wrong current password is refused', !r.good && r.text.length > 0, r.text);
 	r = await changePw(process.env.PW_ana, NEW_PW, NEW_PW);
 	check('account page: the password is changed', r.good, r.text);
+	const other = await page.evaluate(async () => (await fetch('/ui/api/session')).status);
+	check('... which signs out ana\'s other browser', other === 401, other);
+	const NEW_PW2 = 'changed twice, no reload';
+	r = await changePw(NEW_PW, NEW_PW2, NEW_PW2);
+	check('... this page goes on with its new cookie and CSRF token: changed again', r.good, r.text);
 	const login = (pw) => pn.evaluate(async ([p]) => (await fetch('/ui/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'ana', password: p }) })).status, [pw]);
-	check('... the new password signs in, the old one no longer', (await login(NEW_PW)) === 200 && (await login(process.env.PW_ana)) === 401);
+	check('... the new password signs in, the old ones no longer', (await login(NEW_PW2)) === 200 && (await login(NEW_PW)) === 401 && (await login(process.env.PW_ana)) === 401);
 	await pn.reload(); /* the sign-ins above made a new session: the page takes its CSRF token */
 	await pn.waitForSelector('body[data-ready="account"]');
-	r = await changePw(NEW_PW, process.env.PW_ana, process.env.PW_ana);
+	r = await changePw(NEW_PW2, process.env.PW_ana, process.env.PW_ana);
 	check('... and back', r.good, r.text);
 	await en.close();
 	check('no Content-Security-Policy violation', cspErrors.length === 0, cspErrors.join('; '));

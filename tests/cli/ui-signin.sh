@@ -8,7 +8,8 @@
 # http.signin_failures_address locks an address whatever the name.  `vigia account set
 # --lang` and the UI's language switch store the account's language, which a sign-in from a
 # browser of another language answers with.  The account changes its own password from its
-# session (CSRF token, current password; wrong ones throttled as failed sign-ins, audited).
+# session (CSRF token, current password; wrong ones throttled as failed sign-ins, audited),
+# which signs out its other browsers and keeps this one in a new cookie.
 # The queue: ?sort=, ?dir=, the cursor of keyset
 # paging, and bad values (400).  Fixtures: tests/data/ui/.
 set -u
@@ -195,8 +196,18 @@ serve_start
 signin ana "$PW" -c "$T/ana.jar"
 req GET /ui/api/session -b "$T/ana.jar"
 CSRF=$(jq_ "print(b['csrf'])")
-pw "{\"current\":\"$PW\",\"new\":\"$NEWPW\"}" -b "$T/ana.jar" -H "X-CSRF-Token: $CSRF"
-check "the right current password: changed" '[ "$(st)" = 200 ] && jq_ "assert b[\"changed\"]"'
+signin ana "$PW" -c "$T/ana2.jar"
+req GET /ui/api/session -b "$T/ana2.jar"
+check "a second browser signed in as ana" '[ "$(st)" = 200 ]'
+pw "{\"current\":\"$PW\",\"new\":\"$NEWPW\"}" -b "$T/ana.jar" -c "$T/ana.jar" -H "X-CSRF-Token: $CSRF"
+check "the right current password: changed, a new cookie and CSRF token for this browser" '[ "$(st)" = 200 ] && jq_ "assert b[\"changed\"] and len(b[\"csrf\"]) == 32 and b[\"csrf\"] != \"$CSRF\"" && hdr Set-Cookie | grep -q "vigia_session=.*HttpOnly"'
+CSRF2=$(jq_ "print(b['csrf'])")
+req GET /ui/api/session -b "$T/ana2.jar"
+check "... the other browser is signed out (its session began under the old password)" '[ "$(st)" = 401 ]'
+req GET /ui/api/session -b "$T/ana.jar"
+check "... this one is still signed in, under the new token" '[ "$(st)" = 200 ] && jq_ "assert b[\"csrf\"] == \"$CSRF2\""'
+req POST /ui/api/lang -b "$T/ana.jar" -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF2" -d '{"lang":"en"}'
+check "... and may change things with it" '[ "$(st)" = 200 ] && jq_ "assert b[\"saved\"]"'
 signin ana "$PW"
 check "... the old password no longer signs in" '[ "$(st)" = 401 ]'
 signin ana "$NEWPW"

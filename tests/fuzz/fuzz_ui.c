@@ -31,7 +31,7 @@ static char session[UI_SESSION_MAX], csrf[UI_CSRF_LEN + 1];
 static int setup(void)
 {
 	char path[] = "/tmp/vigia-fuzz-ui-XXXXXX", tok[HTTP_TOKEN_LEN + 1], hash[65],
-	     pw[STORE_PWHASH_MAX];
+	     pw[STORE_PWHASH_MAX] = "";
 	struct store_incident inc = {.rule = "r", .state = IS_NEW, .priority = 3, .tlp = "RED",
 	                             .classification_type = "scanner", .organisation = "Org <b>",
 	                             .taxonomy = "information-gathering", .title = "<script>"};
@@ -63,7 +63,7 @@ static int setup(void)
 	/* a password too, so that sign-in reaches the argon2id check and its right answer */
 	if (http_password_hash("correct horse battery", 21, pw, &e) == V_OK)
 		store_account_password_set(st, "a", pw, &e);
-	if (ui_session_make("a", NOW + 3600, session, &e) != V_OK)
+	if (ui_session_make("a", pw, NOW + 3600, session, &e) != V_OK)
 		return -1;
 	ui_csrf_token(session, csrf);
 	return 0;

@@ -1,8 +1,9 @@
 /*
  * test_ui_session.c — the web UI's sessions (src/http/session.c): a session value is
- * accepted back only untouched and before it expires, among other cookies; its CSRF token
- * is fixed for the session and differs between sessions; the cookie's flags; the language
- * from the vigia_lang cookie or Accept-Language.
+ * accepted back only untouched and before it expires, among other cookies; it is current
+ * only under the password hash it began with; its CSRF token is fixed for the session and
+ * differs between sessions; the cookie's flags; the language from the vigia_lang cookie or
+ * Accept-Language.
  */
 #include "http/ui.h"
 #include "tap.h"
@@ -11,24 +12,45 @@
 
 static int back(const char *cookie, int64_t now, char *name)
 {
-	char value[UI_SESSION_MAX];
+	struct ui_session s;
+	int rc = ui_session_from_cookie(cookie, now, &s);
 
-	return ui_session_from_cookie(cookie, now, value, name);
+	if (rc == V_OK)
+		strcpy(name, s.name);
+	return rc;
 }
 
 static void test_session(void)
 {
 	char v[UI_SESSION_MAX], v2[UI_SESSION_MAX], c[UI_SESSION_MAX + 64];
 	char name[STORE_NAME_MAX + 1] = "", t1[UI_CSRF_LEN + 1], t2[UI_CSRF_LEN + 1];
-	char value[UI_SESSION_MAX];
+	struct ui_session s;
 	struct verr e = {0};
 	char *dot;
 
-	ok(ui_session_make("ana", NOW + 60, v, &e) == V_OK, "a session for ana");
+	ok(ui_session_make("ana", "$argon2id$H1", NOW + 60, v, &e) == V_OK, "a session for ana");
 	snprintf(c, sizeof(c), "vigia_session=%s", v);
 	ok(back(c, NOW, name) == V_OK && !strcmp(name, "ana"), "read back: ana");
-	ok(ui_session_from_cookie(c, NOW, value, name) == V_OK && !strcmp(value, v),
-	   "the value is the cookie's");
+	ok(ui_session_from_cookie(c, NOW, &s) == V_OK && !strcmp(s.value, v) &&
+	   s.expires == NOW + 60, "the value is the cookie's, and its expiry");
+	ok(ui_session_current(&s, "$argon2id$H1"), "current under the password it began with");
+	ok(!ui_session_current(&s, "$argon2id$H2") && !ui_session_current(&s, "") &&
+	   !ui_session_current(&s, NULL), "not under another password, nor none");
+	ok(!strstr(v, "H1") && !strstr(v, "argon"), "the cookie does not hold the hash");
+	ui_session_make("ana", NULL, NOW + 60, v2, &e);
+	snprintf(c, sizeof(c), "vigia_session=%s", v2);
+	ui_session_from_cookie(c, NOW, &s);
+	ok(ui_session_current(&s, NULL) && ui_session_current(&s, "") &&
+	   !ui_session_current(&s, "$argon2id$H1"),
+	   "without a password: current until one is set");
+	snprintf(c, sizeof(c), "vigia_session=%s", v);
+	dot = strchr(strchr(c, '.') + 1, '.'); /* the stamp */
+	dot[1] = dot[1] == '0' ? '1' : '0';
+	ok(back(c, NOW, name) == V_ERR_NOTFOUND, "another stamp: refused (the MAC covers it)");
+	snprintf(c, sizeof(c), "vigia_session=%s", v);
+	dot = strchr(dot + 1, '.'); /* the MAC */
+	dot[1] = dot[1] == '0' ? '1' : '0';
+	ok(back(c, NOW, name) == V_ERR_NOTFOUND, "another MAC: refused");
 	snprintf(c, sizeof(c), "theme=dark; vigia_session=%s ; x=1", v);
 	ok(back(c, NOW, name) == V_OK, "among other cookies");
 	snprintf(c, sizeof(c), "vigia_session=bad; vigia_session=%s", v);
@@ -52,18 +74,18 @@ static void test_session(void)
 	ok(back("", NOW, name) == V_ERR_NOTFOUND && back("vigia_session=", NOW, name) ==
 	   V_ERR_NOTFOUND && back("vigia_session=1..a", NOW, name) == V_ERR_NOTFOUND &&
 	   back(";;;", NOW, name) == V_ERR_NOTFOUND, "empty and malformed cookies");
-	ok(ui_session_make("a b", NOW, v2, &e) == V_ERR_INVALID &&
-	   ui_session_make("", NOW, v2, &e) == V_ERR_INVALID, "not an account name: refused");
+	ok(ui_session_make("a b", NULL, NOW, v2, &e) == V_ERR_INVALID &&
+	   ui_session_make("", NULL, NOW, v2, &e) == V_ERR_INVALID, "not an account name: refused");
 
 	ui_csrf_token(v, t1);
 	ui_csrf_token(v, t2);
 	ok(strlen(t1) == UI_CSRF_LEN && !strcmp(t1, t2), "the CSRF token is the session's");
 	ok(ui_csrf_ok(v, t1) && !ui_csrf_ok(v, NULL) && !ui_csrf_ok(v, "") &&
 	   !ui_csrf_ok(v, "00000000000000000000000000000000"), "checked");
-	ui_session_make("ana", NOW + 61, v2, &e);
+	ui_session_make("ana", "$argon2id$H1", NOW + 61, v2, &e);
 	ui_csrf_token(v2, t2);
 	ok(strcmp(t1, t2) && !ui_csrf_ok(v2, t1), "another session, another token");
-	ui_session_make("ana", NOW + 60, v2, &e);
+	ui_session_make("ana", "$argon2id$H1", NOW + 60, v2, &e);
 	ui_csrf_token(v2, t2);
 	ok(strcmp(v, v2) && strcmp(t1, t2) && !ui_csrf_ok(v2, t1),
 	   "two sign-ins in the same second: two sessions, two tokens");
