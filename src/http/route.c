@@ -233,12 +233,14 @@ void http_handle(const struct http_request *rq, struct http_response *rs)
 	}
 	if (!rq->authorization && rq->cookie &&
 	    ui_session_from_cookie(rq->cookie, rq->now, &sess) == V_OK) {
-		/* the web UI's session cookie (ui.h): it ends when the password changes; changes
-		 * need its CSRF token as well */
+		/* the web UI's session cookie (ui.h): it ends when the password changes or the
+		 * token it signed in with is revoked; changes need its CSRF token as well */
 		rc = store_account_password_get(rq->st, sess.name, &acct, pwhash, &e);
 		if (rc == V_OK && !ui_session_current(&sess, pwhash))
 			rc = verr_set(&e, V_ERR_NOTFOUND, "", "the session of %s began before its "
 			              "password changed", sess.name);
+		if (rc == V_OK && sess.token)
+			rc = store_token_live(rq->st, sess.token, sess.name, &e);
 		sodium_memzero(pwhash, sizeof(pwhash));
 		if (rc == V_OK && strcmp(rq->method, "GET") && strcmp(rq->method, "HEAD") &&
 		    !ui_csrf_ok(sess.value, rq->csrf)) {

@@ -2,14 +2,15 @@
  * session.c — browser sessions of the web UI (ui.h): the signed cookie, its CSRF token and
  * the language the page speaks.
  *
- * A session value is "<expires>.<nonce>.<stamp>.<mac>.<name>": expires in unix seconds, nonce
- * 16 hex digits drawn for each sign-in (two sign-ins of one account in the same second are two
- * sessions, with two CSRF tokens), stamp 16 hex digits of crypto_auth over "p|<password
- * hash>" (the account's stored hash when the session began, "" for none: a MAC, so the cookie
- * tells nothing about the hash), mac the hex of crypto_auth (HMAC-SHA-512-256) over
- * "s|<expires>|<nonce>|<stamp>|<name>" under a key drawn once per process (randombytes_buf),
- * name the account's.  A new password gives a new stamp, so every session begun before it
- * ends at the next request (ui_session_current).  The CSRF token is the first 32 hex digits
+ * A session value is "<expires>.<nonce>.<token>.<stamp>.<mac>.<name>": expires in unix seconds,
+ * nonce 16 hex digits drawn for each sign-in (two sign-ins of one account in the same second
+ * are two sessions, with two CSRF tokens), token the id of the API token it signed in with (0:
+ * by password; route.c ends the session when that token is revoked), stamp 16 hex digits of
+ * crypto_auth over "p|<password hash>" (the account's stored hash when the session began, ""
+ * for none: a MAC, so the cookie tells nothing about the hash), mac the hex of crypto_auth
+ * (HMAC-SHA-512-256) over "s|<expires>|<nonce>|<token>|<stamp>|<name>" under a key drawn once
+ * per process (randombytes_buf), name the account's.  A new password gives a new stamp, so
+ * every session begun before it ends at the next request (ui_session_current).  The CSRF token is the first 32 hex digits
  * of crypto_auth over "c|<value>" under the same key: it cannot be made without the key, and
  * it changes with each sign-in.
  */
@@ -72,23 +73,26 @@ static void stamp_of(const char *pwhash, char out[UI_STAMP_LEN + 1])
 	sodium_memzero(msg, sizeof(msg));
 }
 
-int ui_session_make(const char *name, const char *pwhash, int64_t expires,
+int ui_session_make(const char *name, const char *pwhash, int64_t token, int64_t expires,
                     char out[UI_SESSION_MAX], struct verr *err)
 {
-	char msg[STORE_NAME_MAX + 80], mac[2 * crypto_auth_BYTES + 1];
+	char msg[STORE_NAME_MAX + 100], mac[2 * crypto_auth_BYTES + 1];
 	char nonce[2 * NONCE_BYTES + 1], stamp[UI_STAMP_LEN + 1];
 	unsigned char raw[NONCE_BYTES];
 	int n;
 
 	if (!name || !name_ok(name, strlen(name)))
 		return verr_set(err, V_ERR_INVALID, "name", "%s", _("not an account name"));
+	if (token < 0 || expires < 0)
+		return verr_set(err, V_ERR_INVALID, "token", "%s", "a negative token id or expiry");
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(nonce, sizeof(nonce), raw, sizeof(raw));
 	stamp_of(pwhash, stamp);
-	n = snprintf(msg, sizeof(msg), "s|%lld|%s|%s|%s", (long long)expires, nonce, stamp, name);
+	n = snprintf(msg, sizeof(msg), "s|%lld|%s|%lld|%s|%s", (long long)expires, nonce,
+	             (long long)token, stamp, name);
 	mac_hex(msg, (size_t)n, mac);
-	snprintf(out, UI_SESSION_MAX, "%lld.%s.%s.%s.%s", (long long)expires, nonce, stamp, mac,
-	         name);
+	snprintf(out, UI_SESSION_MAX, "%lld.%s.%lld.%s.%s.%s", (long long)expires, nonce,
+	         (long long)token, stamp, mac, name);
 	return V_OK;
 }
 
@@ -109,24 +113,40 @@ static int hex_ok(const char *p, size_t n)
 	return 1;
 }
 
-/* Check one cookie value.  OUT: s->name, s->stamp, s->expires. */
+/* The decimal number in [p, end): 1 to 18 digits (they cannot overflow), no leading zero (one
+ * session, one spelling).  OUT: *out. */
+static int number(const char *p, const char *end, long long *out)
+{
+	long long x = 0;
+
+	if (p == end || end - p > 18 || (end - p > 1 && *p == '0'))
+		return 0;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		x = x * 10 + (*p - '0');
+	}
+	*out = x;
+	return 1;
+}
+
+/* Check one cookie value.  OUT: s->name, s->stamp, s->token, s->expires. */
 static int check_value(const char *v, size_t len, int64_t now, struct ui_session *s)
 {
-	char msg[STORE_NAME_MAX + 80], mac[2 * crypto_auth_BYTES + 1];
-	const char *dot0 = memchr(v, '.', len), *dot1, *dots, *dot2, *nm;
-	long long exp = 0;
+	char msg[STORE_NAME_MAX + 100], mac[2 * crypto_auth_BYTES + 1];
+	const char *dot0 = memchr(v, '.', len), *dot1, *dott, *dots, *dot2, *nm;
+	long long exp, tok;
 	size_t nlen;
 	int n;
 
-	if (!dot0 || dot0 == v || dot0 - v > 18) /* 18 digits cannot overflow */
+	if (!dot0 || !number(v, dot0, &exp))
 		return V_ERR_NOTFOUND;
-	for (const char *p = v; p < dot0; p++) {
-		if (*p < '0' || *p > '9')
-			return V_ERR_NOTFOUND;
-		exp = exp * 10 + (*p - '0');
-	}
 	dot1 = memchr(dot0 + 1, '.', len - (size_t)(dot0 + 1 - v));
 	if (!dot1 || (size_t)(dot1 - dot0 - 1) != 2 * NONCE_BYTES || !hex_ok(dot0 + 1, 2 * NONCE_BYTES))
+		return V_ERR_NOTFOUND;
+	dott = dot1;
+	dot1 = memchr(dott + 1, '.', len - (size_t)(dott + 1 - v)); /* dot1: before the stamp */
+	if (!dot1 || !number(dott + 1, dot1, &tok))
 		return V_ERR_NOTFOUND;
 	dots = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - v));
 	if (!dots || (size_t)(dots - dot1 - 1) != UI_STAMP_LEN || !hex_ok(dot1 + 1, UI_STAMP_LEN))
@@ -138,8 +158,8 @@ static int check_value(const char *v, size_t len, int64_t now, struct ui_session
 	nlen = len - (size_t)(nm - v);
 	if (!name_ok(nm, nlen) || exp <= now)
 		return V_ERR_NOTFOUND;
-	n = snprintf(msg, sizeof(msg), "s|%lld|%.*s|%.*s|%.*s", exp, 2 * NONCE_BYTES, dot0 + 1,
-		     UI_STAMP_LEN, dot1 + 1, (int)nlen, nm);
+	n = snprintf(msg, sizeof(msg), "s|%lld|%.*s|%lld|%.*s|%.*s", exp, 2 * NONCE_BYTES,
+		     dot0 + 1, tok, UI_STAMP_LEN, dot1 + 1, (int)nlen, nm);
 	mac_hex(msg, (size_t)n, mac);
 	if (sodium_memcmp(mac, dots + 1, 2 * crypto_auth_BYTES) != 0)
 		return V_ERR_NOTFOUND;
@@ -148,6 +168,7 @@ static int check_value(const char *v, size_t len, int64_t now, struct ui_session
 	memcpy(s->stamp, dot1 + 1, UI_STAMP_LEN);
 	s->stamp[UI_STAMP_LEN] = 0;
 	s->expires = exp;
+	s->token = tok;
 	return V_OK;
 }
 

@@ -136,10 +136,9 @@ static void audit_signin(const struct http_request *rq, const char *name, const 
 
 /* The token way: the same check as HTTP Basic (the token must be one of this account's). */
 static int token_signin(const struct http_request *rq, const char *name, const char *token,
-                        struct store_account *acct, struct verr *e)
+                        struct store_account *acct, int64_t *tid, struct verr *e)
 {
 	char auth[STORE_NAME_MAX + HTTP_TOKEN_LEN + 2], b64[sizeof(auth) * 4 / 3 + 16];
-	int64_t tid;
 	int rc;
 
 	if (strlen(token) > HTTP_TOKEN_LEN)
@@ -149,7 +148,7 @@ static int token_signin(const struct http_request *rq, const char *name, const c
 	sodium_bin2base64(b64 + 6, sizeof(b64) - 6, (const unsigned char *)auth, strlen(auth),
 	                  sodium_base64_VARIANT_ORIGINAL);
 	sodium_memzero(auth, sizeof(auth));
-	rc = http_authenticate(rq->st, b64, acct, &tid, e);
+	rc = http_authenticate(rq->st, b64, acct, tid, e);
 	sodium_memzero(b64, sizeof(b64));
 	return rc;
 }
@@ -169,7 +168,7 @@ void ui_login(const struct http_request *rq, const struct http_call *c, struct h
 	struct verr e = {0};
 	char value[UI_SESSION_MAX], hdr[UI_SESSION_MAX + 100], pwhash[STORE_PWHASH_MAX];
 	const char *name, *token, *password, *how, *lang;
-	int64_t ttl = conf_get_int("http.session_ttl"), wait;
+	int64_t ttl = conf_get_int("http.session_ttl"), wait, tid = 0;
 	json_t *b;
 	int rc;
 
@@ -197,7 +196,7 @@ void ui_login(const struct http_request *rq, const struct http_call *c, struct h
 	if (password)
 		rc = http_password_check(rq->st, name, password, strlen(password), &acct, &e);
 	else
-		rc = token_signin(rq, name, token, &acct, &e);
+		rc = token_signin(rq, name, token, &acct, &tid, &e);
 	if (rc == V_ERR_NOTFOUND) {
 		log_info("http: ui sign-in refused: %s", e.reason);
 		http_signin_failed(name, rq->remote, rq->now);
@@ -217,7 +216,7 @@ void ui_login(const struct http_request *rq, const struct http_call *c, struct h
 	/* the session is bound to the password hash stored now (ui.h): read it once more */
 	rc = store_account_password_get(rq->st, acct.name, &acct, pwhash, &e);
 	if (rc == V_OK)
-		rc = ui_session_make(acct.name, pwhash, rq->now + ttl, value, &e);
+		rc = ui_session_make(acct.name, pwhash, tid, rq->now + ttl, value, &e);
 	sodium_memzero(pwhash, sizeof(pwhash));
 	if (rc != V_OK) {
 		log_error("http: %s", e.reason);

@@ -12,7 +12,8 @@
  * every request, so a removed account loses its sessions at once and a new role applies at
  * once.  The session also carries a stamp of the account's password hash: a new password
  * (changed in the UI or by `vigia account passwd`) ends every session begun before it, so a
- * password changed after a theft also signs the thief out.  A request made with the cookie that changes anything (any method but GET and HEAD)
+ * password changed after a theft also signs the thief out; a session signed in with an API
+ * token ends when that token is revoked.  A request made with the cookie that changes anything (any method but GET and HEAD)
  * must carry the session's CSRF token in X-CSRF-Token: a MAC of the cookie under the same
  * key, handed to the page by GET /ui/api/session.
  *
@@ -27,7 +28,7 @@
 #include "http/http_impl.h"
 
 #define UI_COOKIE       "vigia_session"
-#define UI_SESSION_MAX  192 /* the cookie's value, NUL included: 18+1+16+1+16+1+64+1+64+1 */
+#define UI_SESSION_MAX  208 /* the cookie's value, NUL included: 18+1+16+1+18+1+16+1+64+1+64+1 */
 #define UI_CSRF_LEN     32  /* hex digits */
 #define UI_STAMP_LEN    16  /* hex digits */
 
@@ -36,12 +37,14 @@ struct ui_session {
 	char value[UI_SESSION_MAX];      /* the cookie's value */
 	char name[STORE_NAME_MAX + 1];   /* the account's */
 	char stamp[UI_STAMP_LEN + 1];    /* of its password hash when the session began */
+	int64_t token;                   /* the API token it signed in with, 0: by password */
 	int64_t expires;                 /* unix seconds */
 };
 
 /* A session value for account name, whose stored password hash is pwhash ("" or NULL for
- * none), valid until expires.  OUT: out.  V_OK, V_ERR_INVALID for a name that does not fit. */
-int ui_session_make(const char *name, const char *pwhash, int64_t expires,
+ * none), signed in with API token id token (0: by password), valid until expires.  OUT: out.
+ * V_OK, V_ERR_INVALID for a name that does not fit. */
+int ui_session_make(const char *name, const char *pwhash, int64_t token, int64_t expires,
                     char out[UI_SESSION_MAX], struct verr *err);
 /* The session of a Cookie header, if it holds one whose MAC is right and that has not expired
  * at now.  OUT: *s.  V_OK or V_ERR_NOTFOUND. */

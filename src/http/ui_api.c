@@ -214,7 +214,7 @@ void ui_api_password(const struct http_request *rq, const struct http_call *c,
 	/* every session begun under the old password has ended (ui.h); this one goes on in a
 	 * new cookie, until the same time, with a new CSRF token for the page */
 	if (ui_session_from_cookie(rq->cookie, rq->now, &sess) != V_OK ||
-	    ui_session_make(c->account->name, hash, sess.expires, value, &e) != V_OK) {
+	    ui_session_make(c->account->name, hash, sess.token, sess.expires, value, &e) != V_OK) {
 		sodium_memzero(hash, sizeof(hash));
 		http_json(rs, 200, HTTP_JSON, json_pack("{s:b, s:n}", "changed", 1, "csrf"));
 		return;

@@ -1400,6 +1400,11 @@ int store_token_revoke(struct store *st, int64_t id, struct verr *err)
 	return st->ops->token_revoke(st, id, err);
 }
 
+int store_token_live(struct store *st, int64_t id, const char *account, struct verr *err)
+{
+	return st->ops->token_live(st, id, account, err);
+}
+
 int store_account_password_set(struct store *st, const char *name, const char *pwhash,
 			       struct verr *err)
 {

@@ -696,6 +696,8 @@ int store_token_find(struct store *st, const char *hash_hex, struct store_accoun
 		     int64_t *token_id, struct verr *err);
 /* Revoke token id (it stays, marked revoked).  V_ERR_NOTFOUND when there is no live one. */
 int store_token_revoke(struct store *st, int64_t id, struct verr *err);
+/* Is token id live (not revoked) and account's?  V_OK, or V_ERR_NOTFOUND when it is not. */
+int store_token_live(struct store *st, int64_t id, const char *account, struct verr *err);
 /* Store (pwhash: a password hash string the caller made, 1..STORE_PWHASH_MAX - 1 bytes) or
  * remove (pwhash NULL) the password of account name; the store never sees a password.
  * V_ERR_NOTFOUND, V_ERR_INVALID for a hash that does not fit. */

@@ -199,6 +199,7 @@ struct store_ops {
 	int (*token_find)(struct store *st, const char *hash_hex, struct store_account *out,
 			  int64_t *token_id, struct verr *err);
 	int (*token_revoke)(struct store *st, int64_t id, struct verr *err);
+	int (*token_live)(struct store *st, int64_t id, const char *account, struct verr *err);
 	int (*account_password_set)(struct store *st, const char *name, const char *pwhash,
 				    struct verr *err);
 	int (*account_password_get)(struct store *st, const char *name,
@@ -318,6 +319,7 @@ int store_sqlite_token_add(struct store *st, const char *account, const char *ha
 int store_sqlite_token_find(struct store *st, const char *hash_hex, struct store_account *out,
 			    int64_t *token_id, struct verr *err);
 int store_sqlite_token_revoke(struct store *st, int64_t id, struct verr *err);
+int store_sqlite_token_live(struct store *st, int64_t id, const char *account, struct verr *err);
 int store_sqlite_account_password_set(struct store *st, const char *name, const char *pwhash,
 				  struct verr *err);
 int store_sqlite_account_password_get(struct store *st, const char *name,

@@ -3469,6 +3469,7 @@ static const struct store_ops pg_ops = {
 	.token_add = store_pg_token_add,
 	.token_find = store_pg_token_find,
 	.token_revoke = store_pg_token_revoke,
+	.token_live = store_pg_token_live,
 	.account_password_set = store_pg_account_password_set,
 	.account_password_get = store_pg_account_password_get,
 	.account_lang_set = store_pg_account_lang_set,

@@ -130,6 +130,7 @@ int store_pg_token_add(struct store *st, const char *account, const char *hash_h
 int store_pg_token_find(struct store *st, const char *hash_hex, struct store_account *out,
 			int64_t *token_id, struct verr *err);
 int store_pg_token_revoke(struct store *st, int64_t id, struct verr *err);
+int store_pg_token_live(struct store *st, int64_t id, const char *account, struct verr *err);
 int store_pg_account_password_set(struct store *st, const char *name, const char *pwhash,
 				  struct verr *err);
 int store_pg_account_password_get(struct store *st, const char *name,

@@ -240,6 +240,28 @@ int store_pg_token_revoke(struct store *st, int64_t id, struct verr *err)
 	return rc;
 }
 
+int store_pg_token_live(struct store *st, int64_t id, const char *account, struct verr *err)
+{
+	struct store_pq_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st, "SELECT 1 FROM api_tokens t JOIN accounts a ON a.id = t.account "
+	               "WHERE t.id = ?1 AND lower(a.name) = lower(?2) AND t.revoked = 0", &q,
+	               err)) != V_OK)
+		return rc;
+	store_pq_bind_int64(q, 1, id);
+	bind_text(q, 2, account);
+	rc = step(q);
+	if (rc == STORE_PQ_ROW)
+		rc = V_OK;
+	else if (rc == STORE_PQ_DONE)
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no live token %lld"), (long long)id);
+	else
+		rc = fail(st, err);
+	store_pq_reset(q);
+	return rc;
+}
+
 /* Write one text column (value NULL: SQL NULL) of account name. */
 static int account_set(struct store *st, const char *sql, const char *name, const char *value,
                        struct verr *err)

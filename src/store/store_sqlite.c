@@ -3758,6 +3758,7 @@ static const struct store_ops sqlite_ops = {
 	.token_add = store_sqlite_token_add,
 	.token_find = store_sqlite_token_find,
 	.token_revoke = store_sqlite_token_revoke,
+	.token_live = store_sqlite_token_live,
 	.account_password_set = store_sqlite_account_password_set,
 	.account_password_get = store_sqlite_account_password_get,
 	.account_lang_set = store_sqlite_account_lang_set,

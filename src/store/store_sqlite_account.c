@@ -233,6 +233,27 @@ int store_sqlite_token_revoke(struct store *st, int64_t id, struct verr *err)
 	return rc;
 }
 
+int store_sqlite_token_live(struct store *st, int64_t id, const char *account, struct verr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = prep(st, "SELECT 1 FROM api_tokens t JOIN accounts a ON a.id = t.account "
+	               "WHERE t.id = ?1 AND a.name = ?2 AND t.revoked = 0", &q, err)) != V_OK)
+		return rc;
+	sqlite3_bind_int64(q, 1, id);
+	bind_text(q, 2, account);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		rc = V_OK;
+	else if (rc == SQLITE_DONE)
+		rc = verr_set(err, V_ERR_NOTFOUND, "", _("no live token %lld"), (long long)id);
+	else
+		rc = fail(st, rc, err);
+	sqlite3_finalize(q);
+	return rc;
+}
+
 /* Write one text column (value NULL: SQL NULL) of account name. */
 static int account_set(struct store *st, const char *sql, const char *name, const char *value,
                        struct verr *err)

@@ -6,7 +6,8 @@
 # lost and the audit chain still one line; a record PostgreSQL refuses quarantined while the
 # good ones of its transaction are stored; two processes ingesting the same input at once
 # storing each event once; two `vigia serve` processes taking concurrent HTTP edits of one
-# incident without losing one.
+# incident without losing one, and a web UI session ending when its token is revoked or its
+# password changes.
 set -u
 V=${VIGIA:-build/san/vigia}
 if [ -z "${VIGIA_TEST_PG:-}" ] || [ -z "${VIGIA_TEST_PGDIR:-}" ]; then
@@ -216,6 +217,23 @@ check "... every update in the incident's audit trail" \
 	  grep -q "note: .*\"note a$i\"" "$T/a6" && grep -q "note: .*\"note title b$i\"" "$T/a6" ||
 	  exit 1; done)'
 check "... and the chain verifies" '"$V" audit verify --db "$PG6" > /dev/null 2>&1'
+# a web UI session on PostgreSQL ends when its token is revoked or its password changes
+TOK2=$("$V" account token ana --db "$PG6" 2> "$T/tok2.err")
+TID2=$(sed -n 's/.*token \([0-9][0-9]*\) made.*/\1/p' "$T/tok2.err")
+ui() { # jar, then curl args: the status of a request to server 1
+	_j=$1; shift
+	curl -s -o /dev/null -w '%{http_code}' -b "$_j" -c "$_j" "$@"
+}
+printf 'ana: a pg password\n' | "$V" account passwd ana --stdin --db "$PG6" 2> /dev/null
+ui "$T/j1" -H 'Content-Type: application/json' -d "{\"name\":\"ana\",\"token\":\"$TOK2\"}" \
+	"http://127.0.0.1:$P1/ui/login" > /dev/null
+ui "$T/j2" -H 'Content-Type: application/json' -d '{"name":"ana","password":"ana: a pg password"}' \
+	"http://127.0.0.1:$P1/ui/login" > /dev/null
+check "... two UI sessions, by token and by password" '[ -n "$TID2" ] && [ "$(ui "$T/j1" "http://127.0.0.1:$P1/ui/api/session")" = 200 ] && [ "$(ui "$T/j2" "http://127.0.0.1:$P1/ui/api/session")" = 200 ]'
+"$V" account revoke "$TID2" --db "$PG6" 2> /dev/null
+check "... the token revoked: the session it began ends, not the other" '[ "$(ui "$T/j1" "http://127.0.0.1:$P1/ui/api/session")" = 401 ] && [ "$(ui "$T/j2" "http://127.0.0.1:$P1/ui/api/session")" = 200 ]'
+printf 'ana: another pg password\n' | "$V" account passwd ana --stdin --db "$PG6" 2> /dev/null
+check "... the password changed: the session signed in by password ends" '[ "$(ui "$T/j2" "http://127.0.0.1:$P1/ui/api/session")" = 401 ]'
 for p in $SPIDS; do kill "$p" 2> /dev/null; wait "$p" 2> /dev/null; done
 else
 	echo "# SKIP the two servers: curl is not installed"

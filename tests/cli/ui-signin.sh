@@ -9,7 +9,8 @@
 # --lang` and the UI's language switch store the account's language, which a sign-in from a
 # browser of another language answers with.  The account changes its own password from its
 # session (CSRF token, current password; wrong ones throttled as failed sign-ins, audited),
-# which signs out its other browsers and keeps this one in a new cookie.
+# which signs out its other browsers and keeps this one in a new cookie; a session signed in
+# with a token ends when that token is revoked.
 # The queue: ?sort=, ?dir=, the cursor of keyset
 # paging, and bad values (400).  Fixtures: tests/data/ui/.
 set -u
@@ -214,12 +215,22 @@ signin ana "$NEWPW"
 check "... the new one does" '[ "$(st)" = 200 ]'
 check "audited as password-set by ui:ana, without either password" '"$V" audit log --db "$A" | grep "account:ana" | grep "ui:ana" | grep -q password-set && ! "$V" audit log --json --db "$A" | grep -q -e "a new and longer" -e "correct horse"'
 check "the stored form is argon2id, not the password" '! grep -aq "a new and longer" "$A"'
-TOK_cy=$("$V" account token cy --db "$A" 2> /dev/null)
+TOK_cy=$("$V" account token cy --db "$A" 2> "$T/tok.err")
+TOK_cy_FIRST=$(sed -n 's/.*token \([0-9][0-9]*\) made.*/\1/p' "$T/tok.err")
 req POST /ui/login -H 'Content-Type: application/json' -c "$T/cy.jar" -d "{\"name\":\"cy\",\"token\":\"$TOK_cy\"}"
 req GET /ui/api/session -b "$T/cy.jar"
 CSRF=$(jq_ "print(b['csrf'])")
 pw "{\"current\":\"\",\"new\":\"$NEWPW\"}" -b "$T/cy.jar" -H "X-CSRF-Token: $CSRF"
 check "an account without a password (signed in by token): 409, an administrator sets the first" '[ "$(st)" = 409 ] && jq_ "assert \"administrator\" in b[\"error\"][\"detail\"]"'
+TOK_cy_ID=$("$V" account token cy --db "$A" 2>&1 > /dev/null | sed -n 's/.*token \([0-9][0-9]*\) made.*/\1/p')
+req GET /ui/api/session -b "$T/cy.jar"
+check "a second token for cy: the session signed in with the first goes on" '[ -n "$TOK_cy_ID" ] && [ -n "$TOK_cy_FIRST" ] && [ "$TOK_cy_ID" != "$TOK_cy_FIRST" ] && [ "$(st)" = 200 ]'
+"$V" account revoke "$TOK_cy_ID" --db "$A" 2> /dev/null
+req GET /ui/api/session -b "$T/cy.jar"
+check "... and so after that second token is revoked" '[ "$(st)" = 200 ]'
+"$V" account revoke "$TOK_cy_FIRST" --db "$A" 2> /dev/null
+req GET /ui/api/session -b "$T/cy.jar"
+check "the token the session signed in with is revoked: signed out" '[ "$(st)" = 401 ]'
 
 echo "1..$n"
 [ "$bad" -eq 0 ]

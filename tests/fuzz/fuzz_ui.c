@@ -63,7 +63,7 @@ static int setup(void)
 	/* a password too, so that sign-in reaches the argon2id check and its right answer */
 	if (http_password_hash("correct horse battery", 21, pw, &e) == V_OK)
 		store_account_password_set(st, "a", pw, &e);
-	if (ui_session_make("a", pw, NOW + 3600, session, &e) != V_OK)
+	if (ui_session_make("a", pw, 0, NOW + 3600, session, &e) != V_OK)
 		return -1;
 	ui_csrf_token(session, csrf);
 	return 0;

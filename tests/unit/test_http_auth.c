@@ -105,8 +105,13 @@ int main(void)
 	is_int(http_authenticate(st, hdr, &a, &tid, &e), V_ERR_NOTFOUND, "unknown token");
 	snprintf(hdr, sizeof(hdr), "Bearer %sX", tok);
 	is_int(http_authenticate(st, hdr, &a, &tid, &e), V_ERR_NOTFOUND, "a token one byte longer");
+	is_int(store_token_live(st, id, "ana", &e), V_OK, "ana's token is live (a UI session's check)");
+	is_int(store_token_live(st, id, "cert-x", &e), V_ERR_NOTFOUND, "... not cert-x's");
+	is_int(store_token_live(st, id + id2 + 1, "ana", &e), V_ERR_NOTFOUND, "an unknown id");
 	is_int(store_token_revoke(st, id, &e), V_OK, "revoke ana's token");
 	is_int(store_token_revoke(st, id, &e), V_ERR_NOTFOUND, "... once");
+	is_int(store_token_live(st, id, "ana", &e), V_ERR_NOTFOUND, "a revoked token is not live");
+	is_int(store_token_live(st, id2, "cert-x", &e), V_OK, "... the other one still is");
 	snprintf(hdr, sizeof(hdr), "Bearer %s", tok);
 	is_int(http_authenticate(st, hdr, &a, &tid, &e), V_ERR_NOTFOUND, "a revoked token fails");
 	is_int(store_account_remove(st, "cert-x", &e), V_OK, "remove cert-x");

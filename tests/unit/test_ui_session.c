@@ -20,6 +20,16 @@ static int back(const char *cookie, int64_t now, char *name)
 	return rc;
 }
 
+/* The k-th dot-separated field (0: the expiry) of the cookie header c. */
+static char *field(char *c, int k)
+{
+	char *p = strchr(c, '=') + 1;
+
+	while (k-- > 0)
+		p = strchr(p, '.') + 1;
+	return p;
+}
+
 static void test_session(void)
 {
 	char v[UI_SESSION_MAX], v2[UI_SESSION_MAX], c[UI_SESSION_MAX + 64];
@@ -28,7 +38,7 @@ static void test_session(void)
 	struct verr e = {0};
 	char *dot;
 
-	ok(ui_session_make("ana", "$argon2id$H1", NOW + 60, v, &e) == V_OK, "a session for ana");
+	ok(ui_session_make("ana", "$argon2id$H1", 0, NOW + 60, v, &e) == V_OK, "a session for ana");
 	snprintf(c, sizeof(c), "vigia_session=%s", v);
 	ok(back(c, NOW, name) == V_OK && !strcmp(name, "ana"), "read back: ana");
 	ok(ui_session_from_cookie(c, NOW, &s) == V_OK && !strcmp(s.value, v) &&
@@ -37,20 +47,37 @@ static void test_session(void)
 	ok(!ui_session_current(&s, "$argon2id$H2") && !ui_session_current(&s, "") &&
 	   !ui_session_current(&s, NULL), "not under another password, nor none");
 	ok(!strstr(v, "H1") && !strstr(v, "argon"), "the cookie does not hold the hash");
-	ui_session_make("ana", NULL, NOW + 60, v2, &e);
+	ui_session_make("ana", NULL, 0, NOW + 60, v2, &e);
 	snprintf(c, sizeof(c), "vigia_session=%s", v2);
 	ui_session_from_cookie(c, NOW, &s);
 	ok(ui_session_current(&s, NULL) && ui_session_current(&s, "") &&
 	   !ui_session_current(&s, "$argon2id$H1"),
 	   "without a password: current until one is set");
 	snprintf(c, sizeof(c), "vigia_session=%s", v);
-	dot = strchr(strchr(c, '.') + 1, '.'); /* the stamp */
-	dot[1] = dot[1] == '0' ? '1' : '0';
+	dot = field(c, 3); /* the stamp */
+	dot[0] = dot[0] == '0' ? '1' : '0';
 	ok(back(c, NOW, name) == V_ERR_NOTFOUND, "another stamp: refused (the MAC covers it)");
 	snprintf(c, sizeof(c), "vigia_session=%s", v);
-	dot = strchr(dot + 1, '.'); /* the MAC */
-	dot[1] = dot[1] == '0' ? '1' : '0';
+	dot = field(c, 4); /* the MAC */
+	dot[0] = dot[0] == '0' ? '1' : '0';
 	ok(back(c, NOW, name) == V_ERR_NOTFOUND, "another MAC: refused");
+	snprintf(c, sizeof(c), "vigia_session=%s", v);
+	ui_session_from_cookie(c, NOW, &s);
+	ok(s.token == 0, "signed in by password: token 0");
+	ok(ui_session_make("ana", NULL, 4711, NOW + 60, v2, &e) == V_OK, "a session signed in with token 4711");
+	snprintf(c, sizeof(c), "vigia_session=%s", v2);
+	ok(ui_session_from_cookie(c, NOW, &s) == V_OK && s.token == 4711, "... read back with its token");
+	dot = field(c, 2);
+	dot[0] = '5';
+	ok(back(c, NOW, name) == V_ERR_NOTFOUND, "another token id: refused (the MAC covers it)");
+	snprintf(c, sizeof(c), "vigia_session=%s", v);
+	dot = field(c, 2); /* "0" spelled "00": the same session under another spelling */
+	memmove(dot + 1, dot, strlen(dot) + 1);
+	ok(back(c, NOW, name) == V_ERR_NOTFOUND, "a token id with a leading zero: refused");
+	snprintf(c, sizeof(c), "vigia_session=0%s", v);
+	ok(back(c, NOW, name) == V_ERR_NOTFOUND, "an expiry with a leading zero: refused");
+	ok(ui_session_make("ana", NULL, -1, NOW + 60, v2, &e) == V_ERR_INVALID,
+	   "a negative token id: refused");
 	snprintf(c, sizeof(c), "theme=dark; vigia_session=%s ; x=1", v);
 	ok(back(c, NOW, name) == V_OK, "among other cookies");
 	snprintf(c, sizeof(c), "vigia_session=bad; vigia_session=%s", v);
@@ -66,26 +93,26 @@ static void test_session(void)
 	c[strlen("vigia_session=")] = '9';
 	ok(back(c, NOW, name) == V_ERR_NOTFOUND, "another expiry: refused");
 	snprintf(c, sizeof(c), "vigia_session=%s", v);
-	dot = strchr(c, '.');
-	dot[1] = dot[1] == '0' ? '1' : '0';
-	ok(back(c, NOW, name) == V_ERR_NOTFOUND, "another MAC: refused");
+	dot = field(c, 1);
+	dot[0] = dot[0] == '0' ? '1' : '0';
+	ok(back(c, NOW, name) == V_ERR_NOTFOUND, "another nonce: refused");
 	snprintf(c, sizeof(c), "xvigia_session=%s", v);
 	ok(back(c, NOW, name) == V_ERR_NOTFOUND, "another cookie's name: ignored");
 	ok(back("", NOW, name) == V_ERR_NOTFOUND && back("vigia_session=", NOW, name) ==
 	   V_ERR_NOTFOUND && back("vigia_session=1..a", NOW, name) == V_ERR_NOTFOUND &&
 	   back(";;;", NOW, name) == V_ERR_NOTFOUND, "empty and malformed cookies");
-	ok(ui_session_make("a b", NULL, NOW, v2, &e) == V_ERR_INVALID &&
-	   ui_session_make("", NULL, NOW, v2, &e) == V_ERR_INVALID, "not an account name: refused");
+	ok(ui_session_make("a b", NULL, 0, NOW, v2, &e) == V_ERR_INVALID &&
+	   ui_session_make("", NULL, 0, NOW, v2, &e) == V_ERR_INVALID, "not an account name: refused");
 
 	ui_csrf_token(v, t1);
 	ui_csrf_token(v, t2);
 	ok(strlen(t1) == UI_CSRF_LEN && !strcmp(t1, t2), "the CSRF token is the session's");
 	ok(ui_csrf_ok(v, t1) && !ui_csrf_ok(v, NULL) && !ui_csrf_ok(v, "") &&
 	   !ui_csrf_ok(v, "00000000000000000000000000000000"), "checked");
-	ui_session_make("ana", "$argon2id$H1", NOW + 61, v2, &e);
+	ui_session_make("ana", "$argon2id$H1", 0, NOW + 61, v2, &e);
 	ui_csrf_token(v2, t2);
 	ok(strcmp(t1, t2) && !ui_csrf_ok(v2, t1), "another session, another token");
-	ui_session_make("ana", "$argon2id$H1", NOW + 60, v2, &e);
+	ui_session_make("ana", "$argon2id$H1", 0, NOW + 60, v2, &e);
 	ui_csrf_token(v2, t2);
 	ok(strcmp(v, v2) && strcmp(t1, t2) && !ui_csrf_ok(v2, t1),
 	   "two sign-ins in the same second: two sessions, two tokens");
