@@ -12,7 +12,7 @@ BUILD    ?= build
 CC       ?= cc
 PKGS     := jansson zlib libzip libxml-2.0 libidn2 libsodium libpcre2-8 sqlite3 libmaxminddb \
             libpsl icu-uc icu-i18n yara libclamav libarchive libcrypto libssl gmime-3.0 libcurl \
-            gpgme ldns libmicrohttpd libpq hiredis pangocairo fontconfig
+            gpgme ldns libmicrohttpd libpq hiredis pangocairo fontconfig xgboost
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 

@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential pkg-config gettext locales python3 clang llvm
 libjansson-dev zlib1g-dev libzip-dev libxml2-dev libidn2-dev libsodium-dev libpcre2-dev
 libsqlite3-dev libmaxminddb-dev libpsl-dev publicsuffix libicu-dev
-libcurl4-openssl-dev
+libcurl4-openssl-dev libxgboost-dev
 libyara-dev yara libclamav-dev clamav libarchive-dev libssl-dev libgmime-3.0-dev
 nginx-light nodejs libxml2-utils
 libgpgme-dev gnupg python3-aiosmtpd python3-jsonschema openssl

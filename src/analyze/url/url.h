@@ -13,10 +13,12 @@
  *                  hashes and hash prefixes; an immutable table per list, swapped atomically
  *   url_check.c    the whole check: lists, heuristics (named reasons with weights, data under
  *                  data/url/), libpsl's registrable domain, ICU's spoof checker, the model
- *   url_model.c    the lexical model (logistic regression over hashed features) and its
- *                  training and cross-validation
+ *   url_model.c    the lexical model (logistic regression over hashed features, boosted
+ *                  trees over dense features and its logit) and its training and
+ *                  cross-validation
  *
- * Nothing here allocates per URL except what a caller asks to keep; no function exits or
+ * Nothing here allocates per URL except what a caller asks to keep (and libxgboost, inside its
+ * prediction of the trees for a URL checked with a model); no function exits or
  * aborts on any input.  docs/internals/url.md describes the design, docs/url-analysis.md the
  * model's evaluation.
  */
@@ -239,6 +241,14 @@ void url_heuristics(struct url_checker *k, const char *in, size_t len, struct ur
  * (docs/url-analysis.md: the fourth pass moved both, from 1 or 3 and 0.2 or 0.05). */
 #define URL_MODEL_POPULAR_WEIGHTS 30.0, 60.0
 #define URL_MODEL_LEARNING_RATES  0.03, 0.02
+/* The second stage (docs/url-analysis.md, fifth pass): gradient-boosted trees (libxgboost) over
+ * URL_MODEL_DENSE dense features of a URL and the logistic regression's out-of-fold logit;
+ * URL_BOOST_ROUNDS trees of depth URL_BOOST_DEPTH, learning rate URL_BOOST_ETA (chosen on
+ * validation folds of the development part; the alternatives tried are in the doc). */
+#define URL_MODEL_DENSE  50
+#define URL_BOOST_ROUNDS 150
+#define URL_BOOST_DEPTH  "6"
+#define URL_BOOST_ETA    "0.1"
 /* How the lines are chosen on validation scores (never on a test fold): suspicious at the
  * score with the best validation accuracy among those where the false-positive rate on
  * popular sites (rows of a source whose name starts with URL_POPULAR_SOURCE) is at most
@@ -259,7 +269,11 @@ void url_model_free(struct url_model *m);
 /* The verdict lines the model was trained with: scores from which a URL is suspicious and
  * malicious (1..100, suspicious <= malicious). */
 void url_model_lines(const struct url_model *m, int *suspicious, int *malicious);
-double url_model_predict(const struct url_model *m, const uint32_t *f, size_t n);
+/* The model's estimate (0..1, the scaled score / 100) for a checked URL r whose hashed
+ * features are f[0..n): the logistic regression's logit, then the boosted trees over r's dense
+ * features and that logit.  -1 when libxgboost fails to predict (the URL has no estimate). */
+double url_model_predict(const struct url_model *m, const struct url_result *r, const uint32_t *f,
+                         size_t n);
 
 struct url_train_options {
 	const char *data; /* labeled TSV: label<TAB>url<TAB>source */

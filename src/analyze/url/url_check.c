@@ -551,10 +551,18 @@ void url_check(struct url_checker *k, const char *in, size_t len, struct url_res
 		}
 	}
 	url_heuristics(k, in, len, r);
+	/* scored: the model gave an estimate (it can fail only inside libxgboost; the URL is
+	 * then judged as without a model, never given a made-up score) */
+	int scored = 0;
 	if (k->model) {
 		uint32_t f[URL_MAX_FEATURES];
 		size_t nf = url_features(in, len, r, f, URL_MAX_FEATURES);
-		r->model_p = url_model_predict(k->model, f, nf);
+		double p = url_model_predict(k->model, r, f, nf);
+		scored = p >= 0;
+		if (scored)
+			r->model_p = p;
+	}
+	if (scored) {
 		r->score = (int)lround(100.0 * r->model_p);
 		add_reason(r, "model", r->score, "lexical model: %.0f%% malicious",
 		           100.0 * r->model_p);
@@ -567,12 +575,12 @@ void url_check(struct url_checker *k, const char *in, size_t len, struct url_res
 	} else if (r->nmatch) {
 		r->score = 100;
 		r->verdict = URL_MALICIOUS;
-	} else if (!k->model && r->nreasons == 0) {
+	} else if (!scored && r->nreasons == 0) {
 		r->verdict =
 		    URL_UNKNOWN; /* nothing to judge by: no list hit, no model, no reason */
 	} else {
 		int susp = URL_SCORE_SUSPICIOUS_HEURISTIC, mal = URL_SCORE_MALICIOUS;
-		if (k->model)
+		if (scored)
 			url_model_lines(k->model, &susp, &mal);
 		r->verdict = r->score >= mal    ? URL_MALICIOUS
 		             : r->score >= susp ? URL_SUSPICIOUS

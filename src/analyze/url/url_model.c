@@ -1,43 +1,50 @@
 /*
- * url_model.c — the lexical model: logistic regression over hashed features of a URL, its
- * training (`vigia url train`), the choice of its verdict lines on validation folds, and its
+ * url_model.c — the lexical model: a logistic regression over hashed features of a URL and
+ * gradient-boosted trees (libxgboost) over dense features and the regression's logit, their
+ * training (`vigia url train`), the choice of the verdict lines on validation folds, and the
  * evaluation by nested cross-validation split by registrable domain.
  *
- * Features (url_features): character 3- and 4-grams of the host (digits folded to 0 for IP
- * hosts), 3-grams and tokens of the path and query, the registrable domain, the TLD, label
- * count and length classes, the first subdomain label, letter statistics of the registrable
- * label (vowel share, consonant run, letter/digit switches), and every heuristic reason that
- * fired.  The scheme is left out on purpose: in the training data it encodes the year a row
- * was collected more than anything about the URL (docs/url-analysis.md).  Each feature is
- * FNV-1a hashed into 2^URL_MODEL_BITS buckets, a fixed function, so a model file means the
- * same thing on every machine.
+ * Features of the regression (url_features): character 3- and 4-grams of the host (digits
+ * folded to 0 for IP hosts), 3-grams and tokens of the path and query, the registrable domain,
+ * the TLD, label count and length classes, the first subdomain label, letter statistics of the
+ * registrable label (vowel share, consonant run, letter/digit switches), and every heuristic
+ * reason that fired.  The scheme is left out on purpose: in the training data it encodes the
+ * year a row was collected more than anything about the URL (docs/url-analysis.md).  Each
+ * feature is FNV-1a hashed into 2^URL_MODEL_BITS buckets, a fixed function, so a model file
+ * means the same thing on every machine.  Features of the trees (url_dense): lengths, counts,
+ * classes and the reasons as flags, and the regression's logit, out of fold when training
+ * (stacking: a row's logit comes from a regression that never saw its domain).
  *
- * Training is plain SGD on the log loss with L2, a fixed number of epochs and a fixed
- * shuffle (a 64-bit LCG seeded with a constant), URL_MODEL_BAG times with different seeds and
- * the weights averaged: the same data give the same model file, byte for byte.  File:
- * "VURLMDL3" (VURLMDL2 had the same layout but fewer features, so it is refused), uint32
- * bits, uint32 verdict lines (suspicious in the low byte, malicious in the next), float32 a
- * and b of the score's scale, float32 bias, float32 weights (little-endian), then a SHA-256
- * of everything before it.
+ * The regression is trained by plain SGD on the log loss with L2, a fixed number of epochs and
+ * a fixed shuffle (a 64-bit LCG seeded with a constant), URL_MODEL_BAG times with different
+ * seeds and the weights averaged; the trees on one thread with no sampling and a fixed seed:
+ * the same data give the same model file, byte for byte.  File: "VURLMDL4" (VURLMDL1-3 had no
+ * trees and are refused), uint32 bits, uint32 verdict lines (suspicious in the low byte,
+ * malicious in the next), float32 a and b of the score's scale, float32 bias, float32 weights
+ * (little-endian), uint32 length of the trees and the trees (libxgboost's UBJSON), then a
+ * SHA-256 of everything before it.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
+#include <xgboost/c_api.h>
 
 #include "analyze/url/url.h"
 #include "base/i18n.h"
 
-#define MAGIC "VURLMDL3"
+#define MAGIC "VURLMDL4"
 #define NB    ((size_t)1 << URL_MODEL_BITS)
 
 struct url_model {
 	float bias;
 	float *w;
+	BoosterHandle boost;       /* the second stage; NULL until trained or loaded */
 	float cal_a, cal_b;        /* calibration: p = 1/(1+exp(-(cal_a z + cal_b))) */
 	int suspicious, malicious; /* the verdict lines, chosen on validation predictions */
 };
@@ -202,6 +209,144 @@ size_t url_features(const char *in, size_t len, const struct url_result *r, uint
 	return k;
 }
 
+/* The heuristic reasons, one dense 0/1 feature each (in this order: the order is part of the
+ * model file's meaning). */
+static const char *const dense_reasons[] = {
+    "ip_host",       "unusual_port", "userinfo",         "deep_subdomains",
+    "punycode",      "confusable",   "brand_lookalike",  "suspicious_tld",
+    "free_hosting",  "shortener",    "random_label",     "credential_words",
+    "brand_outside", "executable",   "percent_encoding", "too_long"};
+#define NREASONS (sizeof dense_reasons / sizeof *dense_reasons)
+
+/* The class of a TLD: 0 com/net/org, 1 another generic TLD of three letters or fewer (edu,
+ * biz...), 2 a country code, 3 a newer generic TLD (top, xyz, online...), 4 a public suffix of
+ * several labels (co.jp, com.br: the registrable domain has more than one dot). */
+static float tld_class(const char *reg)
+{
+	const char *dot = strchr(reg, '.'), *tld = strrchr(reg, '.');
+	if (!tld)
+		return 0;
+	if (dot != tld)
+		return 4;
+	tld++;
+	if (!strcmp(tld, "com") || !strcmp(tld, "net") || !strcmp(tld, "org"))
+		return 0;
+	size_t n = strlen(tld);
+	return n == 2 ? 2 : n <= 3 ? 1 : 3;
+}
+
+/* The class of the last path segment's extension: 0 none, 1 a page (html, php, asp...), 2 an
+ * executable or archive, 3 an image, script or style, 4 another. */
+static float ext_class(const char *seg, size_t n)
+{
+	static const char *const page[] = {"html", "htm", "php", "asp",
+	                                   "aspx", "jsp", "cgi", "shtml"},
+	                         *const exe[] = {"exe", "apk", "sh",  "bin", "zip", "rar", "msi",
+	                                         "jar", "dll", "scr", "7z",  "doc", "xls"},
+	                         *const media[] = {"png", "jpg", "jpeg", "gif",  "svg",  "ico",
+	                                           "js",  "css", "webp", "woff", "woff2"};
+	const char *e = memrchr(seg, '.', n);
+	if (!e || (size_t)(seg + n - e - 1) > 6)
+		return 0;
+	char x[8] = {0};
+	for (size_t i = 0; e + 1 + i < seg + n; i++)
+		x[i] = (char)tolower((unsigned char)e[1 + i]);
+	for (size_t i = 0; i < sizeof page / sizeof *page; i++)
+		if (!strcmp(x, page[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof exe / sizeof *exe; i++)
+		if (!strcmp(x, exe[i]))
+			return 2;
+	for (size_t i = 0; i < sizeof media / sizeof *media; i++)
+		if (!strcmp(x, media[i]))
+			return 3;
+	return x[0] ? 4 : 0;
+}
+
+static size_t count_in(const char *s, size_t n, const char *set)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += s[i] && strchr(set, s[i]) != NULL;
+	return c;
+}
+
+/*
+ * The dense features of a checked URL for the trees, x[0..URL_MODEL_DENSE - 1); the caller puts
+ * the logistic regression's logit in x[URL_MODEL_DENSE - 1].  Lengths and counts of the URL,
+ * host, path and query; the registrable label's length, digits, hyphens, vowel share,
+ * consonant run, letter/digit switches and entropy; the TLD's class; bare homepage, www, the
+ * subdomain's length and first label; query parameters, path depth, the file extension's
+ * class; the heuristic score and every reason as a 0/1 flag.
+ */
+static void url_dense(const struct url_result *r, float *x)
+{
+	const struct url_canon *c = &r->c;
+	const char *host = c->canon + c->host_off, *path = c->canon + c->path_off;
+	size_t qn = c->has_query ? c->len - c->query_off : 0, k = 0;
+	const char *reg = r->registrable;
+	size_t sl = c->host_kind == URL_HOST_DOMAIN ? strcspn(reg, ".") : 0, rl = strlen(reg);
+
+	memset(x, 0, URL_MODEL_DENSE * sizeof *x);
+	x[k++] = (float)c->len;
+	x[k++] = (float)c->host_len;
+	x[k++] = (float)c->path_len;
+	x[k++] = (float)qn;
+	x[k++] = (float)(count_in(host, c->host_len, ".") + 1);
+	x[k++] = (float)sl;
+	x[k++] = (float)count_in(reg, sl, "0123456789");
+	x[k++] = (float)count_in(reg, sl, "-");
+	x[k++] = sl ? (float)count_in(reg, sl, "aeiou") / (float)sl : 0;
+	size_t run = 0, mrun = 0, sw = 0, hist[256] = {0};
+	for (size_t i = 0; i < sl; i++) {
+		unsigned char ch = (unsigned char)reg[i];
+		run = isalpha(ch) && !strchr("aeiou", ch) ? run + 1 : 0;
+		mrun = run > mrun ? run : mrun;
+		sw += i && !isdigit(ch) != !isdigit((unsigned char)reg[i - 1]);
+		hist[ch]++;
+	}
+	double ent = 0;
+	for (size_t i = 0; i < 256; i++)
+		if (hist[i])
+			ent -= (double)hist[i] / (double)sl * log2((double)hist[i] / (double)sl);
+	x[k++] = (float)mrun;
+	x[k++] = (float)sw;
+	x[k++] = (float)ent;
+	x[k++] = c->host_kind == URL_HOST_DOMAIN ? tld_class(reg) : -1;
+	const char *tld = strrchr(reg, '.');
+	x[k++] = tld ? (float)strlen(tld + 1) : 0;
+	x[k++] = c->path_len <= 1 && !c->has_query;
+	int www = c->host_len > 4 && !memcmp(host, "www.", 4);
+	x[k++] = (float)www;
+	size_t sub = c->host_kind == URL_HOST_DOMAIN && c->host_len > rl ? c->host_len - rl : 0;
+	x[k++] = (float)sub;
+	size_t fl = sub ? strcspn(host, ".") : 0;
+	x[k++] = (float)fl;
+	x[k++] = (float)(fl ? count_in(host, fl, "0123456789") : 0);
+	x[k++] = c->has_query ? (float)(count_in(c->canon + c->query_off, qn, "&") + 1) : 0;
+	x[k++] = (float)count_in(path, c->path_len, "/");
+	const char *seg = memrchr(path, '/', c->path_len);
+	x[k++] = seg ? ext_class(seg + 1, (size_t)(path + c->path_len - seg - 1)) : 0;
+	x[k++] = (float)count_in(host, c->host_len, "0123456789");
+	x[k++] = (float)count_in(path, c->len - c->path_off, "0123456789");
+	x[k++] = (float)count_in(host, c->host_len, "-");
+	x[k++] = (float)count_in(path, c->path_len, ".");
+	x[k++] = (float)count_in(path, c->len - c->path_off, "%");
+	x[k++] = (float)count_in(path, c->len - c->path_off, "=");
+	x[k++] = (float)count_in(path, c->len - c->path_off, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	x[k++] = (float)count_in(path, c->len - c->path_off, "-_~");
+	x[k++] = c->host_kind != URL_HOST_DOMAIN;
+	x[k++] = c->port >= 0;
+	x[k++] = (float)r->heuristic_score;
+	for (size_t i = 0; i < r->nreasons; i++)
+		for (size_t j = 0; j < NREASONS; j++)
+			if (!strcmp(r->reason[i].name, dense_reasons[j]))
+				x[k + j] = 1;
+	k += NREASONS;
+	/* k == URL_MODEL_DENSE - 1 (checked at build time below): the logit's slot */
+}
+_Static_assert(33 + NREASONS + 1 == URL_MODEL_DENSE, "dense features: count them again");
+
 static double logit(const struct url_model *m, const uint32_t *f, size_t n)
 {
 	double z = m->bias;
@@ -215,9 +360,36 @@ static double calibrated(const struct url_model *m, double z)
 	return 1.0 / (1.0 + exp(-((double)m->cal_a * z + (double)m->cal_b)));
 }
 
-double url_model_predict(const struct url_model *m, const uint32_t *f, size_t n)
+/* The configuration of an in-place prediction: the raw margin (a logit), every tree. */
+#define BOOST_PREDICT                                                                              \
+	"{\"type\":1,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"                \
+	"\"strict_shape\":false,\"cache_id\":0,\"missing\":NaN}"
+
+/* The trees' margin for one row x of URL_MODEL_DENSE features; NaN if libxgboost fails. */
+static double boost_margin(BoosterHandle b, const float *x)
 {
-	return calibrated(m, logit(m, f, n));
+	char arr[160];
+	const bst_ulong *shape;
+	bst_ulong dim;
+	const float *out;
+
+	snprintf(arr, sizeof arr,
+	         "{\"data\":[%" PRIuPTR ",true],\"shape\":[1,%d],\"typestr\":\"<f4\","
+	         "\"version\":3}",
+	         (uintptr_t)x, URL_MODEL_DENSE);
+	if (!b || XGBoosterPredictFromDense(b, arr, BOOST_PREDICT, NULL, &shape, &dim, &out))
+		return NAN;
+	return (double)out[0];
+}
+
+double url_model_predict(const struct url_model *m, const struct url_result *r, const uint32_t *f,
+                         size_t n)
+{
+	float x[URL_MODEL_DENSE];
+	url_dense(r, x);
+	x[URL_MODEL_DENSE - 1] = (float)logit(m, f, n);
+	double z = boost_margin(m->boost, x);
+	return isnan(z) ? -1 : calibrated(m, z);
 }
 
 void url_model_lines(const struct url_model *m, int *suspicious, int *malicious)
@@ -231,6 +403,8 @@ void url_model_free(struct url_model *m)
 	if (!m)
 		return;
 	free(m->w);
+	if (m->boost)
+		XGBoosterFree(m->boost);
 	free(m);
 }
 
@@ -247,44 +421,100 @@ static uint32_t get32(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static size_t model_size(void)
+/* The file: the header (magic, bits, lines, scale, bias: 28 bytes), the weights, the trees'
+ * length and the trees (libxgboost's UBJSON), the SHA-256 of all that. */
+#define HEAD      28
+#define BOOST_MAX ((size_t)64 << 20)
+#define FILE_MIN  (HEAD + 4 * NB + 4 + 32)
+
+/* The whole file into *t (caller frees) and its size into *n.  A file larger than any model
+ * (FILE_MIN + BOOST_MAX) is read only that far, and check_file refuses it. */
+static int read_all(const char *path, unsigned char **t, size_t *n, struct verr *err)
 {
-	return 28 + 4 * NB + 32;
+	FILE *fp = fopen(path, "rb");
+	long end = -1;
+
+	*t = NULL;
+	*n = 0;
+	if (!fp)
+		return verr_set(err, V_ERR_IO, "url.model", _("%s: cannot open: %s"), path,
+		                strerror(errno));
+	if (fseek(fp, 0, SEEK_END) == 0)
+		end = ftell(fp);
+	if (end < 0 || fseek(fp, 0, SEEK_SET)) {
+		fclose(fp);
+		return verr_set(err, V_ERR_IO, "url.model", _("%s: cannot read: %s"), path,
+		                strerror(errno));
+	}
+	size_t cap = (size_t)end < FILE_MIN + BOOST_MAX ? (size_t)end : FILE_MIN + BOOST_MAX + 1;
+	*t = malloc(cap ? cap : 1);
+	if (!*t) {
+		fclose(fp);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
+	}
+	*n = fread(*t, 1, cap, fp);
+	fclose(fp);
+	return V_OK;
+}
+
+/* The parts of a read file, checked: its version, size and checksum. */
+static int check_file(const char *path, const unsigned char *t, size_t size, uint32_t *blen,
+                      struct verr *err)
+{
+	unsigned char sum[32];
+
+	if (size >= 8 && !memcmp(t, "VURLMDL", 7) && t[7] >= '1' && t[7] < MAGIC[7])
+		return verr_set(err, V_ERR_INVALID, "url.model",
+		                _("%s: a URL model of an earlier version (VURLMDL%c), without the "
+		                  "boosted trees: train a new one with vigia url train"),
+		                path, t[7]);
+	if (size < FILE_MIN || size > FILE_MIN + BOOST_MAX || memcmp(t, MAGIC, 8) ||
+	    get32(t + 8) != URL_MODEL_BITS || (*blen = get32(t + HEAD + 4 * NB)) != size - FILE_MIN)
+		return verr_set(
+		    err, V_ERR_INVALID, "url.model",
+		    _("%s: not a URL model of this version (vigia url train builds one)"), path);
+	crypto_hash_sha256(sum, t, size - 32);
+	if (memcmp(sum, t + size - 32, 32))
+		return verr_set(err, V_ERR_INVALID, "url.model", _("%s: damaged (checksum)"), path);
+	return V_OK;
+}
+
+/* libxgboost's last error, its first line only (a stack trace may follow). */
+static const char *boost_error_text(char *buf, size_t n)
+{
+	const char *e = XGBGetLastError();
+	snprintf(buf, n, "%.*s", (int)strcspn(e, "\n"), e);
+	return buf;
+}
+
+/* A booster from its saved bytes, predicting on one thread. */
+static BoosterHandle boost_load(const unsigned char *b, size_t n)
+{
+	BoosterHandle h = NULL;
+	if (XGBoosterCreate(NULL, 0, &h))
+		return NULL;
+	if (XGBoosterLoadModelFromBuffer(h, b, (bst_ulong)n) ||
+	    XGBoosterSetParam(h, "nthread", "1")) {
+		XGBoosterFree(h);
+		return NULL;
+	}
+	return h;
 }
 
 int url_model_load(const char *path, struct url_model **out, struct verr *err)
 {
-	FILE *fp = fopen(path, "rb");
-	size_t size = model_size();
-	unsigned char *t = NULL, sum[32];
+	unsigned char *t = NULL;
 	struct url_model *m = NULL;
+	size_t size = 0;
+	uint32_t blen = 0;
 	int rc;
 
 	*out = NULL;
-	if (!fp)
-		return verr_set(err, V_ERR_IO, "url.model", _("%s: cannot open: %s"), path,
-		                strerror(errno));
-	t = malloc(size + 1);
-	if (!t) {
-		fclose(fp);
-		return verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
-	}
-	size_t got = fread(t, 1, size + 1, fp);
-	fclose(fp);
-	if (got != size || memcmp(t, MAGIC, 8) || get32(t + 8) != URL_MODEL_BITS) {
-		rc = verr_set(err, V_ERR_INVALID, "url.model",
-		              _("%s: not a URL model of this version (vigia url train builds one)"),
-		              path);
+	if ((rc = read_all(path, &t, &size, err)) != V_OK ||
+	    (rc = check_file(path, t, size, &blen, err)) != V_OK)
 		goto out;
-	}
-	crypto_hash_sha256(sum, t, size - 32);
-	if (memcmp(sum, t + size - 32, 32)) {
-		rc = verr_set(err, V_ERR_INVALID, "url.model", _("%s: damaged (checksum)"), path);
-		goto out;
-	}
 	m = calloc(1, sizeof *m);
 	if (!m || !(m->w = malloc(NB * sizeof *m->w))) {
-		url_model_free(m);
 		rc = verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
 		goto out;
 	}
@@ -293,7 +523,6 @@ int url_model_load(const char *path, struct url_model **out, struct verr *err)
 	m->malicious = (int)(v >> 8 & 0xff);
 	if (m->suspicious < 1 || m->suspicious > 100 || m->malicious < m->suspicious ||
 	    m->malicious > 100) {
-		url_model_free(m);
 		rc = verr_set(err, V_ERR_INVALID, "url.model",
 		              _("%s: damaged (verdict lines out of range)"), path);
 		goto out;
@@ -305,29 +534,42 @@ int url_model_load(const char *path, struct url_model **out, struct verr *err)
 	v = get32(t + 24);
 	memcpy(&m->bias, &v, 4);
 	if (!isfinite(m->cal_a) || !isfinite(m->cal_b) || !isfinite(m->bias)) {
-		url_model_free(m);
 		rc =
 		    verr_set(err, V_ERR_INVALID, "url.model", _("%s: damaged (calibration)"), path);
 		goto out;
 	}
 	for (size_t i = 0; i < NB; i++) {
-		v = get32(t + 28 + 4 * i);
+		v = get32(t + HEAD + 4 * i);
 		memcpy(&m->w[i], &v, 4);
 	}
+	if (!(m->boost = boost_load(t + HEAD + 4 * NB + 4, blen))) {
+		char why[160];
+		rc = verr_set(err, V_ERR_INVALID, "url.model", _("%s: damaged (trees: %s)"), path,
+		              boost_error_text(why, sizeof why));
+		goto out;
+	}
 	*out = m;
+	m = NULL;
 	rc = V_OK;
 out:
+	url_model_free(m);
 	free(t);
 	return rc;
 }
 
 static int model_save(const struct url_model *m, const char *path, struct verr *err)
 {
-	size_t size = model_size();
-	unsigned char *t = calloc(1, size);
-	char tmp[4096];
+	bst_ulong blen = 0;
+	const char *bb = NULL;
+	char tmp[4096], why[160];
 	uint32_t v;
 
+	if (!m->boost || XGBoosterSaveModelToBuffer(m->boost, "{\"format\":\"ubj\"}", &blen, &bb) ||
+	    blen > BOOST_MAX)
+		return verr_set(err, V_ERR_IO, "", _("%s: the trees cannot be saved: %s"), path,
+		                boost_error_text(why, sizeof why));
+	size_t size = FILE_MIN + (size_t)blen;
+	unsigned char *t = calloc(1, size);
 	if (!t)
 		return verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
 	memcpy(t, MAGIC, 8);
@@ -341,8 +583,10 @@ static int model_save(const struct url_model *m, const char *path, struct verr *
 	put32(t + 24, v);
 	for (size_t i = 0; i < NB; i++) {
 		memcpy(&v, &m->w[i], 4);
-		put32(t + 28 + 4 * i, v);
+		put32(t + HEAD + 4 * i, v);
 	}
+	put32(t + HEAD + 4 * NB, (uint32_t)blen);
+	memcpy(t + HEAD + 4 * NB + 4, bb, (size_t)blen);
 	crypto_hash_sha256(t + size - 32, t, size - 32);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	FILE *fp = fopen(tmp, "wb");
@@ -392,6 +636,8 @@ struct data {
 	size_t n, cap;
 	uint32_t *pool;
 	size_t pn, pcap;
+	float *dense; /* URL_MODEL_DENSE a row; the last is the row's stacked logit (fit) */
+	size_t dcap;
 	char *text;
 	size_t tn, tcap;
 	char *sources[64];
@@ -417,6 +663,7 @@ static void data_free(struct data *d)
 {
 	free(d->rows);
 	free(d->pool);
+	free(d->dense);
 	free(d->text);
 	for (size_t i = 0; i < d->nsrc; i++)
 		free(d->sources[i]);
@@ -509,9 +756,78 @@ static void train1(struct url_model *m, const struct data *d, int skip, int iski
 	free(order);
 }
 
-static uint8_t score_of(const struct url_model *m, const struct data *d, const struct row *r)
+static float *dense_of(const struct data *d, const struct row *r)
 {
-	return (uint8_t)lround(100.0 * url_model_predict(m, d->pool + r->foff, r->fn));
+	return d->dense + (size_t)(r - d->rows) * URL_MODEL_DENSE;
+}
+
+/* A row's score by the whole model (its logit stacked into its dense features, as a URL checked
+ * with the model file gets it) into *score.  V_OK, or V_ERR_NOMEM when libxgboost fails. */
+static int score_of(const struct url_model *m, const struct data *d, const struct row *r,
+                    uint8_t *score)
+{
+	float *x = dense_of(d, r);
+	x[URL_MODEL_DENSE - 1] = (float)logit(m, d->pool + r->foff, r->fn);
+	double z = boost_margin(m->boost, x);
+	if (isnan(z))
+		return V_ERR_NOMEM;
+	*score = (uint8_t)lround(100.0 * calibrated(m, z));
+	return V_OK;
+}
+
+/*
+ * The trees of one training set (rows of outer fold != skip and inner fold != iskip), over their
+ * dense features and stacked logits, a benign row of a popular source weighted popw as in the
+ * regression.  One thread, no sampling, a fixed seed: the same rows give the same trees.  NULL
+ * when libxgboost fails (XGBGetLastError says why).
+ */
+static BoosterHandle boost_train(const struct data *d, int skip, int iskip, double popw)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n; i++)
+		n += in_set(&d->rows[i], skip, iskip);
+	float *x = malloc((n ? n : 1) * URL_MODEL_DENSE * sizeof *x),
+	      *y = malloc((n ? n : 1) * sizeof *y), *w = malloc((n ? n : 1) * sizeof *w);
+	DMatrixHandle dm = NULL;
+	BoosterHandle b = NULL;
+	size_t k = 0;
+
+	if (!x || !y || !w || !n)
+		goto out;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct row *r = &d->rows[i];
+		if (!in_set(r, skip, iskip))
+			continue;
+		memcpy(x + k * URL_MODEL_DENSE, dense_of(d, r), URL_MODEL_DENSE * sizeof *x);
+		y[k] = r->y;
+		w[k] = d->popular[r->source] && !r->y ? (float)popw : 1;
+		k++;
+	}
+	if (XGDMatrixCreateFromMat(x, (bst_ulong)n, URL_MODEL_DENSE, NAN, &dm) ||
+	    XGDMatrixSetFloatInfo(dm, "label", y, (bst_ulong)n) ||
+	    XGDMatrixSetFloatInfo(dm, "weight", w, (bst_ulong)n) || XGBoosterCreate(&dm, 1, &b))
+		goto out;
+	static const char *const params[][2] = {
+	    {"nthread", "1"},        {"seed", "0"},
+	    {"tree_method", "hist"}, {"objective", "binary:logistic"},
+	    {"verbosity", "0"},      {"max_depth", URL_BOOST_DEPTH},
+	    {"eta", URL_BOOST_ETA}};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof params / sizeof *params; i++)
+		bad |= XGBoosterSetParam(b, params[i][0], params[i][1]);
+	for (int it = 0; !bad && it < URL_BOOST_ROUNDS; it++)
+		bad |= XGBoosterUpdateOneIter(b, it, dm);
+	if (bad) {
+		XGBoosterFree(b);
+		b = NULL;
+	}
+out:
+	if (dm)
+		XGDMatrixFree(dm);
+	free(x);
+	free(y);
+	free(w);
+	return b;
 }
 
 /* Validation scores for every row of the training set "outer fold != skip": each inner fold
@@ -640,32 +956,95 @@ static void set_scale(struct url_model *m, const struct lines *l)
 	m->malicious = URL_SCORE_MALICIOUS;
 }
 
+/* 1 when every inner training set of the set "outer fold != skip" has rows (trees need some). */
+static int inner_sets_filled(const struct data *d, int skip)
+{
+	size_t in[URL_MODEL_INNER_FOLDS] = {0}, all = 0;
+	for (size_t i = 0; i < d->n; i++)
+		if (in_set(&d->rows[i], skip, -1)) {
+			in[d->rows[i].inner]++;
+			all++;
+		}
+	for (int j = 0; j < URL_MODEL_INNER_FOLDS; j++)
+		if (in[j] == all)
+			return 0;
+	return 1;
+}
+
+/* The validation logits of the set "outer fold != skip" become its rows' stacked logits. */
+static void stack_logits(struct data *d, int skip)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (in_set(&d->rows[i], skip, -1))
+			dense_of(d, &d->rows[i])[URL_MODEL_DENSE - 1] = d->rows[i].vz;
+}
+
+/* Validation margins of the trees for every row of the set "outer fold != skip": each inner
+ * fold scored by trees trained on the other inner folds (over the stacked logits).  V_OK, or
+ * V_ERR_NOMEM when libxgboost fails. */
+static int validate_boost(struct data *d, int skip, double popw)
+{
+	for (int j = 0; j < URL_MODEL_INNER_FOLDS; j++) {
+		BoosterHandle b = boost_train(d, skip, j, popw);
+		if (!b)
+			return V_ERR_NOMEM;
+		for (size_t i = 0; i < d->n; i++) {
+			struct row *r = &d->rows[i];
+			if (in_set(r, skip, -1) && r->inner == j &&
+			    isnan(r->vz = (float)boost_margin(b, dense_of(d, r)))) {
+				XGBoosterFree(b);
+				return V_ERR_NOMEM;
+			}
+		}
+		XGBoosterFree(b);
+	}
+	return V_OK;
+}
+
 /*
- * The whole recipe on the set "outer fold != skip" (skip < 0: every row): for each pair of
- * hyper-parameters of the grid (URL_MODEL_POPULAR_WEIGHTS x URL_MODEL_LEARNING_RATES),
- * validation logits on inner folds and the verdict lines from them; the pair whose lines keep
- * the best validation accuracy wins (the first on a tie); then the model on the whole set with
- * that pair, scaled so that its lines fall at the fixed verdict scores.
+ * The whole recipe on the set "outer fold != skip" (skip < 0: every row).  First stage: for each
+ * pair of hyper-parameters of the grid (URL_MODEL_POPULAR_WEIGHTS x URL_MODEL_LEARNING_RATES),
+ * validation logits of the regression on inner folds and the verdict lines from them; the pair
+ * whose lines keep the best validation accuracy wins (the first on a tie), and its validation
+ * logits are the rows' stacked logits.  Second stage: the trees' validation margins on the same
+ * inner folds, and the verdict lines chosen on them by the same rules.  Then both stages on the
+ * whole set, scaled so that the lines fall at the fixed verdict scores.  *lr gets the first
+ * stage's lines (for the report).  V_OK; V_ERR_PARSE when an inner fold leaves no rows to train
+ * on (too few rows); V_ERR_NOMEM when libxgboost fails.
  */
-static struct lines fit(struct url_model *m, struct data *d, int skip, int epochs)
+static int fit(struct url_model *m, struct data *d, int skip, int epochs, struct lines *out,
+               struct lines *lr)
 {
 	static const double weights[] = {URL_MODEL_POPULAR_WEIGHTS},
 	                    rates[] = {URL_MODEL_LEARNING_RATES};
 	struct lines best = {{0, 0}, 0, 0, 0, 0, 0, 0};
 	int first = 1;
+	if (!inner_sets_filled(d, skip))
+		return V_ERR_PARSE;
 	for (size_t i = 0; i < sizeof weights / sizeof *weights; i++)
 		for (size_t j = 0; j < sizeof rates / sizeof *rates; j++) {
 			struct hyper hp = {weights[i], rates[j]};
 			validate(m, d, skip, epochs, hp);
 			struct lines l = choose_lines(d, skip);
 			l.hp = hp;
-			if (first || l.accuracy > best.accuracy)
+			if (first || l.accuracy > best.accuracy) {
 				best = l;
+				stack_logits(d, skip);
+			}
 			first = 0;
 		}
+	*lr = best;
+	if (validate_boost(d, skip, best.hp.popw) != V_OK)
+		return V_ERR_NOMEM;
+	*out = choose_lines(d, skip);
+	out->hp = best.hp;
 	train(m, d, skip, -1, epochs, best.hp);
-	set_scale(m, &best);
-	return best;
+	if (m->boost)
+		XGBoosterFree(m->boost);
+	if (!(m->boost = boost_train(d, skip, -1, best.hp.popw)))
+		return V_ERR_NOMEM;
+	set_scale(m, out);
+	return V_OK;
 }
 
 struct counts {
@@ -863,12 +1242,21 @@ static int load(struct url_checker *k, const struct url_train_options *o, FILE *
 		    !grow((void **)&d->pool, &d->pcap, d->pn + nf, sizeof *d->pool,
 		          (size_t)1 << 20) ||
 		    !grow((void **)&d->text, &d->tcap, d->tn + un + 1, 1, (size_t)1 << 20) ||
+		    !grow((void **)&d->dense, &d->dcap, (d->n + 1) * URL_MODEL_DENSE,
+		          sizeof *d->dense, (size_t)4096 * URL_MODEL_DENSE) ||
 		    d->pn + nf > UINT32_MAX || d->tn + un + 1 > UINT32_MAX) {
 			rc = verr_set(err, V_ERR_NOMEM, "", "%s", _("out of memory"));
 			break;
 		}
-		struct row *w = &d->rows[d->n++];
+		struct row *w = &d->rows[d->n];
 		memset(w, 0, sizeof *w);
+		/* an invalid URL has no features: its dense row stays zero (and is never scored
+		 * by the checker, which says "invalid") */
+		float *x = d->dense + d->n * URL_MODEL_DENSE;
+		memset(x, 0, URL_MODEL_DENSE * sizeof *x);
+		if (r->verdict != URL_INVALID)
+			url_dense(r, x);
+		d->n++;
 		memcpy(d->pool + d->pn, f, nf * sizeof *f);
 		w->foff = (uint32_t)d->pn;
 		w->fn = (uint32_t)nf;
@@ -890,6 +1278,19 @@ static int load(struct url_checker *k, const struct url_train_options *o, FILE *
 	url_result_fini(r);
 	free(r);
 	return rc;
+}
+
+/* The error of a fit (fit) or of a held-out score (score_of) that failed with rc. */
+static int fit_error(int rc, const char *data, struct verr *err)
+{
+	char why[160];
+	if (rc == V_ERR_PARSE)
+		return verr_set(err, V_ERR_PARSE, "",
+		                _("%s: too few labeled rows: every one of the %d validation folds "
+		                  "needs rows outside it to train on"),
+		                data, URL_MODEL_INNER_FOLDS);
+	return verr_set(err, V_ERR_NOMEM, "", _("the boosted trees failed (libxgboost): %s"),
+	                boost_error_text(why, sizeof why));
 }
 
 int url_model_train(struct url_checker *k, const struct url_train_options *o, struct verr *err)
@@ -920,14 +1321,20 @@ int url_model_train(struct url_checker *k, const struct url_train_options *o, st
 		          "average\n"),
 		        d.n, o->data, bad, d.pn / d.n);
 	if (o->folds > 1) {
-		struct lines fl[20];
+		struct lines fl[20], flr[20];
 		for (int fo = 0; fo < o->folds && fo < 20; fo++) {
-			fl[fo] = fit(&m, &d, fo, o->epochs);
+			if ((rc = fit(&m, &d, fo, o->epochs, &fl[fo], &flr[fo])) != V_OK) {
+				rc = fit_error(rc, o->data, err);
+				goto out;
+			}
 			for (size_t i = 0; i < d.n; i++) {
 				struct row *r = &d.rows[i];
 				if (r->fold != fo)
 					continue;
-				r->score = score_of(&m, &d, r);
+				if ((rc = score_of(&m, &d, r, &r->score)) != V_OK) {
+					rc = fit_error(rc, o->data, err);
+					goto out;
+				}
 				r->ts = (uint8_t)m.suspicious;
 				r->tm = (uint8_t)m.malicious;
 			}
@@ -939,9 +1346,10 @@ int url_model_train(struct url_checker *k, const struct url_train_options *o, st
 				fprintf(o->report,
 				        "%s{\"popular_weight\":%.1f,\"learning_rate\":%.2f,"
 				        "\"suspicious_logit\":%.4f,\"malicious_logit\":%.4f,"
-				        "\"validation_accuracy\":%.4f}",
+				        "\"validation_accuracy\":%.4f,"
+				        "\"regression_validation_accuracy\":%.4f}",
 				        fo ? "," : "", fl[fo].hp.popw, fl[fo].hp.lr0, fl[fo].zs,
-				        fl[fo].zm, fl[fo].accuracy);
+				        fl[fo].zm, fl[fo].accuracy, flr[fo].accuracy);
 			fprintf(o->report, "],");
 			report(o->report, 1, &d, 0, o->folds);
 			fprintf(o->report, ",");
@@ -953,21 +1361,23 @@ int url_model_train(struct url_checker *k, const struct url_train_options *o, st
 			    _("\nVerdict lines per test fold, each chosen on %d-fold validation "
 			      "inside the other folds:\n\n"),
 			    URL_MODEL_INNER_FOLDS);
-			fprintf(o->report,
-			        "| %4s | %6s | %4s | %11s | %10s | %16s | %14s | %11s | %13s |\n",
-			        _("fold"), _("weight"), "lr", _("susp. logit"), _("mal. logit"),
-			        _("val. popular FPR"), _("val. precision"), _("val. recall"),
-			        _("val. accuracy"));
+			fprintf(
+			    o->report,
+			    "| %4s | %6s | %4s | %11s | %10s | %16s | %14s | %11s | %13s | %16s "
+			    "|\n",
+			    _("fold"), _("weight"), "lr", _("susp. logit"), _("mal. logit"),
+			    _("val. popular FPR"), _("val. precision"), _("val. recall"),
+			    _("val. accuracy"), _("regression alone"));
 			fprintf(o->report, "|------|--------|------|-------------|------------|"
 			                   "------------------|----------------|-------------|"
-			                   "---------------|\n");
+			                   "---------------|------------------|\n");
 			for (int fo = 0; fo < o->folds; fo++)
 				fprintf(o->report,
 				        "| %4d | %6.1f | %4.2f | %11.3f | %10.3f | %15.2f%% | "
-				        "%13.2f%% | %10.2f%% | %12.2f%% |\n",
+				        "%13.2f%% | %10.2f%% | %12.2f%% | %15.2f%% |\n",
 				        fo, fl[fo].hp.popw, fl[fo].hp.lr0, fl[fo].zs, fl[fo].zm,
 				        fl[fo].pop_fpr, fl[fo].precision, fl[fo].recall,
-				        fl[fo].accuracy);
+				        fl[fo].accuracy, flr[fo].accuracy);
 			report(o->report, 0, &d, 0, o->folds);
 			report(o->report, 0, &d, 1, o->folds);
 			sweep(o->report, &d);
@@ -976,21 +1386,29 @@ int url_model_train(struct url_checker *k, const struct url_train_options *o, st
 			goto out;
 	}
 	if (o->out) {
-		struct lines l = fit(&m, &d, -1, o->epochs);
+		struct lines l, llr;
+		if ((rc = fit(&m, &d, -1, o->epochs, &l, &llr)) != V_OK) {
+			rc = fit_error(rc, o->data, err);
+			goto out;
+		}
 		rc = model_save(&m, o->out, err);
 		if (rc == V_OK && o->report && !o->json)
 			fprintf(
 			    o->report,
 			    _("model written to %s: popular-site weight %.1f, learning rate %.2f, "
-			      "suspicious from logit %.3f, malicious from %.3f (chosen on %d-fold "
+			      "suspicious from margin %.3f, malicious from %.3f (chosen on %d-fold "
 			      "validation: popular-site FPR %.2f%%, precision %.2f%%, recall "
-			      "%.2f%%, accuracy %.2f%%)\n"),
+			      "%.2f%%, accuracy %.2f%%; the regression alone: popular-site FPR "
+			      "%.2f%%, precision %.2f%%, recall %.2f%%, accuracy %.2f%%)\n"),
 			    o->out, l.hp.popw, l.hp.lr0, l.zs, l.zm, URL_MODEL_INNER_FOLDS,
-			    l.pop_fpr, l.precision, l.recall, l.accuracy);
+			    l.pop_fpr, l.precision, l.recall, l.accuracy, llr.pop_fpr,
+			    llr.precision, llr.recall, llr.accuracy);
 	}
 out:
 	fclose(in);
 	free(m.w);
+	if (m.boost)
+		XGBoosterFree(m.boost);
 	data_free(&d);
 	return rc;
 }
