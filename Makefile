@@ -39,7 +39,7 @@ SAN_OBJ  := $(patsubst %.c,$(BUILD)/san/%.o,$(LIB_SRC) $(GEN_SRC))
 
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: print-pkgs all build-all demo run-demo check run-check bench run-bench fuzz deps clean lint locale \
+.PHONY: print-pkgs print-sources all build-all demo run-demo check run-check bench run-bench fuzz deps clean lint locale \
         url-model mail-model
 # The public targets first install what is missing (scripts/deps.sh is idempotent and quick
 # when everything is there), then build in a sub-make that sees the installed pkg-config files.
@@ -190,6 +190,8 @@ $(BUILD)/bench/notify_bench: bench/notify_bench.c $(BUILD)/libvigia.a $(HDRS)
 FUZZ_SECONDS ?= 60
 print-pkgs:
 	@echo $(PKGS)
+print-sources:
+	@echo $(LIB_SRC) $(GEN_SRC)
 
 fuzz:
 	@sh scripts/deps.sh

@@ -12,16 +12,22 @@ PKGS=$(make --no-print-directory -s print-pkgs)
 CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Isrc -I$BUILD/gen $(pkg-config --cflags $PKGS)"
 make --no-print-directory BUILD="$BUILD" build-all >/dev/null
 objs=""
-for src in $(ls src/*/*.c src/*/*/*.c | grep -v '^src/cli/') "$BUILD/gen/parsers_gen.c" "$BUILD/gen/catalogue_gen.c"; do
+# the library's sources, generated ones included, are the Makefile's own list (print-sources),
+# so that this build links what `make check` links and a new file cannot be missed
+for src in $(make --no-print-directory -s BUILD="$BUILD" print-sources); do
 	o=$out/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
 	clang $CFLAGS -c "$src" -o "$o"
 	objs="$objs $o"
 done
+# an archive, as the Makefile links: only the objects a target needs are pulled in (the CLI's
+# commands need main.c, which no fuzz target has)
+rm -f "$out/libvigia-fuzz.a"
+ar rcs "$out/libvigia-fuzz.a" $objs
 LIBS="$(pkg-config --libs $PKGS) -lm"
 targets=""
 for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
-	clang $CFLAGS -fsanitize=fuzzer "$src" $objs $LIBS -o "$out/$name"
+	clang $CFLAGS -fsanitize=fuzzer "$src" "$out/libvigia-fuzz.a" $LIBS -o "$out/$name"
 	if [ "$name" != fuzz_parser ]; then targets="$targets ${name#fuzz_}"; fi
 done
 status=0
