@@ -154,6 +154,64 @@ PY
 	cp "$T/m1" "$T/m6"
 	printf 'zz' | dd of="$T/m6" bs=1 seek=$(($(wc -c < "$T/m1") - 100)) conv=notrunc status=none
 	check "a model whose trees are damaged is refused" '"$V" url check --model "$T/m6" http://a.example/ 2>/dev/null; [ $? -eq 3 ]'
+	# the trees are walked by vigia (src/analyze/url/url_trees.c): a model file whose trees are
+	# one hand-written tree (libxgboost reads JSON too) on the URL's length, x[0] < 40: the
+	# score must be what the tree and the file's scale say, computed here independently; and
+	# trees the walker does not implement are refused when the model loads, with the reason
+	python3 - "$T/m1" "$T" <<'PY'
+import hashlib, json, struct, sys
+src, out = sys.argv[1], sys.argv[2]
+head = open(src, "rb").read()[: 28 + 4 * (1 << 20)]
+def model(name, nfeat, split_type):
+    tree = {"base_weights": [0.0, 0.0, 0.0], "categories": [], "categories_nodes": [],
+            "categories_segments": [], "categories_sizes": [], "default_left": [0, 0, 0],
+            "id": 0, "left_children": [1, -1, -1], "loss_changes": [1.0, 0.0, 0.0],
+            "parents": [2147483647, 0, 0], "right_children": [2, -1, -1],
+            "split_conditions": [40.0, -2.5, 1.75], "split_indices": [0, 0, 0],
+            "split_type": [split_type, 0, 0], "sum_hessian": [2.0, 1.0, 1.0],
+            "tree_param": {"num_deleted": "0", "num_feature": str(nfeat), "num_nodes": "3",
+                           "size_leaf_vector": "0"}}
+    if split_type:
+        tree.update(categories=[1], categories_nodes=[0], categories_segments=[0],
+                    categories_sizes=[1])
+    m = {"learner": {"attributes": {}, "feature_names": [], "feature_types": [],
+         "gradient_booster": {"model": {"gbtree_model_param": {"num_parallel_tree": "1",
+                              "num_trees": "1", "size_leaf_vector": "0"},
+                              "tree_info": [0], "trees": [tree]}, "name": "gbtree"},
+         "learner_model_param": {"base_score": "5E-1", "boost_from_average": "1",
+                                 "num_class": "0", "num_feature": str(nfeat),
+                                 "num_target": "1"},
+         "objective": {"name": "binary:logistic", "reg_loss_param": {"scale_pos_weight": "1"}}},
+         "version": [1, 7, 4]}
+    j = json.dumps(m).encode()
+    body = head + struct.pack("<I", len(j)) + j
+    open(out + "/" + name, "wb").write(body + hashlib.sha256(body).digest())
+model("hand", 50, 0)
+model("hand49", 49, 0)
+model("handcat", 50, 1)
+PY
+	"$V" url check --model "$T/hand" --json http://a.example/ > "$T/hand.short" 2> "$T/hand.err"
+	"$V" url check --model "$T/hand" --json "http://a.example/$(printf '%050d' 0)" \
+		> "$T/hand.long" 2>> "$T/hand.err"
+	want_short=$(python3 - "$T/m1" <<'PY'
+import math, struct, sys
+a, b = struct.unpack("<ff", open(sys.argv[1], "rb").read()[16:24])
+for z in (-2.5, 1.75):
+    print(int(100.0 / (1.0 + math.exp(-(a * z + b))) + 0.5))
+PY
+)
+	check "a hand-written tree walked by vigia: the score the tree and the scale give (short URL)" \
+		'grep -q "\"score\":$(echo "$want_short" | sed -n 1p)," "$T/hand.short"'
+	check "... and a URL of 40 bytes or more takes the other leaf" \
+		'grep -q "\"score\":$(echo "$want_short" | sed -n 2p)," "$T/hand.long"'
+	"$V" url check --model "$T/hand49" http://a.example/ > /dev/null 2> "$T/hand49.err"
+	rc=$?
+	check "trees over 49 features are refused when the model loads, and named so" \
+		'[ $rc -eq 3 ] && grep -q "cannot use (trees over 49 features, not 50)" "$T/hand49.err"'
+	"$V" url check --model "$T/handcat" http://a.example/ > /dev/null 2> "$T/handcat.err"
+	rc=$?
+	check "a categorical split is refused when the model loads, and named so" \
+		'[ $rc -eq 3 ] && grep -q "cannot use (categorical splits)" "$T/handcat.err"'
 else
 	echo "SKIP training tests: $S/corpus/url/labeled-dev.tsv not found"
 fi

@@ -16,9 +16,10 @@
  *   url_model.c    the lexical model (logistic regression over hashed features, boosted
  *                  trees over dense features and its logit) and its training and
  *                  cross-validation
+ *   url_trees.c    the boosted trees read once from libxgboost's JSON model into flat arrays
+ *                  and walked for each URL (the same float margin as libxgboost, faster)
  *
- * Nothing here allocates per URL except what a caller asks to keep (and libxgboost, inside its
- * prediction of the trees for a URL checked with a model); no function exits or
+ * Nothing here allocates per URL except what a caller asks to keep; no function exits or
  * aborts on any input.  docs/internals/url.md describes the design, docs/url-analysis.md the
  * model's evaluation.
  */
@@ -271,9 +272,28 @@ void url_model_free(struct url_model *m);
 void url_model_lines(const struct url_model *m, int *suspicious, int *malicious);
 /* The model's estimate (0..1, the scaled score / 100) for a checked URL r whose hashed
  * features are f[0..n): the logistic regression's logit, then the boosted trees over r's dense
- * features and that logit.  -1 when libxgboost fails to predict (the URL has no estimate). */
+ * features and that logit (walked by url_trees.c). */
 double url_model_predict(const struct url_model *m, const struct url_result *r, const uint32_t *f,
                          size_t n);
+/* The row the trees see for a checked URL r with hashed features f[0..n): its dense features
+ * and, last, the regression's logit; x has URL_MODEL_DENSE elements (OUT). */
+void url_model_dense(const struct url_model *m, const struct url_result *r, const uint32_t *f,
+                     size_t n, float *x);
+
+/* ---- url_trees.c: the boosted trees, walked ----------------------------------------------- */
+
+struct url_trees;
+/* The trees of a libxgboost model saved as JSON (json[0..len), borrowed), for rows of nfeat
+ * features, into *out (caller frees with url_trees_free).  V_OK, or V_ERR_INVALID with the
+ * reason in why[0..n) (translated): not JSON, a model the walker does not implement (another
+ * objective or booster, several classes, categorical splits, another number of features) or
+ * malformed trees. */
+int url_trees_from_json(const char *json, size_t len, size_t nfeat, struct url_trees **out,
+                        char *why, size_t n);
+/* The raw margin (before the logistic) of row x[0..nfeat): NaN is a missing value.  The same
+ * float, bit for bit, as libxgboost 1.7's XGBoosterPredictFromDense with missing=NaN. */
+float url_trees_margin(const struct url_trees *t, const float *x);
+void url_trees_free(struct url_trees *t);
 
 struct url_train_options {
 	const char *data; /* labeled TSV: label<TAB>url<TAB>source */
