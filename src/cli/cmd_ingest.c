@@ -601,7 +601,8 @@ static void stage_times(const struct pipeline_stats *ps, struct store *st, uint6
 	for (size_t i = 0; i < PIPELINE_STAGES && n < sizeof(line); i++)
 		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s %.3f",
 				      pipeline_stage_name(i), (double)ps->stage_ns[i] / 1e9);
-	/* "deferred": the part of the commits that wrote the correlation's postings and links */
+	/* "deferred": the part of the commits that wrote the correlation's new indicators, postings
+	 * and links */
 	if (n < sizeof(line))
 		snprintf(line + n, sizeof(line) - n, " commit %.3f deferred %.3f",
 			 (double)commit_ns / 1e9, (double)bs.ns / 1e9);

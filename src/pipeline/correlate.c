@@ -32,15 +32,18 @@
  * the store path's (tests/unit/test_correlate.c compares them).
  *
  * Other writers (another vigia on the same store) may add values after the build: a value
- * the index misses is created with store_indicator_add, which says when the store had it
- * after all, and that value then takes the store path.  Indicators and postings are never
+ * the index misses is created with store_indicator_new, which says when the store had it
+ * after all, and that value then takes the store path.  While the index is exact (no writer
+ * since, known by the store's generation and its count of values inserted at once), the store
+ * creates it without a look-up: its row waits for the commit with the postings and links
+ * (docs/internals/store.md, "The deferred batch").  Indicators and postings are never
  * removed (store.h), so what the index holds stays true; only a posting another writer adds
  * to a value the index holds, for an incident older than the first one the index knows,
  * goes unseen: later links of that value go to the index's first incident instead of that
  * older one (still an incident that has the value).
  *
  * The index is kept between runs (correlate_index_file): saved beside the store when the stage
- * ends, if it is then exactly what the store holds, and mapped again at the next run's first
+ * ends, if it is then exactly what the store holds, and read again at the next run's first
  * event instead of being built.  The store says what a saved index is good for
  * (store_indicators_mark): the file is used when it was saved from this store at a generation
  * no later than the store's and no earlier than its last write that changed older values; the
@@ -123,6 +126,7 @@ struct correlate {
 	int64_t ix_gen;          /* the store's generation the index is exact for */
 	int64_t ix_committed;    /* store_indicators_committed when last looked at */
 	int64_t ix_file_gen;     /* the generation of the file loaded and not caught up; -1 */
+	uint64_t ix_at_once;     /* store_indicators_at_once the index has seen */
 };
 
 /* Did the enrichment stage fill indicator field i (its provenance key is there)? */
@@ -299,6 +303,15 @@ static int link_first_other(struct correlate *c, struct store *st, struct pipe_e
 	return V_OK;
 }
 
+/* After this stage's own call that may insert values at once (into the index, or to be read
+ * into it when it is built): the index has seen them too, unless another caller on the handle
+ * inserted some first (before: the count before the call). */
+static void at_once_seen(struct correlate *c, struct store *st, uint64_t before)
+{
+	if (before == c->ix_at_once)
+		c->ix_at_once = store_indicators_at_once(st);
+}
+
 static int one_indicator(struct correlate *c, struct store *st, struct pipe_event *pe,
 			 const char *kind, const char *value, size_t len, struct verr *err)
 {
@@ -315,8 +328,10 @@ static int one_indicator(struct correlate *c, struct store *st, struct pipe_even
 		id = slot->a;
 		common = (int)slot->b;
 	} else {
+		uint64_t before = store_indicators_at_once(st);
 		if ((rc = store_indicator_get(st, kind, value, &id, &common, err)) != V_OK)
 			return rc;
+		at_once_seen(c, st, before);
 		if (!common) {
 			const char *why = wlists_match(c->wl, kind, value, len);
 			if (why) {
@@ -395,6 +410,7 @@ static void index_mark_read(struct correlate *c, struct store *st, const struct 
 	c->ix_exact = 1;
 	c->ix_gen = m->gen;
 	c->ix_committed = store_indicators_committed(st);
+	c->ix_at_once = store_indicators_at_once(st);
 }
 
 struct catchup {
@@ -435,7 +451,7 @@ static int catchup_cb(void *arg, const struct store_indicator *ind, int64_t firs
 	return load_cb(&cu->l, ind, first);
 }
 
-/* Map the saved index and bring it up to date from the store: *ready = 1, or 0 when it is not
+/* Read the saved index and bring it up to date from the store: *ready = 1, or 0 when it is not
  * usable (the reason in the log), to be built as without it.  V_OK or an error of the store. */
 static int index_from_file(struct correlate *c, struct store *st, int *ready, struct verr *err)
 {
@@ -599,7 +615,7 @@ static int one_indexed(struct correlate *c, struct store *st, struct pipe_event 
 	struct indidx_slot *slot = indidx_find(&c->ix, tag);
 	const char *why;
 	int64_t id, pk[2], first;
-	int common, created, is_new, added, rc;
+	int common, created, is_new, added, one, rc;
 
 	*store_path = 0;
 	if (slot && !slot->id) {
@@ -607,11 +623,16 @@ static int one_indexed(struct correlate *c, struct store *st, struct pipe_event 
 		return V_OK;
 	}
 	if (!slot) {
-		/* not in the store when the index was built, nor added since by this stage */
+		/* not in the store when the index was built, nor added since by this stage: while
+		 * the index is exact (no other writer since), its row waits for the commit with the
+		 * postings (store_indicator_new) */
+		struct store_ind_known known = { c->ix_exact ? c->ix_gen : -1, c->ix_at_once };
+		uint64_t before = store_indicators_at_once(st);
 		why = wlists_match(c->wl, kind, value, len);
-		rc = store_indicator_add(st, kind, value, &id, &created, &common, err);
+		rc = store_indicator_new(st, kind, value, why, &known, &id, &created, &common, err);
 		if (rc != V_OK)
 			return rc;
+		at_once_seen(c, st, before);
 		if (!created || id > UINT32_MAX || pe->incident > UINT32_MAX) {
 			/* another writer added it (or ids outgrew the index): the store decides,
 			 * now and whenever it comes again */
@@ -620,12 +641,8 @@ static int one_indexed(struct correlate *c, struct store *st, struct pipe_event 
 			*store_path = 1;
 			return V_OK;
 		}
-		if (why) {
-			if ((rc = store_indicator_set_common(st, id, why, err)) != V_OK)
-				return rc;
-			common = 1;
+		if (common)
 			pe->common++;
-		}
 		/* nobody else has it: the posting is new, written at the commit */
 		if ((rc = store_posting_defer(st, id, pe->incident, 1, err)) != V_OK)
 			return rc;
@@ -652,13 +669,16 @@ static int one_indexed(struct correlate *c, struct store *st, struct pipe_event 
 		return V_OK; /* the posting is there: the incident was the first to have it */
 	pk[0] = id;
 	pk[1] = pe->incident;
-	if (smap_get(&c->post, pk, sizeof(pk)))
+	/* (when the first is the only incident that has the value, no posting of this incident
+	 * can be in the cache: the look-up, a cache miss each, is skipped) */
+	one = slot->first && (slot->tag & INDIDX_ONE);
+	if (!one && smap_get(&c->post, pk, sizeof(pk)))
 		return V_OK;
 	/* an incident after the first known keeps the first as it is: a saved index need not
 	 * be rebuilt for it (store_posting_append).  When the first is the only incident that
 	 * has the value, the posting is new: it waits for the commit (store_posting_defer);
 	 * otherwise the store says. */
-	if (slot->first && (slot->tag & INDIDX_ONE)) {
+	if (one) {
 		/* not an append: a saved index that still says "one incident" would be wrong
 		 * about an older value (store_posting_defer records the change) */
 		rc = store_posting_defer(st, id, pe->incident, 0, err);

@@ -321,9 +321,10 @@ int store_info(struct store *st, struct store_info *out, struct verr *err)
 /*
  * ---- the deferred batch --------------------------------------------------------------------
  *
- * Postings and correlation links of the open transaction that the caller knows are new
- * (store_posting_defer, store_link_defer) wait here and are written by the backend in one
- * statement each at the commit, sorted (docs/internals/store.md, "The deferred batch").  The
+ * New indicators, postings and correlation links of the open transaction that the caller knows
+ * are new (store_indicator_new, store_posting_defer, store_link_defer) wait here and are
+ * written by the backend in one statement each at the commit, sorted (docs/internals/store.md,
+ * "The deferred batch"): the indicators first, which the postings' foreign key needs.  The
  * arrays only grow during a transaction: a read that needs the rows in the database writes
  * the waiting part (batch_flush) and leaves it in place, so that store_undo can go back to
  * where the mark was — the rows written since the mark, some of them deferred before it, are
@@ -335,8 +336,14 @@ struct store_dlink {
 	size_t kind, why; /* offsets in dtext; why SIZE_MAX: none */
 };
 
-#define NEED_POST 1 /* the postings of the batch */
+struct store_dind {
+	int64_t id;
+	size_t kind, value, why; /* offsets in dtext; why SIZE_MAX: none */
+};
+
+#define NEED_POST 1 /* the postings of the batch (and its indicators, their parents) */
 #define NEED_LINK 2 /* its links */
+#define NEED_IND  4 /* its indicators */
 
 /* The postings of the batch as a set, so that store_posting_add can tell a pending one
  * without writing the batch: open addressing, a power of two, at most half full; (0, 0) is
@@ -403,23 +410,29 @@ static void batch_free(struct store *st)
 	free(st->pset);
 	st->pset = NULL;
 	st->pset_n = st->pset_cap = 0;
+	free(st->dind);
 	free(st->dpost);
 	free(st->dlink);
 	buf_fini(&st->dtext);
+	st->dind = NULL;
 	st->dpost = NULL;
 	st->dlink = NULL;
+	st->dind_n = st->dind_w = st->dind_cap = 0;
 	st->dpost_n = st->dpost_w = st->dpost_cap = 0;
 	st->dlink_n = st->dlink_w = st->dlink_cap = 0;
+	st->mark_ind = st->mark_ind_w = 0;
 	st->mark_post = st->mark_post_w = st->mark_link = st->mark_link_w = st->mark_text = 0;
 }
 
 /* The transaction ended (committed or rolled back): nothing waits any more. */
 static void batch_clear(struct store *st)
 {
+	st->dind_n = st->dind_w = 0;
 	st->dpost_n = st->dpost_w = 0;
 	st->dlink_n = st->dlink_w = 0;
 	buf_reset(&st->dtext);
 	pset_clear(st);
+	st->mark_ind = st->mark_ind_w = 0;
 	st->mark_post = st->mark_post_w = st->mark_link = st->mark_link_w = st->mark_text = 0;
 }
 
@@ -427,9 +440,69 @@ static int post_cmp(const void *x, const void *y)
 {
 	const int64_t *p = x, *q = y;
 
-	if (p[0] != q[0])
-		return p[0] < q[0] ? -1 : 1;
-	return p[1] < q[1] ? -1 : p[1] > q[1];
+	if (p[1] != q[1])
+		return p[1] < q[1] ? -1 : 1;
+	return p[0] < q[0] ? -1 : p[0] > q[0];
+}
+
+#define RADIX_MIN 4096 /* fewer postings: qsort (a radix pass costs 65,536 counters) */
+
+/* Sort the postings p as post_cmp does, when there are many and every id fits in 32 bits: each
+ * pair as one 64-bit key (incident above indicator), an LSD radix sort by 16 bits, a pass
+ * skipped when all keys agree on its digit.  qsort's comparison through a pointer was 5% of
+ * the batch's time at full size.  0, or -1 (few, an id past 32 bits, out of memory: the caller
+ * sorts with qsort). */
+static int post_radix(int64_t (*p)[2], size_t n)
+{
+	size_t *count;
+	uint64_t *k, *t, *sw;
+
+	if (n < RADIX_MIN)
+		return -1;
+	count = malloc(((size_t)1 << 16) * sizeof(*count));
+	k = malloc(n * sizeof(*k));
+	t = malloc(n * sizeof(*t));
+	if (!count || !k || !t) {
+		free(count);
+		free(k);
+		free(t);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((uint64_t)p[i][0] > UINT32_MAX || (uint64_t)p[i][1] > UINT32_MAX) {
+			free(count);
+			free(k);
+			free(t);
+			return -1;
+		}
+		k[i] = (uint64_t)p[i][1] << 32 | (uint64_t)p[i][0];
+	}
+	for (unsigned shift = 0; shift < 64; shift += 16) {
+		size_t sum = 0;
+		memset(count, 0, ((size_t)1 << 16) * sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[(k[i] >> shift) & 0xffff]++;
+		if (count[(k[0] >> shift) & 0xffff] == n)
+			continue; /* one digit for all */
+		for (size_t d = 0; d < (size_t)1 << 16; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			t[count[(k[i] >> shift) & 0xffff]++] = k[i];
+		sw = k;
+		k = t;
+		t = sw;
+	}
+	for (size_t i = 0; i < n; i++) {
+		p[i][0] = (int64_t)(k[i] & UINT32_MAX);
+		p[i][1] = (int64_t)(k[i] >> 32);
+	}
+	free(count);
+	free(k);
+	free(t);
+	return 0;
 }
 
 /* links sorted by the pair without regard to its direction, then by kind, then by the order
@@ -490,18 +563,47 @@ static int batch_flush(struct store *st, int what, struct verr *err)
 	return rc;
 }
 
-/* Write what waits of what: postings, then links. */
+/* Write the indicators that wait, in id order (the order they were given their ids in). */
+static int batch_write_ind(struct store *st, struct verr *err)
+{
+	size_t n = st->dind_n - st->dind_w;
+	struct store_indicator_row *r = malloc(n * sizeof(*r));
+	int rc;
+
+	if (!r)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	for (size_t i = 0; i < n; i++) {
+		const struct store_dind *d = &st->dind[st->dind_w + i];
+		r[i].id = d->id;
+		r[i].kind = st->dtext.data + d->kind;
+		r[i].value = st->dtext.data + d->value;
+		r[i].why = d->why == SIZE_MAX ? NULL : st->dtext.data + d->why;
+	}
+	rc = st->ops->indicators_write(st, r, n, err);
+	free(r);
+	if (rc != V_OK)
+		return rc;
+	st->bstats.indicators += n;
+	st->dind_w = st->dind_n;
+	return V_OK;
+}
+
+/* Write what waits of what: indicators, postings, then links. */
 static int batch_write(struct store *st, int what, struct verr *err)
 {
 	int rc = V_OK;
 
+	if ((what & (NEED_IND | NEED_POST)) && st->dind_w < st->dind_n &&
+	    (rc = batch_write_ind(st, err)) != V_OK)
+		return rc;
 	if ((what & NEED_POST) && st->dpost_w < st->dpost_n) {
 		size_t n = st->dpost_n - st->dpost_w, k = 0;
 		int64_t(*p)[2] = malloc(n * sizeof(*p));
 		if (!p)
 			return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
 		memcpy(p, st->dpost + st->dpost_w, n * sizeof(*p));
-		qsort(p, n, sizeof(*p), post_cmp);
+		if (post_radix(p, n) != 0)
+			qsort(p, n, sizeof(*p), post_cmp);
 		for (size_t i = 0; i < n; i++)
 			if (!k || p[i][0] != p[k - 1][0] || p[i][1] != p[k - 1][1]) {
 				p[k][0] = p[i][0];
@@ -555,7 +657,8 @@ static int batch_write(struct store *st, int what, struct verr *err)
  * (NEED_LINK) in the database. */
 static int batch_need(struct store *st, int what, struct verr *err)
 {
-	if (!((what & NEED_POST) && st->dpost_w < st->dpost_n) &&
+	if (!((what & (NEED_IND | NEED_POST)) && st->dind_w < st->dind_n) &&
+	    !((what & NEED_POST) && st->dpost_w < st->dpost_n) &&
 	    !((what & NEED_LINK) && st->dlink_w < st->dlink_n))
 		return V_OK;
 	return batch_flush(st, what, err);
@@ -584,6 +687,7 @@ static void ind_reset(struct store *st)
 	st->ind_changed = 0;
 	st->ind_base_known = 0;
 	st->ind_base = 0;
+	st->ind_gen_read = 0;
 }
 
 int store_begin(struct store *st, struct verr *err)
@@ -602,6 +706,8 @@ int store_commit(struct store *st, struct verr *err)
 	int64_t gen = 0;
 	int rc = V_OK, bumped = 0;
 
+	if (st->ops->mark_release && (rc = st->ops->mark_release(st, err)) != V_OK)
+		return rc;
 	if ((rc = batch_need(st, NEED_POST | NEED_LINK, err)) != V_OK)
 		return rc;
 	/* the generation moves in the transaction it describes: a crash loses both or neither */
@@ -637,6 +743,8 @@ int store_mark(struct store *st, struct verr *err)
 	int rc = st->ops->mark(st, err);
 
 	if (rc == V_OK) {
+		st->mark_ind = st->dind_n;
+		st->mark_ind_w = st->dind_w;
 		st->mark_post = st->dpost_n;
 		st->mark_post_w = st->dpost_w;
 		st->mark_link = st->dlink_n;
@@ -651,7 +759,10 @@ int store_undo(struct store *st, struct verr *err)
 	int rc = st->ops->undo(st, err);
 
 	if (rc == V_OK) {
-		/* the database is back at the mark: what was written then, and what waited */
+		/* the database is back at the mark: what was written then, and what waited (the
+		 * ids reserved since are given back: the next is the last one left plus one) */
+		st->dind_n = st->mark_ind;
+		st->dind_w = st->mark_ind_w;
 		st->dpost_n = st->mark_post;
 		st->dpost_w = st->mark_post_w;
 		st->dlink_n = st->mark_link;
@@ -993,13 +1104,23 @@ static int ind_taints(struct store *st, int64_t id, struct verr *err)
 	return rc;
 }
 
+/* Is indicator id one of the batch's that wait (a write that names it writes them first)? */
+static int ind_pending(const struct store *st, int64_t id)
+{
+	return st->dind_w < st->dind_n && id >= st->dind[st->dind_w].id;
+}
+
 int store_indicator_get(struct store *st, const char *kind, const char *value, int64_t *id,
 			int *common, struct verr *err)
 {
 	int own, rc;
 
+	/* the value may wait in the batch, and an insert takes the next id */
+	if ((rc = batch_need(st, NEED_IND, err)) != V_OK)
+		return rc;
 	if ((rc = ind_begin(st, &own, err)) != V_OK)
 		return rc;
+	st->ind_at_once++; /* (it may have created the value) */
 	if ((rc = ind_touch(st, err)) == V_OK)
 		rc = st->ops->indicator_get(st, kind, value, id, common, err);
 	return ind_end(st, own, rc, err);
@@ -1008,13 +1129,17 @@ int store_indicator_get(struct store *st, const char *kind, const char *value, i
 int store_indicator_find(struct store *st, const char *kind, const char *value, int64_t *id,
 			 int *common, struct verr *err)
 {
-	return st->ops->indicator_find(st, kind, value, id, common, err);
+	int rc = batch_need(st, NEED_IND, err);
+
+	return rc != V_OK ? rc : st->ops->indicator_find(st, kind, value, id, common, err);
 }
 
 int store_indicator_set_common(struct store *st, int64_t id, const char *why, struct verr *err)
 {
 	int own, rc;
 
+	if (ind_pending(st, id) && (rc = batch_need(st, NEED_IND, err)) != V_OK)
+		return rc;
 	if ((rc = ind_begin(st, &own, err)) != V_OK)
 		return rc;
 	if ((rc = ind_taints(st, id, err)) == V_OK)
@@ -1027,11 +1152,111 @@ int store_indicator_add(struct store *st, const char *kind, const char *value, i
 {
 	int own, rc;
 
+	if ((rc = batch_need(st, NEED_IND, err)) != V_OK)
+		return rc;
 	if ((rc = ind_begin(st, &own, err)) != V_OK)
 		return rc;
 	if ((rc = ind_touch(st, err)) == V_OK)
 		rc = st->ops->indicator_add(st, kind, value, id, created, common, err);
+	if (rc == V_OK && *created)
+		st->ind_at_once++;
 	return ind_end(st, own, rc, err);
+}
+
+uint64_t store_indicators_at_once(const struct store *st)
+{
+	return st->ind_at_once;
+}
+
+/* May the open transaction give new values their ids itself, for a caller whose index was
+ * exact at generation k->gen having seen k->at_once values inserted at once on this handle?
+ * Only while nobody has added values the index cannot know: no other writer since (the
+ * store's generation, read once a transaction, since it moves only at commits, is still
+ * k->gen), nor another caller on this handle (another stage: tests/unit/test_correlate.c has
+ * one).  *ok = 1 when so. */
+static int ind_reservable(struct store *st, const struct store_ind_known *k, int *ok,
+			  struct verr *err)
+{
+	struct store_ind_mark m;
+	int rc;
+
+	*ok = 0;
+	if (!st->in_tx || !k || k->gen < 0 || k->at_once != st->ind_at_once ||
+	    !st->ops->indicators_write || !st->ops->indicators_mark)
+		return V_OK;
+	if (!st->ind_gen_read) {
+		if ((rc = st->ops->indicators_mark(st, &m, err)) != V_OK)
+			return rc;
+		st->ind_gen = m.gen;
+		st->ind_gen_read = 1;
+	}
+	*ok = st->ind_gen == k->gen;
+	return V_OK;
+}
+
+/* The id the next new value gets: above the last one waiting, else above the store's largest
+ * (which holds every one written: an insert at once writes the waiting ones first). */
+static int ind_next_id(struct store *st, int64_t *id, struct verr *err)
+{
+	int rc;
+
+	if (st->dind_w < st->dind_n) {
+		*id = st->dind[st->dind_n - 1].id + 1;
+		return V_OK;
+	}
+	if ((rc = st->ops->indicators_max(st, id, err)) != V_OK)
+		return rc;
+	*id += 1;
+	return V_OK;
+}
+
+/* A string of the batch (kind, value, why) at the end of dtext: its offset, or SIZE_MAX when
+ * out of memory. */
+static size_t dtext_put(struct store *st, const char *str)
+{
+	size_t at = st->dtext.len;
+
+	return buf_append(&st->dtext, str, strlen(str) + 1) == V_OK ? at : SIZE_MAX;
+}
+
+int store_indicator_new(struct store *st, const char *kind, const char *value, const char *why,
+			const struct store_ind_known *known, int64_t *id, int *created, int *common,
+			struct verr *err)
+{
+	struct store_dind *d;
+	size_t text = st->dtext.len;
+	int ok, rc;
+
+	if ((rc = ind_reservable(st, known, &ok, err)) != V_OK)
+		return rc;
+	if (!ok) {
+		/* inserted at once, as store_indicator_add and store_indicator_set_common */
+		rc = store_indicator_add(st, kind, value, id, created, common, err);
+		if (rc == V_OK && *created && why &&
+		    (rc = store_indicator_set_common(st, *id, why, err)) == V_OK)
+			*common = 1;
+		return rc;
+	}
+	/* ind_touch first: the largest id before the transaction's new values */
+	if ((rc = ind_touch(st, err)) != V_OK)
+		return rc;
+	if (grow((void **)&st->dind, st->dind_n, &st->dind_cap, sizeof(*st->dind)) != 0)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	d = &st->dind[st->dind_n];
+	if ((rc = ind_next_id(st, &d->id, err)) != V_OK)
+		return rc;
+	d->why = SIZE_MAX;
+	if ((d->kind = dtext_put(st, kind)) == SIZE_MAX ||
+	    (d->value = dtext_put(st, value)) == SIZE_MAX ||
+	    (why && (d->why = dtext_put(st, why)) == SIZE_MAX)) {
+		st->dtext.len = text;
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	st->dind_n++;
+	*id = d->id;
+	*created = 1;
+	*common = why != NULL;
+	return V_OK;
 }
 
 int store_indicators_scan(struct store *st, int64_t after, store_indicator_scan_cb cb,
@@ -1044,18 +1269,25 @@ int store_indicators_scan(struct store *st, int64_t after, store_indicator_scan_
 
 int store_indicators_max(struct store *st, int64_t *max, struct verr *err)
 {
-	return st->ops->indicators_max(st, max, err);
+	int rc = batch_need(st, NEED_IND, err);
+
+	return rc != V_OK ? rc : st->ops->indicators_max(st, max, err);
 }
 
 /* A posting now: one the batch holds is not new (and is written with the batch). */
 static int posting_write(struct store *st, int64_t indicator, int64_t incident, int *is_new,
 			 struct verr *err)
 {
+	int rc;
+
 	if (pset_has(st, indicator, incident)) {
 		if (is_new)
 			*is_new = 0;
 		return V_OK;
 	}
+	/* the indicator, a foreign key's parent, may wait in the batch */
+	if (ind_pending(st, indicator) && (rc = batch_need(st, NEED_IND, err)) != V_OK)
+		return rc;
 	return st->ops->posting_add(st, indicator, incident, is_new, err);
 }
 
@@ -1106,11 +1338,16 @@ int store_posting_defer(struct store *st, int64_t indicator, int64_t incident, i
 
 int store_indicators_mark(struct store *st, struct store_ind_mark *m, struct verr *err)
 {
+	int rc;
+
 	memset(m, 0, sizeof(*m));
 	if (!st->ops->indicators_mark)
 		return verr_set(err, V_ERR_USAGE, "",
 				_("the %s store keeps no generation of its indicators"),
 				st->ops->name);
+	/* it reads the largest id */
+	if ((rc = batch_need(st, NEED_IND, err)) != V_OK)
+		return rc;
 	return st->ops->indicators_mark(st, m, err);
 }
 

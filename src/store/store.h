@@ -343,6 +343,36 @@ int store_indicator_set_common(struct store *st, int64_t id, const char *why, st
  * added it since the caller's index was built), *created = 0 with its id and *common. */
 int store_indicator_add(struct store *st, const char *kind, const char *value, int64_t *id,
 			int *created, int *common, struct verr *err);
+/* How many values this handle has inserted at once (store_indicator_get, which may create one,
+ * and store_indicator_add that created one): a caller that keeps an index of the store's values
+ * notes it (struct store_ind_known) to learn whether anyone else on the handle added some. */
+uint64_t store_indicators_at_once(const struct store *st);
+/* What a caller's index of the store's values knows: every value of the store at generation
+ * gen (store_indicators_mark; -1: it does not know), and those of the at_once values inserted
+ * at once on this handle (store_indicators_at_once) when it last looked. */
+struct store_ind_known {
+	int64_t gen;
+	uint64_t at_once;
+};
+/*
+ * store_indicator_add for a caller whose index of the store's values (*known;
+ * src/pipeline/correlate.c) does not hold (kind, value).  When the open transaction finds the
+ * store still at known->gen and nothing inserted at once on the handle since known->at_once (no
+ * writer, nor another caller on this handle, has added a value the index cannot know), the value
+ * is new for certain: it gets the next id at once (the largest in the store or in the batch,
+ * plus one: the write lock is held for the whole transaction) and its row waits in the
+ * transaction's batch, written at store_commit() with the others, in one statement
+ * (docs/internals/store.md, "The deferred batch").  why (NULL: none) is a warning list's name:
+ * the value is common, as store_indicator_set_common() would make it.  Otherwise — outside a
+ * transaction, known NULL or out of date, or a backend whose writers take ids at the same time
+ * (PostgreSQL) — it is store_indicator_add(), then store_indicator_set_common() when created
+ * and why.  OUT: *id, *created, *common as store_indicator_add() (*common = why != NULL when
+ * created).  store_undo() gives back the ids reserved since the mark; reads of indicators and
+ * postings in the transaction write the batch first.
+ */
+int store_indicator_new(struct store *st, const char *kind, const char *value, const char *why,
+			const struct store_ind_known *known, int64_t *id, int *created, int *common,
+			struct verr *err);
 /* Indicators and postings are never removed (merging an incident adds postings to the one
  * it merges into; retention removes neither): an index of them kept in memory only goes
  * stale by what other writers add, never by what they take away. */
@@ -381,7 +411,7 @@ int store_posting_defer(struct store *st, int64_t indicator, int64_t incident, i
 /* What writing the deferred batch has cost this handle since it was opened: rows written and
  * the time in it (wall and the thread's CPU), part of the commits' (vigia ingest's debug line). */
 struct store_batch_stats {
-	uint64_t postings, links, ns, cpu_ns;
+	uint64_t indicators, postings, links, ns, cpu_ns;
 };
 void store_batch_stats(const struct store *st, struct store_batch_stats *out);
 /*

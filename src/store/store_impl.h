@@ -37,6 +37,12 @@ struct store_link_row {
 	int64_t a, b;
 	const char *kind, *why;    /* why may be NULL */
 };
+/* A new indicator of the deferred batch (store_indicator_new), as the backend writes it. */
+struct store_indicator_row {
+	int64_t id;                /* reserved for it: above every id the store holds */
+	const char *kind, *value;
+	const char *why;           /* on a warning list: common, why; NULL: not common */
+};
 
 struct store_ops {
 	const char *name; /* "sqlite", "postgresql" */
@@ -50,6 +56,9 @@ struct store_ops {
 	void (*rollback)(struct store *st);
 	int (*mark)(struct store *st, struct verr *err);
 	int (*undo)(struct store *st, struct verr *err);
+	/* store_commit, before its writes: the mark is let go (the commit ends the transaction
+	 * either way).  NULL: nothing to gain. */
+	int (*mark_release)(struct store *st, struct verr *err);
 
 	int (*batch_start)(struct store *st, const char *feed, const char *source, int64_t *id,
 			   struct verr *err);
@@ -129,13 +138,20 @@ struct store_ops {
 	int (*posting_add)(struct store *st, int64_t indicator, int64_t incident, int *is_new,
 			   struct verr *err);
 	/* The deferred batch, written by store_commit (or before a read that needs it) inside
-	 * the open transaction: n postings (indicator, incident), sorted, none twice, each
-	 * stored once whether or not the store holds it already; n links sorted by (a, b), no
-	 * pair twice either way round, each stored unless the store holds it either way round. */
+	 * the open transaction: n postings (indicator, incident), sorted by (incident,
+	 * indicator), none twice, each stored once whether or not the store holds it already; n
+	 * links sorted by (a, b), no pair twice either way round, each stored unless the store
+	 * holds it either way round. */
 	int (*postings_write)(struct store *st, const int64_t (*pairs)[2], size_t n,
 			      struct verr *err);
 	int (*links_write)(struct store *st, const struct store_link_row *rows, size_t n,
 			   struct verr *err);
+	/* n new indicators with the ids reserved for them, in id order, none in the store (its
+	 * (kind, value) nor its id): a conflict is an error.  NULL: the backend cannot reserve
+	 * ids within a transaction (PostgreSQL: other writers take ids from the sequence at the
+	 * same time), and store_indicator_new inserts at once. */
+	int (*indicators_write)(struct store *st, const struct store_indicator_row *rows,
+				size_t n, struct verr *err);
 	int (*postings_of)(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
 			   struct verr *err);
 	int (*indicators_list)(struct store *st, int64_t incident, store_indicator_cb cb,
@@ -252,18 +268,24 @@ struct store {
 	int ind_base_known;
 	int64_t ind_base;     /* the largest indicator id when the transaction first wrote one */
 	int64_t ind_committed; /* the generation this handle's last commit gave; 0: none */
-	/* the deferred batch of the open transaction (store.c: store_posting_defer,
-	 * store_link_defer): entries [0, *_w) are written into the transaction already (by a
-	 * read that needed them), [*_w, *_n) wait for the commit; the mark_* say where both
-	 * stood at store_mark, which store_undo goes back to */
+	/* the deferred batch of the open transaction (store.c: store_indicator_new,
+	 * store_posting_defer, store_link_defer): entries [0, *_w) are written into the
+	 * transaction already (by a read that needed them), [*_w, *_n) wait for the commit; the
+	 * mark_* say where they stood at store_mark, which store_undo goes back to */
+	struct store_dind *dind; /* new indicators, their ids ascending */
+	size_t dind_n, dind_w, dind_cap;
+	int ind_gen_read;     /* ind_gen holds the generation the transaction started at */
+	int64_t ind_gen;
+	uint64_t ind_at_once; /* store_indicators_at_once() */
 	int64_t (*dpost)[2];
 	size_t dpost_n, dpost_w, dpost_cap;
 	struct store_dlink *dlink;
 	size_t dlink_n, dlink_w, dlink_cap;
 	int64_t (*pset)[2];   /* every posting of dpost, hashed (store_posting_add looks) */
 	size_t pset_n, pset_cap;
-	struct buf dtext;     /* the links' kinds and whys, NUL-terminated, by offset */
-	size_t mark_post, mark_post_w, mark_link, mark_link_w, mark_text;
+	struct buf dtext;     /* the links' kinds and whys, the indicators' kinds, values and
+			       * whys: NUL-terminated, by offset */
+	size_t mark_ind, mark_ind_w, mark_post, mark_post_w, mark_link, mark_link_w, mark_text;
 	struct store_batch_stats bstats;
 };
 

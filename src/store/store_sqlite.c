@@ -45,9 +45,9 @@ enum sq_stmt {
 	S_EV_FIND, S_EV_REPEAT, S_EV_INSERT, S_FP_SINCE, S_PRUNE,
 	S_INC_FIND, S_INC_CREATE, S_IE_INSERT, S_INC_SEEN, S_INC_GET, S_INC_UPDATE, S_INC_ATTR,
 	S_NOTE_ADD, S_NOTES, S_CONTENT_ADD, S_ATT_ADD, S_ATT_LIST, S_CONTENT_GET,
-	S_LINK_ADD, S_LINK_HAS, S_LINKS, S_LINK_BATCH,
+	S_LINK_ADD, S_LINK_HAS, S_LINKS, S_LINK_BATCH, S_LINK_OTHER,
 	S_IND_FIND, S_IND_ADD, S_IND_COMMON, S_POST_ADD, S_POST_BATCH, S_POSTINGS, S_IND_OF_INC,
-	S_IND_COMMONS,
+	S_IND_COMMONS, S_IND_BATCH,
 	S_IND_NEW, S_IND_SCAN, S_POST_FIRST, S_IND_MAX,
 	S_IND_MARK, S_IND_BUMP, S_SHARE_BUMP, S_IND_CHANGE, S_IND_CHANGED,
 	S_AUDIT_HEAD, S_AUDIT_ADD, S_AUDIT_HEAD_SET, S_AUDIT_ALL, S_AUDIT_OBJ,
@@ -151,14 +151,17 @@ static const char *const sql_text[S__COUNT] = {
 	[S_POST_ADD] = "INSERT OR IGNORE INTO postings (indicator, incident) VALUES (?1, ?2)",
 	/* the deferred batch (store.c): every row of an array in one statement, through the
 	 * table-valued function vigia_rows (below); a link stored the other way round is left
-	 * out (SQLite reads the rows into a temporary table first, since the statement reads
-	 * the table it writes: once per batch, not once per link) */
+	 * out, found by a statement of its own first (S_LINK_OTHER: an INSERT that read the
+	 * table it writes would copy its rows into a temporary table first) */
 	[S_POST_BATCH] = "INSERT OR IGNORE INTO postings (indicator, incident) "
 			 "SELECT a, b FROM vigia_rows(?1)",
+	/* new values with the ids reserved for them (a conflict is an error: they are new) */
+	[S_IND_BATCH] = "INSERT INTO indicators (id, kind, value, common, why) "
+			"SELECT a, kind, value, why IS NOT NULL, why FROM vigia_rows(?1)",
 	[S_LINK_BATCH] = "INSERT OR IGNORE INTO links (a, b, kind, why, time) "
-			 "SELECT r.a, r.b, r.kind, r.why, ?2 FROM vigia_rows(?1) r "
-			 "WHERE NOT EXISTS (SELECT 1 FROM links l "
-			 "WHERE l.a = r.b AND l.b = r.a AND l.kind = r.kind)",
+			 "SELECT a, b, kind, why, ?2 FROM vigia_rows(?1)",
+	[S_LINK_OTHER] = "SELECT r.rowid FROM vigia_rows(?1) r WHERE EXISTS (SELECT 1 FROM "
+			 "links l WHERE l.a = r.b AND l.b = r.a AND l.kind = r.kind)",
 	[S_POSTINGS] = "SELECT incident FROM postings WHERE indicator = ?1 ORDER BY incident",
 	[S_IND_OF_INC] = "SELECT i.id, i.kind, i.value, i.common, i.why FROM postings p "
 			 "JOIN indicators i ON i.id = p.indicator WHERE p.incident = ?1 "
@@ -1046,6 +1049,24 @@ static int sq_mark(struct store *st, struct verr *err)
 	    (rc = run_id(s, S_MARK, err)) != V_OK)
 		return rc;
 	s->marked = 1;
+	s->jp_n = s->jr_n = 0;
+	return V_OK;
+}
+
+/* The commit's writes (the deferred batch, the pending incident updates) come after the last
+ * mark: with the savepoint open SQLite would first copy every page they touch into its
+ * journal (a page of the postings, of their incident index, ... each), for an undo that
+ * cannot come any more. */
+static int sq_mark_release(struct store *st, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	int rc;
+
+	if (!s->marked || sqlite3_get_autocommit(s->db))
+		return V_OK;
+	if ((rc = run_id(s, S_MARK_RELEASE, err)) != V_OK)
+		return rc;
+	s->marked = 0;
 	s->jp_n = s->jr_n = 0;
 	return V_OK;
 }
@@ -2262,13 +2283,15 @@ static int sq_posting_add(struct store *st, int64_t indicator, int64_t incident,
  * statement's cursors stay open from one row to the next instead of being opened, seeked from
  * the root and closed again per row (postings: 15,400 -> 10,500 instructions a row, callgrind,
  * docs/benchmarks.md "correlation, fourth round").  An eponymous-only virtual table (no
- * CREATE VIRTUAL TABLE), read-only, columns a, b, kind, why and the hidden argument.  (SQLite's
- * carray extension does this for one column, but Debian's libsqlite3 does not build it in.)
+ * CREATE VIRTUAL TABLE), read-only, columns a, b, kind, why, value and the hidden argument.
+ * (SQLite's carray extension does this for one column, but Debian's libsqlite3 does not build
+ * it in.)
  */
 struct rows {
 	size_t n;
-	const int64_t (*pairs)[2];            /* either this (a, b; kind and why NULL) */
-	const struct store_link_row *links;  /* or this */
+	const int64_t (*pairs)[2];            /* one of these: (a, b; the rest NULL) */
+	const struct store_link_row *links;  /* (a, b, kind, why; value NULL) */
+	const struct store_indicator_row *inds; /* (a the id, kind, why, value; b NULL) */
 };
 
 struct rows_cursor {
@@ -2287,7 +2310,7 @@ static int rows_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
 	(void)argc;
 	(void)argv;
 	(void)msg;
-	if ((rc = sqlite3_declare_vtab(db, "CREATE TABLE x(a, b, kind, why, p HIDDEN)")) != 0)
+	if ((rc = sqlite3_declare_vtab(db, "CREATE TABLE x(a, b, kind, why, value, p HIDDEN)")) != 0)
 		return rc;
 	if (!(t = sqlite3_malloc(sizeof(*t))))
 		return SQLITE_NOMEM;
@@ -2307,7 +2330,7 @@ static int rows_best_index(sqlite3_vtab *t, sqlite3_index_info *ii)
 {
 	(void)t;
 	for (int i = 0; i < ii->nConstraint; i++)
-		if (ii->aConstraint[i].iColumn == 4 && ii->aConstraint[i].usable &&
+		if (ii->aConstraint[i].iColumn == 5 && ii->aConstraint[i].usable &&
 		    ii->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_EQ) {
 			ii->aConstraintUsage[i].argvIndex = 1;
 			ii->aConstraintUsage[i].omit = 1;
@@ -2361,25 +2384,34 @@ static int rows_eof(sqlite3_vtab_cursor *cc)
 	return !c->r || c->i >= c->r->n;
 }
 
+static void result_text(sqlite3_context *ctx, const char *text)
+{
+	if (text)
+		sqlite3_result_text(ctx, text, -1, SQLITE_STATIC);
+}
+
 static int rows_column(sqlite3_vtab_cursor *cc, sqlite3_context *ctx, int col)
 {
 	struct rows_cursor *c = (struct rows_cursor *)cc;
 	const struct store_link_row *l = c->r->links ? &c->r->links[c->i] : NULL;
+	const struct store_indicator_row *in = c->r->inds ? &c->r->inds[c->i] : NULL;
 
 	switch (col) {
 	case 0:
-		sqlite3_result_int64(ctx, l ? l->a : c->r->pairs[c->i][0]);
+		sqlite3_result_int64(ctx, in ? in->id : l ? l->a : c->r->pairs[c->i][0]);
 		break;
 	case 1:
-		sqlite3_result_int64(ctx, l ? l->b : c->r->pairs[c->i][1]);
+		if (!in)
+			sqlite3_result_int64(ctx, l ? l->b : c->r->pairs[c->i][1]);
 		break;
 	case 2:
-		if (l && l->kind)
-			sqlite3_result_text(ctx, l->kind, -1, SQLITE_STATIC);
+		result_text(ctx, in ? in->kind : l ? l->kind : NULL);
 		break;
 	case 3:
-		if (l && l->why)
-			sqlite3_result_text(ctx, l->why, -1, SQLITE_STATIC);
+		result_text(ctx, in ? in->why : l ? l->why : NULL);
+		break;
+	case 4:
+		result_text(ctx, in ? in->value : NULL);
 		break;
 	default:
 		break; /* NULL */
@@ -2431,12 +2463,71 @@ static int sq_postings_write(struct store *st, const int64_t (*pairs)[2], size_t
 	return rows_run((struct sq *)st, S_POST_BATCH, &r, err);
 }
 
+/* The links of rows stored already the other way round: *out (malloc'd, caller frees) holds
+ * one byte per row, 1 = leave out; *any says whether there is one. */
+static int links_other(struct sq *s, const struct rows *r, unsigned char **out, int *any,
+		       struct verr *err)
+{
+	sqlite3_stmt *q = get(s, S_LINK_OTHER, err);
+	int step;
+
+	*any = 0;
+	if (!q)
+		return V_ERR_IO;
+	if (!(*out = calloc(r->n, 1)))
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	sqlite3_bind_pointer(q, 1, (void *)r, "vigia_rows", NULL);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		sqlite3_int64 i = sqlite3_column_int64(q, 0);
+		if (i >= 0 && (size_t)i < r->n)
+			(*out)[i] = *any = 1;
+	}
+	done(q);
+	if (step != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		return fail(s, step, err);
+	}
+	return V_OK;
+}
+
 static int sq_links_write(struct store *st, const struct store_link_row *rows, size_t n,
 			  struct verr *err)
 {
+	struct sq *s = (struct sq *)st;
 	struct rows r = { .n = n, .links = rows };
+	struct store_link_row *kept = NULL;
+	unsigned char *other = NULL;
+	int any, rc;
 
-	return rows_run((struct sq *)st, S_LINK_BATCH, &r, err);
+	if (!n)
+		return V_OK;
+	if ((rc = links_other(s, &r, &other, &any, err)) != V_OK)
+		return rc;
+	if (any) {
+		size_t k = 0;
+		if (!(kept = malloc(n * sizeof(*kept)))) {
+			free(other);
+			return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+		}
+		for (size_t i = 0; i < n; i++)
+			if (!other[i])
+				kept[k++] = rows[i];
+		r.links = kept;
+		r.n = k;
+	}
+	rc = rows_run(s, S_LINK_BATCH, &r, err);
+	free(kept);
+	free(other);
+	return rc;
+}
+
+static int sq_indicators_write(struct store *st, const struct store_indicator_row *rows,
+			       size_t n, struct verr *err)
+{
+	struct rows r = { .n = n, .inds = rows };
+
+	return rows_run((struct sq *)st, S_IND_BATCH, &r, err);
 }
 
 static int sq_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
@@ -3682,6 +3773,7 @@ static const struct store_ops sqlite_ops = {
 	.rollback = sq_rollback,
 	.mark = sq_mark,
 	.undo = sq_undo,
+	.mark_release = sq_mark_release,
 	.batch_start = sq_batch_start,
 	.batch_finish = sq_batch_finish,
 	.batch_set_input = sq_batch_set_input,
@@ -3714,6 +3806,7 @@ static const struct store_ops sqlite_ops = {
 	.posting_add = sq_posting_add,
 	.postings_write = sq_postings_write,
 	.links_write = sq_links_write,
+	.indicators_write = sq_indicators_write,
 	.indicator_add = sq_indicator_add,
 	.indicators_scan = sq_indicators_scan,
 	.indicators_max = sq_indicators_max,

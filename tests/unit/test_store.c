@@ -1029,6 +1029,138 @@ static void test_deferred(struct store *st)
 	store_rollback(st);
 }
 
+static int count_ids_cb(void *arg, int64_t id)
+{
+	(void)id;
+	++*(int *)arg;
+	return 0;
+}
+
+/* A batch large enough to be sorted by radix (store.c post_radix): 2,000 values, each posted
+ * to three incidents in an order of its own, every posting asked twice. */
+static void test_deferred_many(struct store *st)
+{
+	enum { NV = 2000 };
+	static int64_t v[NV];
+	struct verr e = { 0 };
+	int64_t inc[3];
+	char val[64];
+	int bad = 0, n;
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(val, sizeof(val), "m%d", i);
+		inc[i] = mk_incident(st, "defer-many", val, IS_NEW, NULL, 3, 0);
+	}
+	is_int(store_begin(st, &e), V_OK, "begin");
+	for (int i = 0; i < NV; i++) {
+		snprintf(val, sizeof(val), "http://many.example/%d", i);
+		store_indicator_get(st, "url", val, &v[i], NULL, &e);
+	}
+	for (int r = 0; r < 2; r++)
+		for (int i = NV - 1; i >= 0; i--)
+			for (int j = 0; j < 3; j++)
+				store_posting_defer(st, v[(i * 7) % NV], inc[(i + j) % 3], 0, &e);
+	is_int(store_commit(st, &e), V_OK, "commit of 6,000 postings asked twice (%s)", e.reason);
+	for (int i = 0; i < NV; i++) {
+		n = 0;
+		store_postings_of(st, v[i], count_ids_cb, &n, &e);
+		bad += n != 3;
+	}
+	is_int(bad, 0, "each value has its three postings, once each");
+}
+
+/* New values through store_indicator_new: in an SQLite transaction at the caller's generation
+ * they wait in the batch with ids reserved in order (an undo gives back the ones reserved since
+ * the mark), reads and inserts at once write them first, a posting of one is written after it;
+ * another generation, outside a transaction, or PostgreSQL: inserted at once. */
+static void test_deferred_indicators(struct store *st)
+{
+	struct store_batch_stats b0, b1;
+	struct store_ind_known k, stale;
+	struct store_ind_mark m;
+	struct verr e = { 0 };
+	int64_t a, gen = -1, max0 = 0, v1 = 0, v2 = 0, v3 = 0, v4 = 0, v5 = 0, v6 = 0, id = 0;
+	int created = -1, common = -1, is_new = -1;
+	char out[64] = "";
+
+	a = mk_incident(st, "defer-ind", "a", IS_NEW, NULL, 3, 0);
+	if (store_indicators_mark(st, &m, &e) == V_OK)
+		gen = m.gen;
+	ok(!is_sqlite || gen >= 0, "SQLite keeps a generation");
+	store_indicators_max(st, &max0, &e);
+	k.gen = gen;
+	k.at_once = store_indicators_at_once(st);
+	stale.gen = gen + 100;
+	stale.at_once = k.at_once;
+	store_batch_stats(st, &b0);
+	is_int(store_begin(st, &e), V_OK, "begin");
+	is_int(store_indicator_new(st, "url", "http://new.example/1", NULL, &k, &v1, &created,
+				   &common, &e),
+	       V_OK, "a new value (%s)", e.reason);
+	ok(created == 1 && common == 0, "... created, not common");
+	store_indicator_new(st, "url", "http://new.example/2", "a list", &k, &v2, &created,
+			    &common, &e);
+	ok(created == 1 && common == 1, "one on a warning list: common at once");
+	is_int(store_posting_defer(st, v1, a, 1, &e), V_OK, "a posting of a waiting value");
+	is_int(store_mark(st, &e), V_OK, "mark");
+	store_indicator_new(st, "url", "http://new.example/3", NULL, &k, &v3, &created, &common,
+			    &e);
+	is_int(store_undo(st, &e), V_OK, "undo");
+	store_indicator_new(st, "url", "http://new.example/4", NULL, &k, &v4, &created, &common,
+			    &e);
+	if (is_sqlite) {
+		ok(v1 == max0 + 1 && v2 == v1 + 1 && v3 == v2 + 1, "ids reserved in order from the "
+		   "largest (%lld: %lld %lld %lld)", (long long)max0, (long long)v1, (long long)v2,
+		   (long long)v3);
+		is_int(v4, v3, "the id reserved after the mark is given back by the undo");
+	}
+	is_int(store_indicator_find(st, "url", "http://new.example/2", &id, &common, &e), V_OK,
+	       "a read in the transaction sees a waiting value");
+	ok(id == v2 && common == 1, "... with its id and its common mark");
+	is_int(store_indicator_find(st, "url", "http://new.example/3", &id, &common, &e),
+	       V_ERR_NOTFOUND, "the value made after the mark is gone");
+	is_int(store_indicator_get(st, "url", "http://new.example/5", &v5, &common, &e), V_OK,
+	       "a value inserted at once");
+	store_indicator_new(st, "url", "http://new.example/6", NULL, &k, &v6, &created, &common,
+			    &e);
+	if (is_sqlite)
+		ok(v5 == v4 + 1 && v6 == v5 + 1, "... takes the next id, and the next new value "
+		   "(inserted at once too: the caller's index has not seen that one) the one after");
+	is_int(store_posting_add(st, v6, a, &is_new, &e), V_OK, "a posting at once of a waiting "
+	       "value (%s)", e.reason);
+	is_int(is_new, 1, "... new");
+	is_int(store_indicator_new(st, "url", "http://new.example/1", NULL, &stale, &id,
+				   &created, &common, &e),
+	       V_OK, "a value the store has, asked at another generation");
+	ok(created == 0 && id == v1, "... is found, not created (inserted at once)");
+	is_int(store_commit(st, &e), V_OK, "commit (%s)", e.reason);
+	store_batch_stats(st, &b1);
+	is_int((int)(b1.indicators - b0.indicators), is_sqlite ? 3 : 0,
+	       "values written from the batch: 1, 2 and 4 (SQLite only; 6 came after an insert at once)");
+	store_postings_of(st, v1, id_cb, out, &e);
+	ok(strtoll(out, NULL, 10) == a, "the posting of a value that waited (%s)", out);
+	is_int(store_indicator_find(st, "url", "http://new.example/4", &id, &common, &e), V_OK,
+	       "after the commit");
+	ok(id == v4 && common == 0, "... as it was given");
+	/* a rollback gives back what was reserved */
+	if (store_indicators_mark(st, &m, &e) == V_OK)
+		gen = m.gen;
+	store_indicators_max(st, &max0, &e);
+	k.gen = gen;
+	k.at_once = store_indicators_at_once(st);
+	is_int(store_begin(st, &e), V_OK, "begin");
+	store_indicator_new(st, "url", "http://new.example/7", NULL, &k, &id, &created, &common,
+			    &e);
+	store_rollback(st);
+	is_int(store_indicator_find(st, "url", "http://new.example/7", &id, &common, &e),
+	       V_ERR_NOTFOUND, "a rollback forgets a waiting value");
+	is_int(store_indicator_new(st, "url", "http://new.example/8", NULL, &k, &id, &created,
+				   &common, &e),
+	       V_OK, "outside a transaction: at once");
+	ok(created == 1 && (!is_sqlite || id == max0 + 1), "... with the next id");
+	test_deferred_many(st);
+}
+
 static void test_indicators(struct store *st)
 {
 	struct verr e = { 0 };
@@ -1616,6 +1748,7 @@ int main(void)
 	test_indicators(st);
 	test_indicator_index_calls(st);
 	test_deferred(st);
+	test_deferred_indicators(st);
 	test_audit(st);
 	test_prune(st);
 	test_rollback(st);
