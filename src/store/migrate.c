@@ -437,9 +437,33 @@ static const char step18[] =
 	"ALTER TABLE taxii_objects_by_added RENAME TO taxii_objects;"
 	"CREATE UNIQUE INDEX taxii_objects_version ON taxii_objects(collection, id, version);";
 
+/* Version 19: postings without foreign keys; the store checks their parents itself.  SQLite
+ * checked the two parents of each posting row by row, which cost the correlation 40% of its
+ * time (docs/benchmarks.md, "Postings' parents checked by the batch"); the store now does the
+ * same check in one statement for the whole deferred batch (store_sqlite.c, S_POST_CHECK: the
+ * cursors stay open from row to row) and in the INSERT of a single posting (S_POST_ADD), and
+ * refuses the batch or the posting as the foreign key did.  Neither indicators nor incidents
+ * are ever deleted (a merged incident stays, marked), so no later change can leave a posting
+ * without its parent; store_postings_orphans counts any, for the tests.  Every other foreign
+ * key stays. */
+static const char step19[] =
+	"CREATE TABLE postings_nofk ("
+	"  indicator INTEGER NOT NULL,"
+	"  incident INTEGER NOT NULL,"
+	"  PRIMARY KEY (indicator, incident)) WITHOUT ROWID;"
+	"INSERT INTO postings_nofk (indicator, incident)"
+	"  SELECT indicator, incident FROM postings ORDER BY indicator, incident;"
+	"DROP TABLE postings;"
+	"ALTER TABLE postings_nofk RENAME TO postings;"
+	"CREATE INDEX postings_incident ON postings(incident);"
+	"CREATE TRIGGER share_changes_postings_update AFTER UPDATE ON postings BEGIN"
+	"  UPDATE share_changes SET n = n + 1; END;"
+	"CREATE TRIGGER share_changes_postings_delete AFTER DELETE ON postings BEGIN"
+	"  UPDATE share_changes SET n = n + 1; END;";
+
 static const char *const steps[] = { step1, step2, step3, step4, step5, step6, step7, step8,
 				     step9, step10, step11, step12, step13, step14, step15,
-				     step16, step17, step18 };
+				     step16, step17, step18, step19 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,
 	       "one migration step per schema version");

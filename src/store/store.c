@@ -1371,6 +1371,14 @@ int64_t store_indicators_committed(struct store *st)
 	return st->ind_committed;
 }
 
+int store_postings_orphans(struct store *st, int64_t *n, struct verr *err)
+{
+	int rc = batch_need(st, NEED_POST, err);
+
+	*n = 0;
+	return rc != V_OK ? rc : st->ops->postings_orphans(st, n, err);
+}
+
 int store_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
 		      struct verr *err)
 {

@@ -445,6 +445,10 @@ int64_t store_indicators_committed(struct store *st);
 typedef int (*store_id_cb)(void *arg, int64_t id);
 int store_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
 		      struct verr *err);
+/* How many postings lack their indicator or their incident (a whole scan: for checks, not
+ * for the ingest path).  Postings carry no foreign keys since schema version 19 (migrate.c
+ * says why); this is what the store's tests check instead.  OUT: *n. */
+int store_postings_orphans(struct store *st, int64_t *n, struct verr *err);
 typedef int (*store_indicator_cb)(void *arg, const struct store_indicator *ind);
 /* The indicators of an incident (incident > 0), or every common one (incident 0). */
 int store_indicators_list(struct store *st, int64_t incident, store_indicator_cb cb, void *arg,

@@ -14,7 +14,7 @@
 #include "store/store.h"
 
 /* The logical schema version every backend writes (each keeps its own migration steps). */
-#define STORE_SCHEMA_VERSION 18
+#define STORE_SCHEMA_VERSION 19
 
 /* For store_copy: a table as a list of columns (constants of store_copy.c, never input). */
 struct store_table {
@@ -152,6 +152,7 @@ struct store_ops {
 	 * same time), and store_indicator_new inserts at once. */
 	int (*indicators_write)(struct store *st, const struct store_indicator_row *rows,
 				size_t n, struct verr *err);
+	int (*postings_orphans)(struct store *st, int64_t *n, struct verr *err);
 	int (*postings_of)(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
 			   struct verr *err);
 	int (*indicators_list)(struct store *st, int64_t incident, store_indicator_cb cb,

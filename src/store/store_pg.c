@@ -43,7 +43,7 @@ enum pg_stmt {
 	S_INC_FIND, S_INC_CREATE, S_IE_INSERT, S_INC_SEEN, S_INC_GET, S_INC_UPDATE, S_INC_ATTR,
 	S_NOTE_ADD, S_NOTES, S_CONTENT_ADD, S_ATT_ADD, S_ATT_LIST, S_CONTENT_GET,
 	S_LINK_ADD, S_LINK_HAS, S_LINKS, S_LINK_BATCH,
-	S_IND_FIND, S_IND_ADD, S_IND_COMMON, S_POST_ADD, S_POST_BATCH, S_POSTINGS, S_IND_OF_INC,
+	S_IND_FIND, S_IND_ADD, S_IND_COMMON, S_POST_ADD, S_POST_BATCH, S_POSTINGS, S_POST_ORPHANS, S_IND_OF_INC,
 	S_IND_COMMONS,
 	S_IND_NEW, S_IND_SCAN, S_IND_MAX,
 	S_AUDIT_HEAD, S_AUDIT_ADD, S_AUDIT_HEAD_SET, S_AUDIT_ALL, S_AUDIT_OBJ,
@@ -172,6 +172,9 @@ static const char *const sql_text[S__COUNT] = {
 			 "WHERE l.a = u.b AND l.b = u.a AND l.kind = u.kind) "
 			 "ON CONFLICT DO NOTHING",
 	[S_POSTINGS] = "SELECT incident FROM postings WHERE indicator = ?1 ORDER BY incident",
+	[S_POST_ORPHANS] = "SELECT count(*) FROM postings p WHERE NOT EXISTS (SELECT 1 FROM "
+			   "indicators i WHERE i.id = p.indicator) OR NOT EXISTS (SELECT 1 FROM "
+			   "incidents n WHERE n.id = p.incident)",
 	[S_IND_OF_INC] = "SELECT i.id, i.kind, i.value, i.common, i.why FROM postings p "
 			 "JOIN indicators i ON i.id = p.indicator WHERE p.incident = ?1 "
 			 "ORDER BY i.kind, i.value",
@@ -2286,6 +2289,22 @@ static int pg_postings_of(struct store *st, int64_t indicator, store_id_cb cb, v
 	return rc;
 }
 
+static int pg_postings_orphans(struct store *st, int64_t *n, struct verr *err)
+{
+	struct pgs *s = (struct pgs *)st;
+	struct store_pq_stmt *q = get(s, S_POST_ORPHANS, err);
+	int rc = V_OK, step;
+
+	if (!q)
+		return V_ERR_IO;
+	if ((step = store_pq_step(q)) == STORE_PQ_ROW)
+		*n = store_pq_column_int64(q, 0);
+	else
+		rc = fail(s, step, err);
+	done(q);
+	return rc;
+}
+
 static int pg_indicator_add(struct store *st, const char *kind, const char *value, int64_t *id,
 			    int *created, int *common, struct verr *err)
 {
@@ -3436,6 +3455,7 @@ static const struct store_ops pg_ops = {
 	.indicators_scan = pg_indicators_scan,
 	.indicators_max = pg_indicators_max,
 	.postings_of = pg_postings_of,
+	.postings_orphans = pg_postings_orphans,
 	.indicators_list = pg_indicators_list,
 	.audit_append = pg_audit_append,
 	.audit_list = pg_audit_list,

@@ -947,6 +947,12 @@ int main(void)
 	test_index_equivalence(st, w);
 	test_saved_index(st, w);
 
+	/* postings carry no foreign keys (schema version 19): every one the correlation wrote,
+	 * at once or deferred, names an indicator and an incident that exist */
+	int64_t orphans = -1;
+	is_int(store_postings_orphans(st, &orphans, &e), V_OK, "postings checked (%s)", e.reason);
+	is_int(orphans, 0, "no posting lacks its indicator or its incident");
+
 	correlate_free(c);
 	correlate_free(cw);
 	store_close(st);

@@ -1067,6 +1067,19 @@ static void test_deferred_many(struct store *st)
 		bad += n != 3;
 	}
 	is_int(bad, 0, "each value has its three postings, once each");
+	int64_t orphans = -1;
+	is_int(store_postings_orphans(st, &orphans, &e), V_OK, "postings checked");
+	is_int(orphans, 0, "none lacks its indicator or its incident");
+	/* without foreign keys (schema version 19) the store checks a deferred posting's parents
+	 * itself: one of an incident that does not exist makes the commit fail, as the foreign
+	 * key did, and nothing of the batch is kept */
+	store_begin(st, &e);
+	store_posting_defer(st, v[0], inc[2] + 1000000, 0, &e);
+	is_int(store_commit(st, &e), V_ERR_NOTFOUND, "a deferred posting of a missing incident: "
+	       "the commit fails (%s)", e.reason);
+	store_rollback(st);
+	store_postings_orphans(st, &orphans, &e);
+	is_int(orphans, 0, "... and nothing of it is stored");
 }
 
 /* New values through store_indicator_new: in an SQLite transaction at the caller's generation
