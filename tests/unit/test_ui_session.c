@@ -16,7 +16,7 @@ static int back(const char *cookie, int64_t now, char *name)
 	int rc = ui_session_from_cookie(cookie, now, &s);
 
 	if (rc == V_OK)
-		strcpy(name, s.name);
+		snprintf(name, STORE_NAME_MAX + 1, "%s", s.name);
 	return rc;
 }
 
