@@ -1,7 +1,8 @@
 /*
- * cmd_store.c — `vigia store info|migrate|prune`: look after the store itself.
+ * cmd_store.c — `vigia store info|migrate|prune|check|copy`: look after the store itself.
  *
  *   info     where it is, its schema version, how many events, incidents and indicators
+ *   check    the database's own checks, missing parents, postings without their parents
  *   migrate  bring it to the schema this vigia writes (opening does that too: this says so)
  *   prune    remove events older than an age, keeping those of incidents not yet closed
  *   copy     every row of one store into another, empty one (SQLite to PostgreSQL and back)
@@ -24,6 +25,8 @@ static void store_usage(FILE *f)
 	fprintf(f, _("usage: vigia store COMMAND [--db PATH]\n\n"
 		     "  info                    the store's path, schema version, counts, size\n"
 		     "  migrate                 bring the store to this vigia's schema version\n"
+		     "  check                   check the store's files and references (exit\n"
+		     "                          status 1 when anything is wrong)\n"
 		     "  prune --older-than AGE  remove events last seen more than AGE ago\n"
 		     "                          (s, m, h, d, w: 180d); events of incidents\n"
 		     "                          that are not closed are kept\n"
@@ -32,7 +35,8 @@ static void store_usage(FILE *f)
 		     "                          with its id into an empty store: sqlite:PATH,\n"
 		     "                          PATH or postgres://USER@HOST/DB\n\n"
 		     "The store: --db PATH, else $VIGIA_DB, else the setting store.path; a new\n"
-		     "path is created.  Exit status: 0 done, 2 usage error, 3 store error.\n"));
+		     "path is created.  Exit status: 0 done, 1 check found problems, 2 usage\n"
+		     "error, 3 store error.\n"));
 }
 
 static void human_size(int64_t n, char out[32])
@@ -76,6 +80,30 @@ static int sub_info(struct store *st)
 	printf(_("batches:     %lld\n"), (long long)in.batches);
 	printf(_("audit trail: %lld entries\n"), (long long)in.audit_entries);
 	printf(_("size:        %s\n"), size);
+	return 0;
+}
+
+static int sub_check(struct store *st)
+{
+	struct store_check c;
+	struct verr e = { 0 };
+	int rc;
+
+	if ((rc = store_check(st, &c, &e)) != V_OK) {
+		cli_report(&e);
+		return cli_status(rc);
+	}
+	printf(_("store:                      %s\n"), store_path(st));
+	printf(_("structure problems:         %lld\n"), (long long)c.structure);
+	printf(_("rows without their parent:  %lld\n"), (long long)c.foreign_keys);
+	printf(_("postings without a parent:  %lld\n"), (long long)c.orphan_postings);
+	if (c.first[0])
+		printf(_("first problem:              %s\n"), c.first);
+	if (c.structure || c.foreign_keys || c.orphan_postings) {
+		log_error(_("%s: the store has problems (see above)"), store_path(st));
+		return 1;
+	}
+	printf(_("the store is consistent\n"));
 	return 0;
 }
 
@@ -172,8 +200,8 @@ int cmd_store(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(sub, "info") && strcmp(sub, "migrate") && strcmp(sub, "prune") &&
-	    strcmp(sub, "copy")) {
-		log_error(_("store: unknown command '%s' (info, migrate, prune, copy)"), sub);
+	    strcmp(sub, "copy") && strcmp(sub, "check")) {
+		log_error(_("store: unknown command '%s' (info, migrate, prune, check, copy)"), sub);
 		store_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -228,6 +256,8 @@ int cmd_store(int argc, char **argv)
 		status = sub_info(st);
 	else if (!strcmp(sub, "migrate"))
 		status = sub_migrate(st);
+	else if (!strcmp(sub, "check"))
+		status = sub_check(st);
 	else
 		status = sub_prune(st, age);
 	store_close(st);

@@ -1371,6 +1371,16 @@ int64_t store_indicators_committed(struct store *st)
 	return st->ind_committed;
 }
 
+int store_check(struct store *st, struct store_check *c, struct verr *err)
+{
+	int rc = V_OK;
+
+	memset(c, 0, sizeof(*c));
+	if (st->ops->check)
+		rc = st->ops->check(st, c, err);
+	return rc != V_OK ? rc : store_postings_orphans(st, &c->orphan_postings, err);
+}
+
 int store_postings_orphans(struct store *st, int64_t *n, struct verr *err)
 {
 	int rc = batch_need(st, NEED_POST, err);

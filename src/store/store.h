@@ -445,6 +445,18 @@ int64_t store_indicators_committed(struct store *st);
 typedef int (*store_id_cb)(void *arg, int64_t id);
 int store_postings_of(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
 		      struct verr *err);
+/* What `vigia store check` found: the database's own check of its structure (SQLite's
+ * quick_check; PostgreSQL checks its own), the rows whose foreign key has no parent, and the
+ * postings without their indicator or incident (they carry no foreign keys, schema 19). */
+struct store_check {
+	int64_t structure;      /* problems the database reports in its files */
+	int64_t foreign_keys;   /* rows whose parent is missing */
+	int64_t orphan_postings;
+	char first[256];        /* the first problem, in the database's words ("" for none) */
+};
+/* Check the store (whole scans: minutes on a large store).  OUT: *c.  V_OK when it could be
+ * checked, whatever it found. */
+int store_check(struct store *st, struct store_check *c, struct verr *err);
 /* How many postings lack their indicator or their incident (a whole scan: for checks, not
  * for the ingest path).  Postings carry no foreign keys since schema version 19 (migrate.c
  * says why); this is what the store's tests check instead.  OUT: *n. */

@@ -153,6 +153,8 @@ struct store_ops {
 	int (*indicators_write)(struct store *st, const struct store_indicator_row *rows,
 				size_t n, struct verr *err);
 	int (*postings_orphans)(struct store *st, int64_t *n, struct verr *err);
+	/* the database's own checks (NULL: none beyond what it enforces itself) */
+	int (*check)(struct store *st, struct store_check *c, struct verr *err);
 	int (*postings_of)(struct store *st, int64_t indicator, store_id_cb cb, void *arg,
 			   struct verr *err);
 	int (*indicators_list)(struct store *st, int64_t incident, store_indicator_cb cb,

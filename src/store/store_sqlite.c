@@ -2614,6 +2614,45 @@ static int sq_postings_of(struct store *st, int64_t indicator, store_id_cb cb, v
 	return rc;
 }
 
+/* Count the rows of a PRAGMA that reports problems (one row each; quick_check: one "ok" row
+ * when there is none), keeping the first in c->first. */
+static int pragma_problems(struct sq *s, const char *sql, int64_t *n, struct store_check *c,
+			   struct verr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL), step;
+
+	if (rc != SQLITE_OK)
+		return fail(s, rc, err);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(q, 0);
+
+		if (sqlite3_column_count(q) == 1 && t && !strcmp(t, "ok"))
+			continue;
+		if (!c->first[0]) { /* foreign_key_check: table, rowid, parent, key index */
+			if (sqlite3_column_count(q) >= 3)
+				snprintf(c->first, sizeof(c->first), _("%s row %lld: no row of %s"),
+				         t ? t : "?", (long long)sqlite3_column_int64(q, 1),
+				         (const char *)sqlite3_column_text(q, 2));
+			else
+				snprintf(c->first, sizeof(c->first), "%s", t ? t : "?");
+		}
+		(*n)++;
+	}
+	rc = step == SQLITE_DONE ? V_OK : fail(s, step, err);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_check(struct store *st, struct store_check *c, struct verr *err)
+{
+	struct sq *s = (struct sq *)st;
+	int rc = pragma_problems(s, "PRAGMA quick_check", &c->structure, c, err);
+
+	return rc != V_OK ? rc
+	                  : pragma_problems(s, "PRAGMA foreign_key_check", &c->foreign_keys, c, err);
+}
+
 static int sq_postings_orphans(struct store *st, int64_t *n, struct verr *err)
 {
 	struct sq *s = (struct sq *)st;
@@ -3897,6 +3936,7 @@ static const struct store_ops sqlite_ops = {
 	.indicators_changed = sq_indicators_changed,
 	.postings_of = sq_postings_of,
 	.postings_orphans = sq_postings_orphans,
+	.check = sq_check,
 	.indicators_list = sq_indicators_list,
 	.audit_append = sq_audit_append,
 	.audit_list = sq_audit_list,

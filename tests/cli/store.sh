@@ -123,5 +123,19 @@ for age in 30s 15m 12h 2w; do
 	check "prune --older-than $age" '"$V" store prune --db "$S" --older-than $age > /dev/null'
 done
 
+# ---- check ------------------------------------------------------------------------------------
+"$V" store check --db "$S" > "$T/chk" 2>&1
+rc=$?
+check "store check: a consistent store, exit 0" '[ $rc -eq 0 ] && grep -q "^postings without a parent: *0$" "$T/chk" && grep -q "consistent" "$T/chk"'
+python3 -c "import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA foreign_keys = OFF')
+c.execute('INSERT INTO postings (indicator, incident) VALUES (1, 999999)')
+c.execute('INSERT INTO notes (incident, author, time, text) VALUES (888888, \"x\", 1, \"t\")')
+c.commit()" "$S"
+"$V" store check --db "$S" > "$T/chk" 2>&1
+rc=$?
+check "store check: a posting and a note without their parents (written around vigia), exit 1, named" '[ $rc -eq 1 ] && grep -q "^rows without their parent: *1$" "$T/chk" && grep -q "^postings without a parent: *1$" "$T/chk" && grep -q "notes row .*: no row of incidents" "$T/chk" && grep -q "has problems" "$T/chk"'
+check "store check takes no argument" '"$V" store check extra --db "$S" 2>/dev/null; [ $? -eq 2 ]'
+
 echo "1..$n"
 [ "$bad" -eq 0 ]

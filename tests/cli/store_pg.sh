@@ -62,6 +62,7 @@ dump "$PG" > "$T/b"
 check "events, incidents, notes and audit trail the same in PostgreSQL" 'cmp -s "$T/a" "$T/b"'
 check "... and not empty" '[ "$(wc -c < "$T/a")" -gt 500 ]'
 check "the audit chain verifies in PostgreSQL" '"$V" audit verify --db "$PG" > /dev/null 2>&1'
+check "store check: the copy in PostgreSQL is consistent" '"$V" store check --db "$PG" 2>&1 | grep -q "^postings without a parent: *0$"'
 check "a copy into a store that is not empty is refused" \
 	'"$V" store copy --from "sqlite:$S" --to "$PG" > /dev/null 2> "$T/err"; [ $? -ne 0 ] && grep -q "not empty" "$T/err"'
 check "a missing source is refused" \
