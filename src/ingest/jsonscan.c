@@ -178,6 +178,24 @@ static int add_key(struct scan *s, size_t from, const unsigned char *k, size_t n
 	return 1;
 }
 
+/* After a member or an element: 1 when another follows (past the ','), 0 when close ends the
+ * container (past it), -1 when neither does (not JSON). */
+static int next_item(struct scan *s, char close)
+{
+	skip_ws(s);
+	if (s->p >= s->end)
+		return -1;
+	if (*s->p == close) {
+		s->p++;
+		return 0;
+	}
+	if (*s->p != ',')
+		return -1;
+	s->p++;
+	skip_ws(s);
+	return 1;
+}
+
 /* An object at s->p ('{'); the top one (wanted != NULL) records the wanted members. */
 static int scan_object(struct scan *s, const char *const *wanted, struct jsonscan_member *out,
 		       size_t nwanted)
@@ -196,7 +214,7 @@ static int scan_object(struct scan *s, const char *const *wanted, struct jsonsca
 	for (;;) {
 		const unsigned char *k;
 		size_t kn;
-		int esc;
+		int esc, more;
 		struct jsonscan_member m;
 		if (s->p >= s->end || *s->p != '"')
 			return 0;
@@ -219,17 +237,10 @@ static int scan_object(struct scan *s, const char *const *wanted, struct jsonsca
 				out[i] = m;
 				break;
 			}
-		skip_ws(s);
-		if (s->p >= s->end)
+		if ((more = next_item(s, '}')) < 0)
 			return 0;
-		if (*s->p == '}') {
-			s->p++;
+		if (!more)
 			break;
-		}
-		if (*s->p != ',')
-			return 0;
-		s->p++;
-		skip_ws(s);
 	}
 	s->nk = from;
 	s->depth--;
@@ -239,6 +250,7 @@ static int scan_object(struct scan *s, const char *const *wanted, struct jsonsca
 static int scan_array(struct scan *s)
 {
 	struct jsonscan_member m;
+	int more;
 
 	if (++s->depth > JSONSCAN_DEPTH)
 		return 0;
@@ -252,17 +264,10 @@ static int scan_array(struct scan *s)
 	for (;;) {
 		if (!scan_value(s, &m))
 			return 0;
-		skip_ws(s);
-		if (s->p >= s->end)
+		if ((more = next_item(s, ']')) < 0)
 			return 0;
-		if (*s->p == ']') {
-			s->p++;
+		if (!more)
 			break;
-		}
-		if (*s->p != ',')
-			return 0;
-		s->p++;
-		skip_ws(s);
 	}
 	s->depth--;
 	return 1;

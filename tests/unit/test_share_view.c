@@ -282,6 +282,22 @@ struct hand_view {
 	struct share_indicator ind[4];
 };
 
+/* Random text of up to 19 pieces drawn from the first np of piece[] (each at most 4 bytes:
+ * out holds 96).  The length. */
+static size_t random_text(char *out, const char *const *piece, size_t np, unsigned *seed)
+{
+	int n = (int)(rand_r(seed) % 20);
+	size_t len = 0;
+
+	for (int j = 0; j < n; j++) {
+		const char *pc = piece[(size_t)rand_r(seed) % np];
+		memcpy(out + len, pc, strlen(pc));
+		len += strlen(pc);
+	}
+	out[len] = 0;
+	return len;
+}
+
 static void hand_view(struct hand_view *h, const char *team, const char *title,
 		      char *const values[4])
 {
@@ -395,15 +411,7 @@ static void misp_hostile(void)
 		char *vals[4] = { s[0], s[1], s[2], s[3] };
 		int valid = 1, rc;
 		for (int k = 0; k < 4; k++) {
-			int n = (int)(rand_r(&seed) % 20);
-			size_t len = 0;
-			for (int j = 0; j < n; j++) {
-				size_t np = round % 2 ? 16 : 12;
-				const char *pc = piece[(size_t)rand_r(&seed) % np];
-				memcpy(s[k] + len, pc, strlen(pc));
-				len += strlen(pc);
-			}
-			s[k][len] = 0;
+			size_t len = random_text(s[k], piece, round % 2 ? 16 : 12, &seed);
 			valid = valid && utf8_valid(s[k], len, NULL);
 		}
 		hand_view(&h, "CERT-T", s[0], vals);
@@ -581,15 +589,7 @@ static void iodef_hostile(void)
 		char *vals[4] = { "192.0.2.1", s[2], "http://a.example/", "x@a.example" };
 		int valid = 1, rc;
 		for (int k = 0; k < 3; k++) {
-			int n = (int)(rand_r(&seed) % 20);
-			size_t len = 0;
-			for (int j = 0; j < n; j++) {
-				size_t np = round % 2 ? 16 : 12;
-				const char *pc = piece[(size_t)rand_r(&seed) % np];
-				memcpy(s[k] + len, pc, strlen(pc));
-				len += strlen(pc);
-			}
-			s[k][len] = 0;
+			size_t len = random_text(s[k], piece, round % 2 ? 16 : 12, &seed);
 			valid = valid && utf8_valid(s[k], len, NULL) && !strchr(s[k], '\x01') &&
 				!strstr(s[k], "\xef\xbf\xbf");
 		}

@@ -363,32 +363,12 @@ static void refusals(const char *json)
  * 0.3: missing values learn a default direction, and the base margin is not 0. */
 static BoosterHandle booster_with_missing(float *x, const float *y, size_t n)
 {
-	DMatrixHandle dm = NULL;
-	BoosterHandle b = NULL;
+	static const char *const p[][2] = {{"max_depth", "5"}, {"base_score", "0.3"}};
+
 	for (size_t i = 0; i < n * URL_MODEL_DENSE; i++)
 		if (rnd(5) == 0)
 			x[i] = NAN;
-	if (XGDMatrixCreateFromMat(x, (bst_ulong)n, URL_MODEL_DENSE, NAN, &dm) ||
-	    XGDMatrixSetFloatInfo(dm, "label", y, (bst_ulong)n) || XGBoosterCreate(&dm, 1, &b))
-		goto out;
-	static const char *const p[][2] = {
-	    {"nthread", "1"},        {"seed", "0"},
-	    {"tree_method", "hist"}, {"objective", "binary:logistic"},
-	    {"verbosity", "0"},      {"max_depth", "5"},
-	    {"base_score", "0.3"}};
-	int bad = 0;
-	for (size_t i = 0; i < sizeof p / sizeof *p; i++)
-		bad |= XGBoosterSetParam(b, p[i][0], p[i][1]);
-	for (int it = 0; !bad && it < 30; it++)
-		bad |= XGBoosterUpdateOneIter(b, it, dm);
-	if (bad) {
-		XGBoosterFree(b);
-		b = NULL;
-	}
-out:
-	if (dm)
-		XGDMatrixFree(dm);
-	return b;
+	return url_boost_fit(x, y, NULL, n, p, sizeof p / sizeof *p, 30);
 }
 
 int main(void)

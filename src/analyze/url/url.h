@@ -279,6 +279,12 @@ double url_model_predict(const struct url_model *m, const struct url_result *r, 
  * and, last, the regression's logit; x has URL_MODEL_DENSE elements (OUT). */
 void url_model_dense(const struct url_model *m, const struct url_result *r, const uint32_t *f,
                      size_t n, float *x);
+/* Boosted trees (a libxgboost BoosterHandle) fitted to n rows of URL_MODEL_DENSE features x
+ * with labels y and weights w (NULL: 1 each): log loss, histogram method, one thread, a fixed
+ * seed, verbosity 0, then the npar (name, value) pairs of params, and rounds rounds.  NULL
+ * when libxgboost fails (XGBGetLastError says why).  The caller frees it (XGBoosterFree). */
+void *url_boost_fit(const float *x, const float *y, const float *w, size_t n,
+                    const char *const (*params)[2], size_t npar, int rounds);
 
 /* ---- url_trees.c: the boosted trees, walked ----------------------------------------------- */
 

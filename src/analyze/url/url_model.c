@@ -869,7 +869,6 @@ static BoosterHandle boost_train(const struct data *d, int skip, int iskip, doub
 		n += in_set(&d->rows[i], skip, iskip);
 	float *x = malloc((n ? n : 1) * URL_MODEL_DENSE * sizeof *x),
 	      *y = malloc((n ? n : 1) * sizeof *y), *w = malloc((n ? n : 1) * sizeof *w);
-	DMatrixHandle dm = NULL;
 	BoosterHandle b = NULL;
 	size_t k = 0;
 
@@ -884,19 +883,37 @@ static BoosterHandle boost_train(const struct data *d, int skip, int iskip, doub
 		w[k] = d->popular[r->source] && !r->y ? (float)popw : 1;
 		k++;
 	}
-	if (XGDMatrixCreateFromMat(x, (bst_ulong)n, URL_MODEL_DENSE, NAN, &dm) ||
-	    XGDMatrixSetFloatInfo(dm, "label", y, (bst_ulong)n) ||
-	    XGDMatrixSetFloatInfo(dm, "weight", w, (bst_ulong)n) || XGBoosterCreate(&dm, 1, &b))
-		goto out;
-	static const char *const params[][2] = {
+	static const char *const params[][2] = {{"max_depth", URL_BOOST_DEPTH},
+	                                         {"eta", URL_BOOST_ETA}};
+	b = url_boost_fit(x, y, w, n, params, sizeof params / sizeof *params, URL_BOOST_ROUNDS);
+out:
+	free(x);
+	free(y);
+	free(w);
+	return b;
+}
+
+void *url_boost_fit(const float *x, const float *y, const float *w, size_t n,
+                    const char *const (*params)[2], size_t npar, int rounds)
+{
+	static const char *const fixed[][2] = {
 	    {"nthread", "1"},        {"seed", "0"},
 	    {"tree_method", "hist"}, {"objective", "binary:logistic"},
-	    {"verbosity", "0"},      {"max_depth", URL_BOOST_DEPTH},
-	    {"eta", URL_BOOST_ETA}};
+	    {"verbosity", "0"}};
+	DMatrixHandle dm = NULL;
+	BoosterHandle b = NULL;
 	int bad = 0;
-	for (size_t i = 0; i < sizeof params / sizeof *params; i++)
+
+	if (XGDMatrixCreateFromMat(x, (bst_ulong)n, URL_MODEL_DENSE, NAN, &dm) ||
+	    XGDMatrixSetFloatInfo(dm, "label", y, (bst_ulong)n) ||
+	    (w && XGDMatrixSetFloatInfo(dm, "weight", w, (bst_ulong)n)) ||
+	    XGBoosterCreate(&dm, 1, &b))
+		goto out;
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		bad |= XGBoosterSetParam(b, fixed[i][0], fixed[i][1]);
+	for (size_t i = 0; i < npar; i++)
 		bad |= XGBoosterSetParam(b, params[i][0], params[i][1]);
-	for (int it = 0; !bad && it < URL_BOOST_ROUNDS; it++)
+	for (int it = 0; !bad && it < rounds; it++)
 		bad |= XGBoosterUpdateOneIter(b, it, dm);
 	if (bad) {
 		XGBoosterFree(b);
@@ -905,9 +922,6 @@ static BoosterHandle boost_train(const struct data *d, int skip, int iskip, doub
 out:
 	if (dm)
 		XGDMatrixFree(dm);
-	free(x);
-	free(y);
-	free(w);
 	return b;
 }
 
