@@ -179,9 +179,8 @@ static size_t json_plain_prefix(const unsigned char *p, size_t n)
  * JSON string escaping is hand-written rather than done through jansson: building a json_t per
  * value costs an allocation each, and the writer sits on the hot path (bench/: >1M events/s).
  */
-int buf_json_str(struct buf *b, const char *s, size_t n)
+static int json_str(struct buf *b, const char *s, size_t n, const char hex[16])
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	int rc;
@@ -228,4 +227,14 @@ int buf_json_str(struct buf *b, const char *s, size_t n)
 			return rc;
 	}
 	return buf_putc(b, '"');
+}
+
+int buf_json_str(struct buf *b, const char *s, size_t n)
+{
+	return json_str(b, s, n, "0123456789abcdef");
+}
+
+int buf_json_str_upper(struct buf *b, const char *s, size_t n)
+{
+	return json_str(b, s, n, "0123456789ABCDEF");
 }

@@ -30,7 +30,10 @@ int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 const char *buf_cstr(struct buf *b);           /* borrowed; "" for an empty buffer */
 
-/* Append s as a JSON string literal (with quotes). Invalid UTF-8 must not reach here. */
+/* Append s as a JSON string literal (with quotes): \" \\ \b \f \n \r \t, \u00xx for the other
+ * control characters, every other byte as it is.  Invalid UTF-8 must not reach here. */
 int buf_json_str(struct buf *b, const char *s, size_t n);
+/* The same with \u00XX in upper-case hex, as jansson's json_dumps writes it. */
+int buf_json_str_upper(struct buf *b, const char *s, size_t n);
 
 #endif

@@ -312,43 +312,14 @@ static int put_key(struct buf *b, const char *key)
 
 static int put_str(struct buf *b, const char *key, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = s ? strlen(s) : 0, from = 0, bad;
+	size_t n = s ? strlen(s) : 0, bad;
 	int rc;
 
 	if ((rc = put_key(b, key)) != V_OK)
 		return rc;
 	if (!s || !utf8_valid(s, n, &bad))
 		return buf_puts(b, "null");
-	if ((rc = buf_putc(b, '"')) != V_OK)
-		return rc;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[8];
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		switch (c) {
-		case '"': memcpy(esc, "\\\"", 3); break;
-		case '\\': memcpy(esc, "\\\\", 3); break;
-		case '\b': memcpy(esc, "\\b", 3); break;
-		case '\f': memcpy(esc, "\\f", 3); break;
-		case '\n': memcpy(esc, "\\n", 3); break;
-		case '\r': memcpy(esc, "\\r", 3); break;
-		case '\t': memcpy(esc, "\\t", 3); break;
-		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			esc[6] = 0;
-		}
-		if ((rc = buf_append(b, s + from, i - from)) != V_OK || (rc = buf_puts(b, esc)) != V_OK)
-			return rc;
-		from = i + 1;
-	}
-	if ((rc = buf_append(b, s + from, n - from)) != V_OK)
-		return rc;
-	return buf_putc(b, '"');
+	return buf_json_str_upper(b, s, n);
 }
 
 static int put_int(struct buf *b, const char *key, int64_t v, int null_if_zero)

@@ -102,43 +102,14 @@ static void jnext(struct jw *w)
  * included: JSON allows them).  Not UTF-8: V_ERR_INVALID, nothing written. */
 static void jstr(struct jw *w, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), run = 0;
+	size_t n = strlen(s);
 
 	if (w->rc != V_OK)
 		return;
-	if (!utf8_plain_ascii(s, n) && !utf8_valid(s, n, NULL)) {
+	if (!utf8_plain_ascii(s, n) && !utf8_valid(s, n, NULL))
 		w->rc = V_ERR_INVALID;
-		return;
-	}
-	jput(w, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		const char *esc;
-		char u[6];
-		if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
-			continue;
-		jput(w, s + run, i - run);
-		run = i + 1;
-		switch (p[i]) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		default:
-			memcpy(u, "\\u00", 4);
-			u[4] = hex[p[i] >> 4];
-			u[5] = hex[p[i] & 15];
-			jput(w, u, 6);
-			continue;
-		}
-		jput(w, esc, 2);
-	}
-	jput(w, s + run, n - run);
-	jput(w, "\"", 1);
+	else
+		w->rc = buf_json_str_upper(w->b, s, n);
 }
 
 /* "key": (the key is one of this file's, nothing to escape) */
