@@ -588,69 +588,84 @@ static int batch_write_ind(struct store *st, struct verr *err)
 	return V_OK;
 }
 
+/* Write the postings that wait, sorted (by incident, then indicator) and each pair once. */
+static int batch_write_post(struct store *st, struct verr *err)
+{
+	size_t n = st->dpost_n - st->dpost_w, k = 0;
+	int64_t(*p)[2] = malloc(n * sizeof(*p));
+	int rc;
+
+	if (!p)
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	memcpy(p, st->dpost + st->dpost_w, n * sizeof(*p));
+	if (post_radix(p, n) != 0)
+		qsort(p, n, sizeof(*p), post_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!k || p[i][0] != p[k - 1][0] || p[i][1] != p[k - 1][1]) {
+			p[k][0] = p[i][0];
+			p[k][1] = p[i][1];
+			k++;
+		}
+	rc = st->ops->postings_write(st, (const int64_t(*)[2])p, k, err);
+	free(p);
+	if (rc != V_OK)
+		return rc;
+	st->bstats.postings += k;
+	st->dpost_w = st->dpost_n;
+	return V_OK;
+}
+
+/* Write the links that wait: a pair of incidents linked both ways round once, in key order. */
+static int batch_write_link(struct store *st, struct verr *err)
+{
+	size_t n = st->dlink_n - st->dlink_w, k = 0;
+	struct link_sort *l = malloc(n * sizeof(*l));
+	struct store_link_row *r = malloc(n * sizeof(*r));
+	int rc;
+
+	if (!l || !r) {
+		free(l);
+		free(r);
+		return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct store_dlink *d = &st->dlink[st->dlink_w + i];
+		l[i].lo = d->a < d->b ? d->a : d->b;
+		l[i].hi = d->a < d->b ? d->b : d->a;
+		l[i].i = i;
+		l[i].row.a = d->a;
+		l[i].row.b = d->b;
+		l[i].row.kind = l[i].kind = st->dtext.data + d->kind;
+		l[i].row.why = d->why == SIZE_MAX ? NULL : st->dtext.data + d->why;
+	}
+	qsort(l, n, sizeof(*l), link_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!i || l[i].lo != l[i - 1].lo || l[i].hi != l[i - 1].hi ||
+		    strcmp(l[i].kind, l[i - 1].kind) != 0)
+			r[k++] = l[i].row;
+	qsort(r, k, sizeof(*r), row_cmp);
+	rc = st->ops->links_write(st, r, k, err);
+	free(l);
+	free(r);
+	if (rc != V_OK)
+		return rc;
+	st->bstats.links += k;
+	st->dlink_w = st->dlink_n;
+	return V_OK;
+}
+
 /* Write what waits of what: indicators, postings, then links. */
 static int batch_write(struct store *st, int what, struct verr *err)
 {
 	int rc = V_OK;
 
-	if ((what & (NEED_IND | NEED_POST)) && st->dind_w < st->dind_n &&
-	    (rc = batch_write_ind(st, err)) != V_OK)
-		return rc;
-	if ((what & NEED_POST) && st->dpost_w < st->dpost_n) {
-		size_t n = st->dpost_n - st->dpost_w, k = 0;
-		int64_t(*p)[2] = malloc(n * sizeof(*p));
-		if (!p)
-			return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
-		memcpy(p, st->dpost + st->dpost_w, n * sizeof(*p));
-		if (post_radix(p, n) != 0)
-			qsort(p, n, sizeof(*p), post_cmp);
-		for (size_t i = 0; i < n; i++)
-			if (!k || p[i][0] != p[k - 1][0] || p[i][1] != p[k - 1][1]) {
-				p[k][0] = p[i][0];
-				p[k][1] = p[i][1];
-				k++;
-			}
-		rc = st->ops->postings_write(st, (const int64_t(*)[2])p, k, err);
-		free(p);
-		if (rc != V_OK)
-			return rc;
-		st->bstats.postings += k;
-		st->dpost_w = st->dpost_n;
-	}
-	if ((what & NEED_LINK) && st->dlink_w < st->dlink_n) {
-		size_t n = st->dlink_n - st->dlink_w, k = 0;
-		struct link_sort *l = malloc(n * sizeof(*l));
-		struct store_link_row *r = malloc(n * sizeof(*r));
-		if (!l || !r) {
-			free(l);
-			free(r);
-			return verr_set(err, V_ERR_NOMEM, "", "%s", vres_str(V_ERR_NOMEM));
-		}
-		for (size_t i = 0; i < n; i++) {
-			const struct store_dlink *d = &st->dlink[st->dlink_w + i];
-			l[i].lo = d->a < d->b ? d->a : d->b;
-			l[i].hi = d->a < d->b ? d->b : d->a;
-			l[i].i = i;
-			l[i].row.a = d->a;
-			l[i].row.b = d->b;
-			l[i].row.kind = l[i].kind = st->dtext.data + d->kind;
-			l[i].row.why = d->why == SIZE_MAX ? NULL : st->dtext.data + d->why;
-		}
-		qsort(l, n, sizeof(*l), link_cmp);
-		for (size_t i = 0; i < n; i++)
-			if (!i || l[i].lo != l[i - 1].lo || l[i].hi != l[i - 1].hi ||
-			    strcmp(l[i].kind, l[i - 1].kind) != 0)
-				r[k++] = l[i].row;
-		qsort(r, k, sizeof(*r), row_cmp);
-		rc = st->ops->links_write(st, r, k, err);
-		free(l);
-		free(r);
-		if (rc != V_OK)
-			return rc;
-		st->bstats.links += k;
-		st->dlink_w = st->dlink_n;
-	}
-	return V_OK;
+	if ((what & (NEED_IND | NEED_POST)) && st->dind_w < st->dind_n)
+		rc = batch_write_ind(st, err);
+	if (rc == V_OK && (what & NEED_POST) && st->dpost_w < st->dpost_n)
+		rc = batch_write_post(st, err);
+	if (rc == V_OK && (what & NEED_LINK) && st->dlink_w < st->dlink_n)
+		rc = batch_write_link(st, err);
+	return rc;
 }
 
 /* Before a read or a write that must see the batch's postings (NEED_POST) or links
