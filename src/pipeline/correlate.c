@@ -522,7 +522,7 @@ static int index_from_file(struct correlate *c, struct store *st, int *ready, st
 	c->stats.caught_up += cu.added;
 	c->stats.values = c->ix.count;
 	c->stats.load_ns += clock_ns() - t0;
-	log_debug(_("correlate: indicator index of %zu values mapped from %s in %.3f s, %llu "
+	log_debug(_("correlate: indicator index of %zu values read from %s in %.3f s, %llu "
 		    "newer values read from the store"), c->ix.count, c->ix_file,
 		  (double)(clock_ns() - t0) / 1e9, (unsigned long long)cu.added);
 	*ready = 1;

@@ -197,7 +197,7 @@ struct correlate_index_stats {
 	uint64_t created; /* values it did not hold, created in the store */
 	uint64_t load_ns; /* time spent building it */
 	int given_up;     /* 1: it passed its memory or an id its 32 bits: the store is asked */
-	uint64_t loads;   /* times it was mapped from the saved file instead of built */
+	uint64_t loads;   /* times it was read from the saved file instead of built */
 	uint64_t caught_up; /* values read from the store on top of the saved file */
 	uint64_t saves;   /* times it was saved */
 	uint64_t deferred; /* postings of values it knew one incident of: new without asking */
