@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config gettext locales python3 clang llvm
 libjansson-dev zlib1g-dev libzip-dev libxml2-dev libidn2-dev libsodium-dev libpcre2-dev
-libsqlite3-dev libmaxminddb-dev libpsl-dev publicsuffix libicu-dev
+libsqlite3-dev sqlite3 libmaxminddb-dev libpsl-dev publicsuffix libicu-dev
 libcurl4-openssl-dev libxgboost-dev
 libyara-dev yara libclamav-dev clamav libarchive-dev libssl-dev libgmime-3.0-dev
 nginx-light nodejs libxml2-utils
@@ -20,7 +20,8 @@ libcairo2-dev libpango1.0-dev libfontconfig-dev poppler-utils"
 # spamassassin ...: bench/mail-compare.sh runs SpamAssassin and rspamd beside vigia's mail
 # classifier; they are started on loopback by the script only, never as services; the tests
 # of vigia worker start their own redis-server on loopback too; cairo, pango ...: vigia report's PDF
-# is drawn with cairo and pango, and its tests read it back with poppler's pdfinfo/pdftotext)
+# is drawn with cairo and pango, and its tests read it back with poppler's pdfinfo/pdftotext;
+# sqlite3: the shell bench/sqlite-floor.sh measures SQLite alone with)
 
 missing=""
 for p in $PKGS; do
